@@ -1,0 +1,123 @@
+// porchlight: the core on the command line, JSON in and out. A developer tool (and, until the
+// proxy lands, what `npm start` shows).
+//
+//   porchlight version
+//   porchlight route|prompt|context|cost|validate [FILE]   request from FILE or stdin
+//   porchlight corpus FILE       runs a JSONL corpus: {"fn": "...", "input": <json or string>}
+//   porchlight policy check DIR  loads a core/data folder and lists every problem
+//
+// Exit status: 0 answered, 1 the answer is an error, 2 usage or I/O problem.
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <sstream>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "porchlight/api.hpp"
+#include "porchlight/policy.hpp"
+
+namespace {
+
+constexpr std::size_t kMaxInput = 16u << 20;  // the API itself rejects past 1 MiB
+
+const std::map<std::string, std::string (*)(std::string_view)> kCommands = {
+    {"route", porchlight::api::route},
+    {"prompt", porchlight::api::build_prompt},
+    {"context", porchlight::api::fit_context},
+    {"cost", porchlight::api::estimate_cost},
+    {"validate", porchlight::api::validate_profile},
+};
+
+int usage() {
+  std::cerr << "usage: porchlight version\n"
+               "       porchlight route|prompt|context|cost|validate [FILE]\n"
+               "       porchlight corpus FILE\n"
+               "       porchlight policy check DIR\n";
+  return 2;
+}
+
+bool read_all(std::istream& in, std::string& out) {
+  out.clear();
+  char buf[65536];
+  while (in.read(buf, sizeof buf) || in.gcount() > 0) {
+    out.append(buf, static_cast<std::size_t>(in.gcount()));
+    if (out.size() > kMaxInput) return true;  // enough to be rejected as too large
+  }
+  return !in.bad();
+}
+
+bool read_input(const char* path, std::string& out) {
+  if (!path || std::string(path) == "-") return read_all(std::cin, out);
+  std::ifstream f(path, std::ios::binary);
+  if (!f) { std::cerr << "porchlight: cannot open " << path << "\n"; return false; }
+  return read_all(f, out);
+}
+
+bool is_error(const std::string& answer) { return answer.rfind("{\"error\":", 0) == 0; }
+
+// Each corpus line names a function and its input: a JSON value, or a string to pass verbatim
+// (for malformed-input cases). Output: one answer per line, in order.
+int run_corpus(const char* path) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) { std::cerr << "porchlight: cannot open " << path << "\n"; return 2; }
+  std::string line;
+  std::size_t n = 0;
+  while (std::getline(f, line)) {
+    ++n;
+    if (line.empty()) continue;
+    auto c = nlohmann::json::parse(line, nullptr, false);
+    if (c.is_discarded() || !c.is_object() || !c.contains("fn") || !c["fn"].is_string() || !c.contains("input")) {
+      std::cerr << "porchlight: corpus line " << n << " is not {\"fn\", \"input\"}\n";
+      return 2;
+    }
+    const std::string fn = c["fn"];
+    const std::string input = c["input"].is_string() ? c["input"].get<std::string>() : c["input"].dump();
+    if (fn == "version") std::cout << porchlight::api::version() << "\n";
+    else if (auto it = kCommands.find(fn); it != kCommands.end()) std::cout << it->second(input) << "\n";
+    else { std::cerr << "porchlight: corpus line " << n << ": unknown fn " << fn << "\n"; return 2; }
+  }
+  return 0;
+}
+
+int check_policy(const char* dir) {
+  namespace fs = std::filesystem;
+  std::map<std::string, std::string> files;
+  std::error_code ec;
+  for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    if (!it->is_regular_file()) continue;
+    std::ifstream f(it->path(), std::ios::binary);
+    std::stringstream ss;
+    ss << f.rdbuf();
+    files[fs::relative(it->path(), dir).generic_string()] = ss.str();
+  }
+  if (ec) { std::cerr << "porchlight: cannot read " << dir << ": " << ec.message() << "\n"; return 2; }
+  auto policy = porchlight::Policy::from_files(files);
+  if (!policy) {
+    for (const auto& e : policy.errors()) std::cout << e.code << "  " << e.message << "\n";
+    return 1;
+  }
+  std::cout << "ok: policy " << policy->version() << " (" << files.size() << " files)\n";
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) return usage();
+  const std::string cmd = argv[1];
+  if (cmd == "version") { std::cout << porchlight::api::version() << "\n"; return 0; }
+  if (cmd == "corpus") return argc == 3 ? run_corpus(argv[2]) : usage();
+  if (cmd == "policy") return argc == 4 && std::string(argv[2]) == "check" ? check_policy(argv[3]) : usage();
+  auto it = kCommands.find(cmd);
+  if (it == kCommands.end() || argc > 3) return usage();
+  std::string input;
+  if (!read_input(argc == 3 ? argv[2] : nullptr, input)) return 2;
+  const std::string answer = it->second(input);
+  std::cout << answer << "\n";
+  return is_error(answer) ? 1 : 0;
+}

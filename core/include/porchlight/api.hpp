@@ -1,0 +1,21 @@
+// porchlight/api.hpp: the core's JSON-in / JSON-out surface. The WASM module, the CLI and the parity
+// tests call exactly these functions, so the browser and the proxy give byte-identical answers.
+//
+// Every function takes untrusted JSON text and returns JSON text. Failures come back as
+//   {"error": {"code", "message", "path", "errors": [{"code", "message", "path"}, ...]}}
+// never as a crash. Request shapes are documented in docs/core-api.md.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace porchlight::api {
+
+std::string version();                                  // {"core", "policy", "release", "schema_version"}
+std::string validate_profile(std::string_view request);  // {"valid", "profile"} or {"valid": false, "errors"}
+std::string route(std::string_view request);             // the route decision
+std::string build_prompt(std::string_view request);      // {"request", "route", "context", "blocks", ...}
+std::string fit_context(std::string_view request);       // the context window
+std::string estimate_cost(std::string_view request);     // a cost breakdown, or one per tier
+
+}  // namespace porchlight::api

@@ -1,0 +1,31 @@
+// porchlight/cost.hpp: what a usage record costs, from the price table in core/data/prices.json.
+#pragma once
+
+#include <string_view>
+
+#include "porchlight/error.hpp"
+#include "porchlight/model.hpp"
+#include "porchlight/policy.hpp"
+
+namespace porchlight {
+
+struct CostBreakdown {
+  std::string model;          // the price-table entry used (dated ids map to their family)
+  double input_usd = 0;
+  double output_usd = 0;
+  double cache_write_usd = 0;
+  double cache_read_usd = 0;
+  double total_usd = 0;
+  bool long_context = false;  // the prompt crossed the model's long-context price band
+};
+
+// Unknown models are an error ("cost.unknown_model"): a cost we cannot price is never zero.
+Result<CostBreakdown> cost_of(const Usage& usage, std::string_view model,
+                              const Policy& policy = Policy::embedded());
+json to_json(const CostBreakdown& cost);
+
+// USD amounts in JSON are rounded to 1e-8 (a millionth of a cent): readable, and exact enough
+// that sums over a month stay right to the cent.
+double round_usd(double usd);
+
+}  // namespace porchlight

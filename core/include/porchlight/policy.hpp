@@ -1,0 +1,40 @@
+// porchlight/policy.hpp: the domain content the core decides with: playbooks, adaptation texts,
+// routing rules and weights, tiers and models, context settings and the price table.
+//
+// The content is data under core/data/, embedded at build time. Its version is the release named
+// in policy.json plus a hash of every file, so any edit yields a new version and the browser and
+// the proxy can tell whether they decide with the same policy.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "porchlight/error.hpp"
+#include "porchlight/model.hpp"
+
+namespace porchlight {
+
+namespace detail { struct PolicyData; }
+
+class Policy {
+ public:
+  // The policy compiled into this build.
+  static const Policy& embedded();
+  // A policy from file contents keyed by path relative to core/data ("routing.json",
+  // "playbooks/qualification.md"): for tools that try edits before they are built in.
+  static Result<Policy> from_files(const std::map<std::string, std::string>& files);
+
+  const std::string& version() const;
+  const std::string& release() const;
+  const std::map<std::string, std::string>& files() const;
+  const std::string& model_for(ModelTier tier) const;
+
+  const detail::PolicyData& data() const { return *data_; }
+
+ private:
+  explicit Policy(std::shared_ptr<const detail::PolicyData> data) : data_(std::move(data)) {}
+  std::shared_ptr<const detail::PolicyData> data_;
+};
+
+}  // namespace porchlight

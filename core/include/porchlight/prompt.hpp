@@ -1,0 +1,52 @@
+// porchlight/prompt.hpp: builds the Anthropic Messages request for one coaching turn.
+//
+// System blocks go from most to least stable: house rules, the specialist's playbook, the
+// adaptation to this agent (role, experience, specializations, preferences), then the session
+// summary. Cache breakpoints (at most 4) sit after the playbook, the adaptation, the summary and
+// the last history turn, so the prefix is byte-identical from turn to turn and is read from the
+// prompt cache. Lead facts and the stage ride in the final user message: they change, the prefix
+// must not.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "porchlight/context.hpp"
+#include "porchlight/model.hpp"
+#include "porchlight/policy.hpp"
+#include "porchlight/route.hpp"
+
+namespace porchlight {
+
+struct PromptRequest {
+  AgentProfile profile;
+  Lead lead;
+  ConversationStage stage = ConversationStage::new_lead;
+  std::string query;
+  std::string summary;             // the session's summary of turns before history[0]
+  std::vector<Turn> history;       // earlier turns, oldest first, without the new query
+  std::optional<Specialist> specialist;
+  std::optional<ModelTier> tier;
+  std::optional<Budget> budget;
+  std::int64_t context_budget_tokens = 0;  // 0: the policy's default
+  bool stream = false;
+};
+
+struct SystemBlockInfo {
+  std::string name;  // house_rules, playbook, adaptation, summary
+  std::int64_t tokens = 0;
+  bool cache_breakpoint = false;
+};
+
+struct BuiltPrompt {
+  json body;  // the Messages API request body
+  RouteDecision route;
+  ContextWindow context;
+  std::vector<SystemBlockInfo> blocks;
+};
+
+BuiltPrompt build_prompt(const PromptRequest& request, const Policy& policy = Policy::embedded());
+
+}  // namespace porchlight

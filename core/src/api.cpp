@@ -1,0 +1,248 @@
+// api.cpp: JSON text in, JSON text out, for WASM, the CLI and tests.
+//
+// Sections:
+//   [1] envelope (parse, errors, dump)
+//   [2] request readers
+//   [3] the six entry points
+
+#include "porchlight/api.hpp"
+
+#include "json_reader.hpp"
+#include "porchlight/context.hpp"
+#include "porchlight/cost.hpp"
+#include "porchlight/policy.hpp"
+#include "porchlight/prompt.hpp"
+#include "porchlight/route.hpp"
+
+#ifndef PORCHLIGHT_VERSION
+#define PORCHLIGHT_VERSION "0.0.0"
+#endif
+
+namespace porchlight::api {
+
+namespace {
+
+using detail::FieldReader;
+using detail::Need;
+
+// ---- [1] envelope ------------------------------------------------------------------------------
+
+// dump() never throws here: invalid UTF-8 cannot reach it (inputs are checked), and `replace`
+// guards the rest.
+std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+
+json error_json(const Errors& errors) {
+  json list = json::array();
+  for (const auto& e : errors) list.push_back({{"code", e.code}, {"message", e.message}, {"path", e.path}});
+  const Error& first = errors.front();
+  return json{{"error",
+               {{"code", first.code}, {"message", first.message}, {"path", first.path}, {"errors", list}}}};
+}
+
+// Parses the request and hands the object to `body`, which returns JSON or records errors.
+template <class F> std::string handle(std::string_view text, F&& body) {
+  auto parsed = detail::parse_untrusted(text);
+  if (!parsed) return dump(error_json(parsed.errors()));
+  if (!parsed.value().is_object())
+    return dump(error_json({Error{"request.not_object",
+                                  "the request must be a JSON object, got " +
+                                      std::string(detail::type_name(parsed.value())),
+                                  ""}}));
+  Errors errors;
+  json out = body(parsed.value(), errors);
+  if (!errors.empty()) return dump(error_json(errors));
+  return dump(out);
+}
+
+// ---- [2] request readers -----------------------------------------------------------------------
+
+template <class T, class F>
+std::optional<T> child(FieldReader& r, std::string_view key, Need need, Errors& errors, F&& from_json) {
+  const json* v = r.object(key, need);
+  if (!v) return std::nullopt;
+  auto result = from_json(*v, r.child_path(key));
+  if (!result) {
+    errors.insert(errors.end(), result.errors().begin(), result.errors().end());
+    return std::nullopt;
+  }
+  return std::move(result).value();
+}
+
+std::optional<Budget> read_budget(FieldReader& r, Errors& errors) {
+  const json* b = r.object("budget", Need::optional);
+  if (!b) return std::nullopt;
+  FieldReader br(*b, "budget", r.child_path("budget"), errors);
+  br.reject_unknown({"monthly_usd", "spent_usd"});
+  Budget budget;
+  if (auto v = br.number("monthly_usd", Need::required, 0, 1e9)) budget.monthly_usd = *v;
+  if (auto v = br.number("spent_usd", Need::optional, 0, 1e12)) budget.spent_usd = *v;
+  return budget;
+}
+
+std::vector<Turn> read_turns(FieldReader& r, std::string_view key, Errors& errors) {
+  std::vector<Turn> turns;
+  const json* arr = r.array(key, Need::optional, 1000);
+  if (!arr) return turns;
+  for (std::size_t i = 0; i < arr->size(); ++i) {
+    FieldReader tr((*arr)[i], "turn", r.child_path(key) + "[" + std::to_string(i) + "]", errors);
+    if (!tr.valid()) continue;
+    tr.reject_unknown({"role", "content"});
+    Turn t;
+    if (auto role = tr.string("role", Need::required, 16)) {
+      if (*role == "user") t.role = TurnRole::user;
+      else if (*role == "assistant") t.role = TurnRole::assistant;
+      else tr.add("invalid_role", tr.child_path("role"),
+                  "unknown value " + detail::in_quotes(*role) + "; expected one of user, assistant");
+    }
+    if (auto c = tr.string("content", t.role == TurnRole::user ? Need::required : Need::optional,
+                           32000, true))
+      t.content = *c;
+    turns.push_back(std::move(t));
+  }
+  return turns;
+}
+
+// Fields shared by route and buildPrompt.
+struct Common {
+  AgentProfile profile;
+  std::string query;
+  ConversationStage stage = ConversationStage::new_lead;
+  Lead lead;
+  std::optional<Budget> budget;
+  std::optional<Specialist> specialist;
+  std::optional<ModelTier> tier;
+};
+
+Common read_common(FieldReader& r, Errors& errors) {
+  Common c;
+  if (auto p = child<AgentProfile>(r, "profile", Need::required, errors,
+                                   [](const json& j, const std::string& path) { return profile_from_json(j, path); }))
+    c.profile = std::move(*p);
+  if (auto q = r.string("query", Need::required, 8000, true)) c.query = *q;
+  if (auto l = child<Lead>(r, "lead", Need::optional, errors,
+                           [](const json& j, const std::string& path) { return lead_from_json(j, path); }))
+    c.lead = std::move(*l);
+  if (auto s = r.enumeration<ConversationStage>("stage", Need::optional)) c.stage = *s;
+  else if (c.lead.stage) c.stage = *c.lead.stage;
+  c.budget = read_budget(r, errors);
+  c.specialist = r.enumeration<Specialist>("specialist", Need::optional);
+  c.tier = r.enumeration<ModelTier>("tier", Need::optional);
+  return c;
+}
+
+}  // namespace
+
+// ---- [3] the six entry points ------------------------------------------------------------------
+
+std::string version() {
+  const Policy& p = Policy::embedded();
+  return dump(json{{"core", PORCHLIGHT_VERSION},
+                   {"policy", p.version()},
+                   {"release", p.release()},
+                   {"schema_version", kSchemaVersion}});
+}
+
+std::string validate_profile(std::string_view request) {
+  return handle(request, [](const json& j, Errors&) {
+    auto p = profile_from_json(j, "profile");
+    if (!p) {
+      json list = json::array();
+      for (const auto& e : p.errors()) list.push_back({{"code", e.code}, {"message", e.message}, {"path", e.path}});
+      return json{{"valid", false}, {"errors", list}};
+    }
+    return json{{"valid", true}, {"profile", to_json(p.value())}};
+  });
+}
+
+std::string route(std::string_view request) {
+  return handle(request, [](const json& j, Errors& errors) -> json {
+    FieldReader r(j, "route", "", errors);
+    r.reject_unknown({"profile", "query", "stage", "lead", "budget", "specialist", "tier", "context_tokens"});
+    Common c = read_common(r, errors);
+    auto context_tokens = r.integer("context_tokens", Need::optional, 0, 10'000'000);
+    if (!errors.empty()) return nullptr;
+    RouteRequest req;
+    req.query = std::move(c.query);
+    req.profile = std::move(c.profile);
+    req.stage = c.stage;
+    req.budget = c.budget;
+    req.specialist = c.specialist;
+    req.tier = c.tier;
+    req.context_tokens = context_tokens.value_or(0);
+    return to_json(porchlight::route(req));
+  });
+}
+
+std::string build_prompt(std::string_view request) {
+  return handle(request, [](const json& j, Errors& errors) -> json {
+    FieldReader r(j, "prompt", "", errors);
+    r.reject_unknown({"profile", "query", "stage", "lead", "budget", "specialist", "tier", "summary",
+                      "history", "context_budget_tokens", "stream"});
+    Common c = read_common(r, errors);
+    PromptRequest req;
+    if (auto s = r.string("summary", Need::optional, 20000, true)) req.summary = *s;
+    req.history = read_turns(r, "history", errors);
+    if (auto b = r.integer("context_budget_tokens", Need::optional, 1000, 1'000'000)) req.context_budget_tokens = *b;
+    if (auto s = r.boolean("stream", Need::optional)) req.stream = *s;
+    if (!errors.empty()) return nullptr;
+    req.profile = std::move(c.profile);
+    req.query = std::move(c.query);
+    req.stage = c.stage;
+    req.lead = std::move(c.lead);
+    req.budget = c.budget;
+    req.specialist = c.specialist;
+    req.tier = c.tier;
+    BuiltPrompt built = porchlight::build_prompt(req);
+    json blocks = json::array();
+    for (const auto& b : built.blocks)
+      blocks.push_back({{"name", b.name}, {"tokens", b.tokens}, {"cache_breakpoint", b.cache_breakpoint}});
+    return json{{"request", std::move(built.body)},
+                {"route", to_json(built.route)},
+                {"context", to_json(built.context, req.history)},
+                {"blocks", std::move(blocks)},
+                {"policy_version", built.route.policy_version}};
+  });
+}
+
+std::string fit_context(std::string_view request) {
+  return handle(request, [](const json& j, Errors& errors) -> json {
+    FieldReader r(j, "context", "", errors);
+    r.reject_unknown({"budget_tokens", "system_tokens", "pinned_tokens", "summary", "turns"});
+    ContextRequest req;
+    if (auto v = r.integer("budget_tokens", Need::optional, 100, 10'000'000)) req.budget_tokens = *v;
+    if (auto v = r.integer("system_tokens", Need::optional, 0, 10'000'000)) req.system_tokens = *v;
+    if (auto v = r.integer("pinned_tokens", Need::optional, 0, 10'000'000)) req.pinned_tokens = *v;
+    if (auto s = r.string("summary", Need::optional, 20000, true)) req.summary = *s;
+    req.turns = read_turns(r, "turns", errors);
+    if (!errors.empty()) return nullptr;
+    return to_json(porchlight::fit_context(req), req.turns);
+  });
+}
+
+std::string estimate_cost(std::string_view request) {
+  return handle(request, [](const json& j, Errors& errors) -> json {
+    FieldReader r(j, "cost", "", errors);
+    r.reject_unknown({"usage", "model", "tier"});
+    auto usage = child<Usage>(r, "usage", Need::required, errors,
+                              [](const json& u, const std::string& path) { return usage_from_json(u, path); });
+    auto model = r.string("model", Need::optional, 100);
+    auto tier = r.enumeration<ModelTier>("tier", Need::optional);
+    if (!errors.empty()) return nullptr;
+    const Policy& policy = Policy::embedded();
+    auto one = [&](const std::string& m) -> json {
+      auto c = cost_of(*usage, m, policy);
+      if (!c) { errors.insert(errors.end(), c.errors().begin(), c.errors().end()); return nullptr; }
+      return to_json(c.value());
+    };
+    if (model) return one(*model);
+    if (tier) return one(policy.model_for(*tier));
+    json by_tier = json::object();
+    for (std::size_t i = 0; i < enum_count<ModelTier>(); ++i) {
+      const auto t = static_cast<ModelTier>(i);
+      by_tier[std::string(name_of(t))] = one(policy.model_for(t));
+    }
+    return json{{"by_tier", by_tier}};
+  });
+}
+
+}  // namespace porchlight::api

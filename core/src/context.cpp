@@ -1,0 +1,154 @@
+// context.cpp: token estimates, fitting history into a budget, conversation ids.
+
+#include "porchlight/context.hpp"
+
+#include "policy_data.hpp"
+#include "text.hpp"
+
+namespace porchlight {
+
+std::int64_t estimate_tokens(std::string_view text) {
+  std::int64_t tokens = 0;
+  std::size_t i = 0;
+  const std::size_t n = text.size();
+  auto is_letter = [](unsigned char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); };
+  auto is_digit = [](unsigned char c) { return c >= '0' && c <= '9'; };
+  while (i < n) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (is_letter(c)) {
+      std::size_t run = 0;
+      while (i < n && is_letter(static_cast<unsigned char>(text[i]))) { ++run; ++i; }
+      tokens += static_cast<std::int64_t>((run + 5) / 6);
+    } else if (is_digit(c)) {
+      std::size_t run = 0;
+      while (i < n && is_digit(static_cast<unsigned char>(text[i]))) { ++run; ++i; }
+      tokens += static_cast<std::int64_t>((run + 2) / 3);
+    } else if (c == ' ' || c == '\n' || c == '\r' || c == '\t') {
+      ++i;
+    } else if (c < 0x80) {
+      ++tokens;
+      ++i;
+    } else {
+      ++tokens;  // one code point: skip its continuation bytes
+      ++i;
+      while (i < n && (static_cast<unsigned char>(text[i]) & 0xC0) == 0x80) ++i;
+    }
+  }
+  return tokens;
+}
+
+namespace {
+
+constexpr std::string_view kDigestHeader = "Earlier in this conversation (condensed):";
+constexpr std::size_t kDigestLineBytes = 240;
+
+std::string digest_line(const Turn& t) {
+  return std::string(t.role == TurnRole::user ? "- Agent: " : "- Coach: ") +
+         detail::truncate_utf8(detail::collapse_whitespace(t.content), kDigestLineBytes);
+}
+
+// The summary slot for turns[0, folded): the prior summary, then one line per folded turn, newest
+// lines kept when they exceed the slot's budget.
+std::string make_summary(const std::string& prior, const std::vector<std::string>& lines,
+                         const std::vector<std::int64_t>& line_tokens, std::size_t folded,
+                         std::int64_t max_tokens) {
+  if (folded == 0) return prior;
+  std::int64_t room = max_tokens - estimate_tokens(prior) - estimate_tokens(kDigestHeader) - 8;
+  std::size_t first = folded;
+  while (first > 0 && line_tokens[first - 1] <= room) {
+    room -= line_tokens[first - 1];
+    --first;
+  }
+  std::string out = prior;
+  if (!out.empty()) out += "\n\n";
+  out += kDigestHeader;
+  if (first > 0) out += "\n- (" + std::to_string(first) + " earlier turns omitted)";
+  for (std::size_t i = first; i < folded; ++i) {
+    out += '\n';
+    out += lines[i];
+  }
+  return out;
+}
+
+}  // namespace
+
+ContextWindow fit_context(const ContextRequest& req, const Policy& policy) {
+  const auto& d = policy.data();
+  ContextWindow w;
+  w.budget_tokens = req.budget_tokens > 0 ? req.budget_tokens : d.context_budget_tokens;
+  w.system_tokens = req.system_tokens;
+  w.pinned_tokens = req.pinned_tokens;
+  const std::int64_t overhead = d.message_overhead_tokens;
+  const std::size_t n = req.turns.size();
+
+  // kept_tokens[i]: tokens of turns[i..n) sent verbatim.
+  std::vector<std::int64_t> kept_tokens(n + 1, 0);
+  for (std::size_t i = n; i-- > 0;)
+    kept_tokens[i] = kept_tokens[i + 1] + estimate_tokens(req.turns[i].content) + overhead;
+  auto summary_cost = [&](const std::string& s) {
+    return s.empty() ? 0 : estimate_tokens(s) + overhead;
+  };
+  const std::int64_t fixed = w.system_tokens + w.pinned_tokens;
+
+  w.summary = req.summary;
+  w.summary_tokens = summary_cost(req.summary);
+  w.turn_tokens = kept_tokens[0];
+  if (fixed + w.summary_tokens + w.turn_tokens <= w.budget_tokens) return w;
+
+  std::vector<std::string> lines(n);
+  std::vector<std::int64_t> line_tokens(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    lines[i] = digest_line(req.turns[i]);
+    line_tokens[i] = estimate_tokens(lines[i]);
+  }
+  // Fold whole chunks of turns from the oldest. The fold point only moves when a chunk no longer
+  // fits, so the summary, which sits in the cached prefix, changes once per chunk, not per turn.
+  const auto chunk = static_cast<std::size_t>(d.fold_chunk_turns);
+  for (std::size_t k = chunk;; k += chunk) {
+    std::size_t first = k < n ? k : n;
+    while (first < n && req.turns[first].role != TurnRole::user) ++first;  // start on an agent turn
+    w.first_kept = first;
+    w.summary = make_summary(req.summary, lines, line_tokens, first, d.summary_max_tokens);
+    w.summary_tokens = summary_cost(w.summary);
+    w.turn_tokens = kept_tokens[first];
+    if (fixed + w.summary_tokens + w.turn_tokens <= w.budget_tokens) return w;
+    if (first >= n) break;
+  }
+  w.over_budget = true;
+  return w;
+}
+
+json to_json(const ContextWindow& w, const std::vector<Turn>& turns) {
+  json kept = json::array();
+  for (std::size_t i = w.first_kept; i < turns.size(); ++i) kept.push_back(i);
+  return json{{"budget_tokens", w.budget_tokens},
+              {"first_kept", w.first_kept},
+              {"kept", kept},
+              {"folded_turns", w.first_kept},
+              {"summary", w.summary},
+              {"over_budget", w.over_budget},
+              {"tokens",
+               {{"system", w.system_tokens},
+                {"pinned", w.pinned_tokens},
+                {"summary", w.summary_tokens},
+                {"turns", w.turn_tokens},
+                {"total", w.total_tokens()}}}};
+}
+
+std::string conversation_id(std::string_view location_id, std::string_view agent_id,
+                            std::string_view lead_id) {
+  std::string key;
+  key.reserve(location_id.size() + agent_id.size() + lead_id.size() + 2);
+  key.append(location_id).append(1, '\x1f').append(agent_id).append(1, '\x1f').append(lead_id);
+  return "cv_" + detail::hex64(detail::fnv1a64(key)) +
+         detail::hex64(detail::fnv1a64(key, 0x84222325cbf29ce4ULL));
+}
+
+bool is_valid_conversation_id(std::string_view id) {
+  if (id.size() != 35 || id.substr(0, 3) != "cv_") return false;
+  for (char c : id.substr(3))
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  return true;
+}
+
+}  // namespace porchlight

@@ -1,0 +1,355 @@
+// policy.cpp: loads core/data (embedded or given as files) into PolicyData.
+//
+// Sections:
+//   [1] helpers
+//   [2] policy.json (tiers, context, verbosity)
+//   [3] routing.json
+//   [4] prices.json
+//   [5] adaptation.json and playbooks
+//   [6] Policy
+
+#include "porchlight/policy.hpp"
+
+#include "embedded_data.hpp"
+#include "json_reader.hpp"
+#include "policy_data.hpp"
+#include "porchlight/context.hpp"
+#include "text.hpp"
+
+namespace porchlight {
+
+using detail::FieldReader;
+using detail::Need;
+using detail::PolicyData;
+
+namespace {
+
+// ---- [1] helpers -------------------------------------------------------------------------------
+
+// Data files are trusted more than requests but still checked: a bad edit must fail the build's
+// tests with a clear message, never crash.
+const detail::ParseLimits kDataLimits{4u << 20, 16};
+
+const std::string* file(const std::map<std::string, std::string>& files, const std::string& name,
+                        Errors& errors) {
+  auto it = files.find(name);
+  if (it == files.end()) {
+    errors.push_back({"policy.missing_file", name + ": file is missing from core/data", name});
+    return nullptr;
+  }
+  return &it->second;
+}
+
+const json* parse_file(const std::map<std::string, std::string>& files, const std::string& name,
+                       json& storage, Errors& errors) {
+  const std::string* text = file(files, name, errors);
+  if (!text) return nullptr;
+  auto parsed = detail::parse_untrusted(*text, kDataLimits);
+  if (!parsed) {
+    for (auto e : parsed.errors())
+      errors.push_back({"policy.invalid_file", name + ": " + e.message, name});
+    return nullptr;
+  }
+  storage = std::move(parsed).value();
+  return &storage;
+}
+
+std::vector<detail::Keyword> keywords_from(const json& list_or_map, const std::string& path,
+                                           FieldReader& r) {
+  std::vector<detail::Keyword> out;
+  auto add = [&](const std::string& label, double weight) {
+    std::string phrase = detail::normalize_for_matching(label);
+    phrase.pop_back();  // keep the leading space only: prefix match at a word start
+    if (phrase.size() < 2) {
+      r.add("invalid_keyword", path, "keyword " + detail::in_quotes(label) + " has no letters or digits");
+      return;
+    }
+    out.push_back({std::move(phrase), label, weight});
+  };
+  if (list_or_map.is_object()) {
+    for (auto it = list_or_map.begin(); it != list_or_map.end(); ++it) {
+      if (!it->is_number() || it->get<double>() < 0 || it->get<double>() > 100)
+        r.add("invalid_keyword", path + "." + it.key(), "weight must be a number from 0 to 100");
+      else add(it.key(), it->get<double>());
+    }
+  } else if (list_or_map.is_array()) {
+    for (const json& k : list_or_map) {
+      if (!k.is_string()) r.add("invalid_keyword", path, "keywords must be strings");
+      else add(k.get<std::string>(), 1.0);
+    }
+  }
+  return out;
+}
+
+template <class E, std::size_t N>
+void weights_from(const json* obj, std::array<double, N>& out, const std::string& path,
+                  FieldReader& r) {
+  if (!obj) return;
+  for (auto it = obj->begin(); it != obj->end(); ++it) {
+    auto e = parse_enum<E>(it.key());
+    if (!e) { r.add("invalid_weight", path + "." + it.key(), "unknown " + std::string(EnumNames<E>::kind)); continue; }
+    if (!it->is_number()) { r.add("invalid_weight", path + "." + it.key(), "expected a number"); continue; }
+    out[static_cast<std::size_t>(*e)] = it->get<double>();
+  }
+}
+
+template <class E>
+std::vector<E> enums_from(FieldReader& r, std::string_view key) {
+  return r.enum_list<E>(key, enum_count<E>());
+}
+
+// ---- [2] policy.json ---------------------------------------------------------------------------
+
+void load_policy_json(const json& j, PolicyData& d, Errors& errors) {
+  FieldReader r(j, "policy", "policy.json", errors);
+  if (auto v = r.string("release", Need::required, 40)) d.release = *v;
+  if (const json* tiers = r.object("tiers", Need::required)) {
+    FieldReader tr(*tiers, "policy", r.child_path("tiers"), errors);
+    for (std::size_t i = 0; i < enum_count<ModelTier>(); ++i) {
+      const std::string_view name = EnumNames<ModelTier>::names[i];
+      if (const json* t = tr.object(name, Need::required)) {
+        FieldReader one(*t, "policy", tr.child_path(name), errors);
+        if (auto v = one.string("model", Need::required, 100)) d.tiers[i].model = *v;
+        if (auto v = one.integer("max_output_tokens", Need::required, 16, 128000))
+          d.tiers[i].max_output_tokens = *v;
+      }
+    }
+  }
+  if (const json* c = r.object("context", Need::required)) {
+    FieldReader cr(*c, "policy", r.child_path("context"), errors);
+    if (auto v = cr.integer("budget_tokens", Need::required, 1000, 1000000)) d.context_budget_tokens = *v;
+    if (auto v = cr.integer("fold_chunk_turns", Need::required, 2, 64)) d.fold_chunk_turns = *v;
+    if (auto v = cr.integer("summary_max_tokens", Need::required, 100, 100000)) d.summary_max_tokens = *v;
+    if (auto v = cr.integer("message_overhead_tokens", Need::required, 0, 100)) d.message_overhead_tokens = *v;
+  }
+  if (const json* vb = r.object("verbosity_output_percent", Need::required)) {
+    FieldReader vr(*vb, "policy", r.child_path("verbosity_output_percent"), errors);
+    for (std::size_t i = 0; i < enum_count<Verbosity>(); ++i)
+      if (auto v = vr.integer(EnumNames<Verbosity>::names[i], Need::required, 10, 1000))
+        d.verbosity_output_percent[i] = *v;
+  }
+}
+
+// ---- [3] routing.json --------------------------------------------------------------------------
+
+void load_routing(const json& j, PolicyData& d, Errors& errors) {
+  FieldReader r(j, "policy", "routing.json", errors);
+  r.reject_unknown({"about", "min_score", "fallback_specialist", "specialists", "tier_rules", "budget"});
+  if (auto v = r.enumeration<Specialist>("fallback_specialist", Need::required)) d.fallback_specialist = *v;
+  if (auto v = r.number("min_score", Need::required, 0, 100)) d.min_score = *v;
+  if (const json* specs = r.object("specialists", Need::required)) {
+    FieldReader sr(*specs, "policy", r.child_path("specialists"), errors);
+    for (std::size_t i = 0; i < enum_count<Specialist>(); ++i) {
+      const std::string_view name = EnumNames<Specialist>::names[i];
+      const json* s = sr.object(name, Need::required);
+      if (!s) continue;
+      auto& rules = d.specialists[i];
+      FieldReader one(*s, "policy", sr.child_path(name), errors);
+      if (auto v = one.enumeration<ModelTier>("default_tier", Need::required)) rules.default_tier = *v;
+      if (auto v = one.enumeration<GuidanceType>("guidance_type", Need::required)) rules.guidance_type = *v;
+      if (auto v = one.integer("expected_output_tokens", Need::required, 16, 100000))
+        rules.expected_output_tokens = *v;
+      weights_from<ConversationStage>(one.object("stages", Need::optional), rules.stage_weight,
+                                      one.child_path("stages"), one);
+      weights_from<AgentRole>(one.object("roles", Need::optional), rules.role_weight,
+                              one.child_path("roles"), one);
+      if (const json* k = one.object("keywords", Need::required))
+        rules.keywords = keywords_from(*k, one.child_path("keywords"), one);
+    }
+  }
+  if (const json* rules = r.array("tier_rules", Need::optional, 100)) {
+    for (std::size_t i = 0; i < rules->size(); ++i) {
+      FieldReader rr((*rules)[i], "policy", r.child_path("tier_rules") + "[" + std::to_string(i) + "]", errors);
+      if (!rr.valid()) continue;
+      detail::TierRule rule;
+      if (auto v = rr.string("reason", Need::required, 200)) rule.reason = *v;
+      if (auto v = rr.integer("shift", Need::required, -2, 2)) rule.shift = static_cast<int>(*v);
+      if (const json* w = rr.object("when", Need::required)) {
+        FieldReader wr(*w, "policy", rr.child_path("when"), errors);
+        wr.reject_unknown({"specialists", "experience", "specializations", "query_tokens_over",
+                           "query_tokens_under", "context_tokens_over", "keywords"});
+        rule.specialists = enums_from<Specialist>(wr, "specialists");
+        rule.experience = enums_from<ExperienceLevel>(wr, "experience");
+        rule.specializations = enums_from<Specialization>(wr, "specializations");
+        if (auto v = wr.integer("query_tokens_over", Need::optional, 0, 1000000)) rule.query_tokens_over = *v;
+        if (auto v = wr.integer("query_tokens_under", Need::optional, 0, 1000000)) rule.query_tokens_under = *v;
+        if (auto v = wr.integer("context_tokens_over", Need::optional, 0, 10000000)) rule.context_tokens_over = *v;
+        if (const json* k = wr.array("keywords", Need::optional, 500))
+          rule.keywords = keywords_from(*k, wr.child_path("keywords"), wr);
+      }
+      d.tier_rules.push_back(std::move(rule));
+    }
+  }
+  if (const json* b = r.object("budget", Need::required)) {
+    FieldReader br(*b, "policy", r.child_path("budget"), errors);
+    if (auto v = br.number("downgrade_below_fraction", Need::required, 0, 1)) d.budget_downgrade_below = *v;
+    if (auto v = br.number("fast_only_below_fraction", Need::required, 0, 1)) d.budget_fast_only_below = *v;
+  }
+}
+
+// ---- [4] prices.json ---------------------------------------------------------------------------
+
+detail::PriceBand read_band(FieldReader& r) {
+  detail::PriceBand b;
+  if (auto v = r.number("input", Need::required, 0, 10000)) b.input = *v;
+  if (auto v = r.number("output", Need::required, 0, 10000)) b.output = *v;
+  if (auto v = r.number("cache_write_5m", Need::required, 0, 10000)) b.cache_write_5m = *v;
+  if (auto v = r.number("cache_write_1h", Need::required, 0, 10000)) b.cache_write_1h = *v;
+  if (auto v = r.number("cache_read", Need::required, 0, 10000)) b.cache_read = *v;
+  return b;
+}
+
+void load_prices(const json& j, PolicyData& d, Errors& errors) {
+  FieldReader r(j, "policy", "prices.json", errors);
+  const json* models = r.object("models", Need::required);
+  if (!models) return;
+  for (auto it = models->begin(); it != models->end(); ++it) {
+    FieldReader mr(*it, "policy", r.child_path("models") + "." + it.key(), errors);
+    if (!mr.valid()) continue;
+    detail::ModelPrice price;
+    price.base = read_band(mr);
+    if (auto v = mr.integer("min_cacheable_tokens", Need::required, 0, 1000000)) price.min_cacheable_tokens = *v;
+    if (const json* lc = mr.object("long_context", Need::optional)) {
+      FieldReader lr(*lc, "policy", mr.child_path("long_context"), errors);
+      price.long_context = read_band(lr);
+      if (auto v = lr.integer("above_input_tokens", Need::required, 1, 100000000))
+        price.long_context_above_tokens = *v;
+    }
+    d.prices[it.key()] = price;
+  }
+  for (std::size_t i = 0; i < d.tiers.size(); ++i)
+    if (!d.tiers[i].model.empty() && !d.price_for(d.tiers[i].model))
+      errors.push_back({"policy.unpriced_model",
+                        "policy.json: tier " + std::string(EnumNames<ModelTier>::names[i]) +
+                            " uses model '" + d.tiers[i].model + "', which prices.json does not price",
+                        "policy.json"});
+}
+
+// ---- [5] adaptation.json and playbooks ---------------------------------------------------------
+
+template <class E, std::size_t N>
+void texts_from(FieldReader& r, std::string_view key, std::array<std::string, N>& out) {
+  const json* obj = r.object(key, Need::required);
+  if (!obj) return;
+  for (std::size_t i = 0; i < N; ++i) {
+    const std::string_view name = EnumNames<E>::names[i];
+    auto it = obj->find(name);
+    if (it == obj->end() || !it->is_string() || it->get_ref<const std::string&>().empty())
+      r.add("missing_text", r.child_path(key) + "." + std::string(name), "needs a non-empty text");
+    else out[i] = *it;
+  }
+}
+
+void load_texts(const std::map<std::string, std::string>& files, PolicyData& d, Errors& errors) {
+  json storage;
+  if (const json* j = parse_file(files, "adaptation.json", storage, errors)) {
+    FieldReader r(*j, "policy", "adaptation.json", errors);
+    texts_from<AgentRole>(r, "roles", d.role_text);
+    texts_from<ExperienceLevel>(r, "experience", d.experience_text);
+    texts_from<Specialization>(r, "specializations", d.specialization_text);
+    texts_from<Tone>(r, "tone", d.tone_text);
+    texts_from<Verbosity>(r, "verbosity", d.verbosity_text);
+  }
+  auto playbook = [&](std::string_view id) -> std::string {
+    const std::string name = "playbooks/" + std::string(id) + ".md";
+    const std::string* text = file(files, name, errors);
+    if (!text) return {};
+    if (!detail::is_valid_utf8(*text) || text->size() < 200) {
+      errors.push_back({"policy.invalid_file", name + ": a playbook must be UTF-8 text of 200 bytes or more", name});
+      return {};
+    }
+    // Trailing newlines are trimmed so that editors' habits do not change the prompt bytes.
+    std::string out = *text;
+    while (!out.empty() && (out.back() == '\n' || out.back() == '\r' || out.back() == ' ')) out.pop_back();
+    return out;
+  };
+  d.house_rules = playbook("house_rules");
+  d.house_rules_tokens = estimate_tokens(d.house_rules);
+  for (std::size_t i = 0; i < enum_count<Specialist>(); ++i) {
+    d.specialists[i].playbook = playbook(EnumNames<Specialist>::names[i]);
+    d.specialists[i].playbook_tokens = estimate_tokens(d.specialists[i].playbook);
+  }
+}
+
+Result<std::shared_ptr<const PolicyData>> load(const std::map<std::string, std::string>& files) {
+  auto d = std::make_shared<PolicyData>();
+  Errors errors;
+  d->files = files;
+  json storage;
+  if (const json* j = parse_file(files, "policy.json", storage, errors)) load_policy_json(*j, *d, errors);
+  if (const json* j = parse_file(files, "routing.json", storage, errors)) load_routing(*j, *d, errors);
+  if (const json* j = parse_file(files, "prices.json", storage, errors)) load_prices(*j, *d, errors);
+  load_texts(files, *d, errors);
+  if (!errors.empty()) return errors;
+
+  // The version names the release and the exact bytes of every file (FNV-1a over path and content).
+  std::uint64_t h = detail::fnv1a64("");
+  for (const auto& [path, content] : files) {
+    h = detail::fnv1a64(path, h);
+    h = detail::fnv1a64(std::string_view("\0", 1), h);
+    h = detail::fnv1a64(content, h);
+  }
+  d->version = d->release + "+" + detail::hex64(h).substr(0, 12);
+  return std::shared_ptr<const PolicyData>(std::move(d));
+}
+
+}  // namespace
+
+const detail::ModelPrice* PolicyData::price_for(std::string_view model, std::string* matched) const {
+  // Exact id first, then the longest known id that the model starts with followed by "-".
+  if (auto it = prices.find(std::string(model)); it != prices.end()) {
+    if (matched) *matched = it->first;
+    return &it->second;
+  }
+  const ModelPrice* best = nullptr;
+  std::size_t best_len = 0;
+  for (const auto& [id, price] : prices) {
+    if (model.size() > id.size() && model.substr(0, id.size()) == id && model[id.size()] == '-' &&
+        id.size() > best_len) {
+      // "claude-opus-5-5" must not price as "claude-opus-5": the rest must be a date.
+      const std::string_view rest = model.substr(id.size() + 1);
+      if (rest.size() != 8 || rest.find_first_not_of("0123456789") != std::string_view::npos) continue;
+      best = &price;
+      best_len = id.size();
+      if (matched) *matched = id;
+    }
+  }
+  return best;
+}
+
+// ---- [6] Policy --------------------------------------------------------------------------------
+
+const Policy& Policy::embedded() {
+  static const Policy policy = [] {
+    std::map<std::string, std::string> files;
+    for (std::size_t i = 0; i < detail::kEmbeddedFileCount; ++i)
+      files.emplace(std::string(detail::kEmbeddedFiles[i].path),
+                    std::string(detail::kEmbeddedFiles[i].content));
+    auto loaded = load(files);
+    // The embedded data is checked by the test suite (tests/core/policy); a build whose data does
+    // not load still answers, with an empty policy whose version says so.
+    if (!loaded) {
+      auto empty = std::make_shared<PolicyData>();
+      empty->version = "invalid";
+      empty->files = std::move(files);
+      return Policy(std::move(empty));
+    }
+    return Policy(std::move(loaded).value());
+  }();
+  return policy;
+}
+
+Result<Policy> Policy::from_files(const std::map<std::string, std::string>& files) {
+  auto loaded = load(files);
+  if (!loaded) return loaded.errors();
+  return Policy(std::move(loaded).value());
+}
+
+const std::string& Policy::version() const { return data_->version; }
+const std::string& Policy::release() const { return data_->release; }
+const std::map<std::string, std::string>& Policy::files() const { return data_->files; }
+const std::string& Policy::model_for(ModelTier tier) const {
+  return data_->tiers[static_cast<std::size_t>(tier)].model;
+}
+
+}  // namespace porchlight

@@ -1,0 +1,97 @@
+// policy_data.hpp (internal): the parsed form of core/data/, shared by route, prompt, context and
+// cost. Built once per Policy by policy.cpp; read-only afterwards.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "porchlight/model.hpp"
+
+namespace porchlight::detail {
+
+struct Keyword {
+  std::string phrase;  // normalized, with a leading space: matches at a word start
+  std::string label;   // as written in the data file, for reasons
+  double weight = 0;
+};
+
+struct SpecialistRules {
+  ModelTier default_tier = ModelTier::balanced;
+  GuidanceType guidance_type = GuidanceType::coaching_tip;
+  std::int64_t expected_output_tokens = 400;
+  std::array<double, enum_count<ConversationStage>()> stage_weight{};
+  std::array<double, enum_count<AgentRole>()> role_weight{};
+  std::vector<Keyword> keywords;
+  std::string playbook;  // markdown
+  std::int64_t playbook_tokens = 0;
+};
+
+struct TierRule {
+  std::string reason;
+  int shift = 0;  // +1 raises the tier, -1 lowers it
+  std::vector<Specialist> specialists;  // empty: any
+  std::vector<ExperienceLevel> experience;
+  std::vector<Specialization> specializations;
+  std::int64_t query_tokens_over = -1;   // -1: not a condition
+  std::int64_t query_tokens_under = -1;
+  std::int64_t context_tokens_over = -1;
+  std::vector<Keyword> keywords;  // any of them
+};
+
+struct TierConfig {
+  std::string model;
+  std::int64_t max_output_tokens = 1024;
+};
+
+struct PriceBand {
+  double input = 0, output = 0, cache_write_5m = 0, cache_write_1h = 0, cache_read = 0;
+};
+
+struct ModelPrice {
+  PriceBand base;
+  std::optional<PriceBand> long_context;  // applies when the prompt exceeds the threshold
+  std::int64_t long_context_above_tokens = 0;
+  std::int64_t min_cacheable_tokens = 1024;
+};
+
+struct PolicyData {
+  std::string release;
+  std::string version;
+  std::map<std::string, std::string> files;
+
+  std::array<TierConfig, enum_count<ModelTier>()> tiers;
+  std::int64_t context_budget_tokens = 16000;
+  std::int64_t fold_chunk_turns = 4;
+  std::int64_t summary_max_tokens = 1200;
+  std::int64_t message_overhead_tokens = 4;
+  std::array<std::int64_t, enum_count<Verbosity>()> verbosity_output_percent{60, 100, 160};
+
+  std::string house_rules;
+  std::int64_t house_rules_tokens = 0;
+  std::array<SpecialistRules, enum_count<Specialist>()> specialists;
+  Specialist fallback_specialist = Specialist::coaching;
+  double min_score = 1.0;  // below it, the fallback specialist answers
+  std::vector<TierRule> tier_rules;
+  double budget_downgrade_below = 0.2;
+  double budget_fast_only_below = 0.05;
+
+  std::array<std::string, enum_count<AgentRole>()> role_text;
+  std::array<std::string, enum_count<ExperienceLevel>()> experience_text;
+  std::array<std::string, enum_count<Specialization>()> specialization_text;
+  std::array<std::string, enum_count<Tone>()> tone_text;
+  std::array<std::string, enum_count<Verbosity>()> verbosity_text;
+
+  std::map<std::string, ModelPrice> prices;  // by model id
+
+  const SpecialistRules& rules(Specialist s) const {
+    return specialists[static_cast<std::size_t>(s)];
+  }
+  // The price entry for a model id; dated ids ("claude-sonnet-5-5-20261001") use their family.
+  const ModelPrice* price_for(std::string_view model, std::string* matched = nullptr) const;
+};
+
+}  // namespace porchlight::detail

@@ -1,0 +1,28 @@
+// prompt_parts.hpp (internal): pieces of the prompt that routing also needs to size its estimate.
+// One implementation, used by route.cpp and prompt.cpp.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "policy_data.hpp"
+#include "porchlight/model.hpp"
+#include "porchlight/route.hpp"
+
+namespace porchlight::detail {
+
+// The system block that adapts coaching to this agent (role, experience, specializations, tone,
+// length, language). Stable for an agent, so it is cached.
+std::string adaptation_text(const AgentProfile& profile, const PolicyData& d);
+
+// The final user message: the lead's stage and facts in <lead_context>, then the query.
+std::string final_message_text(const Lead& lead, ConversationStage stage, std::string_view query);
+
+// Fills the decision's token and cost estimates. prefix_tokens is the cacheable system prefix.
+void estimate_cost(RouteDecision& decision, std::int64_t input_tokens, std::int64_t prefix_tokens,
+                   std::int64_t output_tokens, const Policy& policy);
+
+// Expected answer length for a specialist, scaled by the agent's verbosity preference.
+std::int64_t expected_output_tokens(Specialist s, Verbosity v, const PolicyData& d);
+
+}  // namespace porchlight::detail

@@ -1,0 +1,251 @@
+// route.cpp: Router v1 (see core/data/routing.json for the rules and weights).
+//
+// Sections:
+//   [1] scoring specialists
+//   [2] choosing the tier
+//   [3] estimates and the decision
+
+#include "porchlight/route.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "porchlight/context.hpp"
+#include "porchlight/cost.hpp"
+#include "prompt_parts.hpp"
+#include "text.hpp"
+
+namespace porchlight {
+
+namespace {
+
+using detail::PolicyData;
+
+// "+2.5": weights printed with one decimal through integers, identical natively and in WASM.
+std::string signed_weight(double w) {
+  const long tenths = std::lround(w * 10);
+  const long whole = std::labs(tenths) / 10, frac = std::labs(tenths) % 10;
+  return std::string(tenths < 0 ? "-" : "+") + std::to_string(whole) + "." + std::to_string(frac);
+}
+
+bool contains(const std::string& normalized, const detail::Keyword& k) {
+  return normalized.find(k.phrase) != std::string::npos;
+}
+
+// ---- [1] scoring specialists -------------------------------------------------------------------
+
+struct Scored {
+  double score = 0;
+  std::vector<const detail::Keyword*> hits;  // strongest first
+};
+
+std::array<Scored, enum_count<Specialist>()> score_all(const std::string& text,
+                                                       const RouteRequest& req,
+                                                       const PolicyData& d) {
+  std::array<Scored, enum_count<Specialist>()> out;
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    const auto& rules = d.specialists[i];
+    for (const auto& k : rules.keywords)
+      if (contains(text, k)) {
+        out[i].score += k.weight;
+        out[i].hits.push_back(&k);
+      }
+    std::stable_sort(out[i].hits.begin(), out[i].hits.end(),
+                     [](auto* a, auto* b) { return a->weight > b->weight; });
+    out[i].score += rules.stage_weight[static_cast<std::size_t>(req.stage)];
+    out[i].score += rules.role_weight[static_cast<std::size_t>(req.profile.role)];
+  }
+  return out;
+}
+
+// ---- [2] choosing the tier ---------------------------------------------------------------------
+
+template <class T> bool in(const std::vector<T>& list, T value) {
+  return std::find(list.begin(), list.end(), value) != list.end();
+}
+
+bool rule_matches(const detail::TierRule& rule, Specialist s, const RouteRequest& req,
+                  const std::string& text, std::int64_t query_tokens) {
+  if (!rule.specialists.empty() && !in(rule.specialists, s)) return false;
+  if (!rule.experience.empty() && !in(rule.experience, req.profile.experience)) return false;
+  if (!rule.specializations.empty() &&
+      std::none_of(req.profile.specializations.begin(), req.profile.specializations.end(),
+                   [&](Specialization x) { return in(rule.specializations, x); }))
+    return false;
+  if (rule.query_tokens_over >= 0 && query_tokens <= rule.query_tokens_over) return false;
+  if (rule.query_tokens_under >= 0 && query_tokens >= rule.query_tokens_under) return false;
+  if (rule.context_tokens_over >= 0 && req.context_tokens <= rule.context_tokens_over) return false;
+  if (!rule.keywords.empty() &&
+      std::none_of(rule.keywords.begin(), rule.keywords.end(),
+                   [&](const detail::Keyword& k) { return contains(text, k); }))
+    return false;
+  return true;
+}
+
+ModelTier shifted(ModelTier t, int shift) {
+  const int v = std::clamp(static_cast<int>(t) + shift, 0, static_cast<int>(enum_count<ModelTier>()) - 1);
+  return static_cast<ModelTier>(v);
+}
+
+void choose_tier(RouteDecision& out, const RouteRequest& req, const std::string& text,
+                 std::int64_t query_tokens, const PolicyData& d) {
+  const auto s = out.specialist;
+  if (req.tier) {
+    out.tier = *req.tier;
+    out.reasons.push_back("tier " + std::string(name_of(out.tier)) + ": chosen by the caller");
+  } else {
+    const ModelTier base = d.rules(s).default_tier;
+    int shift = 0;
+    std::vector<std::string> why;
+    for (const auto& rule : d.tier_rules)
+      if (rule.shift != 0 && rule_matches(rule, s, req, text, query_tokens)) {
+        shift += rule.shift;
+        why.push_back(rule.reason);
+      }
+    shift = std::clamp(shift, -1, 1);  // rules nudge; they never jump fast <-> deep
+    out.tier = shifted(base, shift);
+    if (out.tier == base) {
+      out.reasons.push_back("tier " + std::string(name_of(base)) + ": the default for " +
+                            std::string(name_of(s)));
+    } else {
+      std::string joined;
+      for (const auto& w : why) joined += (joined.empty() ? "" : "; ") + w;
+      out.reasons.push_back("tier " + std::string(name_of(out.tier)) + " (" +
+                            (shift > 0 ? "raised" : "lowered") + " from " +
+                            std::string(name_of(base)) + "): " + joined);
+    }
+  }
+  // The location's budget caps the tier last: it binds forced tiers too.
+  if (req.budget && req.budget->monthly_usd > 0) {
+    const double monthly = req.budget->monthly_usd;
+    const double left = std::max(0.0, monthly - req.budget->spent_usd) / monthly;
+    const long percent = static_cast<long>(std::floor(left * 100));
+    ModelTier cap = ModelTier::deep;
+    std::string why;
+    if (req.budget->spent_usd >= monthly) {
+      out.budget_exhausted = true;
+      cap = ModelTier::fast;
+      why = "the monthly budget is spent";
+    } else if (left < d.budget_fast_only_below) {
+      cap = ModelTier::fast;
+      why = std::to_string(percent) + "% of the monthly budget left";
+    } else if (left < d.budget_downgrade_below) {
+      cap = ModelTier::balanced;
+      why = std::to_string(percent) + "% of the monthly budget left";
+    }
+    if (out.tier > cap) {
+      out.tier = cap;
+      out.reasons.push_back("tier capped at " + std::string(name_of(cap)) + ": " + why);
+    } else if (out.budget_exhausted) {
+      out.reasons.push_back(why);
+    }
+  }
+}
+
+}  // namespace
+
+// ---- [3] estimates and the decision ------------------------------------------------------------
+
+namespace detail {
+
+std::int64_t expected_output_tokens(Specialist s, Verbosity v, const PolicyData& d) {
+  return d.rules(s).expected_output_tokens * d.verbosity_output_percent[static_cast<std::size_t>(v)] / 100;
+}
+
+void estimate_cost(RouteDecision& decision, std::int64_t input_tokens, std::int64_t prefix_tokens,
+                   std::int64_t output_tokens, const Policy& policy) {
+  decision.estimated_input_tokens = input_tokens;
+  decision.estimated_output_tokens = output_tokens;
+  Usage cold;
+  cold.input_tokens = input_tokens;
+  cold.output_tokens = output_tokens;
+  Usage warm = cold;
+  warm.input_tokens = input_tokens - prefix_tokens;
+  warm.cache_read_input_tokens = prefix_tokens;
+  auto a = cost_of(cold, decision.model, policy);
+  auto b = cost_of(warm, decision.model, policy);
+  decision.estimated_cost_usd = a ? a->total_usd : 0;
+  decision.estimated_cost_usd_cached = b ? b->total_usd : 0;
+}
+
+}  // namespace detail
+
+RouteDecision route(const RouteRequest& req, const Policy& policy) {
+  const auto& d = policy.data();
+  RouteDecision out;
+  out.policy_version = d.version;
+  const std::string text = detail::normalize_for_matching(req.query);
+  const std::int64_t query_tokens = estimate_tokens(req.query);
+  const auto scores = score_all(text, req, d);
+
+  // Highest score wins; ties go to the specialist listed first (a stable, documented order).
+  std::size_t best = 0, second = 1;
+  for (std::size_t i = 0; i < scores.size(); ++i) {
+    if (scores[i].score > scores[best].score) best = i;
+  }
+  second = best == 0 ? 1 : 0;
+  for (std::size_t i = 0; i < scores.size(); ++i)
+    if (i != best && scores[i].score > scores[second].score) second = i;
+  const double top = scores[best].score, runner_up = scores[second].score;
+  out.confidence = std::round(top / (top + runner_up + 1.0) * 100) / 100;
+
+  if (req.specialist) {
+    out.specialist = *req.specialist;
+    out.reasons.push_back("specialist " + std::string(name_of(out.specialist)) +
+                          ": chosen by the caller");
+    out.confidence = 1;
+  } else if (top < d.min_score) {
+    out.specialist = d.fallback_specialist;
+    out.reasons.push_back("no strong signal in the query or stage: general " +
+                          std::string(name_of(out.specialist)));
+  } else {
+    out.specialist = static_cast<Specialist>(best);
+    const auto& rules = d.specialists[best];
+    const std::string name(name_of(out.specialist));
+    for (std::size_t h = 0; h < scores[best].hits.size() && h < 2; ++h)
+      out.reasons.push_back("'" + scores[best].hits[h]->label + "' points to " + name + " (" +
+                            signed_weight(scores[best].hits[h]->weight) + ")");
+    if (double w = rules.stage_weight[static_cast<std::size_t>(req.stage)]; w > 0)
+      out.reasons.push_back("stage " + std::string(name_of(req.stage)) + " favors " + name + " (" +
+                            signed_weight(w) + ")");
+    if (double w = rules.role_weight[static_cast<std::size_t>(req.profile.role)]; w > 0)
+      out.reasons.push_back("role " + std::string(name_of(req.profile.role)) + " favors " + name +
+                            " (" + signed_weight(w) + ")");
+    if (runner_up > 0)
+      out.reasons.push_back("runner-up: " + std::string(name_of(static_cast<Specialist>(second))) +
+                            " (" + signed_weight(runner_up).substr(1) + " vs " +
+                            signed_weight(top).substr(1) + ")");
+  }
+  if (out.reasons.size() > 4) out.reasons.resize(4);
+  out.guidance_type = d.rules(out.specialist).guidance_type;
+  choose_tier(out, req, text, query_tokens, d);
+  out.model = policy.model_for(out.tier);
+
+  const std::int64_t prefix = d.house_rules_tokens + d.rules(out.specialist).playbook_tokens +
+                              estimate_tokens(detail::adaptation_text(req.profile, d)) +
+                              3 * d.message_overhead_tokens;
+  const std::int64_t input = prefix + req.context_tokens + query_tokens + d.message_overhead_tokens;
+  detail::estimate_cost(out, input, prefix,
+                        detail::expected_output_tokens(out.specialist,
+                                                       req.profile.preferences.verbosity, d),
+                        policy);
+  return out;
+}
+
+json to_json(const RouteDecision& r) {
+  return json{{"specialist", name_of(r.specialist)},
+              {"tier", name_of(r.tier)},
+              {"model", r.model},
+              {"guidance_type", name_of(r.guidance_type)},
+              {"confidence", r.confidence},
+              {"reasons", r.reasons},
+              {"estimate",
+               {{"input_tokens", r.estimated_input_tokens},
+                {"output_tokens", r.estimated_output_tokens},
+                {"cost_usd", round_usd(r.estimated_cost_usd)},
+                {"cost_usd_cached", round_usd(r.estimated_cost_usd_cached)}}},
+              {"budget_exhausted", r.budget_exhausted},
+              {"policy_version", r.policy_version}};
+}
+
+}  // namespace porchlight

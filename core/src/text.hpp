@@ -1,0 +1,26 @@
+// text.hpp (internal): UTF-8 checks, safe truncation, normalization for keyword matching, hashing.
+// Everything here is deterministic and locale-free, so native and WASM give the same bytes.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace porchlight::detail {
+
+bool is_valid_utf8(std::string_view text);
+std::size_t count_code_points(std::string_view utf8);
+// True when text holds C0 control characters (or DEL); tab and newlines pass when allowed.
+bool has_control_chars(std::string_view text, bool allow_newlines);
+// At most max_bytes bytes, cut on a code point boundary; appends "…" when it cut.
+std::string truncate_utf8(std::string_view utf8, std::size_t max_bytes);
+// Whitespace runs folded to one space, trimmed.
+std::string collapse_whitespace(std::string_view text);
+// Lowercase ASCII letters and digits; every other byte run becomes one space; padded with a space
+// on both sides so that " phrase" finds a phrase at a word start.
+std::string normalize_for_matching(std::string_view text);
+std::uint64_t fnv1a64(std::string_view bytes, std::uint64_t seed = 0xcbf29ce484222325ULL);
+std::string hex64(std::uint64_t value);
+
+}  // namespace porchlight::detail
