@@ -2,6 +2,8 @@
 
 #include "porchlight/context.hpp"
 
+#include <algorithm>
+
 #include "policy_data.hpp"
 #include "text.hpp"
 
@@ -101,6 +103,9 @@ ContextWindow fit_context(const ContextRequest& req, const Policy& policy) {
     lines[i] = digest_line(req.turns[i]);
     line_tokens[i] = estimate_tokens(lines[i]);
   }
+  // The summary slot may take at most half of what the system prompt and pinned text leave.
+  const std::int64_t summary_room =
+      std::min(d.summary_max_tokens, std::max<std::int64_t>(0, (w.budget_tokens - fixed) / 2));
   // Fold whole chunks of turns from the oldest. The fold point only moves when a chunk no longer
   // fits, so the summary, which sits in the cached prefix, changes once per chunk, not per turn.
   const auto chunk = static_cast<std::size_t>(d.fold_chunk_turns);
@@ -108,7 +113,7 @@ ContextWindow fit_context(const ContextRequest& req, const Policy& policy) {
     std::size_t first = k < n ? k : n;
     while (first < n && req.turns[first].role != TurnRole::user) ++first;  // start on an agent turn
     w.first_kept = first;
-    w.summary = make_summary(req.summary, lines, line_tokens, first, d.summary_max_tokens);
+    w.summary = make_summary(req.summary, lines, line_tokens, first, summary_room);
     w.summary_tokens = summary_cost(w.summary);
     w.turn_tokens = kept_tokens[first];
     if (fixed + w.summary_tokens + w.turn_tokens <= w.budget_tokens) return w;

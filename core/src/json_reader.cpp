@@ -140,6 +140,7 @@ std::optional<std::string> FieldReader::id(std::string_view key, Need need) {
   if (!v) return std::nullopt;
   if (!v->is_string()) { wrong_type(key, "a string", *v); return std::nullopt; }
   const auto& s = v->get_ref<const std::string&>();
+  if (s.empty() && need == Need::optional) return std::nullopt;  // "" means absent
   if (!is_valid_id(s)) {
     add("invalid_" + std::string(key), child_path(key),
         "invalid id " + in_quotes(s) + "; ids are 1-64 characters of A-Z a-z 0-9 _ . : -");

@@ -69,6 +69,7 @@ bool is_timestamp(std::string_view t) {
 
 std::optional<std::string> read_timestamp(FieldReader& r, std::string_view key) {
   auto s = r.string(key, Need::optional, 40);
+  if (s && s->empty()) return std::nullopt;  // "" means absent
   if (s && !is_timestamp(*s)) {
     r.add("invalid_" + std::string(key), r.child_path(key),
           "expected an RFC 3339 timestamp such as 2026-11-25T15:04:05Z, got " + detail::in_quotes(*s));

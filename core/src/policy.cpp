@@ -145,6 +145,8 @@ void load_routing(const json& j, PolicyData& d, Errors& errors) {
       if (!s) continue;
       auto& rules = d.specialists[i];
       FieldReader one(*s, "policy", sr.child_path(name), errors);
+      one.reject_unknown({"about", "default_tier", "guidance_type", "expected_output_tokens", "stages",
+                          "roles", "keywords"});
       if (auto v = one.enumeration<ModelTier>("default_tier", Need::required)) rules.default_tier = *v;
       if (auto v = one.enumeration<GuidanceType>("guidance_type", Need::required)) rules.guidance_type = *v;
       if (auto v = one.integer("expected_output_tokens", Need::required, 16, 100000))

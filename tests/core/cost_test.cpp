@@ -1,0 +1,51 @@
+#include <doctest/doctest.h>
+
+#include "helpers.hpp"
+#include "porchlight/cost.hpp"
+
+using namespace porchlight;
+
+TEST_CASE("cost: every kind of token is priced, cache writes and reads included") {
+  Usage u;
+  u.input_tokens = 1'000'000;
+  u.output_tokens = 100'000;
+  u.cache_creation_input_tokens = 200'000;
+  u.cache_creation_1h_input_tokens = 50'000;
+  u.cache_read_input_tokens = 2'000'000;
+  auto c = cost_of(u, "claude-sonnet-5-5");
+  REQUIRE(c.ok());
+  CHECK(c->input_usd == doctest::Approx(2.0));
+  CHECK(c->output_usd == doctest::Approx(1.0));
+  CHECK(c->cache_write_usd == doctest::Approx(150'000 * 2.5 / 1e6 + 50'000 * 4.0 / 1e6));
+  CHECK(c->cache_read_usd == doctest::Approx(0.2));
+  CHECK(c->total_usd == doctest::Approx(2.0 + 1.0 + 0.575 + 0.2));
+  CHECK_FALSE(c->long_context);
+}
+
+TEST_CASE("cost: Haiku 5.5 prompts over 100k tokens use the long-context band") {
+  Usage small;
+  small.input_tokens = 100'000;
+  small.output_tokens = 1000;
+  auto a = cost_of(small, "claude-haiku-5-5");
+  REQUIRE(a.ok());
+  CHECK_FALSE(a->long_context);
+  CHECK(a->total_usd == doctest::Approx(0.01 + 0.0005));
+  Usage big = small;
+  big.cache_read_input_tokens = 1;  // the prompt now counts 100,001 tokens
+  auto b = cost_of(big, "claude-haiku-5-5");
+  REQUIRE(b.ok());
+  CHECK(b->long_context);
+  CHECK(b->input_usd == doctest::Approx(0.05));
+}
+
+TEST_CASE("cost: an unknown model is an error, never a free request") {
+  auto c = cost_of(Usage{}, "gpt-9");
+  REQUIRE_FALSE(c.ok());
+  CHECK(c.errors().front().code == "cost.unknown_model");
+  CHECK(c.errors().front().message.find("claude-sonnet-5-5") != std::string::npos);
+}
+
+TEST_CASE("cost: JSON amounts are rounded to 1e-8 USD") {
+  CHECK(round_usd(0.00017333000000000002) == 0.00017333);
+  CHECK(round_usd(1.234567891) == 1.23456789);
+}

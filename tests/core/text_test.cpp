@@ -1,0 +1,36 @@
+#include <doctest/doctest.h>
+
+#include "text.hpp"
+
+using namespace porchlight::detail;
+
+TEST_CASE("text: UTF-8 validation rejects overlong forms, surrogates and truncated sequences") {
+  CHECK(is_valid_utf8("plain ASCII"));
+  CHECK(is_valid_utf8("caf\xC3\xA9 \xE2\x80\xA6 \xF0\x9F\x8F\xA0"));  // é … 🏠
+  CHECK_FALSE(is_valid_utf8("\xC0\xAF"));              // overlong '/'
+  CHECK_FALSE(is_valid_utf8("\xED\xA0\x80"));          // UTF-16 surrogate D800
+  CHECK_FALSE(is_valid_utf8("\xE2\x80"));              // truncated
+  CHECK_FALSE(is_valid_utf8("\xF4\x90\x80\x80"));      // past U+10FFFF
+  CHECK_FALSE(is_valid_utf8("\xFF"));
+}
+
+TEST_CASE("issue: truncation must not split a UTF-8 code point") {
+  const std::string s = "\xF0\x9F\x8F\xA0\xF0\x9F\x8F\xA0\xF0\x9F\x8F\xA0";  // three 4-byte houses
+  for (std::size_t limit = 0; limit <= s.size(); ++limit) {
+    const std::string t = truncate_utf8(s, limit);
+    CHECK(is_valid_utf8(t));
+  }
+  CHECK(truncate_utf8("short", 10) == "short");
+}
+
+TEST_CASE("text: normalization for keyword matching is ASCII-lowercase with word boundaries") {
+  CHECK(normalize_for_matching("Pre-Approved? YES!") == " pre approved yes ");
+  CHECK(normalize_for_matching("") == " ");
+  CHECK(collapse_whitespace("  a \n\t b  ") == "a b");
+}
+
+TEST_CASE("text: FNV-1a matches the published test vectors") {
+  CHECK(fnv1a64("") == 0xcbf29ce484222325ULL);
+  CHECK(fnv1a64("a") == 0xaf63dc4c8601ec8cULL);
+  CHECK(hex64(0xaf63dc4c8601ec8cULL) == "af63dc4c8601ec8c");
+}

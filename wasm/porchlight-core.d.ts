@@ -1,0 +1,44 @@
+// Types for porchlight-core.mjs. Requests and answers are JSON text; the shapes are documented in
+// docs/core-api.md. Every answer may instead be an ErrorAnswer.
+
+export type JsonInput = string | Uint8Array | object;
+
+export interface CoreError { code: string; message: string; path: string }
+export interface ErrorAnswer { error: CoreError & { errors: CoreError[] } }
+
+export interface RouteAnswer {
+  specialist: 'coaching' | 'qualification' | 'objection_handling' | 'market_analysis' |
+    'action_planning' | 'compliance' | 'listing_marketing' | 'transaction_timeline';
+  tier: 'fast' | 'balanced' | 'deep';
+  model: string;
+  guidance_type: string;
+  confidence: number;
+  reasons: string[];
+  estimate: { input_tokens: number; output_tokens: number; cost_usd: number; cost_usd_cached: number };
+  budget_exhausted: boolean;
+  policy_version: string;
+}
+
+export interface Core {
+  /** {"core", "policy", "release", "schema_version"} */
+  version(): string;
+  /** {"valid": true, "profile"} or {"valid": false, "errors": [...]} */
+  validateProfile(request: JsonInput): string;
+  /** RouteAnswer */
+  route(request: JsonInput): string;
+  /** {"request", "route", "context", "blocks", "policy_version"} */
+  buildPrompt(request: JsonInput): string;
+  /** the context window */
+  fitContext(request: JsonInput): string;
+  /** a cost breakdown, or {"by_tier": {...}} */
+  estimateCost(request: JsonInput): string;
+}
+
+export interface CoreOptions {
+  /** The module's bytes (Node) — loaded next to this file when omitted. */
+  wasmBinary?: ArrayBuffer | Uint8Array;
+  /** Where the browser fetches porchlight-core.wasm from. */
+  wasmUrl?: string | URL;
+}
+
+export default function createCore(options?: CoreOptions): Promise<Core>;
