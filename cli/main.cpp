@@ -4,6 +4,7 @@
 //   porchlight version
 //   porchlight route|prompt|context|cost|validate [FILE]   request from FILE or stdin
 //   porchlight corpus FILE       runs a JSONL corpus: {"fn": "...", "input": <json or string>}
+//                                (or "input_b64": bytes that are not text, e.g. invalid UTF-8)
 //   porchlight policy check DIR  loads a core/data folder and lists every problem
 //
 // Exit status: 0 answered, 1 the answer is an error, 2 usage or I/O problem.
@@ -33,6 +34,15 @@ const std::map<std::string, std::string (*)(std::string_view)> kCommands = {
     {"validate", porchlight::api::validate_profile},
 };
 
+// Corpus lines name functions as the JS API does, so one corpus serves native and WASM.
+const std::map<std::string, std::string (*)(std::string_view)> kApiNames = {
+    {"route", porchlight::api::route},
+    {"buildPrompt", porchlight::api::build_prompt},
+    {"fitContext", porchlight::api::fit_context},
+    {"estimateCost", porchlight::api::estimate_cost},
+    {"validateProfile", porchlight::api::validate_profile},
+};
+
 int usage() {
   std::cerr << "usage: porchlight version\n"
                "       porchlight route|prompt|context|cost|validate [FILE]\n"
@@ -60,6 +70,24 @@ bool read_input(const char* path, std::string& out) {
 
 bool is_error(const std::string& answer) { return answer.rfind("{\"error\":", 0) == 0; }
 
+std::string base64_decode(const std::string& in) {
+  std::string out;
+  unsigned value = 0;
+  int bits = -8;
+  for (unsigned char c : in) {
+    int d = c >= 'A' && c <= 'Z' ? c - 'A' : c >= 'a' && c <= 'z' ? c - 'a' + 26
+          : c >= '0' && c <= '9' ? c - '0' + 52 : c == '+' ? 62 : c == '/' ? 63 : -1;
+    if (d < 0) continue;  // padding and line breaks
+    value = (value << 6) | static_cast<unsigned>(d);
+    bits += 6;
+    if (bits >= 0) {
+      out += static_cast<char>((value >> bits) & 0xFF);
+      bits -= 8;
+    }
+  }
+  return out;
+}
+
 // Each corpus line names a function and its input: a JSON value, or a string to pass verbatim
 // (for malformed-input cases). Output: one answer per line, in order.
 int run_corpus(const char* path) {
@@ -71,14 +99,18 @@ int run_corpus(const char* path) {
     ++n;
     if (line.empty()) continue;
     auto c = nlohmann::json::parse(line, nullptr, false);
-    if (c.is_discarded() || !c.is_object() || !c.contains("fn") || !c["fn"].is_string() || !c.contains("input")) {
+    const bool b64 = c.is_object() && c.contains("input_b64") && c["input_b64"].is_string();
+    if (c.is_discarded() || !c.is_object() || !c.contains("fn") || !c["fn"].is_string() ||
+        !(c.contains("input") || b64)) {
       std::cerr << "porchlight: corpus line " << n << " is not {\"fn\", \"input\"}\n";
       return 2;
     }
     const std::string fn = c["fn"];
-    const std::string input = c["input"].is_string() ? c["input"].get<std::string>() : c["input"].dump();
+    const std::string input = b64 ? base64_decode(c["input_b64"].get<std::string>())
+                              : c["input"].is_string() ? c["input"].get<std::string>()
+                                                       : c["input"].dump();
     if (fn == "version") std::cout << porchlight::api::version() << "\n";
-    else if (auto it = kCommands.find(fn); it != kCommands.end()) std::cout << it->second(input) << "\n";
+    else if (auto it = kApiNames.find(fn); it != kApiNames.end()) std::cout << it->second(input) << "\n";
     else { std::cerr << "porchlight: corpus line " << n << ": unknown fn " << fn << "\n"; return 2; }
   }
   return 0;

@@ -30,19 +30,31 @@ async function loadOptions(options) {
   };
 }
 
-function input(value) {
-  if (typeof value === 'string' || value instanceof Uint8Array) return value;
-  return JSON.stringify(value);
+const invalidUtf8 = JSON.stringify({ error: {
+  code: 'request.invalid_utf8', message: 'input is not valid UTF-8; send JSON encoded as UTF-8', path: '',
+  errors: [{ code: 'request.invalid_utf8', message: 'input is not valid UTF-8; send JSON encoded as UTF-8', path: '' }],
+} });
+
+// A JS string with a lone surrogate has no UTF-8 form; Emscripten would mangle it, so it is
+// refused here with the error the core gives for invalid bytes.
+const wellFormed = String.prototype.isWellFormed
+  ? (s) => s.isWellFormed()
+  : (s) => !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(s);
+
+function call(fn, value) {
+  const text = typeof value === 'string' || value instanceof Uint8Array ? value : JSON.stringify(value);
+  if (typeof text === 'string' && !wellFormed(text)) return invalidUtf8;
+  return fn(text);
 }
 
 export default async function createCore(options = {}) {
   const raw = await createCoreRaw(await loadOptions(options));
   return Object.freeze({
     version: () => raw.version(),
-    validateProfile: (request) => raw.validateProfile(input(request)),
-    route: (request) => raw.route(input(request)),
-    buildPrompt: (request) => raw.buildPrompt(input(request)),
-    fitContext: (request) => raw.fitContext(input(request)),
-    estimateCost: (request) => raw.estimateCost(input(request)),
+    validateProfile: (request) => call(raw.validateProfile, request),
+    route: (request) => call(raw.route, request),
+    buildPrompt: (request) => call(raw.buildPrompt, request),
+    fitContext: (request) => call(raw.fitContext, request),
+    estimateCost: (request) => call(raw.estimateCost, request),
   });
 }

@@ -84,6 +84,9 @@ bool FieldReader::has(std::string_view key) const {
 }
 
 void FieldReader::add(std::string_view problem, std::string path, std::string message) {
+  // A hostile request can hold thousands of bad fields; the first ones are enough to fix it.
+  constexpr std::size_t kMaxErrors = 32;
+  if (errors_.size() >= kMaxErrors) return;
   std::string full = path.empty() ? message : path + ": " + message;
   errors_.push_back(Error{kind_ + "." + std::string(problem), std::move(full), std::move(path)});
 }

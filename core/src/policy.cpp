@@ -60,8 +60,8 @@ std::vector<detail::Keyword> keywords_from(const json& list_or_map, const std::s
   auto add = [&](const std::string& label, double weight) {
     std::string phrase = detail::normalize_for_matching(label);
     phrase.pop_back();  // keep the leading space only: prefix match at a word start
-    if (phrase.size() < 2) {
-      r.add("invalid_keyword", path, "keyword " + detail::in_quotes(label) + " has no letters or digits");
+    if (phrase.size() < 3) {  // a space and at least two characters: the index keys on two
+      r.add("invalid_keyword", path, "keyword " + detail::in_quotes(label) + " needs two letters or digits");
       return;
     }
     out.push_back({std::move(phrase), label, weight});
@@ -273,6 +273,20 @@ void load_texts(const std::map<std::string, std::string>& files, PolicyData& d, 
   }
 }
 
+void index_keywords(PolicyData& d) {
+  auto& index = d.keyword_index;
+  auto add = [&](const detail::Keyword& k, std::uint16_t owner) {
+    index.by_start[detail::KeywordIndex::start_key(k.phrase[1], k.phrase[2])].push_back(
+        static_cast<std::uint32_t>(index.entries.size()));
+    index.entries.push_back({&k, owner});
+  };
+  for (std::size_t s = 0; s < d.specialists.size(); ++s)
+    for (const auto& k : d.specialists[s].keywords) add(k, static_cast<std::uint16_t>(s));
+  for (std::size_t r = 0; r < d.tier_rules.size(); ++r)
+    for (const auto& k : d.tier_rules[r].keywords)
+      add(k, static_cast<std::uint16_t>(detail::KeywordIndex::kTierRuleOwner + r));
+}
+
 Result<std::shared_ptr<const PolicyData>> load(const std::map<std::string, std::string>& files) {
   auto d = std::make_shared<PolicyData>();
   Errors errors;
@@ -283,6 +297,7 @@ Result<std::shared_ptr<const PolicyData>> load(const std::map<std::string, std::
   if (const json* j = parse_file(files, "prices.json", storage, errors)) load_prices(*j, *d, errors);
   load_texts(files, *d, errors);
   if (!errors.empty()) return errors;
+  index_keywords(*d);
 
   // The version names the release and the exact bytes of every file (FNV-1a over path and content).
   std::uint64_t h = detail::fnv1a64("");

@@ -42,6 +42,22 @@ struct TierRule {
   std::vector<Keyword> keywords;  // any of them
 };
 
+// Every keyword of routing.json in one index: for a word start in a normalized text, only the
+// keywords that begin with the same two characters are compared. Owners below kTierRuleOwner are
+// specialists; kTierRuleOwner + i is tier rule i.
+struct KeywordIndex {
+  static constexpr std::uint16_t kTierRuleOwner = 1000;
+  struct Entry {
+    const Keyword* keyword;
+    std::uint16_t owner;
+  };
+  std::vector<Entry> entries;
+  std::map<std::uint16_t, std::vector<std::uint32_t>> by_start;  // two leading bytes -> entries
+  static std::uint16_t start_key(char a, char b) {
+    return static_cast<std::uint16_t>(static_cast<unsigned char>(a) << 8 | static_cast<unsigned char>(b));
+  }
+};
+
 struct TierConfig {
   std::string model;
   std::int64_t max_output_tokens = 1024;
@@ -76,6 +92,7 @@ struct PolicyData {
   Specialist fallback_specialist = Specialist::coaching;
   double min_score = 1.0;  // below it, the fallback specialist answers
   std::vector<TierRule> tier_rules;
+  KeywordIndex keyword_index;  // built from specialists and tier_rules once they are loaded
   double budget_downgrade_below = 0.2;
   double budget_fast_only_below = 0.05;
 

@@ -91,6 +91,8 @@ BuiltPrompt build_prompt(const PromptRequest& req, const Policy& policy) {
   const std::int64_t pinned_tokens = estimate_tokens(final_text) + overhead;
 
   // Route with the whole history as context; the estimate is refined once the window is fitted.
+  const std::string adaptation = detail::adaptation_text(req.profile, d);
+  const std::int64_t adaptation_tokens = estimate_tokens(adaptation);
   RouteRequest rr;
   rr.query = req.query;
   rr.profile = req.profile;
@@ -98,19 +100,19 @@ BuiltPrompt build_prompt(const PromptRequest& req, const Policy& policy) {
   rr.budget = req.budget;
   rr.specialist = req.specialist;
   rr.tier = req.tier;
-  rr.context_tokens = estimate_tokens(req.summary) + estimate_tokens(final_text) - estimate_tokens(req.query);
+  const std::int64_t query_tokens = estimate_tokens(req.query);
+  rr.context_tokens = estimate_tokens(req.summary) + pinned_tokens - overhead - query_tokens;
   for (const auto& t : req.history) rr.context_tokens += estimate_tokens(t.content) + overhead;
-  out.route = route(rr, policy);
+  out.route = detail::route_with(rr, policy, adaptation_tokens);
 
   // System blocks, most stable first.
   const auto& rules = d.rules(out.route.specialist);
-  const std::string adaptation = detail::adaptation_text(req.profile, d);
-  struct Block { const char* name; const std::string* text; bool breakpoint; };
-  std::vector<Block> blocks = {{"house_rules", &d.house_rules, false},
-                               {"playbook", &rules.playbook, true},
-                               {"adaptation", &adaptation, true}};
+  struct Block { const char* name; const std::string* text; std::int64_t tokens; bool breakpoint; };
+  std::vector<Block> blocks = {{"house_rules", &d.house_rules, d.house_rules_tokens, false},
+                               {"playbook", &rules.playbook, rules.playbook_tokens, true},
+                               {"adaptation", &adaptation, adaptation_tokens, true}};
   std::int64_t system_tokens = 0;
-  for (const auto& b : blocks) system_tokens += estimate_tokens(*b.text) + overhead;
+  for (const auto& b : blocks) system_tokens += b.tokens + overhead;
 
   ContextRequest cr;
   cr.budget_tokens = req.context_budget_tokens;
@@ -122,13 +124,14 @@ BuiltPrompt build_prompt(const PromptRequest& req, const Policy& policy) {
 
   const std::string summary_text =
       out.context.summary.empty() ? std::string() : "# Conversation so far\n\n" + out.context.summary;
-  if (!summary_text.empty()) blocks.push_back({"summary", &summary_text, true});
+  if (!summary_text.empty())
+    blocks.push_back({"summary", &summary_text, estimate_tokens(summary_text), true});
 
   json system = json::array();
   int breakpoints = 0;
   std::int64_t prefix_tokens = 0, cacheable_prefix = 0;
   for (const auto& b : blocks) {
-    const std::int64_t tokens = estimate_tokens(*b.text) + overhead;
+    const std::int64_t tokens = b.tokens + overhead;
     prefix_tokens += tokens;
     if (b.breakpoint) { ++breakpoints; cacheable_prefix = prefix_tokens; }
     system.push_back(text_block(*b.text, b.breakpoint));

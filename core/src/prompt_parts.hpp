@@ -18,6 +18,10 @@ std::string adaptation_text(const AgentProfile& profile, const PolicyData& d);
 // The final user message: the lead's stage and facts in <lead_context>, then the query.
 std::string final_message_text(const Lead& lead, ConversationStage stage, std::string_view query);
 
+// route() with the adaptation block's tokens already known (build_prompt has built the block).
+RouteDecision route_with(const RouteRequest& request, const Policy& policy,
+                         std::int64_t adaptation_tokens);
+
 // Fills the decision's token and cost estimates. prefix_tokens is the cacheable system prefix.
 void estimate_cost(RouteDecision& decision, std::int64_t input_tokens, std::int64_t prefix_tokens,
                    std::int64_t output_tokens, const Policy& policy);

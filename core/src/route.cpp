@@ -28,8 +28,21 @@ std::string signed_weight(double w) {
   return std::string(tenths < 0 ? "-" : "+") + std::to_string(whole) + "." + std::to_string(frac);
 }
 
-bool contains(const std::string& normalized, const detail::Keyword& k) {
-  return normalized.find(k.phrase) != std::string::npos;
+// The index entries whose keyword occurs in `text` (normalized), each once, in index order.
+std::vector<std::uint32_t> matched_keywords(const std::string& text, const detail::KeywordIndex& index) {
+  std::vector<std::uint32_t> hits;
+  for (std::size_t i = 0; i + 2 < text.size(); ++i) {
+    if (text[i] != ' ' || text[i + 1] == ' ') continue;  // i is the space before a word
+    auto it = index.by_start.find(detail::KeywordIndex::start_key(text[i + 1], text[i + 2]));
+    if (it == index.by_start.end()) continue;
+    for (std::uint32_t e : it->second) {
+      const std::string& phrase = index.entries[e].keyword->phrase;
+      if (text.compare(i, phrase.size(), phrase) == 0) hits.push_back(e);
+    }
+  }
+  std::sort(hits.begin(), hits.end());
+  hits.erase(std::unique(hits.begin(), hits.end()), hits.end());
+  return hits;
 }
 
 // ---- [1] scoring specialists -------------------------------------------------------------------
@@ -39,17 +52,18 @@ struct Scored {
   std::vector<const detail::Keyword*> hits;  // strongest first
 };
 
-std::array<Scored, enum_count<Specialist>()> score_all(const std::string& text,
+std::array<Scored, enum_count<Specialist>()> score_all(const std::vector<std::uint32_t>& hits,
                                                        const RouteRequest& req,
                                                        const PolicyData& d) {
   std::array<Scored, enum_count<Specialist>()> out;
+  for (std::uint32_t e : hits) {
+    const auto& entry = d.keyword_index.entries[e];
+    if (entry.owner >= out.size()) continue;  // a tier rule's keyword
+    out[entry.owner].score += entry.keyword->weight;
+    out[entry.owner].hits.push_back(entry.keyword);
+  }
   for (std::size_t i = 0; i < out.size(); ++i) {
     const auto& rules = d.specialists[i];
-    for (const auto& k : rules.keywords)
-      if (contains(text, k)) {
-        out[i].score += k.weight;
-        out[i].hits.push_back(&k);
-      }
     std::stable_sort(out[i].hits.begin(), out[i].hits.end(),
                      [](auto* a, auto* b) { return a->weight > b->weight; });
     out[i].score += rules.stage_weight[static_cast<std::size_t>(req.stage)];
@@ -64,8 +78,9 @@ template <class T> bool in(const std::vector<T>& list, T value) {
   return std::find(list.begin(), list.end(), value) != list.end();
 }
 
-bool rule_matches(const detail::TierRule& rule, Specialist s, const RouteRequest& req,
-                  const std::string& text, std::int64_t query_tokens) {
+bool rule_matches(const detail::TierRule& rule, std::size_t rule_index, Specialist s,
+                  const RouteRequest& req, const std::vector<std::uint32_t>& hits,
+                  const detail::KeywordIndex& index, std::int64_t query_tokens) {
   if (!rule.specialists.empty() && !in(rule.specialists, s)) return false;
   if (!rule.experience.empty() && !in(rule.experience, req.profile.experience)) return false;
   if (!rule.specializations.empty() &&
@@ -75,9 +90,9 @@ bool rule_matches(const detail::TierRule& rule, Specialist s, const RouteRequest
   if (rule.query_tokens_over >= 0 && query_tokens <= rule.query_tokens_over) return false;
   if (rule.query_tokens_under >= 0 && query_tokens >= rule.query_tokens_under) return false;
   if (rule.context_tokens_over >= 0 && req.context_tokens <= rule.context_tokens_over) return false;
+  const auto owner = static_cast<std::uint16_t>(detail::KeywordIndex::kTierRuleOwner + rule_index);
   if (!rule.keywords.empty() &&
-      std::none_of(rule.keywords.begin(), rule.keywords.end(),
-                   [&](const detail::Keyword& k) { return contains(text, k); }))
+      std::none_of(hits.begin(), hits.end(), [&](std::uint32_t e) { return index.entries[e].owner == owner; }))
     return false;
   return true;
 }
@@ -87,7 +102,7 @@ ModelTier shifted(ModelTier t, int shift) {
   return static_cast<ModelTier>(v);
 }
 
-void choose_tier(RouteDecision& out, const RouteRequest& req, const std::string& text,
+void choose_tier(RouteDecision& out, const RouteRequest& req, const std::vector<std::uint32_t>& hits,
                  std::int64_t query_tokens, const PolicyData& d) {
   const auto s = out.specialist;
   if (req.tier) {
@@ -97,11 +112,13 @@ void choose_tier(RouteDecision& out, const RouteRequest& req, const std::string&
     const ModelTier base = d.rules(s).default_tier;
     int shift = 0;
     std::vector<std::string> why;
-    for (const auto& rule : d.tier_rules)
-      if (rule.shift != 0 && rule_matches(rule, s, req, text, query_tokens)) {
+    for (std::size_t i = 0; i < d.tier_rules.size(); ++i) {
+      const auto& rule = d.tier_rules[i];
+      if (rule.shift != 0 && rule_matches(rule, i, s, req, hits, d.keyword_index, query_tokens)) {
         shift += rule.shift;
         why.push_back(rule.reason);
       }
+    }
     shift = std::clamp(shift, -1, 1);  // rules nudge; they never jump fast <-> deep
     out.tier = shifted(base, shift);
     if (out.tier == base) {
@@ -171,12 +188,19 @@ void estimate_cost(RouteDecision& decision, std::int64_t input_tokens, std::int6
 }  // namespace detail
 
 RouteDecision route(const RouteRequest& req, const Policy& policy) {
+  return detail::route_with(req, policy,
+                            estimate_tokens(detail::adaptation_text(req.profile, policy.data())));
+}
+
+RouteDecision detail::route_with(const RouteRequest& req, const Policy& policy,
+                                 std::int64_t adaptation_tokens) {
   const auto& d = policy.data();
   RouteDecision out;
   out.policy_version = d.version;
-  const std::string text = detail::normalize_for_matching(req.query);
+  const std::vector<std::uint32_t> hits =
+      matched_keywords(detail::normalize_for_matching(req.query), d.keyword_index);
   const std::int64_t query_tokens = estimate_tokens(req.query);
-  const auto scores = score_all(text, req, d);
+  const auto scores = score_all(hits, req, d);
 
   // Highest score wins; ties go to the specialist listed first (a stable, documented order).
   std::size_t best = 0, second = 1;
@@ -218,12 +242,11 @@ RouteDecision route(const RouteRequest& req, const Policy& policy) {
   }
   if (out.reasons.size() > 4) out.reasons.resize(4);
   out.guidance_type = d.rules(out.specialist).guidance_type;
-  choose_tier(out, req, text, query_tokens, d);
+  choose_tier(out, req, hits, query_tokens, d);
   out.model = policy.model_for(out.tier);
 
   const std::int64_t prefix = d.house_rules_tokens + d.rules(out.specialist).playbook_tokens +
-                              estimate_tokens(detail::adaptation_text(req.profile, d)) +
-                              3 * d.message_overhead_tokens;
+                              adaptation_tokens + 3 * d.message_overhead_tokens;
   const std::int64_t input = prefix + req.context_tokens + query_tokens + d.message_overhead_tokens;
   detail::estimate_cost(out, input, prefix,
                         detail::expected_output_tokens(out.specialist,

@@ -1,0 +1,132 @@
+// Writes tests/data/parity.jsonl: requests that native and WASM must answer byte for byte alike.
+// Deterministic (a seeded generator), so the file only changes when this script does.
+//   node tests/data/make-parity-corpus.mjs
+import { writeFileSync } from 'node:fs';
+
+let seed = 20261125;
+const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+const pick = (list) => list[Math.floor(rand() * list.length)];
+
+const roles = ['buyer_agent', 'listing_agent', 'transaction_coordinator', 'team_lead'];
+const levels = ['novice', 'intermediate', 'experienced', 'expert'];
+const specs = ['luxury', 'first_time_buyers', 'investors', 'relocation', 'new_construction',
+  'military_veterans', 'seniors_downsizing', 'distressed_properties', 'condos_townhomes', 'land_rural'];
+const stages = ['new_lead', 'contacted', 'qualifying', 'nurturing', 'appointment_set', 'agreement_signed',
+  'active', 'offer_negotiation', 'under_contract', 'clear_to_close', 'closed_won', 'closed_lost'];
+const tones = ['friendly', 'direct', 'formal', 'encouraging'];
+const verbosity = ['brief', 'standard', 'detailed'];
+const languages = ['en', 'es', 'pt-BR', 'zh-Hans', 'en-US'];
+const queries = [
+  'The seller says my commission is too high. How do I respond?',
+  'What should I ask next to qualify this buyer?',
+  'Can you pull together comps and the months of supply for this zip?',
+  'Is it OK to tell them the schools are great for families?',
+  'Write an MLS listing description for a renovated 3-bed craftsman with a big yard.',
+  'When is the closing disclosure due and what deadlines are coming up?',
+  'I get nervous on cold calls, can we role play?',
+  'The lead went cold after two showings. What should I do next?',
+  'We have multiple offers with escalation clauses. How do I counter?',
+  'Why do buyers have to sign a buyer agreement before touring now?',
+  'They want to wait for rates to drop.',
+  'What is a good follow-up cadence for a new Zillow lead?',
+  'Help me plan an open house and social media posts.',
+  'Cap rate and cash on cash for a duplex at $640,000 renting for $2,400 per side?',
+  'The appraisal came in low, $15k under contract price. Options?',
+  'hello',
+  'What now?',
+  'FSBO seller says they will sell it themselves.',
+  'Can I pay a referral fee to the lender?',
+  'Draft a text to remind the buyer about the final walk-through on Friday.',
+  'Our inspection period ends Monday; the repair request is not signed yet.',
+  'How do I set goals and time block my week as a new agent?',
+  'Préstamo FHA: ¿cuánto necesita de enganche?',
+  '買家想知道交易流程',
+  'The buyer is relocating from Denver for a job in March, how should I plan the search? ' +
+    'They need a 4-bed near transit, pre-approved for $800k with a VA loan, and want to see ' +
+    'homes virtually first before flying in for a weekend of tours.',
+  'Price reduction after 21 days with 14 showings and no offers?',
+  'Is a pocket listing allowed under clear cooperation?',
+  'What are LPMAMA questions?',
+  'Earnest money is due in 3 business days — what do I tell the buyer about wiring it?',
+  'Team lead here: how do I run a weekly accountability one on one?',
+];
+
+const profile = (i) => {
+  const p = {
+    id: `agent-${i}`,
+    location_id: `loc-${i % 3}`,
+    name: pick(['Dana Whitfield', 'Sam Ortiz', 'Priya Natarajan', 'Lee Chen', 'Jordan O\'Brien']),
+    role: roles[i % roles.length],
+    experience: levels[Math.floor(i / 4) % levels.length],
+    specializations: [...new Set([pick(specs), pick(specs)])].slice(0, 1 + (i % 2)),
+    preferences: { tone: pick(tones), verbosity: pick(verbosity), language: pick(languages) },
+  };
+  if (i % 7 === 0) { p.shared_pool = true; p.served_locations = ['loc-0', 'loc-1', 'loc-2']; }
+  return p;
+};
+const lead = (i) => ({
+  id: `lead-${i}`,
+  name: pick(['Jordan Lee', 'Avery Brooks', 'Morgan <b>Blake</b>', 'Casey Nguyen']),
+  stage: pick(stages),
+  facts: Object.fromEntries([
+    ['price_range', pick(['$450-500k', '$1.2M-1.5M', 'under $300k'])],
+    ['pre_approved', pick([true, false, 'in progress'])],
+    ['timeline', pick(['30 days', 'spring', '6+ months'])],
+    ['beds', pick([2, 3, 4])],
+  ].slice(0, 1 + (i % 4))),
+});
+const history = (n) => Array.from({ length: n }, (_, k) => ({
+  role: k % 2 ? 'assistant' : 'user',
+  content: k % 2 ? `Coach answer ${k}: ${pick(queries)} Suggest a next step and a script.` : pick(queries),
+}));
+
+const cases = [{ fn: 'version', input: {} }];
+for (let i = 0; i < 120; i++) {
+  const req = { query: queries[i % queries.length], profile: profile(i), stage: stages[i % stages.length] };
+  if (i % 5 === 0) req.budget = { monthly_usd: 100, spent_usd: pick([0, 50, 85, 97, 100, 140]) };
+  if (i % 11 === 0) req.specialist = pick(['compliance', 'coaching']);
+  if (i % 13 === 0) req.tier = pick(['fast', 'deep']);
+  if (i % 3 === 0) req.context_tokens = Math.floor(rand() * 9000);
+  cases.push({ fn: 'route', input: req });
+}
+for (let i = 0; i < 50; i++) {
+  const req = { query: pick(queries), profile: profile(i + 200), lead: lead(i) };
+  if (i % 2) req.history = history(Math.floor(rand() * 30));
+  if (i % 3 === 0) req.summary = 'The lead saw two homes last weekend and liked the one on Elm Street.';
+  if (i % 4 === 0) req.context_budget_tokens = pick([4000, 6000, 16000]);
+  if (i % 6 === 0) req.stream = true;
+  if (i % 9 === 0) req.budget = { monthly_usd: 50, spent_usd: 45 };
+  cases.push({ fn: 'buildPrompt', input: req });
+}
+for (let i = 0; i < 20; i++) {
+  cases.push({ fn: 'fitContext', input: {
+    budget_tokens: pick([300, 800, 2000, 16000]), system_tokens: pick([0, 100, 500]),
+    pinned_tokens: pick([0, 40]), summary: i % 2 ? 'Earlier: buyer wants a yard.' : '',
+    turns: history(Math.floor(rand() * 60)),
+  } });
+}
+const models = ['claude-haiku-5-5', 'claude-sonnet-5-5', 'claude-opus-5-5', 'claude-sonnet-5-5-20261001',
+  'claude-haiku-4-5', 'claude-fable-5-1'];
+for (let i = 0; i < 20; i++) {
+  const usage = { input_tokens: Math.floor(rand() * 200000), output_tokens: Math.floor(rand() * 4000),
+    cache_creation_input_tokens: Math.floor(rand() * 5000), cache_read_input_tokens: Math.floor(rand() * 50000) };
+  usage.cache_creation_1h_input_tokens = Math.floor(usage.cache_creation_input_tokens / 3);
+  cases.push({ fn: 'estimateCost', input: i % 4 === 3 ? { usage } : { usage, model: pick(models) } });
+}
+for (let i = 0; i < 15; i++) cases.push({ fn: 'validateProfile', input: profile(i + 400) });
+const invalid = [
+  { id: 'x y', role: 'buyer', experience: 'guru', name: '' },
+  { id: 'a', location_id: 'l', name: 'N', role: 'buyer_agent', specializations: ['luxury', 'luxury', 'boats'] },
+  { id: 'a', location_id: 'l', name: 'N', role: 'listing_agent', shared_pool: true },
+  { id: 'a', location_id: 'l', name: 'N', role: 'team_lead', preferences: { language: 'klingon!' } },
+  { id: 'a', location_id: 'l', name: 'N\u0007', role: 'team_lead', extra: 1 },
+];
+for (const p of invalid) cases.push({ fn: 'validateProfile', input: p });
+// Errors must match too.
+cases.push({ fn: 'route', input: '{"query":' });
+cases.push({ fn: 'route', input: { query: 7, profile: {} } });
+cases.push({ fn: 'buildPrompt', input: { query: 'x', profile: profile(1), history: [{ role: 'system', content: 'x' }] } });
+cases.push({ fn: 'estimateCost', input: { usage: { input_tokens: -1 } } });
+
+writeFileSync(new URL('./parity.jsonl', import.meta.url), cases.map((c) => JSON.stringify(c)).join('\n') + '\n');
+console.log(`wrote ${cases.length} cases`);

@@ -1,0 +1,39 @@
+// Where the built artifacts are, and how to run them. Paths come from the environment so the same
+// tests run against build trees and against dist/:
+//   PORCHLIGHT_BIN       native programs (default build/native/bin)
+//   PORCHLIGHT_ASAN_BIN  the same built with ASan + UBSan (optional; scripts/test sets it)
+//   PORCHLIGHT_WASM      porchlight-core.mjs and .wasm (default build/wasm/wasm)
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+
+export const root = resolve(new URL('../..', import.meta.url).pathname);
+export const binDir = process.env.PORCHLIGHT_BIN ?? join(root, 'build/native/bin');
+export const asanBinDir = process.env.PORCHLIGHT_ASAN_BIN;
+export const wasmDir = process.env.PORCHLIGHT_WASM ?? join(root, 'build/wasm/wasm');
+
+export async function loadCore() {
+  const { default: createCore } = await import(pathToFileURL(join(wasmDir, 'porchlight-core.mjs')).href);
+  return createCore();
+}
+
+// Native builds to compare against: optimized, and ASan/UBSan when available.
+export function nativeBuilds() {
+  const builds = [{ name: 'native', bin: join(binDir, 'porchlight') }];
+  if (asanBinDir) builds.push({ name: 'native-asan', bin: join(asanBinDir, 'porchlight') });
+  return builds;
+}
+
+// Runs JSONL corpus lines through a native CLI; returns one answer per line.
+export function runNativeCorpus(bin, lines) {
+  const dir = mkdtempSync(join(tmpdir(), 'porchlight-corpus-'));
+  const file = join(dir, 'corpus.jsonl');
+  writeFileSync(file, lines.join('\n') + '\n');
+  const out = execFileSync(bin, ['corpus', file], { maxBuffer: 512 * 1024 * 1024, encoding: 'utf8' });
+  return out.split('\n').slice(0, -1);
+}
+
+export const fnName = { version: 'version', route: 'route', buildPrompt: 'buildPrompt',
+  fitContext: 'fitContext', estimateCost: 'estimateCost', validateProfile: 'validateProfile' };
