@@ -2,7 +2,7 @@
 // proxy lands, what `npm start` shows).
 //
 //   porchlight version
-//   porchlight route|prompt|context|cost|validate [FILE]   request from FILE or stdin
+//   porchlight route|prompt|context|cost|validate|cards|offline [FILE]   request from FILE or stdin
 //   porchlight corpus FILE       runs a JSONL corpus: {"fn": "...", "input": <json or string>}
 //                                (or "input_b64": bytes that are not text, e.g. invalid UTF-8)
 //   porchlight policy check DIR  loads a core/data folder and lists every problem
@@ -32,6 +32,8 @@ const std::map<std::string, std::string (*)(std::string_view)> kCommands = {
     {"context", porchlight::api::fit_context},
     {"cost", porchlight::api::estimate_cost},
     {"validate", porchlight::api::validate_profile},
+    {"cards", porchlight::api::guidance_cards},
+    {"offline", porchlight::api::offline_answer},
 };
 
 // Corpus lines name functions as the JS API does, so one corpus serves native and WASM.
@@ -41,11 +43,13 @@ const std::map<std::string, std::string (*)(std::string_view)> kApiNames = {
     {"fitContext", porchlight::api::fit_context},
     {"estimateCost", porchlight::api::estimate_cost},
     {"validateProfile", porchlight::api::validate_profile},
+    {"guidanceCards", porchlight::api::guidance_cards},
+    {"offlineAnswer", porchlight::api::offline_answer},
 };
 
 int usage() {
   std::cerr << "usage: porchlight version\n"
-               "       porchlight route|prompt|context|cost|validate [FILE]\n"
+               "       porchlight route|prompt|context|cost|validate|cards|offline [FILE]\n"
                "       porchlight corpus FILE\n"
                "       porchlight policy check DIR\n";
   return 2;

@@ -11,6 +11,8 @@ std::string route(std::string s) { return porchlight::api::route(s); }
 std::string build_prompt(std::string s) { return porchlight::api::build_prompt(s); }
 std::string fit_context(std::string s) { return porchlight::api::fit_context(s); }
 std::string estimate_cost(std::string s) { return porchlight::api::estimate_cost(s); }
+std::string guidance_cards(std::string s) { return porchlight::api::guidance_cards(s); }
+std::string offline_answer(std::string s) { return porchlight::api::offline_answer(s); }
 }  // namespace
 
 EMSCRIPTEN_BINDINGS(porchlight_core) {
@@ -20,4 +22,6 @@ EMSCRIPTEN_BINDINGS(porchlight_core) {
   emscripten::function("buildPrompt", &build_prompt);
   emscripten::function("fitContext", &fit_context);
   emscripten::function("estimateCost", &estimate_cost);
+  emscripten::function("guidanceCards", &guidance_cards);
+  emscripten::function("offlineAnswer", &offline_answer);
 }

@@ -32,6 +32,10 @@ export interface Core {
   fitContext(request: JsonInput): string;
   /** a cost breakdown, or {"by_tier": {...}} */
   estimateCost(request: JsonInput): string;
+  /** {"cards": [...], "checklist_score"}: checklist, deadlines, next best action */
+  guidanceCards(request: JsonInput): string;
+  /** {"text", "route", "offline": true}: playbook guidance when Claude is unreachable */
+  offlineAnswer(request: JsonInput): string;
 }
 
 export interface CoreOptions {

@@ -56,5 +56,7 @@ export default async function createCore(options = {}) {
     buildPrompt: (request) => call(raw.buildPrompt, request),
     fitContext: (request) => call(raw.fitContext, request),
     estimateCost: (request) => call(raw.estimateCost, request),
+    guidanceCards: (request) => call(raw.guidanceCards, request),
+    offlineAnswer: (request) => call(raw.offlineAnswer, request),
   });
 }

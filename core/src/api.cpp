@@ -10,8 +10,10 @@
 #include "json_reader.hpp"
 #include "porchlight/context.hpp"
 #include "porchlight/cost.hpp"
+#include "porchlight/offline.hpp"
 #include "porchlight/policy.hpp"
 #include "porchlight/prompt.hpp"
+#include "porchlight/qualify.hpp"
 #include "porchlight/route.hpp"
 
 #ifndef PORCHLIGHT_VERSION
@@ -132,7 +134,7 @@ Common read_common(FieldReader& r, Errors& errors) {
 
 }  // namespace
 
-// ---- [3] the six entry points ------------------------------------------------------------------
+// ---- [3] the entry points ------------------------------------------------------------------
 
 std::string version() {
   const Policy& p = Policy::embedded();
@@ -242,6 +244,52 @@ std::string estimate_cost(std::string_view request) {
       by_tier[std::string(name_of(t))] = one(policy.model_for(t));
     }
     return json{{"by_tier", by_tier}};
+  });
+}
+
+std::string guidance_cards(std::string_view request) {
+  return handle(request, [](const json& j, Errors& errors) -> json {
+    FieldReader r(j, "cards", "", errors);
+    r.reject_unknown({"profile", "lead", "stage", "specialist", "answer", "today"});
+    auto profile = child<AgentProfile>(r, "profile", Need::required, errors,
+                                       [](const json& p, const std::string& path) { return profile_from_json(p, path); });
+    auto lead = child<Lead>(r, "lead", Need::optional, errors,
+                            [](const json& l, const std::string& path) { return lead_from_json(l, path); });
+    auto stage = r.enumeration<ConversationStage>("stage", Need::optional);
+    auto specialist = r.enumeration<Specialist>("specialist", Need::optional);
+    auto answer = r.string("answer", Need::optional, 64000, true);
+    auto today = r.string("today", Need::required, 10);
+    std::int64_t day;
+    if (today && !parse_civil_date(*today, day))
+      r.add("invalid_today", "today", "expected a date as YYYY-MM-DD, got " + detail::in_quotes(*today));
+    if (!errors.empty()) return nullptr;
+    const Lead l = lead.value_or(Lead{});
+    RouteDecision route;
+    route.specialist = specialist.value_or(Specialist::coaching);
+    const ConversationStage s = stage ? *stage : l.stage.value_or(ConversationStage::new_lead);
+    const Checklist checklist = qualification_checklist(*profile, l);
+    return json{{"cards", porchlight::guidance_cards(*profile, l, s, route, answer.value_or(""), *today)},
+                {"checklist_score", checklist.score}};
+  });
+}
+
+std::string offline_answer(std::string_view request) {
+  return handle(request, [](const json& j, Errors& errors) -> json {
+    FieldReader r(j, "offline", "", errors);
+    r.reject_unknown({"profile", "query", "stage", "lead", "budget", "specialist", "tier"});
+    Common c = read_common(r, errors);
+    if (!errors.empty()) return nullptr;
+    RouteRequest req;
+    req.query = c.query;
+    req.profile = c.profile;
+    req.stage = c.stage;
+    req.specialist = c.specialist;
+    req.tier = c.tier;
+    req.budget = c.budget;
+    const RouteDecision decision = porchlight::route(req);
+    return json{{"text", porchlight::offline_answer(decision, c.query, c.profile, c.lead)},
+                {"route", to_json(decision)},
+                {"offline", true}};
   });
 }
 

@@ -74,6 +74,11 @@ struct ModelPrice {
   std::int64_t min_cacheable_tokens = 1024;
 };
 
+struct ChecklistRule {
+  std::string id, label;
+  std::vector<std::string> facts;
+};
+
 struct PolicyData {
   std::string release;
   std::string version;
@@ -103,6 +108,9 @@ struct PolicyData {
   std::array<std::string, enum_count<Verbosity>()> verbosity_text;
 
   std::map<std::string, ModelPrice> prices;  // by model id
+
+  std::vector<ChecklistRule> buyer_checklist, seller_checklist;
+  std::vector<std::pair<std::string, std::string>> deadline_facts;  // fact -> label, by fact name
 
   const SpecialistRules& rules(Specialist s) const {
     return specialists[static_cast<std::size_t>(s)];

@@ -122,6 +122,13 @@ const invalid = [
   { id: 'a', location_id: 'l', name: 'N\u0007', role: 'team_lead', extra: 1 },
 ];
 for (const p of invalid) cases.push({ fn: 'validateProfile', input: p });
+const dated = { ...lead(0), facts: { closing_date: '2026-12-18', inspection_deadline: '2026-12-01', area: 'Austin' } };
+for (let i = 0; i < 12; i++) {
+  cases.push({ fn: 'guidanceCards', input: { profile: profile(i + 500), lead: i % 2 ? dated : lead(i),
+    stage: stages[(i * 5) % stages.length], today: pick(['2026-11-25', '2026-12-14', '2027-01-01']),
+    answer: i % 3 ? '## Next\n\n1. **Call the lender** to confirm the pre-approval letter.' : '' } });
+  cases.push({ fn: 'offlineAnswer', input: { query: queries[(i * 7) % queries.length], profile: profile(i + 600), lead: lead(i) } });
+}
 // Errors must match too.
 cases.push({ fn: 'route', input: '{"query":' });
 cases.push({ fn: 'route', input: { query: 7, profile: {} } });

@@ -17,5 +17,7 @@ std::string route(std::string_view request);             // the route decision
 std::string build_prompt(std::string_view request);      // {"request", "route", "context", "blocks", ...}
 std::string fit_context(std::string_view request);       // the context window
 std::string estimate_cost(std::string_view request);     // a cost breakdown, or one per tier
+std::string guidance_cards(std::string_view request);    // {"cards": [...], "checklist_score"}
+std::string offline_answer(std::string_view request);    // {"text", "route"}
 
 }  // namespace porchlight::api

@@ -1,0 +1,24 @@
+// porchlight/offline.hpp: guidance from the playbooks alone, for when Claude cannot be reached
+// (no API key configured, the upstream down, or its circuit open). Every offline answer says so
+// in its first line.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "porchlight/model.hpp"
+#include "porchlight/policy.hpp"
+#include "porchlight/route.hpp"
+
+namespace porchlight {
+
+inline constexpr std::string_view kOfflineLabel =
+    "**Offline guidance**: Claude is not connected right now, so this comes straight from "
+    "Porchlight's playbooks.";
+
+// Markdown: the label, the next qualification question when one is open, then the playbook
+// sections of the routed specialist that best match the query.
+std::string offline_answer(const RouteDecision& route, std::string_view query, const AgentProfile& profile,
+                           const Lead& lead, const Policy& policy = Policy::embedded());
+
+}  // namespace porchlight
