@@ -1,7 +1,8 @@
 // api_error.hpp (internal to the fake): the Claude API's error shape, and the one place where an
 // HTTP status maps to an error type.
 //
-//   {"type":"error","error":{"type":"invalid_request_error","message":"..."},"request_id":"req_..."}
+//   {"type":"error","error":{"type":"invalid_request_error","message":"...","details":null},
+//    "request_id":"req_..."}
 #pragma once
 
 #include <string>
@@ -11,12 +12,14 @@
 
 namespace porchlight::fake {
 
-using json = nlohmann::json;
+// The fake's JSON keeps object keys in insertion order: requests keep the caller's order (tool
+// schemas, prompt hashing) and responses list fields in the real API's order ("type" first).
+using json = nlohmann::ordered_json;
 
 struct ApiError {
   int status = 400;
-  std::string type;     // empty: the type for `status`
-  std::string message;  // empty: the default message for the type
+  std::string type;        // empty: the type for `status`
+  std::string message;     // empty: the default message for the type
   std::string error_code;  // optional error.details.error_code
 };
 
@@ -27,7 +30,7 @@ struct ApiError {
 std::string_view error_type_for_status(int status);
 std::string_view default_error_message(std::string_view type);
 
-// The error object `{"type": ..., "message": ...}` with the defaults filled in.
+// The error object `{"type": ..., "message": ..., "details": ...}` with the defaults filled in.
 json error_object(const ApiError& error);
 // The whole body, with request_id.
 json error_body(const ApiError& error, const std::string& request_id);
@@ -37,6 +40,8 @@ inline ApiError invalid_request(std::string message) {
 }
 
 // Serializes without ever throwing: invalid UTF-8 (possible in echoed headers) is replaced.
-inline std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+inline std::string dump(const json& j) {
+  return j.dump(-1, ' ', false, json::error_handler_t::replace);
+}
 
 }  // namespace porchlight::fake

@@ -26,8 +26,8 @@ ModelInfo describe(const std::string& id, std::int64_t min_cacheable) {
 
   std::string family_title = m.family;
   if (!family_title.empty()) family_title[0] = static_cast<char>(std::toupper(family_title[0]));
-  m.display_name = "Claude " + family_title + " " + std::to_string(major) +
-                   (minor ? "." + std::to_string(minor) : "");
+  m.display_name =
+      "Claude " + family_title + " " + std::to_string(major) + (minor ? "." + std::to_string(minor) : "");
 
   const bool gen5 = m.version_tenths >= 50;
   m.max_output_tokens = gen5 ? 128000 : 64000;
@@ -71,7 +71,8 @@ const ModelInfo* ModelCatalogue::find(std::string_view requested) const {
     if (requested.size() == m.id.size() + 9 && requested.substr(0, m.id.size()) == m.id &&
         requested[m.id.size()] == '-') {
       bool digits = true;
-      for (char c : requested.substr(m.id.size() + 1)) digits = digits && std::isdigit(static_cast<unsigned char>(c));
+      for (char c : requested.substr(m.id.size() + 1))
+        digits = digits && std::isdigit(static_cast<unsigned char>(c));
       if (digits) return &m;
     }
   }
