@@ -1,10 +1,16 @@
-#include "json_reader.hpp"
+#include "porchlight/json_input.hpp"
 
 #include <cmath>
 
 #include "text.hpp"
 
-namespace porchlight::detail {
+namespace porchlight::json_input {
+
+using detail::collapse_whitespace;
+using detail::count_code_points;
+using detail::has_control_chars;
+using detail::is_valid_utf8;
+using detail::truncate_utf8;
 
 namespace {
 
@@ -232,4 +238,4 @@ void FieldReader::reject_unknown(std::initializer_list<std::string_view> known) 
   }
 }
 
-}  // namespace porchlight::detail
+}  // namespace porchlight::json_input

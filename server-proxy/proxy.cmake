@@ -1,0 +1,28 @@
+# The proxy itself: HTTP server, auth, limits, handlers (library) and the thin binary.
+# Included from server-proxy/CMakeLists.txt after porchlight_server is defined.
+add_subdirectory(src/upstream)
+
+add_library(porchlight_proxy STATIC
+  src/api_error.cpp
+  src/app.cpp
+  src/auth/credentials.cpp
+  src/config.cpp
+  src/demo.cpp
+  src/handlers/coach.cpp
+  src/handlers/json_util.cpp
+  src/handlers/live.cpp
+  src/handlers/messages.cpp
+  src/handlers/meta.cpp
+  src/handlers/profiles.cpp
+  src/handlers/web.cpp
+  src/http/server.cpp
+  src/limits/rate_limiter.cpp
+  src/metrics.cpp)
+add_library(porchlight::proxy ALIAS porchlight_proxy)
+target_include_directories(porchlight_proxy PUBLIC src)
+target_link_libraries(porchlight_proxy PUBLIC porchlight::server porchlight::upstream porchlight::asio porchlight::core
+                      OpenSSL::Crypto)
+
+add_executable(porchlight-proxy main.cpp)
+target_link_libraries(porchlight-proxy PRIVATE porchlight::proxy)
+set_target_properties(porchlight-proxy PROPERTIES RUNTIME_OUTPUT_DIRECTORY "${CMAKE_BINARY_DIR}/bin")

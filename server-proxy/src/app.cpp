@@ -1,0 +1,446 @@
+// app.cpp: opening the proxy's parts, and what every request goes through.
+//
+// Sections:
+//   [1] opening
+//   [2] dispatch: CORS, metrics, errors
+//   [3] authentication
+//   [4] limits and budgets
+
+#include "app.hpp"
+#include "handlers/json_util.hpp"
+
+#include <algorithm>
+#include <ctime>
+#include <filesystem>
+#include <iostream>
+
+#include "cache/redis_client.hpp"
+#include "porchlight/qualify.hpp"
+#include "demo.hpp"
+#include "store/cached_store.hpp"
+#include "store/migrate.hpp"
+
+namespace porchlight::proxy {
+
+namespace {
+std::int64_t unix_now() {
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+std::string month_of(std::time_t t) {
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[16];
+  std::strftime(buf, sizeof buf, "%Y-%m", &tm);
+  return buf;
+}
+}  // namespace
+
+// ---- [1] opening -------------------------------------------------------------------------------
+
+App::App(Config config, net::io_context& io)
+    : config_(std::move(config)), io_(io), pool_(16), auth_cache_(cache::make_lru_cache(20000)) {
+  register_routes();
+}
+
+App::~App() { pool_.join(); }
+
+void App::shutdown() {
+  stopping = true;
+  ready = false;
+}
+
+Result<store::Done> App::open() {
+  // The embedded default migrates itself: a newcomer's `npm start` needs no extra step. Postgres
+  // is migrated explicitly, as its owner (`porchlight-proxy migrate`).
+  const std::string& url = config_.database_url;
+  if (url.rfind("sqlite://", 0) == 0) {
+    const std::filesystem::path file = url.substr(9);
+    if (file.has_parent_path()) std::filesystem::create_directories(file.parent_path());
+    auto migrated = store::migrate(url);
+    if (!migrated) return migrated.errors();
+  }
+  auto opened = store::open_store(url, 16);
+  if (!opened) return opened.errors();
+
+  if (!config_.redis_url.empty()) {
+    auto parsed = cache::parse_redis_url(config_.redis_url);
+    if (!parsed) return parsed.errors();
+    redis_ = std::make_shared<cache::RedisClient>(parsed.value(), 8);
+    auto c = cache::make_redis_cache(config_.redis_url, 20000);
+    if (!c) return c.errors();
+    cache_ = std::shared_ptr<cache::Cache>(std::move(c).value());
+    limiter_ = make_redis_limiter(redis_);
+  } else {
+    cache_ = std::shared_ptr<cache::Cache>(cache::make_lru_cache(20000));
+    limiter_ = make_local_limiter();
+  }
+  store_ = store::make_cached_store(std::move(opened).value(), cache_);
+
+  if (!config_.anthropic_api_key.empty()) {
+    upstream::ClientConfig uc;
+    uc.base_url = config_.upstream_url;
+    uc.api_key = config_.anthropic_api_key;
+    uc.default_anthropic_version = config_.anthropic_version;
+    uc.fallbacks = config_.fallbacks;
+    upstream_ = std::make_unique<upstream::AnthropicClient>(io_.get_executor(), uc);
+  }
+
+  metrics_.help("porchlight_http_request_duration_seconds", "histogram", "Request latency by route and status class");
+  metrics_.help("porchlight_upstream_ttft_seconds", "histogram", "Upstream time to first token");
+  metrics_.help("porchlight_upstream_duration_seconds", "histogram", "Upstream request duration");
+  metrics_.help("porchlight_tokens_total", "counter", "Tokens by location, model and kind");
+  metrics_.help("porchlight_cost_usd_total", "counter", "Cost in USD by location and model");
+  metrics_.help("porchlight_route_mismatch_total", "counter", "Browser (WASM) route previews that differ from the proxy's decision");
+  metrics_.help("porchlight_cache_requests_total", "counter", "Cache lookups by result");
+  ready = true;
+  return store::Done{};
+}
+
+std::string App::model_for(ModelTier tier) const {
+  auto it = config_.tier_models.find(std::string(name_of(tier)));
+  return it != config_.tier_models.end() ? it->second : policy().model_for(tier);
+}
+
+std::string App::today() const { return format_civil_date(unix_now() / 86400); }
+
+void App::add(http::verb method, std::string pattern, Access access,
+              std::function<awaitable<void>(Exchange&, const Principal*)> handler, std::size_t body_limit) {
+  router_.add(method, std::move(pattern),
+              [this, access, handler = std::move(handler)](Exchange& ex) -> awaitable<void> {
+                if (access == Access::open) {
+                  co_await handler(ex, nullptr);
+                  co_return;
+                }
+                auto principal = co_await authenticate(ex, access);
+                if (principal) co_await handler(ex, &*principal);
+              },
+              body_limit);
+}
+
+void App::register_routes() {
+  register_meta_routes(*this);
+  register_profile_routes(*this);
+  register_coach_routes(*this);
+  register_messages_routes(*this);
+  register_live_routes(*this);
+  register_web_routes(*this);
+}
+
+// ---- [2] dispatch ------------------------------------------------------------------------------
+
+awaitable<void> App::send_json(Exchange& ex, int status, const json& body) {
+  co_await ex.send(status, body.dump(-1, ' ', false, json::error_handler_t::replace));
+}
+
+awaitable<void> App::fail(Exchange& ex, const ApiError& e) {
+  metrics_.count("porchlight_errors_total", {{"code", e.code}});
+  co_await ex.send_error(e);
+}
+
+awaitable<void> App::dispatch(Exchange& ex, const Router::Match& match) {
+  const auto started = std::chrono::steady_clock::now();
+  const std::string origin(ex.header("origin"));
+  if (!origin.empty() && ex.path().rfind("/v1/", 0) == 0)
+    ex.response_headers.emplace_back("vary", "Origin");
+  if (ex.request().method() == http::verb::options && !origin.empty()) {
+    // Preflights carry no credentials; the real request is checked against the key's origins and
+    // only then gets Access-Control-Allow-Origin.
+    co_await ex.send(204, "", "text/plain",
+                     HEADERS({{"access-control-allow-origin", origin},
+                      {"access-control-allow-methods", "GET, POST, PUT, PATCH, DELETE, OPTIONS"},
+                      {"access-control-allow-headers",
+                       "authorization, content-type, x-api-key, x-porchlight-agent-token, last-event-id, anthropic-version"},
+                      {"access-control-max-age", "600"}}));
+  } else if (!match.handler) {
+    co_await fail(ex, match.path_known ? ApiError::from_code("method_not_allowed", "this path does not take " +
+                                                                                       std::string(ex.request().method_string()))
+                                       : ApiError::from_code("not_found", "no such endpoint: " + std::string(ex.path())));
+  } else if (stopping) {
+    co_await fail(ex, ApiError::from_code("shutting_down", "this instance is shutting down; retry"));
+  } else {
+    try {
+      co_await (*match.handler)(ex);
+    } catch (const std::exception& e) {
+      // A bug, not the caller's fault: log, count, answer, keep serving.
+      std::cerr << "porchlight-proxy: internal error on " << match.pattern << " (" << ex.request_id() << "): " << e.what()
+                << "\n";
+      metrics_.count("porchlight_internal_errors_total", {{"route", match.pattern}});
+    }
+    if (!ex.responded()) co_await fail(ex, ApiError::from_code("internal", "an internal error occurred; it was logged"));
+  }
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  const std::string status_class = std::to_string(ex.status() / 100) + "xx";
+  metrics_.observe("porchlight_http_request_duration_seconds",
+                   {{"route", match.handler ? match.pattern : "unmatched"}, {"status", status_class}}, seconds);
+}
+
+// ---- [3] authentication ------------------------------------------------------------------------
+
+namespace {
+
+json key_to_json(const store::ApiKey& k) {
+  return json{{"id", k.id}, {"location_id", k.location_id}, {"kind", k.kind == store::KeyKind::secret ? "sk" : "pk"},
+              {"prefix", k.prefix}, {"scopes", k.scopes}, {"origins", k.allowed_origins},
+              {"revoked", k.revoked_at.has_value()}};
+}
+
+std::optional<store::ApiKey> key_from_json(std::string_view text) {
+  auto j = json::parse(text, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return std::nullopt;
+  store::ApiKey k;
+  k.id = j.value("id", "");
+  k.location_id = j.value("location_id", "");
+  k.kind = j.value("kind", "") == "sk" ? store::KeyKind::secret : store::KeyKind::publishable;
+  k.prefix = j.value("prefix", "");
+  k.scopes = j.value("scopes", std::vector<std::string>{});
+  k.allowed_origins = j.value("origins", std::vector<std::string>{});
+  if (j.value("revoked", false)) k.revoked_at = "revoked";
+  return k;
+}
+
+// The key from x-api-key, or Authorization: Bearer (what the official SDKs send).
+std::string presented_key(const Exchange& ex) {
+  std::string key(ex.header("x-api-key"));
+  if (key.empty()) {
+    const std::string_view auth = ex.header("authorization");
+    if (auth.size() > 7 && (auth.substr(0, 7) == "Bearer " || auth.substr(0, 7) == "bearer ")) key = auth.substr(7);
+  }
+  return key;
+}
+
+}  // namespace
+
+awaitable<std::optional<store::ApiKey>> App::find_key(const std::string& hash) {
+  const std::string cache_key = "key:" + hash;
+  if (auto hit = auth_cache_->get(cache_key)) {
+    if (hit->empty()) co_return std::nullopt;  // known not to exist
+    co_return key_from_json(*hit);
+  }
+  auto found = co_await blocking([this, hash] { return store_->find_api_key_by_hash(hash); });
+  if (!found) throw std::runtime_error("key lookup failed: " + found.errors().front().code);
+  // Revocations from another process reach this instance within the TTL.
+  auth_cache_->set(cache_key, found.value() ? key_to_json(*found.value()).dump() : "",
+                   std::chrono::seconds(found.value() ? 30 : 5));
+  co_return found.value();
+}
+
+awaitable<std::optional<store::Location>> App::find_location(const std::string& id) {
+  const std::string cache_key = "loc:" + id;
+  if (auto hit = auth_cache_->get(cache_key)) {
+    auto j = json::parse(*hit, nullptr, false);
+    store::Location l;
+    l.id = id;
+    l.name = j.value("name", "");
+    l.agent_token_secret = j.value("secret", "");
+    co_return l;
+  }
+  auto found = co_await blocking([this, id] { return store_->find_location(id); });
+  if (!found || !found.value()) co_return std::nullopt;
+  auth_cache_->set(cache_key, json{{"name", found.value()->name}, {"secret", found.value()->agent_token_secret}}.dump(),
+                   std::chrono::seconds(60));
+  co_return found.value();
+}
+
+awaitable<Result<Principal>> App::check_credentials(const std::string& key, const std::string& token,
+                                                    const std::string& origin, std::string agent_header, Access access) {
+  if (key.empty()) co_return Error{"auth.missing_key", "send an API key in x-api-key or Authorization: Bearer", ""};
+  std::optional<store::ApiKey> found;
+  if (api_key_kind(key)) {
+    try {
+      found = co_await find_key(hash_api_key(key));
+    } catch (const std::exception&) {
+      co_return Error{"store.unavailable", "cannot check the API key right now; retry", ""};
+    }
+  }
+  if (!found) co_return Error{"auth.invalid_key", "the API key is not valid", ""};
+  if (found->revoked_at) co_return Error{"auth.revoked_key", "the API key was revoked", ""};
+  Principal p;
+  p.key = *found;
+  p.scope.location_id = found->location_id;
+  if (access == Access::secret && p.browser())
+    co_return Error{"auth.secret_key_required", "this endpoint takes a secret key (sk_), from a server, never a browser", ""};
+  if (!p.browser()) {
+    p.agent_id = std::move(agent_header);
+    co_return p;
+  }
+  if (std::find(found->allowed_origins.begin(), found->allowed_origins.end(), origin) == found->allowed_origins.end())
+    co_return Error{"auth.origin_not_allowed", origin.empty() ? "publishable keys are for browsers: the request has no Origin"
+                                                              : "origin " + origin + " is not allowed for this key", ""};
+  if (token.empty())
+    co_return Error{"auth.invalid_token", "browser requests need the agent token minted by the CRM's backend "
+                                          "(header x-porchlight-agent-token)", ""};
+  auto location = co_await find_location(p.scope.location_id);
+  if (!location) co_return Error{"store.unavailable", "cannot check the agent token right now; retry", ""};
+  auto claims = verify_agent_token(token, location->agent_token_secret, unix_now(), config_.agent_token_max_age);
+  if (!claims) co_return claims.errors();
+  if (claims->location_id != p.scope.location_id)
+    co_return Error{"auth.invalid_token", "agent token: it was minted for another location", ""};
+  p.claims = claims.value();
+  p.agent_id = claims->agent_id;
+  co_return p;
+}
+
+awaitable<std::optional<Principal>> App::authenticate(Exchange& ex, Access access) {
+  const std::string origin(ex.header("origin"));
+  // Admins in the dashboard: an HttpOnly session cookie instead of a key (no secret in the page).
+  if (presented_key(ex).empty()) {
+    if (auto session = admin_session_cookie(ex.header("cookie"))) {
+      auto p = co_await check_admin_session(ex, session->first, session->second);
+      co_return p;
+    }
+  }
+  std::string token(ex.header("x-porchlight-agent-token"));
+  auto p = co_await check_credentials(presented_key(ex), token, origin, std::string(ex.header("x-porchlight-agent")), access);
+  if (!p) {
+    co_await fail(ex, p.errors());
+    co_return std::nullopt;
+  }
+  if (p->browser()) {
+    ex.response_headers.emplace_back("access-control-allow-origin", origin);
+    ex.response_headers.emplace_back("access-control-expose-headers",
+                                     "request-id, retry-after, ratelimit-limit, ratelimit-remaining, ratelimit-reset");
+  }
+  co_return std::move(p).value();
+}
+
+awaitable<std::optional<Principal>> App::check_admin_session(Exchange& ex, const std::string& location_id,
+                                                             const std::string& token) {
+  const bool mutation = ex.request().method() != http::verb::get && ex.request().method() != http::verb::head;
+  std::optional<store::Location> location;
+  if (is_valid_id(location_id)) location = co_await find_location(location_id);
+  Result<AgentClaims> claims = Error{"auth.invalid_token", "the admin session is not valid; sign in again", ""};
+  if (location) claims = verify_agent_token(token, location->agent_token_secret, unix_now(), std::chrono::hours(8), "admin_session");
+  if (!claims || claims->location_id != location_id) {
+    co_await fail(ex, ApiError::from_code("auth.invalid_token", "the admin session is not valid or has expired; sign in again"));
+    co_return std::nullopt;
+  }
+  // Sessions manage profiles and read analytics; they do not spend tokens.
+  if (ex.path().rfind("/v1/messages", 0) == 0 || ex.path().rfind("/v1/coach", 0) == 0) {
+    co_await fail(ex, ApiError::from_code("auth.secret_key_required", "admin sessions cannot call Claude; use a key"));
+    co_return std::nullopt;
+  }
+  // SameSite=Strict already stops cross-site posts; the custom header makes it a preflighted CORS request too.
+  if (mutation && ex.header("x-porchlight-csrf").empty()) {
+    co_await fail(ex, ApiError::from_code("auth.csrf", "dashboard requests that change data send x-porchlight-csrf"));
+    co_return std::nullopt;
+  }
+  Principal p;
+  p.key.id = "admin-session";
+  p.key.location_id = location_id;
+  p.key.kind = store::KeyKind::secret;
+  p.key.scopes = {"admin"};
+  p.scope.location_id = location_id;
+  p.agent_id = std::string(ex.header("x-porchlight-agent"));
+  co_return p;
+}
+
+// ---- [4] limits and budgets --------------------------------------------------------------------
+
+awaitable<App::BudgetEntry> App::location_state(const store::Scope& scope) {
+  const std::string month = month_of(std::time(nullptr));
+  {
+    std::lock_guard lock(budget_mutex_);
+    auto it = budgets_.find(scope.location_id);
+    if (it != budgets_.end() && it->second.month == month &&
+        std::chrono::steady_clock::now() - it->second.at < std::chrono::seconds(5))
+      co_return it->second;
+  }
+  auto spent = co_await blocking([this, scope, month] { return store_->month_spend_usd(scope, month); });
+  auto budget = co_await blocking([this, scope] { return store_->get_budget(scope); });
+  auto limits = co_await blocking([this, scope] { return store_->get_rate_limits(scope); });
+  BudgetEntry e;
+  e.monthly = budget && budget->monthly_usd > 0 ? budget->monthly_usd : config_.default_monthly_budget_usd;
+  e.spent = spent ? spent.value() : 0;
+  if (limits) e.limits = limits.value();
+  e.month = month;
+  e.at = std::chrono::steady_clock::now();
+  if (spent && budget && limits) {  // cache only a complete answer
+    std::lock_guard lock(budget_mutex_);
+    budgets_[scope.location_id] = e;
+  }
+  co_return e;
+}
+
+awaitable<std::pair<double, double>> App::budget_state(const store::Scope& scope) {
+  const BudgetEntry e = co_await location_state(scope);
+  co_return std::pair{e.spent, e.monthly};
+}
+
+void App::forget_budget(const std::string& location_id) {
+  std::lock_guard lock(budget_mutex_);
+  budgets_.erase(location_id);
+}
+
+void App::add_spend(const std::string& location_id, double usd) {
+  std::lock_guard lock(budget_mutex_);
+  auto it = budgets_.find(location_id);
+  if (it != budgets_.end()) it->second.spent += usd;
+}
+
+namespace {
+std::vector<BucketRequest> buckets_for(const Principal& p, const Config& c, const store::RateLimits& r,
+                                       std::int64_t tokens) {
+  auto pick = [](std::int64_t location_value, std::int64_t fallback) { return location_value > 0 ? location_value : fallback; };
+  const std::string& loc = p.scope.location_id;
+  std::vector<BucketRequest> b = {
+      {"key:" + p.key.id + ":req", "key_requests", pick(r.key_requests, c.key_requests_per_minute), 1},
+      {"loc:" + loc + ":req", "location_requests", pick(r.location_requests, c.location_requests_per_minute), 1},
+      {"loc:" + loc + ":tok", "location_tokens", pick(r.location_tokens, c.location_tokens_per_minute), tokens},
+  };
+  if (!p.agent_id.empty()) {
+    b.push_back({"agent:" + loc + ":" + p.agent_id + ":req", "agent_requests", pick(r.agent_requests, c.agent_requests_per_minute), 1});
+    b.push_back({"agent:" + loc + ":" + p.agent_id + ":tok", "agent_tokens", pick(r.agent_tokens, c.agent_tokens_per_minute), tokens});
+  }
+  if (r.key_tokens > 0) b.push_back({"key:" + p.key.id + ":tok", "key_tokens", r.key_tokens, tokens});
+  return b;
+}
+
+std::int64_t seconds_to_month_end() {
+  std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  tm.tm_mon += 1;
+  tm.tm_mday = 1;
+  tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
+  return static_cast<std::int64_t>(timegm(&tm) - now);
+}
+}  // namespace
+
+awaitable<bool> App::admit(Exchange& ex, const Principal& p, std::int64_t estimated_tokens) {
+  const BudgetEntry state = co_await location_state(p.scope);
+  const store::RateLimits& r = state.limits;
+  const LimitDecision d = limiter_->take(buckets_for(p, config_, r, std::max<std::int64_t>(estimated_tokens, 1)));
+  if (d.fell_back) metrics_.count("porchlight_limiter_fallbacks_total", {});
+  if (d.limit > 0) {
+    ex.response_headers.emplace_back("ratelimit-limit", std::to_string(d.limit));
+    ex.response_headers.emplace_back("ratelimit-remaining", std::to_string(d.remaining));
+  }
+  if (!d.allowed) {
+    const auto secs = std::max<std::int64_t>(1, (d.retry_after.count() + 999) / 1000);
+    ex.response_headers.emplace_back("ratelimit-reset", std::to_string(secs));
+    ApiError e = ApiError::from_code("limits." + d.exceeded,
+                                     "rate limit reached (" + d.exceeded + ": " + std::to_string(d.limit) +
+                                         " per minute); retry in " + std::to_string(secs) + " s");
+    e.retry_after = std::chrono::seconds(secs);
+    co_await fail(ex, e);
+    co_return false;
+  }
+  const double spent = state.spent, monthly = state.monthly;
+  if (monthly > 0 && spent >= monthly) {
+    ApiError e = ApiError::from_code("budget.exhausted", "this location has spent its monthly budget ($" +
+                                                             std::to_string(static_cast<long long>(monthly)) +
+                                                             "); it resets at the start of next month (UTC)");
+    e.retry_after = std::chrono::seconds(seconds_to_month_end());
+    co_await fail(ex, e);
+    co_return false;
+  }
+  co_return true;
+}
+
+void App::settle_tokens(const Principal& p, std::int64_t estimated, std::int64_t actual) {
+  const auto buckets = buckets_for(p, config_, store::RateLimits{}, 0);
+  for (const auto& b : buckets)
+    if (b.name.size() > 7 && b.name.substr(b.name.size() - 7) == "_tokens") limiter_->adjust(b, actual - estimated);
+}
+
+}  // namespace porchlight::proxy

@@ -1,0 +1,142 @@
+// app.hpp: the proxy's shared state (the Beast examples' `shared_state`) and the pieces every
+// handler uses: the store (on a worker pool, so the event loop never blocks), authentication,
+// limits and budgets, the upstream client, metrics.
+//
+// Handlers live in handlers/*.cpp; each file registers its routes in App::routes().
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "api_error.hpp"
+#include "auth/credentials.hpp"
+#include "cache/cache.hpp"
+#include "config.hpp"
+#include "http/server.hpp"
+#include "limits/rate_limiter.hpp"
+#include "metrics.hpp"
+#include "porchlight/policy.hpp"
+#include "store/store.hpp"
+#include "upstream/anthropic_client.hpp"
+
+namespace porchlight::cache { class RedisClient; }
+
+namespace porchlight::proxy {
+
+// Who is calling, once authenticated.
+struct Principal {
+  store::ApiKey key;
+  store::Scope scope;
+  std::string agent_id;  // publishable keys: from the agent token; secret keys: named per request
+  AgentClaims claims;    // publishable keys only
+  bool browser() const { return key.kind == store::KeyKind::publishable; }
+};
+
+enum class Access {
+  open,           // no key (health, policy, metrics on loopback, static assets)
+  secret,         // sk_ keys only (server callers, the Anthropic-compatible endpoints)
+  agent,          // pk_ key + agent token, or sk_ key (which names the agent itself)
+};
+
+class App {
+ public:
+  App(Config config, net::io_context& io);
+  ~App();
+
+  // Opens the store (migrating the embedded SQLite default), the cache, limits and upstream.
+  Result<store::Done> open();
+  const Router& router() const { return router_; }
+  awaitable<void> dispatch(Exchange& ex, const Router::Match& match);
+  void shutdown();
+
+  // Runs a blocking call (store, Redis) on the worker pool; resumes on the caller's strand.
+  template <class F>
+  awaitable<std::invoke_result_t<F&>> blocking(F f) {
+    using R = std::invoke_result_t<F&>;
+    auto out = co_await net::co_spawn(
+        pool_.get_executor(), [f = std::move(f)]() mutable -> awaitable<std::optional<R>> { co_return f(); },
+        net::use_awaitable);
+    co_return std::move(*out);
+  }
+
+  // ---- used by handlers ----
+  const Config& config() const { return config_; }
+  store::Store& store() { return *store_; }
+  Metrics& metrics() { return metrics_; }
+  const Policy& policy() const { return Policy::embedded(); }
+  upstream::AnthropicClient* upstream() { return upstream_.get(); }  // null: offline
+  RateLimiter& limiter() { return *limiter_; }
+  cache::Cache& cache() { return *cache_; }
+  std::string model_for(ModelTier tier) const;  // the config's override, else the policy's
+  std::string today() const;                    // UTC, YYYY-MM-DD
+
+  // Checks the request's credentials for `access`; on failure answers the request and returns
+  // nullopt.
+  awaitable<std::optional<Principal>> authenticate(Exchange& ex, Access access);
+  // The same check from credentials given some other way (the live WebSocket's first message).
+  awaitable<Result<Principal>> check_credentials(const std::string& key, const std::string& agent_token,
+                                                 const std::string& origin, std::string agent_header, Access access);
+  // Request and token limits for this principal, and the location's monthly budget. Answers 429
+  // and returns false when refused; adds rate-limit headers either way.
+  awaitable<bool> admit(Exchange& ex, const Principal& p, std::int64_t estimated_tokens);
+  // Corrects token buckets once the real usage is known.
+  void settle_tokens(const Principal& p, std::int64_t estimated, std::int64_t actual);
+  // Month-to-date spend and the budget (0: none) of a location; cached for a few seconds.
+  awaitable<std::pair<double, double>> budget_state(const store::Scope& scope);
+  void add_spend(const std::string& location_id, double usd);
+  void forget_budget(const std::string& location_id);  // after the budget changes
+
+  awaitable<void> send_json(Exchange& ex, int status, const json& body);
+  awaitable<void> fail(Exchange& ex, const ApiError& e);
+  awaitable<void> fail(Exchange& ex, const Errors& errors) { co_await fail(ex, ApiError::from(errors)); }
+
+  // Handlers register here (see handlers/*.cpp).
+  void add(http::verb method, std::string pattern, Access access,
+           std::function<awaitable<void>(Exchange&, const Principal*)> handler, std::size_t body_limit = 1u << 20);
+
+  std::atomic<bool> ready{false};
+  std::atomic<bool> stopping{false};
+
+ private:
+  void register_routes();
+  awaitable<std::optional<store::ApiKey>> find_key(const std::string& hash);
+  awaitable<std::optional<Principal>> check_admin_session(Exchange& ex, const std::string& location_id,
+                                                          const std::string& token);
+  awaitable<std::optional<store::Location>> find_location(const std::string& id);
+
+  Config config_;
+  net::io_context& io_;
+  net::thread_pool pool_;
+  Metrics metrics_;
+  Router router_;
+  std::shared_ptr<cache::RedisClient> redis_;
+  std::shared_ptr<cache::Cache> cache_;
+  std::unique_ptr<cache::Cache> auth_cache_;  // keys and location secrets: in-process only
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<RateLimiter> limiter_;
+  std::unique_ptr<upstream::AnthropicClient> upstream_;
+
+  // A location's spend, budget and limits, read from the store at most every few seconds.
+  struct BudgetEntry {
+    double spent = 0, monthly = 0;
+    store::RateLimits limits;
+    std::string month;
+    std::chrono::steady_clock::time_point at;
+  };
+  awaitable<BudgetEntry> location_state(const store::Scope& scope);
+  std::mutex budget_mutex_;
+  std::map<std::string, BudgetEntry> budgets_;
+};
+
+// Route groups, one per file in handlers/.
+void register_meta_routes(App& app);      // health, readiness, metrics, policy
+void register_profile_routes(App& app);   // profiles and sessions
+void register_coach_routes(App& app);     // coach (SSE), resume, feedback, usage, conversations
+void register_messages_routes(App& app);  // the Anthropic-compatible endpoints
+void register_live_routes(App& app);      // the live-mode WebSocket
+void register_web_routes(App& app);       // the widget, the dashboard, the demo page
+
+}  // namespace porchlight::proxy

@@ -1,0 +1,269 @@
+// config.cpp: one table of options serves flags, environment, file and --help.
+
+#include "config.hpp"
+
+#include <cstdlib>
+#include <fstream>
+#include <functional>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+namespace porchlight::proxy {
+
+namespace {
+
+using Setter = std::function<bool(Config&, const std::string&)>;
+
+struct Option {
+  const char* flag;  // --flag; the file key is the same with '_' for '-'
+  const char* env;   // "" when none
+  const char* help;
+  Setter set;
+};
+
+bool parse_int(const std::string& s, std::int64_t min, std::int64_t max, std::int64_t& out) {
+  try {
+    std::size_t used = 0;
+    const long long v = std::stoll(s, &used);
+    if (used != s.size() || v < min || v > max) return false;
+    out = v;
+    return true;
+  } catch (...) {
+    return false;
+  }
+}
+
+Setter integer(std::int64_t Config::*field, std::int64_t min, std::int64_t max) {
+  return [=](Config& c, const std::string& v) { return parse_int(v, min, max, c.*field); };
+}
+
+Setter millis(std::chrono::milliseconds Config::*field) {
+  return [=](Config& c, const std::string& v) {
+    std::int64_t ms;
+    if (!parse_int(v, 1, 3'600'000, ms)) return false;
+    c.*field = std::chrono::milliseconds(ms);
+    return true;
+  };
+}
+
+Setter text(std::string Config::*field) {
+  return [=](Config& c, const std::string& v) { c.*field = v; return true; };
+}
+
+bool valid_url(const std::string& v, std::initializer_list<const char*> schemes) {
+  for (const char* s : schemes)
+    if (v.rfind(s, 0) == 0 && v.size() > std::string(s).size()) return true;
+  return false;
+}
+
+const std::vector<Option>& options() {
+  static const std::vector<Option> kOptions = {
+      {"listen", "PORCHLIGHT_LISTEN", "HOST:PORT to serve on (default 127.0.0.1:8080)",
+       [](Config& c, const std::string& v) {
+         const auto colon = v.rfind(':');
+         std::int64_t port;
+         if (colon == std::string::npos || colon == 0 || !parse_int(v.substr(colon + 1), 0, 65535, port)) return false;
+         c.listen = v;
+         return true;
+       }},
+      {"threads", "PORCHLIGHT_THREADS", "event-loop threads (default: one per core)",
+       [](Config& c, const std::string& v) {
+         std::int64_t n;
+         if (!parse_int(v, 0, 256, n)) return false;
+         c.threads = static_cast<int>(n);
+         return true;
+       }},
+      {"database-url", "DATABASE_URL", "postgresql://USER:PASS@HOST:PORT/DB or sqlite://PATH (default sqlite://var/porchlight.db)",
+       [](Config& c, const std::string& v) {
+         if (!valid_url(v, {"postgresql://", "postgres://", "sqlite://"})) return false;
+         c.database_url = v;
+         return true;
+       }},
+      {"redis-url", "REDIS_URL", "redis://HOST:PORT[/DB] for the shared cache, limits and pub/sub (default: in-process)",
+       [](Config& c, const std::string& v) {
+         if (!v.empty() && !valid_url(v, {"redis://"})) return false;
+         c.redis_url = v;
+         return true;
+       }},
+      {"upstream-url", "ANTHROPIC_BASE_URL", "the Messages API base URL (default https://api.anthropic.com)",
+       [](Config& c, const std::string& v) {
+         if (!valid_url(v, {"https://", "http://"})) return false;
+         c.upstream_url = v;
+         while (!c.upstream_url.empty() && c.upstream_url.back() == '/') c.upstream_url.pop_back();
+         return true;
+       }},
+      {"anthropic-key-file", "ANTHROPIC_API_KEY_FILE", "a file holding the Anthropic API key (or set ANTHROPIC_API_KEY)",
+       [](Config& c, const std::string& v) {
+         std::ifstream f(v);
+         if (!f) return false;
+         std::string key;
+         std::getline(f, key);
+         while (!key.empty() && (key.back() == '\r' || key.back() == ' ')) key.pop_back();
+         if (key.empty()) return false;
+         c.anthropic_api_key = key;
+         return true;
+       }},
+      {"anthropic-version", "", "the anthropic-version header sent when a caller gives none",
+       text(&Config::anthropic_version)},
+      {"model", "", "TIER=MODEL: the model for a tier (fast, balanced, deep); repeatable",
+       [](Config& c, const std::string& v) {
+         const auto eq = v.find('=');
+         if (eq == std::string::npos) return false;
+         const std::string tier = v.substr(0, eq);
+         if (tier != "fast" && tier != "balanced" && tier != "deep") return false;
+         c.tier_models[tier] = v.substr(eq + 1);
+         return !c.tier_models[tier].empty();
+       }},
+      {"fallback", "", "MODEL=NEXT[,NEXT]: models to try when MODEL is failing; repeatable",
+       [](Config& c, const std::string& v) {
+         const auto eq = v.find('=');
+         if (eq == std::string::npos || eq == 0) return false;
+         std::vector<std::string> next;
+         std::stringstream ss(v.substr(eq + 1));
+         for (std::string m; std::getline(ss, m, ',');)
+           if (!m.empty()) next.push_back(m);
+         if (next.empty()) return false;
+         c.fallbacks[v.substr(0, eq)] = next;
+         return true;
+       }},
+      {"web-root", "PORCHLIGHT_WEB_ROOT", "folder of the web assets (default: dist/web next to the binary)", text(&Config::web_root)},
+      {"public-url", "PORCHLIGHT_PUBLIC_URL", "the URL browsers use to reach this proxy", text(&Config::public_url)},
+      {"key-requests-per-minute", "", "default request limit per API key", integer(&Config::key_requests_per_minute, 0, 10'000'000)},
+      {"agent-requests-per-minute", "", "default request limit per agent", integer(&Config::agent_requests_per_minute, 0, 10'000'000)},
+      {"location-requests-per-minute", "", "default request limit per location", integer(&Config::location_requests_per_minute, 0, 10'000'000)},
+      {"agent-tokens-per-minute", "", "default token limit per agent", integer(&Config::agent_tokens_per_minute, 0, 1'000'000'000)},
+      {"location-tokens-per-minute", "", "default token limit per location", integer(&Config::location_tokens_per_minute, 0, 1'000'000'000)},
+      {"default-monthly-budget-usd", "", "monthly budget for locations without one (0: none)",
+       [](Config& c, const std::string& v) {
+         try {
+           std::size_t used = 0;
+           const double d = std::stod(v, &used);
+           if (used != v.size() || !(d >= 0) || d > 1e9) return false;
+           c.default_monthly_budget_usd = d;
+           return true;
+         } catch (...) {
+           return false;
+         }
+       }},
+      {"max-body-bytes", "", "largest request body for /v1/messages (default 8 MiB)",
+       [](Config& c, const std::string& v) {
+         std::int64_t n;
+         if (!parse_int(v, 1024, 64 << 20, n)) return false;
+         c.max_body_bytes = static_cast<std::size_t>(n);
+         return true;
+       }},
+      {"header-timeout-ms", "", "time allowed to send request headers (default 10000)", millis(&Config::header_timeout)},
+      {"body-timeout-ms", "", "time allowed to send a request body (default 30000)", millis(&Config::body_timeout)},
+      {"idle-timeout-ms", "", "keep-alive idle time between requests (default 75000)", millis(&Config::idle_timeout)},
+      {"stream-stale-ms", "", "an answer not updated for this long was cut off (default 30000)", millis(&Config::stream_stale_after)},
+      {"log-level", "PORCHLIGHT_LOG_LEVEL", "error, warn, info or debug (default info)",
+       [](Config& c, const std::string& v) {
+         if (v != "error" && v != "warn" && v != "info" && v != "debug") return false;
+         c.log_level = v;
+         return true;
+       }},
+  };
+  return kOptions;
+}
+
+const Option* find_option(const std::string& name) {
+  for (const auto& o : options())
+    if (name == o.flag) return &o;
+  return nullptr;
+}
+
+Error invalid(const std::string& name, const std::string& source) {
+  std::string key = name;
+  for (char& ch : key) if (ch == '-') ch = '_';
+  return Error{"config.invalid_" + key, source + ": invalid value for --" + name + " (" + find_option(name)->help + ")", name};
+}
+
+}  // namespace
+
+Result<Config> load_config(const std::vector<std::string>& args) {
+  Config c;
+  Errors errors;
+  // Flags first into a list, so that --config can be read before the others apply.
+  std::vector<std::pair<std::string, std::string>> flags;
+  std::string config_file;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    std::string a = args[i];
+    if (a == "--demo") { flags.emplace_back("demo", "true"); continue; }
+    if (a.rfind("--", 0) != 0) {
+      errors.push_back({"config.unexpected_argument", "unexpected argument '" + a + "'; see --help", ""});
+      continue;
+    }
+    a = a.substr(2);
+    std::string value;
+    if (auto eq = a.find('='); eq != std::string::npos) { value = a.substr(eq + 1); a = a.substr(0, eq); }
+    else if (i + 1 < args.size()) value = args[++i];
+    else { errors.push_back({"config.missing_value", "--" + a + " needs a value", a}); continue; }
+    if (a == "config") { config_file = value; continue; }
+    if (!find_option(a)) {
+      errors.push_back({"config.unknown_flag", "unknown option --" + a + "; see --help", a});
+      continue;
+    }
+    flags.emplace_back(a, value);
+  }
+
+  if (!config_file.empty()) {
+    std::ifstream f(config_file);
+    std::stringstream ss;
+    ss << f.rdbuf();
+    auto j = nlohmann::json::parse(ss.str(), nullptr, false);
+    if (!f || j.is_discarded() || !j.is_object()) {
+      errors.push_back({"config.unreadable_file", config_file + ": not a readable JSON object", "config"});
+    } else {
+      for (auto it = j.begin(); it != j.end(); ++it) {
+        std::string name = it.key();
+        for (char& ch : name) if (ch == '_') ch = '-';
+        if (name == "demo" && it->is_boolean()) { c.demo = it->get<bool>(); continue; }
+        const Option* o = find_option(name);
+        if (!o) { errors.push_back({"config.unknown_flag", config_file + ": unknown option " + it.key(), it.key()}); continue; }
+        std::vector<std::string> values;
+        if (it->is_array()) for (const auto& v : *it) values.push_back(v.is_string() ? v.get<std::string>() : v.dump());
+        else values.push_back(it->is_string() ? it->get<std::string>() : it->dump());
+        for (const auto& v : values)
+          if (!o->set(c, v)) errors.push_back(invalid(name, config_file));
+      }
+    }
+  }
+  for (const auto& o : options()) {
+    if (!*o.env) continue;
+    if (const char* v = std::getenv(o.env); v && *v)
+      if (!o.set(c, v)) errors.push_back(invalid(o.flag, std::string("environment ") + o.env));
+  }
+  if (const char* key = std::getenv("ANTHROPIC_API_KEY"); key && *key) c.anthropic_api_key = key;
+  for (const auto& [name, value] : flags) {
+    if (name == "demo") { c.demo = true; continue; }
+    if (!find_option(name)->set(c, value)) errors.push_back(invalid(name, "--" + name));
+  }
+  if (!errors.empty()) return errors;
+  return c;
+}
+
+std::string config_help() {
+  std::string out =
+      "usage: porchlight-proxy [serve] [options]\n"
+      "       porchlight-proxy migrate [--database-url URL]\n"
+      "       porchlight-proxy locations create NAME\n"
+      "       porchlight-proxy keys create --location ID --kind sk|pk [--origin URL]... [--scope S]...\n"
+      "       porchlight-proxy keys revoke KEY_ID_OR_PREFIX\n"
+      "       porchlight-proxy tokens mint --location ID --agent AGENT_ID [--ttl SECONDS]\n\n"
+      "options (flag > environment > --config FILE > default):\n"
+      "  --config FILE                 JSON object with any of the options below (underscores or hyphens)\n"
+      "  --demo                        provision the demo location, key and agent; serve the demo page at /\n";
+  for (const auto& o : options()) {
+    std::string line = "  --" + std::string(o.flag) + " VALUE";
+    line.resize(32, ' ');
+    line += o.help;
+    if (*o.env) line += std::string(" [env ") + o.env + "]";
+    out += line + "\n";
+  }
+  out += "  ANTHROPIC_API_KEY             the Anthropic API key (environment only); without one, answers come\n"
+         "                                from the offline playbook provider and say so\n";
+  return out;
+}
+
+}  // namespace porchlight::proxy

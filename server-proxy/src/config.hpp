@@ -1,0 +1,53 @@
+// config.hpp: the proxy's configuration from flags, environment and a JSON file.
+// Precedence: flag > environment > file > default. `porchlight-proxy --help` lists every option.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "porchlight/error.hpp"
+
+namespace porchlight::proxy {
+
+struct Config {
+  std::string listen = "127.0.0.1:8080";
+  int threads = 0;  // 0: one per core
+  std::string database_url = "sqlite://var/porchlight.db";
+  std::string redis_url;  // empty: in-process cache and limits
+  std::string upstream_url = "https://api.anthropic.com";
+  std::string anthropic_api_key;  // empty: the offline playbook provider answers
+  std::string anthropic_version = "2023-06-01";
+  std::map<std::string, std::string> tier_models;             // tier -> model override
+  std::map<std::string, std::vector<std::string>> fallbacks;  // model -> next models
+  std::string web_root;       // static web assets (dist/web); empty: next to the binary
+  bool demo = false;          // provision and serve the demo CRM page at /
+  std::string public_url;     // how browsers reach this proxy (demo links); default from listen
+
+  // Limits applied when a location has none of its own (per minute; 0: unlimited).
+  std::int64_t key_requests_per_minute = 600;
+  std::int64_t agent_requests_per_minute = 60;
+  std::int64_t location_requests_per_minute = 1200;
+  std::int64_t agent_tokens_per_minute = 200000;
+  std::int64_t location_tokens_per_minute = 2000000;
+  double default_monthly_budget_usd = 0;  // 0: no budget unless a location sets one
+
+  std::size_t max_body_bytes = 8u << 20;  // /v1/messages; other endpoints take 1 MiB
+  std::chrono::milliseconds header_timeout{10000};  // slow-header clients are cut off
+  std::chrono::milliseconds body_timeout{30000};
+  std::chrono::milliseconds idle_timeout{75000};    // keep-alive between requests
+  std::chrono::seconds agent_token_max_age{3600};
+  // A streaming answer is touched every third of this; one untouched for this long was cut off
+  // (its proxy died) and is marked incomplete when someone resumes or reads it.
+  std::chrono::milliseconds stream_stale_after{30000};
+  std::string log_level = "info";
+};
+
+// Parses argv (without the program name and subcommand), the environment and --config FILE.
+// Errors: config.unknown_flag, config.invalid_<option>, config.unreadable_file.
+Result<Config> load_config(const std::vector<std::string>& args);
+std::string config_help();
+
+}  // namespace porchlight::proxy

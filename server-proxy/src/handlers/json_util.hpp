@@ -1,0 +1,27 @@
+// handlers/json_util.hpp: JSON for store records, and reading request bodies, shared by handlers.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "app.hpp"
+#include "porchlight/json_input.hpp"
+
+// GCC 12 cannot compile a braced list that holds string literals inside a co_await expression
+// ("array used as initializer"). These build such values in a lambda, outside the coroutine frame.
+#define JSON_OBJ(...) ([&]() -> ::porchlight::json { return ::porchlight::json __VA_ARGS__; }())
+#define HEADERS(...) ([&]() -> ::porchlight::proxy::Headers { return ::porchlight::proxy::Headers __VA_ARGS__; }())
+
+namespace porchlight::proxy {
+
+json to_json(const store::Message& m);
+json to_json(const store::Conversation& c);
+
+// Parses a request body as a JSON object within the core's limits; answers 400 and returns
+// nullopt when it is not one.
+awaitable<std::optional<json>> read_json_body(App& app, Exchange& ex, std::size_t max_bytes = 1u << 20);
+
+std::string now_rfc3339();
+std::string new_id(std::string_view prefix);  // prefix + 24 hex digits
+
+}  // namespace porchlight::proxy

@@ -1,0 +1,190 @@
+// handlers/live.cpp: GET /v1/live, the live-mode WebSocket. The surface sends conversation events
+// as they happen (the lead's messages, stage changes, new facts); the proxy answers with guidance
+// cards: the qualification checklist and deadlines at once (from the core), and, for a lead's
+// message, a suggested next move from Claude's fast tier (or the playbooks when offline).
+//
+// Protocol (JSON text frames):
+//   client -> {"type": "auth", "key": "pk_...", "agent_token": "..."}   (unless headers carried them)
+//   server -> {"type": "ready", "agent_id", "conversation_id"?}
+//   client -> {"type": "event", "lead": {...}, "stage"?, "event": {"kind": "lead_message"|
+//              "agent_message"|"stage_change"|"facts", "text"?}}
+//   server -> {"type": "card", "card": {...}} ...  then {"type": "cards_done", "seq"}
+//   server -> {"type": "error", "code", "message"}   (the connection stays open unless auth failed)
+
+#include <boost/beast/websocket.hpp>
+
+#include "app.hpp"
+#include "handlers/json_util.hpp"
+#include "porchlight/json_input.hpp"
+#include "porchlight/offline.hpp"
+#include "porchlight/prompt.hpp"
+#include "porchlight/qualify.hpp"
+
+namespace porchlight::proxy {
+
+namespace {
+
+using json_input::FieldReader;
+using json_input::Need;
+using Ws = websocket::stream<beast::tcp_stream>;
+constexpr auto kTuple = net::as_tuple(net::use_awaitable);
+constexpr std::size_t kMaxFrame = 256 * 1024;
+
+awaitable<bool> send(Ws& ws, const json& message) {
+  auto [ec, n] = co_await ws.async_write(net::buffer(message.dump(-1, ' ', false, json::error_handler_t::replace)), kTuple);
+  (void)n;
+  co_return !ec;
+}
+
+awaitable<bool> send_error(Ws& ws, const std::string& code, const std::string& message) {
+  co_return co_await send(ws, JSON_OBJ({{"type", "error"}, {"code", code}, {"message", message}}));
+}
+
+// A suggestion for what to do about the lead's latest message.
+awaitable<std::string> suggest(App& app, const AgentProfile& agent, const Lead& lead, ConversationStage stage,
+                               const std::string& lead_text, RouteDecision& route) {
+  RouteRequest rr;
+  rr.query = "The lead just wrote: \"" + lead_text + "\". What should I reply or do next?";
+  rr.profile = agent;
+  rr.stage = stage;
+  rr.tier = ModelTier::fast;  // live cards must be quick and cheap
+  route = porchlight::route(rr, app.policy());
+  if (app.upstream() && !app.upstream()->circuit_open(app.model_for(ModelTier::fast))) {
+    PromptRequest pr;
+    pr.profile = agent;
+    pr.lead = lead;
+    pr.stage = stage;
+    pr.query = rr.query + " Answer in at most three short bullet points.";
+    pr.tier = ModelTier::fast;
+    const BuiltPrompt built = build_prompt(pr, app.policy());
+    json body = built.body;
+    body["model"] = app.model_for(ModelTier::fast);
+    body["max_tokens"] = 300;
+    upstream::Request req;
+    req.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
+    req.model = body["model"];
+    auto r = co_await app.upstream()->send(req);
+    if (!r.error && r.status == 200) {
+      auto j = json::parse(r.body, nullptr, false);
+      std::string text;
+      if (!j.is_discarded() && j.contains("content") && j["content"].is_array())
+        for (const auto& b : j["content"])
+          if (b.value("type", "") == "text") text += b.value("text", "");
+      if (!text.empty()) co_return text;
+    }
+  }
+  co_return offline_answer(route, rr.query, agent, lead, app.policy());
+}
+
+awaitable<void> live(App& app, Exchange& ex) {
+  const std::string origin(ex.header("origin"));
+  const std::string header_key(ex.header("x-api-key"));
+  const std::string header_token(ex.header("x-porchlight-agent-token"));
+  const std::string agent_header(ex.header("x-porchlight-agent"));
+  Connection& conn = ex.upgrade();
+  Ws ws(std::move(conn.stream));
+  ws.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
+  ws.read_message_max(kMaxFrame);
+  auto [accept_ec] = co_await ws.async_accept(ex.request(), kTuple);
+  if (accept_ec) co_return;
+
+  beast::flat_buffer buffer;
+  auto read = [&]() -> awaitable<std::optional<json>> {
+    buffer.clear();
+    auto [ec, n] = co_await ws.async_read(buffer, kTuple);
+    (void)n;
+    if (ec) co_return std::nullopt;
+    auto parsed = json_input::parse_untrusted(beast::buffers_to_string(buffer.data()));
+    if (!parsed || !parsed.value().is_object()) co_return json{{"type", "__invalid__"}};
+    co_return std::move(parsed).value();
+  };
+
+  // Authenticate: headers (server clients) or the first frame (browsers cannot set headers).
+  Result<Principal> principal = Error{"auth.missing_key", "", ""};
+  if (!header_key.empty()) {
+    principal = co_await app.check_credentials(header_key, header_token, origin, agent_header, Access::agent);
+  } else {
+    auto first = co_await read();
+    if (!first || first->value("type", "") != "auth") {
+      co_await send_error(ws, "auth.missing_key", "the first message must be {\"type\":\"auth\",\"key\",\"agent_token\"}");
+      co_await ws.async_close(websocket::close_reason(4401), kTuple);
+      co_return;
+    }
+    principal = co_await app.check_credentials((*first).value("key", ""), (*first).value("agent_token", ""), origin,
+                                               (*first).value("agent_id", ""), Access::agent);
+  }
+  if (!principal) {
+    co_await send_error(ws, principal.errors().front().code, principal.errors().front().message);
+    co_await ws.async_close(websocket::close_reason(4401), kTuple);
+    co_return;
+  }
+  const Principal& p = principal.value();
+  auto profile = co_await app.blocking([&app, scope = p.scope, id = p.agent_id] { return app.store().get_profile(scope, id); });
+  if (!profile || !profile.value()) {
+    co_await send_error(ws, profile ? "not_found" : "store.unavailable",
+                        profile ? "no profile for agent " + p.agent_id : "cannot load the agent's profile; retry");
+    co_await ws.async_close(websocket::close_reason(4404), kTuple);
+    co_return;
+  }
+  const AgentProfile agent = *profile.value();
+  if (!co_await send(ws, JSON_OBJ({{"type", "ready"}, {"agent_id", agent.id}, {"policy_version", app.policy().version()}}))) co_return;
+  app.metrics().count("porchlight_live_sessions_total", {});
+
+  Lead lead;
+  ConversationStage stage = ConversationStage::new_lead;
+  std::int64_t seq = 0;
+  for (;;) {
+    auto message = co_await read();
+    if (!message) break;  // closed
+    Errors errors;
+    FieldReader r(*message, "live", "", errors);
+    r.reject_unknown({"type", "lead", "stage", "event"});
+    const auto type = r.string("type", Need::required, 32);
+    if (type && *type != "event") r.add("invalid_type", "type", "expected \"event\"");
+    if (const json* l = r.object("lead", Need::optional)) {
+      auto parsed = lead_from_json(*l, "lead");
+      if (parsed) lead = parsed.value();
+      else errors.insert(errors.end(), parsed.errors().begin(), parsed.errors().end());
+    }
+    if (auto s = r.enumeration<ConversationStage>("stage", Need::optional)) stage = *s;
+    else if (lead.stage) stage = *lead.stage;
+    std::string kind, text;
+    if (const json* e = r.object("event", Need::required)) {
+      FieldReader er(*e, "live", "event", errors);
+      er.reject_unknown({"kind", "text"});
+      if (auto k = er.string("kind", Need::required, 32)) kind = *k;
+      if (auto t = er.string("text", Need::optional, 8000, true)) text = *t;
+    }
+    if (message->value("type", "") == "__invalid__") errors.push_back({"request.malformed_json", "frames are JSON objects", ""});
+    if (!errors.empty()) {
+      if (!co_await send_error(ws, errors.front().code, errors.front().message)) break;
+      continue;
+    }
+    ++seq;
+    RouteDecision route;
+    std::string answer;
+    if (kind == "lead_message" && !text.empty()) answer = co_await suggest(app, agent, lead, stage, text, route);
+    bool ok = true;
+    for (const auto& card : guidance_cards(agent, lead, stage, route, answer, app.today(), app.policy())) {
+      json c = card;
+      if (c["type"] == "next_best_action" && !answer.empty()) c["suggestion"] = answer;
+      ok = co_await send(ws, JSON_OBJ({{"type", "card"}, {"seq", seq}, {"card", c}}));
+      if (!ok) break;
+    }
+    if (!ok || !co_await send(ws, JSON_OBJ({{"type", "cards_done"}, {"seq", seq}}))) break;
+  }
+}
+
+}  // namespace
+
+void register_live_routes(App& app) {
+  app.add(http::verb::get, "/v1/live", Access::open, [&app](Exchange& ex, const Principal*) -> awaitable<void> {
+    if (!websocket::is_upgrade(ex.request())) {
+      co_await app.fail(ex, ApiError::from_code("request.websocket_required", "GET /v1/live is a WebSocket endpoint"));
+      co_return;
+    }
+    co_await live(app, ex);
+  });
+}
+
+}  // namespace porchlight::proxy

@@ -1,0 +1,308 @@
+// handlers/messages.cpp: the Anthropic-compatible endpoints for server callers with a secret key:
+// POST /v1/messages and POST /v1/messages/count_tokens. With the proxy as their base URL, the
+// official SDKs work unchanged (create, streaming, tool use, token counting).
+//
+// Pass-through: the caller's body goes upstream as sent, except that with the header
+// `x-porchlight-agent: <agent id>` the agent's coaching context (house rules, the routed
+// specialist's playbook, the adaptation to the agent) is put before the caller's system prompt.
+// Limits and budgets apply; usage is recorded with its cost.
+
+#include "app.hpp"
+#include "handlers/json_util.hpp"
+#include "porchlight/context.hpp"
+#include "porchlight/cost.hpp"
+#include "porchlight/offline.hpp"
+#include "porchlight/prompt.hpp"
+
+namespace porchlight::proxy {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// The text of the last user message: what routing looks at.
+std::string last_user_text(const json& messages) {
+  for (auto it = messages.rbegin(); it != messages.rend(); ++it) {
+    if (!it->is_object() || it->value("role", "") != "user") continue;
+    const json& content = (*it)["content"];
+    if (content.is_string()) return content.get<std::string>();
+    std::string text;
+    if (content.is_array())
+      for (const auto& b : content)
+        if (b.is_object() && b.value("type", "") == "text" && b.contains("text") && b["text"].is_string())
+          text += b["text"].get<std::string>() + "\n";
+    return text;
+  }
+  return {};
+}
+
+int count_breakpoints(const json& body) {
+  int n = 0;
+  auto scan = [&](const json& blocks) {
+    if (!blocks.is_array()) return;
+    for (const auto& b : blocks)
+      if (b.is_object() && b.contains("cache_control")) ++n;
+  };
+  if (body.contains("tools")) scan(body["tools"]);
+  if (body.contains("system")) scan(body["system"]);
+  if (body.contains("messages") && body["messages"].is_array())
+    for (const auto& m : body["messages"])
+      if (m.is_object() && m.contains("content")) scan(m["content"]);
+  return n;
+}
+
+// Puts the agent's coaching context before the caller's system prompt.
+void inject_agent(json& body, const AgentProfile& agent, const Policy& policy) {
+  PromptRequest pr;
+  pr.profile = agent;
+  pr.query = last_user_text(body["messages"]);
+  if (pr.query.empty()) pr.query = "(no text)";
+  const BuiltPrompt built = build_prompt(pr, policy);
+  json system = json::array();
+  for (std::size_t i = 0; i < built.body["system"].size() && i < 3; ++i) {  // house rules, playbook, adaptation
+    json block = built.body["system"][i];
+    block.erase("cache_control");
+    system.push_back(block);
+  }
+  if (body.contains("system")) {
+    if (body["system"].is_string()) system.push_back({{"type", "text"}, {"text", body["system"]}});
+    else if (body["system"].is_array()) for (const auto& b : body["system"]) system.push_back(b);
+  }
+  body["system"] = system;
+  // One breakpoint after the injected context, if the caller left room (the API allows 4).
+  if (count_breakpoints(body) < 4) body["system"][2]["cache_control"] = {{"type", "ephemeral"}};
+}
+
+// A Messages API answer from the playbooks, for when no upstream is configured.
+json offline_message(const std::string& model, const std::string& text) {
+  return {{"id", new_id("msg_offline_")},
+          {"type", "message"},
+          {"role", "assistant"},
+          {"model", model},
+          {"content", json::array({{{"type", "text"}, {"text", text}}})},
+          {"stop_reason", "end_turn"},
+          {"stop_sequence", nullptr},
+          {"usage", {{"input_tokens", 0}, {"output_tokens", 0}, {"cache_creation_input_tokens", 0}, {"cache_read_input_tokens", 0}}}};
+}
+
+awaitable<void> stream_offline_message(Exchange& ex, const json& message) {
+  SseStream& sse = *co_await ex.start_sse();
+  json start = message;
+  start["content"] = json::array();
+  start["stop_reason"] = nullptr;
+  co_await sse.send("message_start", JSON_OBJ({{"type", "message_start"}, {"message", start}}).dump());
+  co_await sse.send("content_block_start", JSON_OBJ({{"type", "content_block_start"}, {"index", 0}, {"content_block", {{"type", "text"}, {"text", ""}}}}).dump());
+  const std::string text = message["content"][0]["text"];
+  for (std::size_t at = 0; at < text.size();) {
+    std::size_t end = std::min(text.size(), at + 64);
+    while (end < text.size() && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) ++end;
+    co_await sse.send("content_block_delta", JSON_OBJ({{"type", "content_block_delta"}, {"index", 0},
+                                                  {"delta", {{"type", "text_delta"}, {"text", text.substr(at, end - at)}}}}).dump());
+    at = end;
+  }
+  co_await sse.send("content_block_stop", JSON_OBJ({{"type", "content_block_stop"}, {"index", 0}}).dump());
+  co_await sse.send("message_delta", JSON_OBJ({{"type", "message_delta"}, {"delta", {{"stop_reason", "end_turn"}, {"stop_sequence", nullptr}}},
+                                          {"usage", {{"output_tokens", 0}}}}).dump());
+  co_await sse.send("message_stop", JSON_OBJ({{"type", "message_stop"}}).dump());
+  co_await sse.finish();
+}
+
+void usage_from(const json& u, Usage& usage) {
+  auto num = [&](const char* k, std::int64_t& out) {
+    if (u.contains(k) && u[k].is_number_integer()) out = u[k].get<std::int64_t>();
+  };
+  num("input_tokens", usage.input_tokens);
+  num("output_tokens", usage.output_tokens);
+  num("cache_creation_input_tokens", usage.cache_creation_input_tokens);
+  num("cache_read_input_tokens", usage.cache_read_input_tokens);
+  if (u.contains("cache_creation") && u["cache_creation"].is_object()) {
+    const json& cc = u["cache_creation"];
+    if (cc.contains("ephemeral_1h_input_tokens") && cc["ephemeral_1h_input_tokens"].is_number_integer())
+      usage.cache_creation_1h_input_tokens = cc["ephemeral_1h_input_tokens"];
+  }
+}
+
+struct Forwarded {
+  json body;
+  std::string model;
+  bool stream = false;
+  std::string agent_id;
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+// Reads, checks and (with x-porchlight-agent) enriches the caller's request.
+awaitable<std::optional<Forwarded>> prepare(App& app, Exchange& ex, const Principal& p, bool count_only) {
+  json_input::ParseLimits limits;
+  limits.max_bytes = app.config().max_body_bytes;
+  limits.max_depth = 64;  // tool input schemas nest
+  auto parsed = json_input::parse_untrusted(ex.request().body(), limits);
+  if (!parsed) { co_await app.fail(ex, parsed.errors()); co_return std::nullopt; }
+  Forwarded f;
+  f.body = std::move(parsed).value();
+  if (!f.body.is_object()) {
+    co_await app.fail(ex, ApiError::from_code("request.not_object", "the request body must be a JSON object"));
+    co_return std::nullopt;
+  }
+  if (!f.body.contains("model") || !f.body["model"].is_string() || f.body["model"].get<std::string>().empty()) {
+    co_await app.fail(ex, ApiError::from_code("request.missing_model", "model: Field required"));
+    co_return std::nullopt;
+  }
+  if (!f.body.contains("messages") || !f.body["messages"].is_array()) {
+    co_await app.fail(ex, ApiError::from_code("request.missing_messages", "messages: Field required (an array)"));
+    co_return std::nullopt;
+  }
+  if (!count_only && (!f.body.contains("max_tokens") || !f.body["max_tokens"].is_number_integer())) {
+    co_await app.fail(ex, ApiError::from_code("request.missing_max_tokens", "max_tokens: Field required (an integer)"));
+    co_return std::nullopt;
+  }
+  f.model = f.body["model"];
+  f.stream = !count_only && f.body.value("stream", false);
+  for (const char* h : {"anthropic-version", "anthropic-beta"})
+    if (auto v = ex.header(h); !v.empty()) f.headers.emplace_back(h, std::string(v));
+  f.agent_id = p.agent_id;
+  if (!f.agent_id.empty()) {
+    auto profile = co_await app.blocking([&app, scope = p.scope, id = f.agent_id] { return app.store().get_profile(scope, id); });
+    if (!profile) { co_await app.fail(ex, profile.errors()); co_return std::nullopt; }
+    if (!profile.value()) {
+      co_await app.fail(ex, ApiError::from_code("not_found", "x-porchlight-agent: no profile " + f.agent_id + " in this location"));
+      co_return std::nullopt;
+    }
+    inject_agent(f.body, *profile.value(), app.policy());
+  }
+  co_return f;
+}
+
+awaitable<void> record(App& app, Exchange& ex, const Principal& p, const Forwarded& f, const std::string& model,
+                       const Usage& usage, std::int64_t estimated) {
+  auto priced = cost_of(usage, model, app.policy());
+  const double cost = priced ? priced->total_usd : 0;
+  store::UsageRecord u;
+  u.location_id = p.scope.location_id;
+  u.key_id = p.key.id;
+  u.agent_id = f.agent_id;
+  u.request_id = ex.request_id();
+  u.kind = "messages";
+  u.model = model;
+  u.usage = usage;
+  u.cost_usd = cost;
+  u.at = now_rfc3339();
+  co_await app.blocking([&app, scope = p.scope, u] { return app.store().record_usage(scope, u); });
+  app.add_spend(p.scope.location_id, cost);
+  app.settle_tokens(p, estimated, usage.input_tokens + usage.output_tokens + usage.cache_read_input_tokens +
+                                      usage.cache_creation_input_tokens);
+  app.metrics().count("porchlight_tokens_total", {{"location", p.scope.location_id}, {"model", model}, {"kind", "input"}},
+                      static_cast<double>(usage.input_tokens));
+  app.metrics().count("porchlight_tokens_total", {{"location", p.scope.location_id}, {"model", model}, {"kind", "output"}},
+                      static_cast<double>(usage.output_tokens));
+  app.metrics().count("porchlight_cost_usd_total", {{"location", p.scope.location_id}, {"model", model}}, cost);
+}
+
+awaitable<void> messages(App& app, Exchange& ex, const Principal& p) {
+  auto prepared = co_await prepare(app, ex, p, false);
+  if (!prepared) co_return;
+  Forwarded& f = *prepared;
+  const std::string text = f.body.dump(-1, ' ', false, json::error_handler_t::replace);
+  const std::int64_t estimated = estimate_tokens(text) + f.body.value("max_tokens", 0);
+  if (!co_await app.admit(ex, p, estimated)) co_return;
+
+  if (!app.upstream()) {
+    RouteRequest rr;
+    rr.query = last_user_text(f.body["messages"]);
+    rr.profile.name = "agent";
+    const RouteDecision route = porchlight::route(rr, app.policy());
+    const json message = offline_message(f.model, offline_answer(route, rr.query, rr.profile, Lead{}, app.policy()));
+    ex.response_headers.emplace_back("x-porchlight-offline", "true");
+    if (f.stream) co_await stream_offline_message(ex, message);
+    else co_await app.send_json(ex, 200, message);
+    co_return;
+  }
+
+  upstream::Request req;
+  req.body = text;
+  req.model = f.model;
+  req.stream = f.stream;
+  req.headers = f.headers;
+  const auto t0 = Clock::now();
+  if (!f.stream) {
+    auto r = co_await app.upstream()->send(req);
+    app.metrics().observe("porchlight_upstream_duration_seconds", {{"model", f.model}}, std::chrono::duration<double>(Clock::now() - t0).count());
+    if (r.error) { co_await app.fail(ex, ApiError::from_code(r.error->code, r.error->message)); co_return; }
+    if (!r.request_id.empty()) ex.response_headers.emplace_back("x-upstream-request-id", r.request_id);
+    if (r.status == 200) {
+      auto j = json::parse(r.body, nullptr, false);
+      Usage usage;
+      if (!j.is_discarded() && j.contains("usage")) usage_from(j["usage"], usage);
+      co_await ex.send(200, std::move(r.body));
+      co_await record(app, ex, p, f, r.model.empty() ? f.model : r.model, usage, estimated);
+    } else {
+      co_await ex.send(r.status, std::move(r.body));  // the upstream's own error, as the SDK expects
+    }
+    co_return;
+  }
+
+  SseStream* sse = nullptr;
+  Usage usage;
+  std::string answered_model = f.model;
+  auto r = co_await app.upstream()->stream(req, [&](const upstream::SseEvent& e) -> awaitable<bool> {
+    if (!sse) sse = co_await ex.start_sse();
+    if (e.event == "message_start" || e.event == "message_delta") {
+      auto j = json::parse(e.data, nullptr, false);
+      if (!j.is_discarded()) {
+        if (j.contains("message") && j["message"].is_object()) {
+          if (j["message"].contains("usage")) usage_from(j["message"]["usage"], usage);
+          if (j["message"].contains("model") && j["message"]["model"].is_string()) answered_model = j["message"]["model"];
+        }
+        if (j.contains("usage")) usage_from(j["usage"], usage);
+      }
+    }
+    co_await sse->send(e.event, e.data);
+    co_return true;  // keep reading even if the caller left: the usage must be recorded
+  });
+  app.metrics().observe("porchlight_upstream_duration_seconds", {{"model", f.model}}, std::chrono::duration<double>(Clock::now() - t0).count());
+  if (r.ttfb.count() > 0)
+    app.metrics().observe("porchlight_upstream_ttft_seconds", {{"model", f.model}}, static_cast<double>(r.ttfb.count()) / 1000.0);
+  if (!sse) {  // nothing streamed: an error before the first byte
+    if (r.error) co_await app.fail(ex, ApiError::from_code(r.error->code, r.error->message));
+    else co_await ex.send(r.status ? r.status : 502, r.body.empty() ? ApiError::from_code("upstream.unavailable", "no answer").body(ex.request_id()) : r.body);
+    co_return;
+  }
+  if (r.error && !r.stream_completed)  // cut mid-stream: tell the client in the API's own way
+    co_await sse->send("error", JSON_OBJ({{"type", "error"}, {"error", {{"type", "api_error"}, {"message", r.error->message}}}}).dump());
+  co_await sse->finish();
+  co_await record(app, ex, p, f, answered_model, usage, estimated);
+}
+
+awaitable<void> count_tokens(App& app, Exchange& ex, const Principal& p) {
+  auto prepared = co_await prepare(app, ex, p, true);
+  if (!prepared) co_return;
+  Forwarded& f = *prepared;
+  f.body.erase("stream");
+  f.body.erase("max_tokens");
+  const std::string text = f.body.dump(-1, ' ', false, json::error_handler_t::replace);
+  if (!app.upstream()) {
+    // No upstream: the core's documented estimate, labelled as one.
+    ex.response_headers.emplace_back("x-porchlight-estimate", "true");
+    co_await app.send_json(ex, 200, JSON_OBJ({{"input_tokens", estimate_tokens(text)}}));
+    co_return;
+  }
+  upstream::Request req;
+  req.path = "/v1/messages/count_tokens";
+  req.body = text;
+  req.model = f.model;
+  req.headers = f.headers;
+  auto r = co_await app.upstream()->send(req);
+  if (r.error) { co_await app.fail(ex, ApiError::from_code(r.error->code, r.error->message)); co_return; }
+  co_await ex.send(r.status, std::move(r.body));
+}
+
+}  // namespace
+
+void register_messages_routes(App& app) {
+  const std::size_t limit = app.config().max_body_bytes;
+  app.add(http::verb::post, "/v1/messages", Access::secret,
+          [&app](Exchange& ex, const Principal* p) -> awaitable<void> { co_await messages(app, ex, *p); }, limit);
+  app.add(http::verb::post, "/v1/messages/count_tokens", Access::secret,
+          [&app](Exchange& ex, const Principal* p) -> awaitable<void> { co_await count_tokens(app, ex, *p); }, limit);
+}
+
+}  // namespace porchlight::proxy

@@ -1,0 +1,97 @@
+#include "metrics.hpp"
+
+#include <cstdio>
+
+namespace porchlight::proxy {
+
+namespace {
+constexpr double kBuckets[] = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                               0.1,    0.25,    0.5,    1,     2.5,    5,     10,   30,    60};
+
+std::string escape(const std::string& v) {
+  std::string out;
+  for (char c : v) {
+    if (c == '\\' || c == '"') out += '\\';
+    if (c == '\n') { out += "\\n"; continue; }
+    out += c;
+  }
+  return out;
+}
+
+std::string number(double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.17g", v);
+  return buf;
+}
+}  // namespace
+
+std::string Metrics::key(const Labels& labels) {
+  std::string k;
+  for (const auto& [name, value] : labels) {
+    if (!k.empty()) k += ',';
+    k += name + "=\"" + escape(value) + "\"";
+  }
+  return k;
+}
+
+void Metrics::count(const std::string& name, const Labels& labels, double value) {
+  std::lock_guard lock(mutex_);
+  counters_[name][key(labels)] += value;
+}
+
+void Metrics::set(const std::string& name, const Labels& labels, double value) {
+  std::lock_guard lock(mutex_);
+  gauges_[name][key(labels)] = value;
+}
+
+void Metrics::observe(const std::string& name, const Labels& labels, double seconds) {
+  std::lock_guard lock(mutex_);
+  Histogram& h = histograms_[name][key(labels)];
+  if (h.buckets.empty()) h.buckets.assign(std::size(kBuckets), 0);
+  for (std::size_t i = 0; i < std::size(kBuckets); ++i)
+    if (seconds <= kBuckets[i]) ++h.buckets[i];
+  ++h.count;
+  h.sum += seconds;
+}
+
+void Metrics::help(const std::string& name, const std::string& type, const std::string& text) {
+  std::lock_guard lock(mutex_);
+  help_[name] = {type, text};
+}
+
+std::string Metrics::render() const {
+  std::lock_guard lock(mutex_);
+  std::string out;
+  auto header = [&](const std::string& name, const char* fallback_type) {
+    auto it = help_.find(name);
+    if (it != help_.end()) out += "# HELP " + name + " " + it->second.second + "\n# TYPE " + name + " " + it->second.first + "\n";
+    else out += "# TYPE " + name + " " + fallback_type + "\n";
+  };
+  auto with = [](const std::string& labels, const std::string& extra) {
+    if (labels.empty() && extra.empty()) return std::string();
+    if (labels.empty()) return "{" + extra + "}";
+    if (extra.empty()) return "{" + labels + "}";
+    return "{" + labels + "," + extra + "}";
+  };
+  for (const auto& [name, series] : counters_) {
+    header(name, "counter");
+    for (const auto& [labels, v] : series) out += name + with(labels, "") + " " + number(v) + "\n";
+  }
+  for (const auto& [name, series] : gauges_) {
+    header(name, "gauge");
+    for (const auto& [labels, v] : series) out += name + with(labels, "") + " " + number(v) + "\n";
+  }
+  for (const auto& [name, series] : histograms_) {
+    header(name, "histogram");
+    for (const auto& [labels, h] : series) {
+      for (std::size_t i = 0; i < std::size(kBuckets); ++i)
+        out += name + "_bucket" + with(labels, "le=\"" + number(kBuckets[i]) + "\"") + " " + std::to_string(h.buckets[i]) + "\n";
+      out += name + "_bucket" + with(labels, "le=\"+Inf\"") + " " + std::to_string(h.count) + "\n";
+      out += name + "_sum" + with(labels, "") + " " + number(h.sum) + "\n";
+      out += name + "_count" + with(labels, "") + " " + std::to_string(h.count) + "\n";
+    }
+  }
+  return out;
+}
+
+}  // namespace porchlight::proxy
