@@ -14,6 +14,8 @@
 #include <string>
 #include <string_view>
 
+#include "porchlight/error.hpp"
+
 namespace porchlight::cache {
 
 struct CacheStats {
@@ -33,8 +35,20 @@ class Cache {
 };
 
 std::unique_ptr<Cache> make_lru_cache(std::size_t max_entries);
+
+struct RedisCacheOptions {
+  std::size_t local_entries = 10'000;
+  // The local copy's lifetime: it bounds staleness even if an invalidation message is missed.
+  std::chrono::milliseconds local_ttl{2'000};
+  std::size_t pool_size = 4;
+  std::string key_prefix = "porchlight:cache:";
+  std::string channel = "porchlight:invalidate";
+};
+
 // A two-level cache: an in-process LRU in front of Redis. Redis errors degrade to the LRU alone
 // and the cache reconnects by itself; invalidations arrive from other instances by pub/sub.
-std::unique_ptr<Cache> make_redis_cache(const std::string& redis_url, std::size_t local_entries);
+// Fails only on a malformed URL (redis.invalid_url); a Redis that is down at start is fine.
+Result<std::unique_ptr<Cache>> make_redis_cache(const std::string& redis_url, std::size_t local_entries);
+Result<std::unique_ptr<Cache>> make_redis_cache(const std::string& redis_url, const RedisCacheOptions& options);
 
 }  // namespace porchlight::cache

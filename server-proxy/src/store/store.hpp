@@ -7,6 +7,9 @@
 //   store.unavailable  the database cannot be reached (retryable; nothing was written)
 //   store.conflict     a uniqueness rule was hit (e.g. an id that exists)
 //   store.invalid      the data breaks a schema rule
+//   store.not_found    a write names a record that does not exist in this location (reads of a
+//                      missing record return an empty optional or false instead)
+//   store.not_migrated the schema is missing or behind this binary: run `porchlight-proxy migrate`
 //   store.internal     anything else (a bug: logged and counted)
 #pragma once
 
@@ -150,6 +153,9 @@ class Store {
   // ---- admin: cross-tenant by nature ----
   virtual Result<Location> create_location(const std::string& name) = 0;
   virtual Result<std::optional<Location>> find_location(const std::string& id) = 0;
+  // The location with this id, created (with a fresh secret) if it does not exist: for fixed,
+  // well-known locations such as the demo's.
+  virtual Result<Location> ensure_location(const std::string& id, const std::string& name) = 0;
   virtual Result<ApiKey> create_api_key(const ApiKey& key) = 0;  // id and created_at assigned
   // Looks a presented key up by its hash, before any tenant is known.
   virtual Result<std::optional<ApiKey>> find_api_key_by_hash(const std::string& key_hash) = 0;
@@ -176,7 +182,9 @@ class Store {
   // Appends with the next seq; returns the stored message (id, seq, timestamps set). Durable on
   // return: the proxy acknowledges nothing before this returns.
   virtual Result<Message> append_message(const Scope& s, const Message& m) = 0;
-  // Replaces content, status, usage, cost and latency of a message (streaming appends, final).
+  // Replaces content, status, usage, cost and latency of message m.id (streaming appends, final);
+  // also model, specialist and event_id when they are not empty. m.conversation_id, when set,
+  // must match. store.not_found when there is no such message in this location.
   virtual Result<Done> update_message(const Scope& s, const Message& m) = 0;
   virtual Result<std::vector<Message>> list_messages(const Scope& s, const std::string& conversation_id,
                                                      std::int64_t after_seq, std::int64_t limit) = 0;
@@ -190,6 +198,7 @@ class Store {
   virtual Result<bool> set_outcome(const Scope& s, const std::string& event_id, Outcome o) = 0;
 
   // ---- usage, budgets and limits ----
+  // Idempotent per (location, request_id) when request_id is set: a retry is not counted twice.
   virtual Result<Done> record_usage(const Scope& s, const UsageRecord& u) = 0;
   virtual Result<double> month_spend_usd(const Scope& s, const std::string& month /* "2026-11" */) = 0;
   virtual Result<Budget> get_budget(const Scope& s) = 0;
@@ -224,7 +233,9 @@ class Store {
 };
 
 // Opens a store from a URL: "postgresql://..." or "sqlite:///abs/path.db" / "sqlite://relative.db".
-// Does not migrate (see migrate.hpp).
+// Does not migrate (see migrate.hpp), but connects once and checks that the schema is current
+// (store.not_migrated otherwise; store.unavailable when the database cannot be reached).
+// On Postgres, connect as porchlight_app (docs/operations.md), never as the owner.
 Result<std::unique_ptr<Store>> open_store(const std::string& url, int pool_size = 8);
 
 }  // namespace porchlight::store

@@ -1,0 +1,86 @@
+// store/sql_database.hpp (internal): the little a SQL backend must provide so that one repository
+// (sql_store.cpp) serves both Postgres and SQLite: run a parameterized statement, and run work in
+// one transaction scoped to a tenant. Statements use $1..$n placeholders on both backends.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "porchlight/error.hpp"
+#include "store/store.hpp"
+
+namespace porchlight::store::detail {
+
+// A bound parameter. Text parameters are sent as text and the database types them from context.
+struct Param {
+  enum class Kind { null, text, integer, real, boolean, blob };
+  Kind kind = Kind::null;
+  std::string text;  // text and blob
+  std::int64_t integer = 0;
+  double real = 0;
+  bool boolean = false;
+};
+Param null_param();
+Param text(std::string_view value);
+Param integer(std::int64_t value);
+Param real(double value);
+Param boolean(bool value);
+Param blob(std::string_view bytes);
+
+// A result, materialized as cells of text: integers in decimal, reals in shortest round-trip form,
+// booleans "1"/"0", blobs as raw bytes, timestamps as the database prints them (normalize them
+// with canonical_timestamp on read).
+class Rows {
+ public:
+  std::size_t size() const { return columns_ == 0 ? 0 : cells_.size() / columns_; }
+  bool empty() const { return size() == 0; }
+  bool is_null(std::size_t row, std::size_t col) const { return nulls_[row * columns_ + col] != 0; }
+  const std::string& text(std::size_t row, std::size_t col) const { return cells_[row * columns_ + col]; }
+  std::int64_t integer(std::size_t row, std::size_t col) const;
+  double real(std::size_t row, std::size_t col) const;
+  bool boolean(std::size_t row, std::size_t col) const;
+  std::int64_t affected() const { return affected_; }  // rows changed by INSERT/UPDATE/DELETE
+
+  // For the backends.
+  void set_columns(std::size_t n) { columns_ = n; }
+  void push(std::string cell, bool null) {
+    cells_.push_back(std::move(cell));
+    nulls_.push_back(null ? 1 : 0);
+  }
+  void set_affected(std::int64_t n) { affected_ = n; }
+
+ private:
+  std::size_t columns_ = 0;
+  std::vector<std::string> cells_;
+  std::vector<unsigned char> nulls_;
+  std::int64_t affected_ = 0;
+};
+
+class Session {
+ public:
+  virtual ~Session() = default;
+  virtual Result<Rows> run(std::string_view sql, const std::vector<Param>& params = {}) = 0;
+};
+
+enum class TxMode { read, write };
+
+class Database {
+ public:
+  virtual ~Database() = default;
+  virtual std::string_view backend() const = 0;
+  // Runs `work` in one transaction. On Postgres the transaction's porchlight.location_id is set
+  // to `tenant` first (empty: none, for admin work). Commits when `work` succeeds, rolls back
+  // otherwise; failures come back as store.* errors.
+  virtual Result<Done> transact(std::string_view tenant, TxMode mode,
+                                const std::function<Result<Done>(Session&)>& work) = 0;
+  // SQL for the UTC day ("2026-11-25") of a timestamp column.
+  virtual std::string day_of(std::string_view column) const = 0;
+};
+
+// Shortest text that reads back as the same double.
+std::string format_real(double value);
+
+}  // namespace porchlight::store::detail
