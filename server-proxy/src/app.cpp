@@ -152,9 +152,12 @@ awaitable<void> App::dispatch(Exchange& ex, const Router::Match& match) {
                        "authorization, content-type, x-api-key, x-porchlight-agent-token, last-event-id, anthropic-version"},
                       {"access-control-max-age", "600"}}));
   } else if (!match.handler) {
-    co_await fail(ex, match.path_known ? ApiError::from_code("method_not_allowed", "this path does not take " +
-                                                                                       std::string(ex.request().method_string()))
-                                       : ApiError::from_code("not_found", "no such endpoint: " + std::string(ex.path())));
+    // (Chosen in a statement of its own: GCC 12 miscompiles a ?: of temporaries inside co_await.)
+    const ApiError e = match.path_known
+                           ? ApiError::from_code("method_not_allowed", "this path does not take " +
+                                                                           std::string(ex.request().method_string()))
+                           : ApiError::from_code("not_found", "no such endpoint: " + std::string(ex.path()));
+    co_await fail(ex, e);
   } else if (stopping) {
     co_await fail(ex, ApiError::from_code("shutting_down", "this instance is shutting down; retry"));
   } else {
@@ -216,7 +219,8 @@ awaitable<std::optional<store::ApiKey>> App::find_key(const std::string& hash) {
     if (hit->empty()) co_return std::nullopt;  // known not to exist
     co_return key_from_json(*hit);
   }
-  auto found = co_await blocking([this, hash] { return store_->find_api_key_by_hash(hash); });
+  auto query_1 = [this, hash] { return store_->find_api_key_by_hash(hash); };
+  auto found = co_await blocking(query_1);
   if (!found) throw std::runtime_error("key lookup failed: " + found.errors().front().code);
   // Revocations from another process reach this instance within the TTL.
   auth_cache_->set(cache_key, found.value() ? key_to_json(*found.value()).dump() : "",
@@ -234,7 +238,8 @@ awaitable<std::optional<store::Location>> App::find_location(const std::string& 
     l.agent_token_secret = j.value("secret", "");
     co_return l;
   }
-  auto found = co_await blocking([this, id] { return store_->find_location(id); });
+  auto query_2 = [this, id] { return store_->find_location(id); };
+  auto found = co_await blocking(query_2);
   if (!found || !found.value()) co_return std::nullopt;
   auth_cache_->set(cache_key, json{{"name", found.value()->name}, {"secret", found.value()->agent_token_secret}}.dump(),
                    std::chrono::seconds(60));
@@ -345,9 +350,12 @@ awaitable<App::BudgetEntry> App::location_state(const store::Scope& scope) {
         std::chrono::steady_clock::now() - it->second.at < std::chrono::seconds(5))
       co_return it->second;
   }
-  auto spent = co_await blocking([this, scope, month] { return store_->month_spend_usd(scope, month); });
-  auto budget = co_await blocking([this, scope] { return store_->get_budget(scope); });
-  auto limits = co_await blocking([this, scope] { return store_->get_rate_limits(scope); });
+  auto query_3 = [this, scope, month] { return store_->month_spend_usd(scope, month); };
+  auto spent = co_await blocking(query_3);
+  auto query_4 = [this, scope] { return store_->get_budget(scope); };
+  auto budget = co_await blocking(query_4);
+  auto query_5 = [this, scope] { return store_->get_rate_limits(scope); };
+  auto limits = co_await blocking(query_5);
   BudgetEntry e;
   e.monthly = budget && budget->monthly_usd > 0 ? budget->monthly_usd : config_.default_monthly_budget_usd;
   e.spent = spent ? spent.value() : 0;

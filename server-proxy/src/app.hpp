@@ -53,12 +53,16 @@ class App {
   void shutdown();
 
   // Runs a blocking call (store, Redis) on the worker pool; resumes on the caller's strand.
+  //
+  // Pass a named lambda: `auto q = [..] {..}; co_await app.blocking(q);`. GCC 12 destroys a
+  // lambda's captures twice when the lambda is created inside a co_await expression (a double
+  // free); a named lambda, taken by reference and copied here in a statement of its own, is safe.
   template <class F>
-  awaitable<std::invoke_result_t<F&>> blocking(F f) {
+  awaitable<std::invoke_result_t<F&>> blocking(const F& f) {
     using R = std::invoke_result_t<F&>;
-    auto out = co_await net::co_spawn(
-        pool_.get_executor(), [f = std::move(f)]() mutable -> awaitable<std::optional<R>> { co_return f(); },
-        net::use_awaitable);
+    auto task = [fn = f]() mutable -> awaitable<std::optional<R>> { co_return fn(); };
+    auto operation = net::co_spawn(pool_.get_executor(), std::move(task), net::use_awaitable);
+    std::optional<R> out = co_await std::move(operation);
     co_return std::move(*out);
   }
 

@@ -144,7 +144,8 @@ void register_demo_routes(App& app) {
                                        {"demo", "start with --demo to serve the demo CRM page here"}}));
       co_return;
     }
-    auto location = co_await app.blocking([&app] { return app.store().find_location(kDemoLocation); });
+    auto query_1 = [&app] { return app.store().find_location(kDemoLocation); };
+    auto location = co_await app.blocking(query_1);
     if (!location || !location.value()) {
       co_await app.fail(ex, ApiError::from_code("store.unavailable", "the demo is not provisioned yet; retry"));
       co_return;
@@ -178,9 +179,11 @@ void register_demo_routes(App& app) {
   app.add(http::verb::get, "/dashboard/login", Access::open, [&app](Exchange& ex, const Principal*) -> awaitable<void> {
     const std::string location_id = ex.query_param("location");
     const std::string token = ex.query_param("token");
-    auto location = is_valid_id(location_id)
-                        ? co_await app.blocking([&app, location_id] { return app.store().find_location(location_id); })
-                        : Result<std::optional<store::Location>>(std::optional<store::Location>{});
+    Result<std::optional<store::Location>> location = std::optional<store::Location>{};
+    if (is_valid_id(location_id)) {
+      auto query_2 = [&app, location_id] { return app.store().find_location(location_id); };
+      location = co_await app.blocking(query_2);
+    }
     if (!location || !location.value()) {
       co_await app.fail(ex, ApiError::from_code("auth.invalid_token", "this sign-in link is not valid"));
       co_return;

@@ -110,7 +110,8 @@ awaitable<bool> persist(App& app, const store::Scope& scope, Answer& a, store::M
   a.message.content = a.text;
   a.message.status = status;
   a.message.usage = a.usage;
-  auto saved = co_await app.blocking([&app, scope, m = a.message] { return app.store().update_message(scope, m); });
+  auto query_1 = [&app, scope, m = a.message] { return app.store().update_message(scope, m); };
+  auto saved = co_await app.blocking(query_1);
   a.last_persist = Clock::now();
   if (saved) a.persisted_bytes = a.text.size();
   co_return saved.ok();
@@ -148,7 +149,7 @@ awaitable<void> stream_from_claude(App& app, const store::Scope& scope, SseStrea
   req.stream = true;
   a.model = model;
   const auto t0 = Clock::now();
-  auto response = co_await app.upstream()->stream(req, [&](const upstream::SseEvent& e) -> awaitable<bool> {
+  upstream::EventSink sink = [&](const upstream::SseEvent& e) -> awaitable<bool> {
     if (e.event == "ping") co_return true;
     auto j = json::parse(e.data, nullptr, false);
     if (j.is_discarded()) co_return true;  // tolerate what we do not understand
@@ -169,7 +170,8 @@ awaitable<void> stream_from_claude(App& app, const store::Scope& scope, SseStrea
     if (Clock::now() - a.last_persist >= app.config().stream_stale_after / 3)
       co_await persist(app, scope, a, store::MessageStatus::streaming);
     co_return true;  // even when the client has gone: finish, so the answer is stored whole
-  });
+  };
+  auto response = co_await app.upstream()->stream(req, sink);
   app.metrics().observe("porchlight_upstream_duration_seconds", {{"model", model}},
                         std::chrono::duration<double>(Clock::now() - t0).count());
   if (response.ttfb.count() > 0)
@@ -217,7 +219,8 @@ awaitable<void> coach(App& app, Exchange& ex, const Principal& p) {
   CoachRequest& c = *request;
   const store::Scope scope = p.scope;
 
-  auto profile = co_await app.blocking([&app, scope, id = c.agent_id] { return app.store().get_profile(scope, id); });
+  auto query_2 = [&app, scope, id = c.agent_id] { return app.store().get_profile(scope, id); };
+  auto profile = co_await app.blocking(query_2);
   if (!profile) { co_await app.fail(ex, profile.errors()); co_return; }
   if (!profile.value()) {
     co_await app.fail(ex, ApiError::from_code("not_found", "no profile " + c.agent_id + " in this location; create it first"));
@@ -233,7 +236,8 @@ awaitable<void> coach(App& app, Exchange& ex, const Principal& p) {
   wanted.agent_id = c.agent_id;
   wanted.lead_id = c.lead.id;
   wanted.stage = c.stage.value_or(ConversationStage::new_lead);
-  auto conversation = co_await app.blocking([&app, scope, wanted] { return app.store().open_conversation(scope, wanted); });
+  auto query_3 = [&app, scope, wanted] { return app.store().open_conversation(scope, wanted); };
+  auto conversation = co_await app.blocking(query_3);
   if (!conversation) { co_await app.fail(ex, conversation.errors()); co_return; }
   if (p.browser() && conversation->agent_id != c.agent_id) {
     co_await app.fail(ex, ApiError::from_code("not_found", "no conversation " + c.conversation_id + " for this agent"));
@@ -241,9 +245,10 @@ awaitable<void> coach(App& app, Exchange& ex, const Principal& p) {
   }
   const ConversationStage stage = c.stage.value_or(conversation->stage);
 
-  auto messages = co_await app.blocking([&app, scope, id = c.conversation_id, after = conversation->summary_through_seq] {
+  auto query_4 = [&app, scope, id = c.conversation_id, after = conversation->summary_through_seq] {
     return app.store().list_messages(scope, id, after, 400);
-  });
+  };
+  auto messages = co_await app.blocking(query_4);
   if (!messages) { co_await app.fail(ex, messages.errors()); co_return; }
 
   const auto [spent, monthly] = co_await app.budget_state(scope);
@@ -275,7 +280,10 @@ awaitable<void> coach(App& app, Exchange& ex, const Principal& p) {
                         {{"policy", same_policy ? "same" : "different"}});
   }
 
-  if (!co_await app.admit(ex, p, route.estimated_input_tokens + route.estimated_output_tokens)) co_return;
+  // Limits count against the agent being coached, however the caller named it.
+  Principal for_agent = p;
+  for_agent.agent_id = c.agent_id;
+  if (!co_await app.admit(ex, for_agent, route.estimated_input_tokens + route.estimated_output_tokens)) co_return;
 
   // The agent's turn is durable before anything is asked of Claude.
   store::Message user;
@@ -285,7 +293,8 @@ awaitable<void> coach(App& app, Exchange& ex, const Principal& p) {
   user.content = c.query;
   user.status = store::MessageStatus::complete;
   user.surface = c.surface;
-  auto stored_user = co_await app.blocking([&app, scope, user] { return app.store().append_message(scope, user); });
+  auto query_5 = [&app, scope, user] { return app.store().append_message(scope, user); };
+  auto stored_user = co_await app.blocking(query_5);
   if (!stored_user) { co_await app.fail(ex, stored_user.errors()); co_return; }
 
   Answer a;
@@ -297,7 +306,8 @@ awaitable<void> coach(App& app, Exchange& ex, const Principal& p) {
   a.message.specialist = std::string(name_of(route.specialist));
   a.message.model = route.model;
   a.message.event_id = new_id("evt_");
-  auto stored_answer = co_await app.blocking([&app, scope, m = a.message] { return app.store().append_message(scope, m); });
+  auto query_6 = [&app, scope, m = a.message] { return app.store().append_message(scope, m); };
+  auto stored_answer = co_await app.blocking(query_6);
   if (!stored_answer) { co_await app.fail(ex, stored_answer.errors()); co_return; }
   a.message = stored_answer.value();
 
@@ -305,14 +315,16 @@ awaitable<void> coach(App& app, Exchange& ex, const Principal& p) {
   // fewer messages; the summary changes once per chunk of turns (see porchlight/context.hpp).
   if (built.context.first_kept > 0 && built.context.first_kept <= seqs.size()) {
     const std::int64_t through = seqs[built.context.first_kept - 1];
-    co_await app.blocking([&app, scope, id = c.conversation_id, stage, summary = built.context.summary, through] {
+    auto query_7 = [&app, scope, id = c.conversation_id, stage, summary = built.context.summary, through] {
       return app.store().update_conversation(scope, id, stage, summary, through);
-    });
+    };
+    co_await app.blocking(query_7);
   } else if (stage != conversation->stage) {
-    co_await app.blocking([&app, scope, id = c.conversation_id, stage, summary = conversation->summary,
+    auto query_8 = [&app, scope, id = c.conversation_id, stage, summary = conversation->summary,
                            through = conversation->summary_through_seq] {
       return app.store().update_conversation(scope, id, stage, summary, through);
-    });
+    };
+    co_await app.blocking(query_8);
   }
 
   SseStream& sse = *co_await ex.start_sse();
@@ -356,11 +368,12 @@ awaitable<void> coach(App& app, Exchange& ex, const Principal& p) {
     u.usage = a.usage;
     u.cost_usd = cost;
     u.at = now_rfc3339();
-    co_await app.blocking([&app, scope, u] { return app.store().record_usage(scope, u); });
+    auto query_9 = [&app, scope, u] { return app.store().record_usage(scope, u); };
+    co_await app.blocking(query_9);
     app.add_spend(scope.location_id, cost);
     const std::int64_t actual = a.usage.input_tokens + a.usage.output_tokens + a.usage.cache_creation_input_tokens +
                                 a.usage.cache_read_input_tokens;
-    app.settle_tokens(p, route.estimated_input_tokens + route.estimated_output_tokens, actual);
+    app.settle_tokens(for_agent, route.estimated_input_tokens + route.estimated_output_tokens, actual);
     auto& m = app.metrics();
     const Metrics::Labels labels{{"location", scope.location_id}, {"model", a.model}};
     m.count("porchlight_tokens_total", {{"location", scope.location_id}, {"model", a.model}, {"kind", "input"}}, static_cast<double>(a.usage.input_tokens));
@@ -381,7 +394,8 @@ awaitable<void> coach(App& app, Exchange& ex, const Principal& p) {
   event.cost_usd = cost;
   event.latency_ms = latency;
   event.created_at = now_rfc3339();
-  co_await app.blocking([&app, scope, event] { return app.store().record_event(scope, event); });
+  auto query_10 = [&app, scope, event] { return app.store().record_event(scope, event); };
+  co_await app.blocking(query_10);
 
   for (const auto& card : guidance_cards(agent, c.lead, stage, route, a.text, app.today(), app.policy()))
     co_await sse.send("card", card.dump(-1, ' ', false, json::error_handler_t::replace), event_id(a));
@@ -436,9 +450,10 @@ awaitable<void> resume(App& app, Exchange& ex, const Principal& p, const std::st
     co_return;
   }
   if (p.browser()) {
-    auto conv = co_await app.blocking([&app, scope = p.scope, cid = first.value()->conversation_id] {
+    auto query_11 = [&app, scope = p.scope, cid = first.value()->conversation_id] {
       return app.store().get_conversation(scope, cid);
-    });
+    };
+    auto conv = co_await app.blocking(query_11);
     if (!conv || !conv.value() || conv.value()->agent_id != p.agent_id) {
       co_await app.fail(ex, ApiError::from_code("not_found", "no answer " + id + " for this agent"));
       co_return;
@@ -461,7 +476,8 @@ awaitable<void> resume(App& app, Exchange& ex, const Principal& p, const std::st
     if (now_ms() - epoch_ms(m.updated_at) > app.config().stream_stale_after.count() || Clock::now() > deadline) {
       // Nobody is writing this answer any more (its proxy died): it ends here, incomplete.
       m.status = store::MessageStatus::incomplete;
-      co_await app.blocking([&app, scope = p.scope, m] { return app.store().update_message(scope, m); });
+      auto query_12 = [&app, scope = p.scope, m] { return app.store().update_message(scope, m); };
+      co_await app.blocking(query_12);
       break;
     }
     timer.expires_after(std::chrono::milliseconds(250));
@@ -485,7 +501,8 @@ awaitable<void> resume(App& app, Exchange& ex, const Principal& p, const std::st
 
 // The coaching event, if the principal may see it (browsers: their own agent's only).
 awaitable<std::optional<CoachingEvent>> visible_event(App& app, Exchange& ex, const Principal& p, const std::string& id) {
-  auto e = co_await app.blocking([&app, scope = p.scope, id] { return app.store().get_event(scope, id); });
+  auto query_13 = [&app, scope = p.scope, id] { return app.store().get_event(scope, id); };
+  auto e = co_await app.blocking(query_13);
   if (!e) { co_await app.fail(ex, e.errors()); co_return std::nullopt; }
   if (!e.value() || (p.browser() && e.value()->agent_id != p.agent_id)) {
     co_await app.fail(ex, ApiError::from_code("not_found", "no coaching event " + id + " here"));
@@ -535,13 +552,15 @@ void register_coach_routes(App& app) {
     if (!errors.empty()) { co_await app.fail(ex, errors); co_return; }
     if (!co_await visible_event(app, ex, *p, *id)) co_return;
     if (rating) {
-      auto ok = co_await app.blocking([&app, scope = p->scope, id = *id, f = *rating, c = comment.value_or("")] {
+      auto query_14 = [&app, scope = p->scope, id = *id, f = *rating, c = comment.value_or("")] {
         return app.store().set_feedback(scope, id, f, c);
-      });
+      };
+      auto ok = co_await app.blocking(query_14);
       if (!ok) { co_await app.fail(ex, ok.errors()); co_return; }
     }
     if (outcome) {
-      auto ok = co_await app.blocking([&app, scope = p->scope, id = *id, o = *outcome] { return app.store().set_outcome(scope, id, o); });
+      auto query_15 = [&app, scope = p->scope, id = *id, o = *outcome] { return app.store().set_outcome(scope, id, o); };
+      auto ok = co_await app.blocking(query_15);
       if (!ok) { co_await app.fail(ex, ok.errors()); co_return; }
     }
     app.metrics().count("porchlight_feedback_total", {{"rating", rating ? std::string(name_of(*rating)) : "none"}});
@@ -551,7 +570,8 @@ void register_coach_routes(App& app) {
 
   app.add(http::verb::get, "/v1/conversations/*/messages", Access::agent, [&app](Exchange& ex, const Principal* p) -> awaitable<void> {
     const std::string id = ex.params[0];
-    auto conv = co_await app.blocking([&app, scope = p->scope, id] { return app.store().get_conversation(scope, id); });
+    auto query_16 = [&app, scope = p->scope, id] { return app.store().get_conversation(scope, id); };
+    auto conv = co_await app.blocking(query_16);
     if (!conv) { co_await app.fail(ex, conv.errors()); co_return; }
     if (!conv.value() || (p->browser() && conv.value()->agent_id != p->agent_id)) {
       co_await app.fail(ex, ApiError::from_code("not_found", "no conversation " + id + " here"));
@@ -562,7 +582,8 @@ void register_coach_routes(App& app) {
       co_await app.fail(ex, ApiError::from_code("request.invalid_query", "after and limit must be integers (limit 1-500)"));
       co_return;
     }
-    auto list = co_await app.blocking([&app, scope = p->scope, id, after, limit] { return app.store().list_messages(scope, id, after, limit); });
+    auto query_17 = [&app, scope = p->scope, id, after, limit] { return app.store().list_messages(scope, id, after, limit); };
+    auto list = co_await app.blocking(query_17);
     if (!list) { co_await app.fail(ex, list.errors()); co_return; }
     json data = json::array();
     for (const auto& m : list.value()) {
@@ -583,7 +604,8 @@ void register_coach_routes(App& app) {
       co_await app.fail(ex, ApiError::from_code("request.invalid_query", "from and to are dates as YYYY-MM-DD"));
       co_return;
     }
-    auto rows = co_await app.blocking([&app, scope = p->scope, from, to] { return app.store().usage_by_agent(scope, from, to); });
+    auto query_18 = [&app, scope = p->scope, from, to] { return app.store().usage_by_agent(scope, from, to); };
+    auto rows = co_await app.blocking(query_18);
     if (!rows) { co_await app.fail(ex, rows.errors()); co_return; }
     json data = json::array();
     double total = 0;
@@ -613,11 +635,15 @@ void register_coach_routes(App& app) {
       co_await app.fail(ex, ApiError::from_code("request.invalid_query", "from and to are dates as YYYY-MM-DD"));
       co_return;
     }
-    auto eff = co_await app.blocking([&app, scope = p->scope, from, to] { return app.store().effectiveness(scope, from, to); });
-    auto use = co_await app.blocking([&app, scope = p->scope, from, to] { return app.store().usage_by_agent(scope, from, to); });
-    auto lat = co_await app.blocking([&app, scope = p->scope, from, to] { return app.store().latencies_ms(scope, from, to); });
+    auto query_19 = [&app, scope = p->scope, from, to] { return app.store().effectiveness(scope, from, to); };
+    auto eff = co_await app.blocking(query_19);
+    auto query_20 = [&app, scope = p->scope, from, to] { return app.store().usage_by_agent(scope, from, to); };
+    auto use = co_await app.blocking(query_20);
+    auto query_21 = [&app, scope = p->scope, from, to] { return app.store().latencies_ms(scope, from, to); };
+    auto lat = co_await app.blocking(query_21);
     if (!eff || !use || !lat) {
-      co_await app.fail(ex, !eff ? eff.errors() : !use ? use.errors() : lat.errors());
+      const Errors errors = !eff ? eff.errors() : !use ? use.errors() : lat.errors();
+      co_await app.fail(ex, errors);
       co_return;
     }
     json effectiveness = json::array();

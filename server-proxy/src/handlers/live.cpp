@@ -119,10 +119,12 @@ awaitable<void> live(App& app, Exchange& ex) {
     co_return;
   }
   const Principal& p = principal.value();
-  auto profile = co_await app.blocking([&app, scope = p.scope, id = p.agent_id] { return app.store().get_profile(scope, id); });
+  auto query_1 = [&app, scope = p.scope, id = p.agent_id] { return app.store().get_profile(scope, id); };
+  auto profile = co_await app.blocking(query_1);
   if (!profile || !profile.value()) {
-    co_await send_error(ws, profile ? "not_found" : "store.unavailable",
-                        profile ? "no profile for agent " + p.agent_id : "cannot load the agent's profile; retry");
+    const std::string code = profile ? "not_found" : "store.unavailable";
+    const std::string why = profile ? "no profile for agent " + p.agent_id : "cannot load the agent's profile; retry";
+    co_await send_error(ws, code, why);
     co_await ws.async_close(websocket::close_reason(4404), kTuple);
     co_return;
   }
@@ -136,6 +138,10 @@ awaitable<void> live(App& app, Exchange& ex) {
   for (;;) {
     auto message = co_await read();
     if (!message) break;  // closed
+    if (message->value("type", "") == "__invalid__") {
+      if (!co_await send_error(ws, "request.malformed_json", "frames are JSON objects of at most 256 KiB")) break;
+      continue;
+    }
     Errors errors;
     FieldReader r(*message, "live", "", errors);
     r.reject_unknown({"type", "lead", "stage", "event"});
@@ -155,7 +161,6 @@ awaitable<void> live(App& app, Exchange& ex) {
       if (auto k = er.string("kind", Need::required, 32)) kind = *k;
       if (auto t = er.string("text", Need::optional, 8000, true)) text = *t;
     }
-    if (message->value("type", "") == "__invalid__") errors.push_back({"request.malformed_json", "frames are JSON objects", ""});
     if (!errors.empty()) {
       if (!co_await send_error(ws, errors.front().code, errors.front().message)) break;
       continue;

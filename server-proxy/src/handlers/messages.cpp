@@ -161,7 +161,8 @@ awaitable<std::optional<Forwarded>> prepare(App& app, Exchange& ex, const Princi
     if (auto v = ex.header(h); !v.empty()) f.headers.emplace_back(h, std::string(v));
   f.agent_id = p.agent_id;
   if (!f.agent_id.empty()) {
-    auto profile = co_await app.blocking([&app, scope = p.scope, id = f.agent_id] { return app.store().get_profile(scope, id); });
+    auto query_1 = [&app, scope = p.scope, id = f.agent_id] { return app.store().get_profile(scope, id); };
+    auto profile = co_await app.blocking(query_1);
     if (!profile) { co_await app.fail(ex, profile.errors()); co_return std::nullopt; }
     if (!profile.value()) {
       co_await app.fail(ex, ApiError::from_code("not_found", "x-porchlight-agent: no profile " + f.agent_id + " in this location"));
@@ -186,7 +187,8 @@ awaitable<void> record(App& app, Exchange& ex, const Principal& p, const Forward
   u.usage = usage;
   u.cost_usd = cost;
   u.at = now_rfc3339();
-  co_await app.blocking([&app, scope = p.scope, u] { return app.store().record_usage(scope, u); });
+  auto query_2 = [&app, scope = p.scope, u] { return app.store().record_usage(scope, u); };
+  co_await app.blocking(query_2);
   app.add_spend(p.scope.location_id, cost);
   app.settle_tokens(p, estimated, usage.input_tokens + usage.output_tokens + usage.cache_read_input_tokens +
                                       usage.cache_creation_input_tokens);
@@ -233,7 +235,8 @@ awaitable<void> messages(App& app, Exchange& ex, const Principal& p) {
       Usage usage;
       if (!j.is_discarded() && j.contains("usage")) usage_from(j["usage"], usage);
       co_await ex.send(200, std::move(r.body));
-      co_await record(app, ex, p, f, r.model.empty() ? f.model : r.model, usage, estimated);
+      const std::string model = r.model.empty() ? f.model : r.model;
+      co_await record(app, ex, p, f, model, usage, estimated);
     } else {
       co_await ex.send(r.status, std::move(r.body));  // the upstream's own error, as the SDK expects
     }
@@ -243,7 +246,7 @@ awaitable<void> messages(App& app, Exchange& ex, const Principal& p) {
   SseStream* sse = nullptr;
   Usage usage;
   std::string answered_model = f.model;
-  auto r = co_await app.upstream()->stream(req, [&](const upstream::SseEvent& e) -> awaitable<bool> {
+  upstream::EventSink sink = [&](const upstream::SseEvent& e) -> awaitable<bool> {
     if (!sse) sse = co_await ex.start_sse();
     if (e.event == "message_start" || e.event == "message_delta") {
       auto j = json::parse(e.data, nullptr, false);
@@ -257,13 +260,17 @@ awaitable<void> messages(App& app, Exchange& ex, const Principal& p) {
     }
     co_await sse->send(e.event, e.data);
     co_return true;  // keep reading even if the caller left: the usage must be recorded
-  });
+  };
+  auto r = co_await app.upstream()->stream(req, sink);
   app.metrics().observe("porchlight_upstream_duration_seconds", {{"model", f.model}}, std::chrono::duration<double>(Clock::now() - t0).count());
   if (r.ttfb.count() > 0)
     app.metrics().observe("porchlight_upstream_ttft_seconds", {{"model", f.model}}, static_cast<double>(r.ttfb.count()) / 1000.0);
   if (!sse) {  // nothing streamed: an error before the first byte
     if (r.error) co_await app.fail(ex, ApiError::from_code(r.error->code, r.error->message));
-    else co_await ex.send(r.status ? r.status : 502, r.body.empty() ? ApiError::from_code("upstream.unavailable", "no answer").body(ex.request_id()) : r.body);
+    else {
+      std::string body = r.body.empty() ? ApiError::from_code("upstream.unavailable", "no answer").body(ex.request_id()) : r.body;
+      co_await ex.send(r.status ? r.status : 502, std::move(body));
+    }
     co_return;
   }
   if (r.error && !r.stream_completed)  // cut mid-stream: tell the client in the API's own way

@@ -18,7 +18,8 @@ void register_meta_routes(App& app) {
       co_await app.send_json(ex, 503, JSON_OBJ({{"status", "starting or stopping"}}));
       co_return;
     }
-    auto ping = co_await app.blocking([&app] { return app.store().ping(); });
+    auto query_1 = [&app] { return app.store().ping(); };
+    auto ping = co_await app.blocking(query_1);
     const bool cache_ok = app.cache().healthy();
     json body{{"status", ping ? "ready" : "degraded"},
               {"store", ping ? "ok" : ping.errors().front().code},

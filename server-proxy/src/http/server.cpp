@@ -9,6 +9,7 @@
 
 #include "http/server.hpp"
 
+#include <array>
 #include <random>
 
 namespace porchlight::proxy {
@@ -284,6 +285,22 @@ awaitable<void> reject(Connection& conn, HttpRequest& req, const ApiError& error
   co_await ex.send_error(error);
 }
 
+// After refusing a body, read and drop what the client is still sending (for a bounded time and
+// size) so that it sees our answer instead of a connection reset mid-upload.
+awaitable<void> drain(Connection& conn) {
+  beast::error_code ignored;
+  conn.stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+  std::size_t total = 0;
+  std::array<char, 65536> sink;
+  while (total < (64u << 20) && std::chrono::steady_clock::now() < deadline) {
+    conn.stream.expires_at(deadline);
+    auto [ec, n] = co_await conn.stream.async_read_some(net::buffer(sink), kTuple);
+    if (ec) break;
+    total += n;
+  }
+}
+
 awaitable<void> session(tcp::socket socket, const Router& router, Dispatcher dispatch, ServerLimits limits,
                         std::size_t max_body) {
   auto conn = std::make_unique<Connection>(std::move(socket));
@@ -301,6 +318,12 @@ awaitable<void> session(tcp::socket socket, const Router& router, Dispatcher dis
     conn->stream.expires_after(limits.header_timeout);
     auto [ec, n] = co_await http::async_read_header(conn->stream, conn->buffer, parser, kTuple);
     (void)n;
+    if (ec == http::error::body_limit) {  // Content-Length over every route's limit
+      HttpRequest bad;
+      co_await reject(*conn, bad, ApiError::from_code("request.too_large", "the request body is larger than any endpoint takes"));
+      co_await drain(*conn);
+      break;
+    }
     if (ec) {
       HttpRequest bad;
       if (ec == http::error::header_limit)
@@ -318,6 +341,7 @@ awaitable<void> session(tcp::socket socket, const Router& router, Dispatcher dis
       co_await reject(*conn, req, ApiError::from_code("request.too_large",
           "the request body is " + std::to_string(*parser.content_length()) + " bytes; this endpoint takes at most " +
               std::to_string(limit)));
+      co_await drain(*conn);
       break;
     }
     if (!parser.is_done()) {
@@ -329,6 +353,7 @@ awaitable<void> session(tcp::socket socket, const Router& router, Dispatcher dis
         HttpRequest req = parser.release();
         co_await reject(*conn, req, ApiError::from_code("request.too_large",
             "the request body exceeds " + std::to_string(limit) + " bytes"));
+        co_await drain(*conn);
         break;
       }
       if (ec2) break;

@@ -1,0 +1,127 @@
+// Trust: keys, origins, agent tokens, admin sessions. Every refusal is a typed error.
+import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
+import { before, describe, test } from 'node:test';
+import { CRM_ORIGIN, admin, coachRequest, mintAgentToken, provision, sqliteUrl, startFake, startProxy } from './harness.mjs';
+
+async function errorOf(response) {
+  const body = await response.json();
+  assert.equal(body.type, 'error');
+  assert.equal(typeof body.error.message, 'string');
+  assert.equal(typeof body.error.type, 'string');
+  return { status: response.status, code: body.error.code, message: body.error.message };
+}
+
+describe('authentication and authorization', () => {
+  let fake, proxy, loc, db;
+  before(async () => {
+    fake = await startFake();
+    db = sqliteUrl();
+    proxy = await startProxy({ databaseUrl: db, upstreamUrl: fake.url });
+    loc = await provision(db, proxy.url);
+  });
+  const query = { query: 'hello' };
+
+  test('no key, an unknown key, a malformed key', async () => {
+    const none = await fetch(proxy.url + '/v1/coach', { method: 'POST', body: JSON.stringify(query) });
+    assert.deepEqual([none.status, (await errorOf(none)).code], [401, 'auth.missing_key']);
+    for (const key of ['sk_' + 'x'.repeat(40), 'nonsense', 'pk_short']) {
+      const r = await fetch(proxy.url + '/v1/profiles', { headers: { 'x-api-key': key } });
+      assert.deepEqual([r.status, (await errorOf(r)).code], [401, 'auth.invalid_key']);
+    }
+  });
+
+  test('a publishable key from a wrong origin, or with no origin', async () => {
+    const token = mintAgentToken(loc.secret, { locationId: loc.id });
+    const wrong = await fetch(proxy.url + '/v1/coach', { method: 'POST', body: JSON.stringify(query),
+      headers: { 'x-api-key': loc.pk, origin: 'https://evil.example', 'x-porchlight-agent-token': token } });
+    const e = await errorOf(wrong);
+    assert.deepEqual([wrong.status, e.code], [403, 'auth.origin_not_allowed']);
+    assert.equal(wrong.headers.get('access-control-allow-origin'), null);
+    const noOrigin = await fetch(proxy.url + '/v1/coach', { method: 'POST', body: JSON.stringify(query),
+      headers: { 'x-api-key': loc.pk, 'x-porchlight-agent-token': token } });
+    assert.equal((await errorOf(noOrigin)).code, 'auth.origin_not_allowed');
+  });
+
+  test('agent tokens: missing, expired, forged, too long-lived, alg none, another location', async () => {
+    const cases = [
+      [undefined, 'auth.invalid_token'],
+      [mintAgentToken(loc.secret, { locationId: loc.id, iat: Math.floor(Date.now() / 1000) - 7200, ttl: 3000 }), 'auth.expired_token'],
+      [mintAgentToken('not-the-secret', { locationId: loc.id }), 'auth.invalid_token'],
+      [mintAgentToken(loc.secret, { locationId: loc.id, ttl: 86400 }), 'auth.token_lifetime'],
+      [mintAgentToken(loc.secret, { locationId: 'loc_other' }), 'auth.invalid_token'],
+    ];
+    const b64 = (o) => Buffer.from(JSON.stringify(o)).toString('base64url');
+    const now = Math.floor(Date.now() / 1000);
+    cases.push([`${b64({ alg: 'none', typ: 'JWT' })}.${b64({ sub: 'agent-1', location_id: loc.id, iat: now, exp: now + 60 })}.`, 'auth.invalid_token']);
+    const hs = (alg) => { const input = `${b64({ alg, typ: 'JWT' })}.${b64({ sub: 'agent-1', location_id: loc.id, iat: now, exp: now + 60 })}`;
+      return `${input}.${createHmac('sha256', loc.secret).update(input).digest('base64url')}`; };
+    cases.push([hs('HS512'), 'auth.invalid_token']);
+    for (const [token, code] of cases) {
+      const headers = { 'x-api-key': loc.pk, origin: CRM_ORIGIN, 'content-type': 'application/json' };
+      if (token) headers['x-porchlight-agent-token'] = token;
+      const r = await fetch(proxy.url + '/v1/coach', { method: 'POST', headers, body: JSON.stringify(query) });
+      const e = await errorOf(r);
+      assert.equal(r.status, 401, `${code}: ${e.message}`);
+      assert.equal(e.code, code);
+      assert.ok(!e.message.includes(loc.secret), 'no secret in an error');
+    }
+  });
+
+  test('publishable keys cannot use the Anthropic-compatible endpoints; secret keys can', async () => {
+    const r = await fetch(proxy.url + '/v1/messages', { method: 'POST',
+      headers: { 'x-api-key': loc.pk, origin: CRM_ORIGIN, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'claude-haiku-5-5', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] }) });
+    assert.deepEqual([r.status, (await errorOf(r)).code], [403, 'auth.secret_key_required']);
+    const ok = await fetch(proxy.url + '/v1/messages', { method: 'POST',
+      headers: { authorization: `Bearer ${loc.sk}`, 'content-type': 'application/json', 'anthropic-version': '2023-06-01' },
+      body: JSON.stringify({ model: 'claude-haiku-5-5', max_tokens: 50, messages: [{ role: 'user', content: 'hi' }] }) });
+    assert.equal(ok.status, 200);
+  });
+
+  test('a browser asking for another agent is refused', async () => {
+    const r = await coachRequest(proxy.url, loc, { query: 'hi', profile_id: 'someone-else' });
+    assert.deepEqual([r.status, (await errorOf(r)).code], [400, 'coach.invalid_profile_id']);
+  });
+
+  test('CORS preflight answers without credentials; the real request is what is checked', async () => {
+    const r = await fetch(proxy.url + '/v1/coach', { method: 'OPTIONS', headers: { origin: CRM_ORIGIN,
+      'access-control-request-method': 'POST', 'access-control-request-headers': 'x-api-key, content-type' } });
+    assert.equal(r.status, 204);
+    assert.equal(r.headers.get('access-control-allow-origin'), CRM_ORIGIN);
+    assert.match(r.headers.get('access-control-allow-headers'), /x-porchlight-agent-token/);
+  });
+
+  test('a revoked key stops working (for proxies started after, and within 30 s for running ones)', async () => {
+    const key = admin(['keys', 'create', '--location', loc.id, '--kind', 'sk', '--database-url', db]).trim();
+    const before = await fetch(proxy.url + '/v1/profiles', { headers: { 'x-api-key': key } });
+    assert.equal(before.status, 200);
+    admin(['keys', 'revoke', key.slice(0, 10), '--database-url', db]);
+    const fresh = await startProxy({ databaseUrl: db, upstreamUrl: fake.url });
+    const after = await fetch(fresh.url + '/v1/profiles', { headers: { 'x-api-key': key } });
+    assert.deepEqual([after.status, (await errorOf(after)).code], [401, 'auth.revoked_key']);
+    fresh.stop();
+  });
+
+  test('admin sessions: a one-time link sets an HttpOnly cookie that manages profiles but cannot spend', async () => {
+    const link = admin(['admin-link', '--location', loc.id, '--database-url', db, '--public-url', proxy.url]).trim();
+    const r = await fetch(link, { redirect: 'manual' });
+    assert.equal(r.status, 303);
+    const cookie = r.headers.get('set-cookie');
+    assert.match(cookie, /HttpOnly/);
+    assert.match(cookie, /SameSite=Strict/);
+    const jar = cookie.split(';')[0];
+    const list = await fetch(proxy.url + '/v1/profiles', { headers: { cookie: jar } });
+    assert.equal(list.status, 200);
+    const noCsrf = await fetch(proxy.url + '/v1/profiles', { method: 'POST', headers: { cookie: jar },
+      body: JSON.stringify({ id: 'a9', name: 'A', role: 'team_lead' }) });
+    assert.deepEqual([noCsrf.status, (await errorOf(noCsrf)).code], [403, 'auth.csrf']);
+    const created = await fetch(proxy.url + '/v1/profiles', { method: 'POST', headers: { cookie: jar, 'x-porchlight-csrf': '1' },
+      body: JSON.stringify({ id: 'a9', name: 'A', role: 'team_lead' }) });
+    assert.equal(created.status, 201);
+    const spend = await fetch(proxy.url + '/v1/coach', { method: 'POST', headers: { cookie: jar }, body: JSON.stringify(query) });
+    assert.equal((await errorOf(spend)).code, 'auth.secret_key_required');
+    const tampered = jar.slice(0, -3) + 'abc';
+    assert.equal((await fetch(proxy.url + '/v1/profiles', { headers: { cookie: tampered } })).status, 401);
+  });
+});

@@ -1,0 +1,144 @@
+// The coaching flow end to end: proxy (SQLite default) + fake upstream. Streaming events, the
+// durable transcript, feedback, usage, profiles, the policy endpoint and the offline provider.
+import assert from 'node:assert/strict';
+import { before, describe, test } from 'node:test';
+import { CRM_ORIGIN, coachRequest, createAgent, mintAgentToken, provision, readSse, sqliteUrl, startFake, startProxy } from './harness.mjs';
+
+describe('coaching through the proxy', () => {
+  let fake, proxy, loc;
+  before(async () => {
+    fake = await startFake();
+    const db = sqliteUrl();
+    proxy = await startProxy({ databaseUrl: db, upstreamUrl: fake.url });
+    loc = await provision(db, proxy.url);
+  });
+
+  test('health, readiness, metrics and the policy answer', async () => {
+    assert.equal((await fetch(proxy.url + '/healthz')).status, 200);
+    const ready = await (await fetch(proxy.url + '/readyz')).json();
+    assert.equal(ready.status, 'ready');
+    const policy = await (await fetch(proxy.url + '/v1/policy')).json();
+    assert.match(policy.version, /^\d{4}\.\d+\.\d+\+[0-9a-f]{12}$/);
+    assert.ok(policy.files['routing.json'] && policy.files['playbooks/house_rules.md']);
+    const metrics = await (await fetch(proxy.url + '/metrics')).text();
+    assert.match(metrics, /porchlight_http_request_duration_seconds_bucket\{route="\/v1\/policy"/);
+  });
+
+  test('a coaching turn streams route, deltas, cards, usage and done, in that order', async () => {
+    const r = await coachRequest(proxy.url, loc, {
+      query: 'The buyer says the commission is too high. How do I respond?',
+      lead: { id: 'lead-1', name: 'Jordan Lee', stage: 'qualifying', facts: { price_range: '$450-500k' } },
+      surface: 'widget',
+      client_route: { specialist: 'objection_handling', tier: 'balanced', policy_version: 'x' },
+    });
+    assert.equal(r.status, 200);
+    assert.equal(r.headers.get('access-control-allow-origin'), CRM_ORIGIN);
+    assert.match(r.headers.get('content-type'), /text\/event-stream/);
+    const events = await readSse(r);
+    const names = events.map((e) => e.event);
+    assert.deepEqual(names.slice(0, 2), ['meta', 'route']);
+    assert.equal(names.at(-1), 'done');
+    assert.ok(names.includes('delta') && names.includes('usage') && names.includes('card'));
+    assert.ok(names.indexOf('usage') > names.lastIndexOf('delta'));
+    const route = events.find((e) => e.event === 'route').data;
+    assert.equal(route.specialist, 'objection_handling');
+    assert.equal(route.offline, false);
+    const text = events.filter((e) => e.event === 'delta').map((e) => e.data.text).join('');
+    assert.ok(text.length > 50);
+    const usage = events.find((e) => e.event === 'usage').data;
+    assert.ok(usage.usage.input_tokens > 0 && usage.usage.output_tokens > 0);
+    assert.ok(usage.cost_usd > 0);
+    const done = events.at(-1).data;
+    assert.equal(done.status, 'complete');
+    // Every delta carries an event id a client can resume from.
+    for (const e of events.filter((x) => x.event === 'delta')) assert.match(e.id, /^[\w.:-]+:\d+$/);
+
+    // What reached Claude was built by the proxy: house rules, playbook, adaptation; the lead in the last message.
+    const sent = (await fake.requests()).filter((q) => q.path === '/v1/messages').at(-1).body;
+    assert.equal(sent.stream, true);
+    assert.match(sent.system[0].text, /You are Porchlight/);
+    assert.ok(sent.system.filter((b) => b.cache_control).length >= 2);
+    assert.match(sent.messages.at(-1).content[0].text, /price_range: \$450-500k/);
+    assert.match(sent.messages.at(-1).content[0].text, /commission is too high\. How do I respond\?$/);
+
+    // The transcript is durable: the agent's turn and the complete answer.
+    const t = await (await fetch(`${proxy.url}/v1/conversations/${done.conversation_id}/messages`, {
+      headers: { 'x-api-key': loc.sk } })).json();
+    assert.equal(t.data.length, 2);
+    assert.equal(t.data[0].role, 'user');
+    assert.equal(t.data[1].status, 'complete');
+    assert.equal(t.data[1].content, text);
+  });
+
+  test('the same lead continues the same conversation, and history reaches Claude', async () => {
+    const lead = { id: 'lead-cont', facts: { area: 'Austin' } };
+    const first = await readSse(await coachRequest(proxy.url, loc, { query: 'What should I ask first?', lead }));
+    const second = await readSse(await coachRequest(proxy.url, loc, { query: 'And after that?', lead, surface: 'streamlit' }));
+    assert.equal(first.at(-1).data.conversation_id, second.at(-1).data.conversation_id);
+    const sent = (await fake.requests()).filter((q) => q.path === '/v1/messages').at(-1).body;
+    assert.equal(sent.messages.length, 3, 'two earlier turns and the new question');
+    assert.equal(sent.messages[0].content[0].text, 'What should I ask first?');
+  });
+
+  test('feedback is recorded against the coaching event; usage shows the spend', async () => {
+    const events = await readSse(await coachRequest(proxy.url, loc, { query: 'Next step for a cold lead?' }));
+    const { event_id } = events.at(-1).data;
+    const headers = { 'x-api-key': loc.pk, origin: CRM_ORIGIN, 'x-porchlight-agent-token': mintAgentToken(loc.secret, { locationId: loc.id }),
+      'content-type': 'application/json' };
+    const ok = await fetch(proxy.url + '/v1/feedback', { method: 'POST', headers, body: JSON.stringify({ event_id, rating: 'helpful' }) });
+    assert.equal(ok.status, 200);
+    assert.equal((await ok.json()).saved, true);
+    const bad = await fetch(proxy.url + '/v1/feedback', { method: 'POST', headers, body: JSON.stringify({ event_id, rating: 'meh' }) });
+    assert.equal(bad.status, 400);
+    assert.equal((await bad.json()).error.code, 'feedback.invalid_rating');
+    const usage = await (await fetch(proxy.url + '/v1/usage', { headers: { 'x-api-key': loc.sk } })).json();
+    assert.ok(usage.totals.requests >= 3);
+    assert.ok(usage.totals.cost_usd > 0);
+  });
+
+  test('profiles: create, read, validation errors listed, browsers see only themselves', async () => {
+    const created = await createAgent(proxy.url, loc.sk, 'agent-2', { role: 'listing_agent' });
+    assert.equal(created.role, 'listing_agent');
+    assert.equal(created.location_id, loc.id);
+    const bad = await fetch(proxy.url + '/v1/profiles', { method: 'POST', headers: { 'x-api-key': loc.sk },
+      body: JSON.stringify({ id: 'agent 3', name: '', role: 'buyer' }) });
+    assert.equal(bad.status, 400);
+    const err = (await bad.json()).error;
+    assert.equal(err.type, 'invalid_request_error');
+    assert.ok(err.errors.length >= 3);
+    assert.ok(err.errors.some((e) => e.code === 'profile.invalid_role' && e.path === 'profile.role'));
+    const dup = await fetch(proxy.url + '/v1/profiles', { method: 'POST', headers: { 'x-api-key': loc.sk },
+      body: JSON.stringify({ id: 'agent-2', name: 'X', role: 'buyer_agent' }) });
+    assert.equal(dup.status, 409);
+    const browser = { 'x-api-key': loc.pk, origin: CRM_ORIGIN, 'x-porchlight-agent-token': mintAgentToken(loc.secret, { locationId: loc.id }) };
+    const list = await (await fetch(proxy.url + '/v1/profiles', { headers: browser })).json();
+    assert.deepEqual(list.data.map((p) => p.id), ['agent-1']);
+    assert.equal((await fetch(proxy.url + '/v1/profiles/agent-2', { headers: browser })).status, 404);
+  });
+
+  test('a conversation id from another agent is not found', async () => {
+    const events = await readSse(await coachRequest(proxy.url, loc, { query: 'hello there' }));
+    const cid = events.at(-1).data.conversation_id;
+    const other = mintAgentToken(loc.secret, { locationId: loc.id, agentId: 'agent-2' });
+    const r = await coachRequest(proxy.url, loc, { query: 'hi', conversation_id: cid }, { token: other });
+    assert.equal(r.status, 404);
+  });
+});
+
+describe('without an Anthropic key: the offline playbook provider', () => {
+  test('answers from the playbooks and says so in the answer and the route', async () => {
+    const db = sqliteUrl();
+    const proxy = await startProxy({ databaseUrl: db });
+    const loc = await provision(db, proxy.url);
+    const events = await readSse(await coachRequest(proxy.url, loc, { query: 'What LPMAMA question should I ask next?',
+      lead: { facts: { area: 'Round Rock' } } }));
+    assert.equal(events.find((e) => e.event === 'route').data.offline, true);
+    const text = events.filter((e) => e.event === 'delta').map((e) => e.data.text).join('');
+    assert.match(text, /^\*\*Offline guidance\*\*/);
+    assert.match(text, /Ask next:\*\* Price/);
+    assert.equal(events.find((e) => e.event === 'usage').data.offline, true);
+    assert.equal(events.at(-1).data.status, 'complete');
+    const ready = await (await fetch(proxy.url + '/readyz')).json();
+    assert.match(ready.upstream, /offline/);
+  });
+});

@@ -1,0 +1,50 @@
+// Rate limits and budgets: 429 with Retry-After and rate-limit headers, nothing recorded when refused.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { coachRequest, provision, readSse, sqliteUrl, startFake, startProxy } from './harness.mjs';
+
+test('an agent over its request limit gets 429 with Retry-After and rate-limit headers', async () => {
+  const fake = await startFake();
+  const db = sqliteUrl();
+  const proxy = await startProxy({ databaseUrl: db, upstreamUrl: fake.url, args: ['--agent-requests-per-minute', '2'] });
+  const loc = await provision(db, proxy.url);
+  for (let i = 0; i < 2; i++) {
+    const r = await coachRequest(proxy.url, loc, { query: `question ${i}` });
+    assert.equal(r.status, 200);
+    assert.ok(Number(r.headers.get('ratelimit-limit')) >= 1);
+    await readSse(r);
+  }
+  const before = (await fake.stats()).messages.total;
+  const refused = await coachRequest(proxy.url, loc, { query: 'one too many' });
+  assert.equal(refused.status, 429);
+  const body = await refused.json();
+  assert.equal(body.error.type, 'rate_limit_error');
+  assert.equal(body.error.code, 'limits.agent_requests');
+  assert.ok(Number(refused.headers.get('retry-after')) >= 1);
+  assert.equal(refused.headers.get('ratelimit-remaining'), '0');
+  assert.equal((await fake.stats()).messages.total, before, 'nothing was sent upstream');
+  // A different agent of the same location is not limited by this agent's bucket.
+  const other = await coachRequest(proxy.url, loc, { query: 'hi', profile_id: 'agent-1' }, { browser: false });
+  assert.equal(other.status, 429, 'the secret key names the same agent');
+});
+
+test('a location over its monthly budget is refused until the month ends', async () => {
+  const fake = await startFake();
+  const db = sqliteUrl();
+  const proxy = await startProxy({ databaseUrl: db, upstreamUrl: fake.url });
+  const loc = await provision(db, proxy.url);
+  const set = await fetch(proxy.url + '/v1/settings', { method: 'PUT', headers: { 'x-api-key': loc.sk },
+    body: JSON.stringify({ monthly_budget_usd: 0.0001 }) });
+  assert.equal(set.status, 200);
+  const first = await readSse(await coachRequest(proxy.url, loc, { query: 'Write a listing description for a 3-bed ranch' }));
+  assert.equal(first.at(-1).data.status, 'complete');
+  assert.ok(first.find((e) => e.event === 'usage').data.cost_usd > 0.0001, 'the first answer spends the budget');
+  const refused = await coachRequest(proxy.url, loc, { query: 'and another?' });
+  assert.equal(refused.status, 429);
+  const body = await refused.json();
+  assert.equal(body.error.code, 'budget.exhausted');
+  const retry = Number(refused.headers.get('retry-after'));
+  assert.ok(retry > 0 && retry <= 31 * 86400, 'retry after the month ends');
+  const settings = await (await fetch(proxy.url + '/v1/settings', { headers: { 'x-api-key': loc.sk } })).json();
+  assert.equal(settings.monthly_budget_usd, 0.0001);
+});

@@ -1,0 +1,93 @@
+// The official TypeScript SDK (@anthropic-ai/sdk 1.10, unchanged) with the proxy as its base URL.
+import assert from 'node:assert/strict';
+import Anthropic from '@anthropic-ai/sdk';
+import { before, describe, test } from 'node:test';
+import { provision, sqliteUrl, startFake, startProxy } from './harness.mjs';
+
+describe('the official SDK through the proxy', () => {
+  let fake, proxy, loc;
+  before(async () => {
+    fake = await startFake();
+    const db = sqliteUrl();
+    proxy = await startProxy({ databaseUrl: db, upstreamUrl: fake.url });
+    loc = await provision(db, proxy.url);
+  });
+  const client = (opts = {}) => new Anthropic({ baseURL: proxy.url, apiKey: loc.sk, maxRetries: 0, ...opts });
+  const lastRequest = async () => (await fake.requests()).filter((r) => r.path.startsWith('/v1/messages')).at(-1);
+
+  test('messages.create, with the key as Authorization: Bearer (SDK 1.10) and as x-api-key', async () => {
+    const msg = await client().messages.create({ model: 'claude-haiku-5-5', max_tokens: 200,
+      messages: [{ role: 'user', content: 'Buyer wants to wait for rates to drop' }] });
+    assert.equal(msg.type, 'message');
+    assert.equal(msg.role, 'assistant');
+    assert.match(msg.content[0].text, /wait for rates/);
+    assert.ok(msg.usage.input_tokens > 0);
+    const sent = await lastRequest();
+    assert.equal(sent.headers['anthropic-version'], '2026-10-21', 'the caller\'s version is forwarded');
+    const legacy = new Anthropic({ baseURL: proxy.url, apiKey: null, authToken: null, maxRetries: 0,
+      defaultHeaders: { 'x-api-key': loc.sk, 'anthropic-version': '2023-06-01' } });
+    const m2 = await legacy.messages.create({ model: 'claude-haiku-5-5', max_tokens: 50, messages: [{ role: 'user', content: 'hi' }] });
+    assert.equal(m2.type, 'message');
+  });
+
+  test('streaming text, with anthropic-beta forwarded', async () => {
+    const stream = client().messages.stream({ model: 'claude-sonnet-5-5', max_tokens: 300,
+      messages: [{ role: 'user', content: 'Script for a first call with a relocation lead' }] },
+      { headers: { 'anthropic-beta': 'context-management-2025-06-27' } });
+    let text = '';
+    stream.on('text', (t) => { text += t; });
+    const final = await stream.finalMessage();
+    assert.ok(text.length > 20);
+    assert.equal(final.content[0].text, text);
+    assert.equal(final.stop_reason, 'end_turn');
+    assert.equal((await lastRequest()).headers['anthropic-beta'], 'context-management-2025-06-27');
+  });
+
+  test('streaming tool use with input_json_delta', async () => {
+    const stream = client().messages.stream({ model: 'claude-sonnet-5-5', max_tokens: 500,
+      tools: [{ name: 'schedule_showing', description: 'Book a showing',
+        input_schema: { type: 'object', properties: { address: { type: 'string' }, date: { type: 'string' } }, required: ['address', 'date'] } }],
+      tool_choice: { type: 'tool', name: 'schedule_showing' },
+      messages: [{ role: 'user', content: 'Book 12 Elm St for Saturday' }] });
+    const partials = [];
+    stream.on('inputJson', (delta) => partials.push(delta));
+    const final = await stream.finalMessage();
+    const tool = final.content.find((b) => b.type === 'tool_use');
+    assert.equal(tool.name, 'schedule_showing');
+    assert.equal(typeof tool.input.address, 'string');
+    assert.ok(partials.length >= 2, 'the input arrived as several input_json_delta chunks');
+    assert.equal(final.stop_reason, 'tool_use');
+  });
+
+  test('countTokens', async () => {
+    const r = await client().messages.countTokens({ model: 'claude-sonnet-5-5', messages: [{ role: 'user', content: 'How many tokens is this?' }] });
+    assert.ok(r.input_tokens > 0);
+  });
+
+  test('agent context injection with x-porchlight-agent', async () => {
+    const withAgent = client({ defaultHeaders: { 'x-porchlight-agent': 'agent-1' } });
+    await withAgent.messages.create({ model: 'claude-haiku-5-5', max_tokens: 100, system: 'Be brief.',
+      messages: [{ role: 'user', content: 'What should I ask a new lead?' }] });
+    const sent = (await lastRequest()).body;
+    assert.match(sent.system[0].text, /You are Porchlight/);
+    assert.match(sent.system.at(-1).text, /Be brief\./);
+    const missing = client({ defaultHeaders: { 'x-porchlight-agent': 'nobody' } });
+    await assert.rejects(missing.messages.create({ model: 'claude-haiku-5-5', max_tokens: 10, messages: [{ role: 'user', content: 'x' }] }),
+      (e) => e.status === 404);
+  });
+
+  test('upstream errors reach the SDK as typed errors', async () => {
+    await fake.script([{ status: 400, error_type: 'invalid_request_error', error_message: 'messages: bad' }]);
+    await assert.rejects(client().messages.create({ model: 'claude-haiku-5-5', max_tokens: 10, messages: [{ role: 'user', content: 'x' }] }),
+      (e) => e instanceof Anthropic.BadRequestError && /messages: bad/.test(e.message));
+    await assert.rejects(new Anthropic({ baseURL: proxy.url, apiKey: 'sk_wrong' + 'x'.repeat(35), maxRetries: 0 })
+      .messages.create({ model: 'claude-haiku-5-5', max_tokens: 10, messages: [{ role: 'user', content: 'x' }] }),
+      (e) => e instanceof Anthropic.AuthenticationError);
+  });
+
+  test('usage from the compatible endpoints is recorded', async () => {
+    const usage = await (await fetch(proxy.url + '/v1/usage', { headers: { 'x-api-key': loc.sk } })).json();
+    assert.ok(usage.totals.requests >= 4);
+    assert.ok(usage.data.some((r) => r.model === 'claude-sonnet-5-5'));
+  });
+});

@@ -1,0 +1,66 @@
+// Degradation: retries, fallback to another model, the circuit breaker, an unreachable upstream.
+import assert from 'node:assert/strict';
+import { before, describe, test } from 'node:test';
+import { coachRequest, provision, readSse, sqliteUrl, startFake, startProxy } from './harness.mjs';
+
+const text = (events) => events.filter((e) => e.event === 'delta').map((e) => e.data.text).join('');
+
+describe('when Claude is failing', () => {
+  let fake, proxy, loc;
+  before(async () => {
+    fake = await startFake();
+    const db = sqliteUrl();
+    proxy = await startProxy({ databaseUrl: db, upstreamUrl: fake.url,
+      args: ['--fallback', 'claude-sonnet-5-5=claude-haiku-5-5'] });
+    loc = await provision(db, proxy.url);
+  });
+
+  test('overloaded answers are retried (honouring retry-after) and the turn completes', async () => {
+    await fake.reset();
+    await fake.script([{ status: 529, retry_after: 1 }, { status: 500 }]);
+    const t0 = Date.now();
+    const events = await readSse(await coachRequest(proxy.url, loc, { query: 'How do I handle the commission objection?' }));
+    assert.equal(events.at(-1).data.status, 'complete');
+    assert.ok(Date.now() - t0 >= 900, 'waited for retry-after');
+    assert.equal(events.find((e) => e.event === 'route').data.offline, false);
+    const stats = await fake.stats();
+    assert.equal(stats.messages.total, 3);
+  });
+
+  test('a model that keeps failing falls back to the next one', async () => {
+    await fake.reset();
+    await fake.script([{ status: 529 }, { status: 529 }, { status: 529 }]);
+    const events = await readSse(await coachRequest(proxy.url, loc, { query: 'How do I handle the commission objection?' }));
+    assert.equal(events.at(-1).data.status, 'complete');
+    assert.equal(events.find((e) => e.event === 'usage').data.model, 'claude-haiku-5-5');
+    const models = (await fake.requests()).filter((r) => r.path === '/v1/messages').map((r) => r.body.model);
+    assert.deepEqual(models, ['claude-sonnet-5-5', 'claude-sonnet-5-5', 'claude-sonnet-5-5', 'claude-haiku-5-5']);
+  });
+
+  test('an error mid-stream keeps what arrived, marks it incomplete and says so', async () => {
+    await fake.reset();
+    await fake.script([{ error_event_after_events: 5 }]);
+    const events = await readSse(await coachRequest(proxy.url, loc, { query: 'Give me a plan for this week' }));
+    assert.equal(events.at(-1).data.status, 'incomplete');
+    assert.ok(events.some((e) => e.event === 'error' && e.data.code === 'upstream.stream_error'));
+  });
+
+  test('with every attempt failing, the answer comes from the playbooks, labelled', async () => {
+    await fake.reset();
+    await fake.defaults({ status: 529 });
+    const events = await readSse(await coachRequest(proxy.url, loc, { query: 'When is the closing disclosure due?' }));
+    assert.ok(events.some((e) => e.event === 'notice'));
+    assert.match(text(events), /^\*\*Offline guidance\*\*/);
+    assert.equal(events.at(-1).data.status, 'complete');
+    await fake.defaults({});
+  });
+});
+
+test('an unreachable upstream: offline answers, readiness unaffected', async () => {
+  const db = sqliteUrl();
+  const proxy = await startProxy({ databaseUrl: db, upstreamUrl: 'http://127.0.0.1:9' });
+  const loc = await provision(db, proxy.url);
+  const events = await readSse(await coachRequest(proxy.url, loc, { query: 'What should I ask next?' }));
+  assert.match(text(events), /Offline guidance/);
+  assert.equal((await fetch(proxy.url + '/readyz')).status, 200);
+});
