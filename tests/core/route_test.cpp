@@ -23,6 +23,8 @@ TEST_CASE("route: the query's words choose the specialist") {
       {"The seller says my commission is too high. How do I respond?", Specialist::objection_handling},
       {"Can you pull comps and tell me the months of supply in 78704?", Specialist::market_analysis},
       {"Is it a fair housing problem to say the schools are good for families?", Specialist::compliance},
+      // issue: "is it OK to" and "the neighborhood is safe" routed to market analysis
+      {"Is it OK to tell them the schools are great for families and the neighborhood is safe?", Specialist::compliance},
       {"Write an MLS listing description for a 3-bed craftsman", Specialist::listing_marketing},
       {"When is the closing disclosure due and what about the appraisal contingency deadline?", Specialist::transaction_timeline},
       {"Help me role play a cold call, I get nervous", Specialist::coaching},

@@ -33,7 +33,7 @@ struct RouteDecision {
   std::string model;
   GuidanceType guidance_type = GuidanceType::coaching_tip;
   double confidence = 0;             // 0..1, two decimals
-  std::vector<std::string> reasons;  // most important first, at most 5
+  std::vector<std::string> reasons;  // most important first: up to 4 for the specialist, then the tier's
   std::int64_t estimated_input_tokens = 0;
   std::int64_t estimated_output_tokens = 0;
   double estimated_cost_usd = 0;         // nothing cached
