@@ -8,6 +8,8 @@
 //   porchlight-proxy tokens mint --location ID --agent AGENT [--lead LEAD] [--ttl SECONDS]
 //   porchlight-proxy admin-link --location ID   a 10-minute sign-in link for the dashboard
 
+#include <sys/resource.h>
+
 #include <csignal>
 #include <filesystem>
 #include <iostream>
@@ -112,6 +114,12 @@ int serve(const Config& config) {
 
 int main(int argc, char** argv) {
   std::signal(SIGPIPE, SIG_IGN);
+  // Every stream holds two sockets (client and upstream): take all the descriptors allowed.
+  rlimit files{};
+  if (getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+    files.rlim_cur = files.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &files);
+  }
   std::vector<std::string> args(argv + 1, argv + argc);
   std::string command = "serve";
   if (!args.empty() && args[0].rfind("--", 0) != 0) {

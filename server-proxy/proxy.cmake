@@ -23,6 +23,11 @@ target_include_directories(porchlight_proxy PUBLIC src)
 target_link_libraries(porchlight_proxy PUBLIC porchlight::server porchlight::upstream porchlight::asio porchlight::core
                       OpenSSL::Crypto)
 
+# GCC 12 false positive in Asio's coroutine-frame allocator (system header).
+if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+  target_compile_options(porchlight_proxy PUBLIC -Wno-mismatched-new-delete)
+endif()
+
 add_executable(porchlight-proxy main.cpp)
 target_link_libraries(porchlight-proxy PRIVATE porchlight::proxy)
 set_target_properties(porchlight-proxy PROPERTIES RUNTIME_OUTPUT_DIRECTORY "${CMAKE_BINARY_DIR}/bin")

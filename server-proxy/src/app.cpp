@@ -286,7 +286,17 @@ awaitable<Result<Principal>> App::check_credentials(const std::string& key, cons
 }
 
 awaitable<std::optional<Principal>> App::authenticate(Exchange& ex, Access access) {
-  const std::string origin(ex.header("origin"));
+  std::string origin(ex.header("origin"));
+  // Browsers send no Origin on same-origin GETs (the demo page at / calling /v1/...). Sec-Fetch-Site,
+  // which no page can set, says the caller is a page of this proxy: its origin is our own.
+  if (origin.empty() && ex.header("sec-fetch-site") == "same-origin" && !ex.header("host").empty()) {
+    const std::string host(ex.header("host"));
+    std::string pub = config_.public_url;
+    while (!pub.empty() && pub.back() == '/') pub.pop_back();
+    const bool public_host = pub.size() > host.size() + 3 && pub.compare(pub.size() - host.size(), host.size(), host) == 0 &&
+                             pub.compare(pub.size() - host.size() - 3, 3, "://") == 0;
+    origin = public_host ? pub : "http://" + host;
+  }
   // Admins in the dashboard: an HttpOnly session cookie instead of a key (no secret in the page).
   if (presented_key(ex).empty()) {
     if (auto session = admin_session_cookie(ex.header("cookie"))) {
@@ -372,6 +382,16 @@ awaitable<App::BudgetEntry> App::location_state(const store::Scope& scope) {
 awaitable<std::pair<double, double>> App::budget_state(const store::Scope& scope) {
   const BudgetEntry e = co_await location_state(scope);
   co_return std::pair{e.spent, e.monthly};
+}
+
+void App::record_usage_async(const store::Scope& scope, store::UsageRecord record) {
+  net::post(pool_, [this, scope, record = std::move(record)] {
+    auto saved = store_->record_usage(scope, record);
+    if (!saved) {
+      metrics_.count("porchlight_usage_write_failures_total", {});
+      std::cerr << "porchlight-proxy: usage for request " << record.request_id << " not recorded: " << saved.errors().front().code << "\n";
+    }
+  });
 }
 
 void App::forget_budget(const std::string& location_id) {

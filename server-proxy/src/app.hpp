@@ -91,6 +91,9 @@ class App {
   // Month-to-date spend and the budget (0: none) of a location; cached for a few seconds.
   awaitable<std::pair<double, double>> budget_state(const store::Scope& scope);
   void add_spend(const std::string& location_id, double usd);
+  // Writes a usage record on the worker pool without holding up the caller (the answer has
+  // been sent; keep-alive clients move on). A failed write is logged and counted.
+  void record_usage_async(const store::Scope& scope, store::UsageRecord record);
   void forget_budget(const std::string& location_id);  // after the budget changes
 
   awaitable<void> send_json(Exchange& ex, int status, const json& body);

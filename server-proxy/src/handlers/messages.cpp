@@ -173,7 +173,7 @@ awaitable<std::optional<Forwarded>> prepare(App& app, Exchange& ex, const Princi
   co_return f;
 }
 
-awaitable<void> record(App& app, Exchange& ex, const Principal& p, const Forwarded& f, const std::string& model,
+void record(App& app, Exchange& ex, const Principal& p, const Forwarded& f, const std::string& model,
                        const Usage& usage, std::int64_t estimated) {
   auto priced = cost_of(usage, model, app.policy());
   const double cost = priced ? priced->total_usd : 0;
@@ -187,8 +187,7 @@ awaitable<void> record(App& app, Exchange& ex, const Principal& p, const Forward
   u.usage = usage;
   u.cost_usd = cost;
   u.at = now_rfc3339();
-  auto query_2 = [&app, scope = p.scope, u] { return app.store().record_usage(scope, u); };
-  co_await app.blocking(query_2);
+  app.record_usage_async(p.scope, u);
   app.add_spend(p.scope.location_id, cost);
   app.settle_tokens(p, estimated, usage.input_tokens + usage.output_tokens + usage.cache_read_input_tokens +
                                       usage.cache_creation_input_tokens);
@@ -236,7 +235,7 @@ awaitable<void> messages(App& app, Exchange& ex, const Principal& p) {
       if (!j.is_discarded() && j.contains("usage")) usage_from(j["usage"], usage);
       co_await ex.send(200, std::move(r.body));
       const std::string model = r.model.empty() ? f.model : r.model;
-      co_await record(app, ex, p, f, model, usage, estimated);
+      record(app, ex, p, f, model, usage, estimated);
     } else {
       co_await ex.send(r.status, std::move(r.body));  // the upstream's own error, as the SDK expects
     }
@@ -276,7 +275,7 @@ awaitable<void> messages(App& app, Exchange& ex, const Principal& p) {
   if (r.error && !r.stream_completed)  // cut mid-stream: tell the client in the API's own way
     co_await sse->send("error", JSON_OBJ({{"type", "error"}, {"error", {{"type", "api_error"}, {"message", r.error->message}}}}).dump());
   co_await sse->finish();
-  co_await record(app, ex, p, f, answered_model, usage, estimated);
+  record(app, ex, p, f, answered_model, usage, estimated);
 }
 
 awaitable<void> count_tokens(App& app, Exchange& ex, const Principal& p) {
