@@ -72,7 +72,8 @@ ApiError ApiError::from(const Errors& errors) {
   for (std::size_t i = 1; i < errors.size() && i < 8; ++i) message += "; " + errors[i].message;
   if (errors.size() > 8) message += "; and " + std::to_string(errors.size() - 8) + " more";
   ApiError e = from_code(errors.front().code, std::move(message));
-  if (errors.size() > 1) e.details = errors;
+  // Field errors always come as a list too (with their paths), so a form can place each one.
+  if (errors.size() > 1 || !errors.front().path.empty()) e.details = errors;
   return e;
 }
 

@@ -40,6 +40,27 @@ std::optional<std::filesystem::path> resolve(const std::filesystem::path& root, 
   return file;
 }
 
+// True when an Accept-Encoding header lists gzip without refusing it (q=0).
+bool accepts_gzip(std::string_view accept) {
+  std::size_t at = 0;
+  while (at < accept.size()) {
+    std::size_t end = accept.find(',', at);
+    if (end == std::string_view::npos) end = accept.size();
+    std::string_view item = accept.substr(at, end - at);
+    at = end + 1;
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    const std::size_t semi = item.find(';');
+    std::string_view coding = item.substr(0, semi);
+    while (!coding.empty() && coding.back() == ' ') coding.remove_suffix(1);
+    if (coding != "gzip") continue;
+    if (semi == std::string_view::npos) return true;
+    std::string_view q = item.substr(semi + 1);
+    while (!q.empty() && q.front() == ' ') q.remove_prefix(1);
+    return !(q.rfind("q=0", 0) == 0 && q.find_first_not_of("q=0.") == std::string_view::npos);
+  }
+  return false;
+}
+
 }  // namespace
 
 std::filesystem::path web_root(const Config& config) {
@@ -60,11 +81,20 @@ awaitable<void> send_file(App& app, Exchange& ex, const std::string& relative, c
     co_await app.fail(ex, ApiError::from_code("not_found", "no such file: /" + relative));
     co_return;
   }
-  std::ifstream in(*file, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
   Headers headers = extra;
   headers.emplace_back("x-content-type-options", "nosniff");
+  headers.emplace_back("vary", "accept-encoding");
+  // web/build.mjs writes a .gz beside each text asset and the WASM core: send it to browsers that
+  // take gzip (all of them), so the widget's transfer stays within its budget without a CDN.
+  auto body_file = *file;
+  std::error_code ec;
+  if (accepts_gzip(ex.header("accept-encoding")) && std::filesystem::is_regular_file(body_file.string() + ".gz", ec)) {
+    body_file += ".gz";
+    headers.emplace_back("content-encoding", "gzip");
+  }
+  std::ifstream in(body_file, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
   co_await ex.send(200, ss.str(), content_type(*file), headers);
 }
 
