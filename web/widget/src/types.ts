@@ -1,0 +1,82 @@
+// types.ts: the shapes the widget exchanges with the proxy and the WASM core (docs/core-api.md).
+
+export type FactValue = string | number | boolean;
+
+export interface Lead {
+  id: string;
+  name?: string;
+  stage?: string;
+  facts?: Record<string, FactValue>;
+}
+
+export interface Profile {
+  id: string;
+  location_id: string;
+  name: string;
+  role: string;
+  experience?: string;
+  specializations?: string[];
+  [key: string]: unknown;
+}
+
+export interface RouteInfo {
+  specialist: string;
+  tier: string;
+  model: string;
+  guidance_type: string;
+  confidence: number;
+  reasons: string[];
+  estimate: { input_tokens: number; output_tokens: number; cost_usd: number; cost_usd_cached: number };
+  policy_version: string;
+  offline?: boolean;
+  budget_exhausted?: boolean;
+}
+
+export interface ChecklistItem { id: string; label: string; done: boolean; known_as: string }
+export interface DeadlineItem { fact: string; label: string; date: string; days_left: number; derived: boolean }
+
+export interface Card {
+  type: 'next_best_action' | 'qualification_checklist' | 'deadlines' | string;
+  title?: string;
+  text?: string;
+  specialist?: string;
+  suggestion?: string;
+  items?: Array<ChecklistItem | DeadlineItem>;
+  score?: number;
+  next?: string;
+  side?: string;
+  today?: string;
+}
+
+/** Where a piece of guidance came from: the WASM core at once, the proxy's answer, or live mode. */
+export type Source = 'preview' | 'server' | 'live';
+
+export interface Guidance {
+  source: Source;
+  cards: Card[];
+  checklist_score?: number;
+  route?: RouteInfo;
+  answer?: { text: string; message_id: string; event_id: string; status: string };
+  conversation_id?: string;
+  lead_id?: string;
+}
+
+export interface StoredMessage {
+  id: string;
+  seq: number;
+  role: 'user' | 'assistant' | string;
+  content: string;
+  status: string;
+  specialist?: string;
+  model?: string;
+  event_id?: string;
+  cost_usd?: number;
+  latency_ms?: number;
+  created_at?: string;
+}
+
+export interface ApiErrorBody {
+  type: 'error';
+  error: { type: string; code: string; message: string; errors?: Array<{ code: string; message: string; path: string }> };
+  request_id?: string;
+}
