@@ -10,6 +10,7 @@
 #include "json_reader.hpp"
 #include "porchlight/context.hpp"
 #include "porchlight/cost.hpp"
+#include "porchlight/json_output.hpp"
 #include "porchlight/offline.hpp"
 #include "porchlight/policy.hpp"
 #include "porchlight/prompt.hpp"
@@ -29,9 +30,7 @@ using detail::Need;
 
 // ---- [1] envelope ------------------------------------------------------------------------------
 
-// dump() never throws here: invalid UTF-8 cannot reach it (inputs are checked), and `replace`
-// guards the rest.
-std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+std::string dump(const json& j) { return to_json_text(j); }
 
 json error_json(const Errors& errors) {
   json list = json::array();

@@ -1,0 +1,87 @@
+// json_output.cpp: see porchlight/json_output.hpp.
+#include "porchlight/json_output.hpp"
+
+#include "text.hpp"
+
+namespace porchlight {
+
+namespace {
+
+// Escapes like nlohmann's serializer with ensure_ascii off: ", \ and the C0 controls; DEL and
+// everything from U+0080 up pass through.
+void append_string(std::string& out, const std::string& s) {
+  if (!detail::is_valid_utf8(s)) {  // rare (inputs are checked): the library's replacement rules
+    out += json(s).dump(-1, ' ', false, json::error_handler_t::replace);
+    return;
+  }
+  static constexpr char kHex[] = "0123456789abcdef";
+  out.push_back('"');
+  const char* p = s.data();
+  const char* end = p + s.size();
+  while (p < end) {
+    const char* run = p;
+    while (p < end && static_cast<unsigned char>(*p) >= 0x20 && *p != '"' && *p != '\\') ++p;
+    out.append(run, p);
+    if (p == end) break;
+    const auto c = static_cast<unsigned char>(*p++);
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        out += "\\u00";
+        out.push_back(kHex[c >> 4]);
+        out.push_back(kHex[c & 0xF]);
+    }
+  }
+  out.push_back('"');
+}
+
+}  // namespace
+
+void append_json_text(std::string& out, const json& value) {
+  switch (value.type()) {
+    case json::value_t::object: {
+      out.push_back('{');
+      bool first = true;
+      for (auto it = value.begin(); it != value.end(); ++it) {
+        if (!first) out.push_back(',');
+        first = false;
+        append_string(out, it.key());
+        out.push_back(':');
+        append_json_text(out, it.value());
+      }
+      out.push_back('}');
+      return;
+    }
+    case json::value_t::array: {
+      out.push_back('[');
+      bool first = true;
+      for (const auto& item : value) {
+        if (!first) out.push_back(',');
+        first = false;
+        append_json_text(out, item);
+      }
+      out.push_back(']');
+      return;
+    }
+    case json::value_t::string:
+      append_string(out, value.get_ref<const std::string&>());
+      return;
+    default:  // numbers, booleans, null, binary: small, and the library's formatting is the reference
+      out += value.dump(-1, ' ', false, json::error_handler_t::replace);
+  }
+}
+
+std::string to_json_text(const json& value) {
+  std::string out;
+  out.reserve(256);
+  append_json_text(out, value);
+  return out;
+}
+
+}  // namespace porchlight

@@ -1,0 +1,45 @@
+// json_output: the same text as nlohmann's dump(), for every kind of value and every byte that
+// needs escaping, including invalid UTF-8 (replaced the library's way).
+#include <doctest/doctest.h>
+
+#include "porchlight/json_output.hpp"
+
+using porchlight::json;
+using porchlight::to_json_text;
+
+namespace {
+std::string reference(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+}  // namespace
+
+TEST_CASE("json_output: every byte value in a string is written as dump() writes it") {
+  for (int c = 0; c < 0x80; ++c) {
+    const json j = std::string("a") + static_cast<char>(c) + "b";
+    CHECK_MESSAGE(to_json_text(j) == reference(j), "byte " << c);
+  }
+  const json unicode = "caf\xc3\xa9 \xe2\x80\x94 \xf0\x9f\x8f\xa0 \x7f";
+  CHECK(to_json_text(unicode) == reference(unicode));
+}
+
+TEST_CASE("json_output: invalid UTF-8 is replaced as dump() replaces it") {
+  for (const char* bad : {"\xff", "ok\xc3", "\xc0\xaf", "a\xed\xa0\x80z", "\xf4\x90\x80\x80", "x\x80y\"q"}) {
+    const json j = std::string(bad);
+    CHECK(to_json_text(j) == reference(j));
+    const json key = json{{std::string(bad), 1}};
+    CHECK(to_json_text(key) == reference(key));
+  }
+}
+
+TEST_CASE("json_output: nested values, numbers, literals and key order") {
+  const json j = json::parse(R"({"z": [1, -2, 3.5, 1e300, 0.1, 18446744073709551615, true, false, null, {}, [], ""],
+      "a": {"nested": {"deeper": ["\"quoted\"\n\ttext\\"]}}, "m": -0.0, "n": 12345678901234})");
+  CHECK(to_json_text(j) == reference(j));
+  CHECK(to_json_text(json::array()) == "[]");
+  CHECK(to_json_text(json::object()) == "{}");
+}
+
+TEST_CASE("json_output: a built prompt body is byte-identical to dump()") {
+  std::string text;
+  for (int i = 0; i < 2000; ++i) text += i % 97 == 0 ? "\"q\"\n" : "word ";
+  const json body = {{"system", json::array({{{"type", "text"}, {"text", text}}})}, {"max_tokens", 1024}};
+  CHECK(to_json_text(body) == reference(body));
+}
