@@ -13,12 +13,14 @@
 #include <ctime>
 #include <filesystem>
 #include <iostream>
+#include <map>
 
 #include "cache/redis_client.hpp"
 #include "porchlight/qualify.hpp"
 #include "demo.hpp"
 #include "store/cached_store.hpp"
 #include "store/migrate.hpp"
+#include "porchlight/json_output.hpp"
 
 namespace porchlight::proxy {
 
@@ -81,17 +83,26 @@ Result<store::Done> App::open() {
     uc.base_url = config_.upstream_url;
     uc.api_key = config_.anthropic_api_key;
     uc.default_anthropic_version = config_.anthropic_version;
+    uc.connect_timeout = config_.upstream_connect_timeout;
+    uc.first_byte_timeout = config_.upstream_first_byte_timeout;
+    uc.idle_timeout = config_.upstream_idle_timeout;
     uc.fallbacks = config_.fallbacks;
+    if (uc.fallbacks.empty()) {  // a failing model hands over to the next faster tier's
+      const std::string deep = model_for(ModelTier::deep), balanced = model_for(ModelTier::balanced),
+                        fast = model_for(ModelTier::fast);
+      if (deep != balanced) uc.fallbacks[deep] = {balanced};
+      if (balanced != fast) uc.fallbacks[balanced] = {fast};
+    }
     upstream_ = std::make_unique<upstream::AnthropicClient>(io_.get_executor(), uc);
   }
 
   metrics_.help("porchlight_http_request_duration_seconds", "histogram", "Request latency by route and status class");
-  metrics_.help("porchlight_upstream_ttft_seconds", "histogram", "Upstream time to first token");
+  metrics_.help("porchlight_upstream_ttft_seconds", "histogram", "Upstream time to the first content delta of a streamed answer");
+  metrics_.help("porchlight_upstream_ttfb_seconds", "histogram", "Upstream time to response headers");
   metrics_.help("porchlight_upstream_duration_seconds", "histogram", "Upstream request duration");
   metrics_.help("porchlight_tokens_total", "counter", "Tokens by location, model and kind");
   metrics_.help("porchlight_cost_usd_total", "counter", "Cost in USD by location and model");
   metrics_.help("porchlight_route_mismatch_total", "counter", "Browser (WASM) route previews that differ from the proxy's decision");
-  metrics_.help("porchlight_cache_requests_total", "counter", "Cache lookups by result");
   ready = true;
   return store::Done{};
 }
@@ -129,7 +140,7 @@ void App::register_routes() {
 // ---- [2] dispatch ------------------------------------------------------------------------------
 
 awaitable<void> App::send_json(Exchange& ex, int status, const json& body) {
-  co_await ex.send(status, body.dump(-1, ' ', false, json::error_handler_t::replace));
+  co_await ex.send(status, to_json_text(body));
 }
 
 awaitable<void> App::fail(Exchange& ex, const ApiError& e) {
@@ -385,13 +396,50 @@ awaitable<std::pair<double, double>> App::budget_state(const store::Scope& scope
 }
 
 void App::record_usage_async(const store::Scope& scope, store::UsageRecord record) {
-  net::post(pool_, [this, scope, record = std::move(record)] {
-    auto saved = store_->record_usage(scope, record);
-    if (!saved) {
-      metrics_.count("porchlight_usage_write_failures_total", {});
-      std::cerr << "porchlight-proxy: usage for request " << record.request_id << " not recorded: " << saved.errors().front().code << "\n";
+  record.location_id = scope.location_id;
+  {
+    std::lock_guard lock(usage_mutex_);
+    usage_queue_.push_back(std::move(record));
+    if (usage_writing_) return;  // the running writer takes it in its next batch
+    usage_writing_ = true;
+  }
+  net::post(pool_, [this] { write_queued_usage(); });
+}
+
+void App::write_queued_usage() {
+  for (;;) {
+    std::vector<store::UsageRecord> batch;
+    {
+      std::lock_guard lock(usage_mutex_);
+      batch.swap(usage_queue_);
+      if (batch.empty()) {
+        usage_writing_ = false;
+        return;
+      }
     }
-  });
+    std::map<std::string, std::vector<store::UsageRecord>> by_location;
+    for (auto& r : batch) by_location[r.location_id].push_back(std::move(r));
+    for (const auto& [location_id, records] : by_location) {
+      const store::Scope scope{location_id};
+      if (store_->record_usage_batch(scope, records)) continue;
+      for (const auto& r : records) {  // one bad record must not take the others with it
+        auto saved = store_->record_usage(scope, r);
+        if (saved) continue;
+        metrics_.count("porchlight_usage_write_failures_total", {});
+        std::cerr << "porchlight-proxy: usage for request " << r.request_id << " not recorded: " << saved.errors().front().code << "\n";
+      }
+    }
+  }
+}
+
+void App::count_usage(const std::string& location_id, const std::string& model, const Usage& usage, double cost_usd) {
+  const std::pair<const char*, std::int64_t> kinds[] = {{"input", usage.input_tokens},
+                                                        {"output", usage.output_tokens},
+                                                        {"cache_read", usage.cache_read_input_tokens},
+                                                        {"cache_write", usage.cache_creation_input_tokens}};
+  for (const auto& [kind, tokens] : kinds)
+    metrics_.count("porchlight_tokens_total", {{"location", location_id}, {"model", model}, {"kind", kind}}, static_cast<double>(tokens));
+  metrics_.count("porchlight_cost_usd_total", {{"location", location_id}, {"model", model}}, cost_usd);
 }
 
 void App::forget_budget(const std::string& location_id) {

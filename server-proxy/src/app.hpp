@@ -92,8 +92,12 @@ class App {
   awaitable<std::pair<double, double>> budget_state(const store::Scope& scope);
   void add_spend(const std::string& location_id, double usd);
   // Writes a usage record on the worker pool without holding up the caller (the answer has
-  // been sent; keep-alive clients move on). A failed write is logged and counted.
+  // been sent; keep-alive clients move on). Records that arrive while a write is running go in
+  // the next one, one transaction per location: under load the ledger costs a transaction per
+  // batch, not per request. A failed write is retried record by record, then logged and counted.
   void record_usage_async(const store::Scope& scope, store::UsageRecord record);
+  // Tokens by kind (input, output, cache_read, cache_write) and cost, per location and model.
+  void count_usage(const std::string& location_id, const std::string& model, const Usage& usage, double cost_usd);
   void forget_budget(const std::string& location_id);  // after the budget changes
 
   awaitable<void> send_json(Exchange& ex, int status, const json& body);
@@ -117,6 +121,10 @@ class App {
   Config config_;
   net::io_context& io_;
   net::thread_pool pool_;
+  std::mutex usage_mutex_;
+  std::vector<store::UsageRecord> usage_queue_;  // each record carries its location
+  bool usage_writing_ = false;
+  void write_queued_usage();
   Metrics metrics_;
   Router router_;
   std::shared_ptr<cache::RedisClient> redis_;

@@ -2,6 +2,7 @@
 
 #include "config.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <functional>
@@ -115,7 +116,7 @@ const std::vector<Option>& options() {
          c.tier_models[tier] = v.substr(eq + 1);
          return !c.tier_models[tier].empty();
        }},
-      {"fallback", "", "MODEL=NEXT[,NEXT]: models to try when MODEL is failing; repeatable",
+      {"fallback", "", "MODEL=NEXT[,NEXT]: models to try when MODEL is failing; repeatable (default: deep -> balanced -> fast tier models)",
        [](Config& c, const std::string& v) {
          const auto eq = v.find('=');
          if (eq == std::string::npos || eq == 0) return false;
@@ -127,6 +128,12 @@ const std::vector<Option>& options() {
          c.fallbacks[v.substr(0, eq)] = next;
          return true;
        }},
+      {"upstream-connect-timeout-ms", "", "time allowed to connect to the upstream (default 3000)",
+       millis(&Config::upstream_connect_timeout)},
+      {"upstream-first-byte-timeout-ms", "", "time from sending a request to the upstream's headers (default 60000)",
+       millis(&Config::upstream_first_byte_timeout)},
+      {"upstream-idle-timeout-ms", "", "longest silence inside an upstream stream (default 30000)",
+       millis(&Config::upstream_idle_timeout)},
       {"web-root", "PORCHLIGHT_WEB_ROOT", "folder of the web assets (default: dist/web next to the binary)", text(&Config::web_root)},
       {"public-url", "PORCHLIGHT_PUBLIC_URL", "the URL browsers use to reach this proxy", text(&Config::public_url)},
       {"key-requests-per-minute", "", "default request limit per API key", integer(&Config::key_requests_per_minute, 0, 10'000'000)},
@@ -250,13 +257,14 @@ std::string config_help() {
       "       porchlight-proxy locations create NAME\n"
       "       porchlight-proxy keys create --location ID --kind sk|pk [--origin URL]... [--scope S]...\n"
       "       porchlight-proxy keys revoke KEY_ID_OR_PREFIX\n"
-      "       porchlight-proxy tokens mint --location ID --agent AGENT_ID [--ttl SECONDS]\n\n"
+      "       porchlight-proxy tokens mint --location ID --agent AGENT_ID [--lead LEAD_ID] [--ttl SECONDS]\n"
+      "       porchlight-proxy admin-link --location ID [--public-url URL]\n\n"
       "options (flag > environment > --config FILE > default):\n"
       "  --config FILE                 JSON object with any of the options below (underscores or hyphens)\n"
       "  --demo                        provision the demo location, key and agent; serve the demo page at /\n";
   for (const auto& o : options()) {
     std::string line = "  --" + std::string(o.flag) + " VALUE";
-    line.resize(32, ' ');
+    line.resize(std::max<std::size_t>(line.size() + 1, 32), ' ');  // long flags push their help right
     line += o.help;
     if (*o.env) line += std::string(" [env ") + o.env + "]";
     out += line + "\n";

@@ -21,7 +21,11 @@ struct Config {
   std::string anthropic_api_key;  // empty: the offline playbook provider answers
   std::string anthropic_version = "2023-06-01";
   std::map<std::string, std::string> tier_models;             // tier -> model override
-  std::map<std::string, std::vector<std::string>> fallbacks;  // model -> next models
+  // model -> next models; none given: each tier's model falls back to the next faster tier's.
+  std::map<std::string, std::vector<std::string>> fallbacks;
+  std::chrono::milliseconds upstream_connect_timeout{3000};
+  std::chrono::milliseconds upstream_first_byte_timeout{60000};  // request sent -> response headers
+  std::chrono::milliseconds upstream_idle_timeout{30000};        // between chunks of a stream
   std::string web_root;       // static web assets (dist/web); empty: next to the binary
   bool demo = false;          // provision and serve the demo CRM page at /
   std::string public_url;     // how browsers reach this proxy (demo links); default from listen

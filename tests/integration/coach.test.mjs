@@ -80,6 +80,33 @@ describe('coaching through the proxy', () => {
     assert.equal(sent.messages[0].content[0].text, 'What should I ask first?');
   });
 
+  test('/metrics: upstream TTFT and duration, tokens (cache reads too) and cost per location, mismatches, cache', async () => {
+    // A browser preview that disagrees with the proxy (an outdated policy, say).
+    await readSse(await coachRequest(proxy.url, loc, { query: 'What should I ask a new lead?',
+      client_route: { specialist: 'listing_marketing', tier: 'deep', policy_version: 'old' } }));
+    const metrics = await (await fetch(proxy.url + '/metrics')).text();
+    const value = (re) => {
+      const m = metrics.match(re);
+      assert.ok(m, `no line matching ${re}`);
+      return Number(m[1]);
+    };
+    // Summed over models (each turn's route picks its own).
+    const total = (name) => [...metrics.matchAll(new RegExp(`^${name}\\{model="claude-[^"]+"\\} (\\d+)`, 'gm'))].reduce((a, m) => a + Number(m[1]), 0);
+    const turns = 4;  // the coaching turns of this suite so far, this one included
+    assert.equal(total('porchlight_upstream_ttft_seconds_count'), turns);
+    assert.equal(total('porchlight_upstream_ttfb_seconds_count'), turns);
+    assert.equal(total('porchlight_upstream_duration_seconds_count'), turns);
+    const loc_ = loc.id.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    assert.ok(value(new RegExp(`^porchlight_tokens_total\\{[^}]*location="${loc_}"[^}]*kind="input"[^}]*\\} (\\d+)`, 'm')) > 0);
+    // The second turn of a conversation reads the cached system prompt (the fake's prompt cache).
+    assert.ok(value(new RegExp(`^porchlight_tokens_total\\{[^}]*location="${loc_}"[^}]*kind="cache_read"[^}]*\\} (\\d+)`, 'm')) > 0);
+    assert.ok(value(new RegExp(`^porchlight_cost_usd_total\\{[^}]*location="${loc_}"[^}]*\\} ([\\d.e-]+)`, 'm')) > 0);
+    // Browser previews are compared, never trusted: the first turn's agreed, this one's did not.
+    assert.equal(value(/^porchlight_route_mismatch_total\{policy="different"\} (\d+)/m), 1);
+    assert.ok(value(/^porchlight_route_match_total\{policy="different"\} (\d+)/m) >= 1);
+    assert.match(metrics, /^porchlight_cache_hit_ratio\{backend="[a-z]+"\} [\d.]+/m);
+  });
+
   test('feedback is recorded against the coaching event; usage shows the spend', async () => {
     const events = await readSse(await coachRequest(proxy.url, loc, { query: 'Next step for a cold lead?' }));
     const { event_id } = events.at(-1).data;

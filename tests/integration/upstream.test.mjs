@@ -64,3 +64,35 @@ test('an unreachable upstream: offline answers, readiness unaffected', async () 
   assert.match(text(events), /Offline guidance/);
   assert.equal((await fetch(proxy.url + '/readyz')).status, 200);
 });
+
+describe('with no fallback configured', () => {
+  let fake, proxy, loc;
+  before(async () => {
+    fake = await startFake();
+    const db = sqliteUrl();
+    proxy = await startProxy({ databaseUrl: db, upstreamUrl: fake.url, args: ['--upstream-first-byte-timeout-ms', '400'] });
+    loc = await provision(db, proxy.url);
+  });
+
+  test('a failing tier model hands over to the next faster tier\'s by default', async () => {
+    await fake.reset();
+    await fake.script([{ status: 529 }, { status: 529 }, { status: 529 }]);
+    const events = await readSse(await coachRequest(proxy.url, loc, { query: 'How do I handle the commission objection?' }));
+    assert.equal(events.find((e) => e.event === 'route').data.tier, 'balanced');
+    assert.equal(events.at(-1).data.status, 'complete');
+    assert.equal(events.find((e) => e.event === 'usage').data.model, 'claude-haiku-5-5');
+  });
+
+  test('--upstream-first-byte-timeout-ms: a silent upstream is given up on in time, and the playbooks answer', async () => {
+    await fake.reset();
+    await fake.defaults({ latency_ms: 5000 });
+    const t0 = Date.now();
+    const events = await readSse(await coachRequest(proxy.url, loc, { query: 'When is the closing disclosure due?' }));
+    const took = Date.now() - t0;
+    await fake.defaults({});
+    assert.match(text(events), /Offline guidance/);
+    // Three attempts per model on two models, 400 ms each plus backoff: far less than one 5 s wait each.
+    assert.ok(took < 6000, `gave up after ${took} ms`);
+    assert.ok(events.some((e) => e.event === 'notice'));
+  });
+});

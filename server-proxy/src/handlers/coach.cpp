@@ -21,6 +21,7 @@
 #include "porchlight/offline.hpp"
 #include "porchlight/prompt.hpp"
 #include "porchlight/qualify.hpp"
+#include "porchlight/json_output.hpp"
 
 namespace porchlight::proxy {
 
@@ -144,13 +145,18 @@ awaitable<void> stream_from_claude(App& app, const store::Scope& scope, SseStrea
   body["model"] = model;
   body["stream"] = true;
   upstream::Request req;
-  req.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
+  req.body = to_json_text(body);
   req.model = model;
   req.stream = true;
   a.model = model;
   const auto t0 = Clock::now();
+  bool first_token = true;
   upstream::EventSink sink = [&](const upstream::SseEvent& e) -> awaitable<bool> {
     if (e.event == "ping") co_return true;
+    if (first_token && e.event == "content_block_delta") {
+      first_token = false;
+      app.metrics().observe("porchlight_upstream_ttft_seconds", {{"model", model}}, std::chrono::duration<double>(Clock::now() - t0).count());
+    }
     auto j = json::parse(e.data, nullptr, false);
     if (j.is_discarded()) co_return true;  // tolerate what we do not understand
     if (e.event == "message_start" && j.contains("message")) {
@@ -174,8 +180,8 @@ awaitable<void> stream_from_claude(App& app, const store::Scope& scope, SseStrea
   auto response = co_await app.upstream()->stream(req, sink);
   app.metrics().observe("porchlight_upstream_duration_seconds", {{"model", model}},
                         std::chrono::duration<double>(Clock::now() - t0).count());
-  if (response.ttfb.count() > 0)
-    app.metrics().observe("porchlight_upstream_ttft_seconds", {{"model", model}}, static_cast<double>(response.ttfb.count()) / 1000.0);
+  if (response.status > 0)  // the upstream answered (0 ms is a real figure on loopback)
+    app.metrics().observe("porchlight_upstream_ttfb_seconds", {{"model", model}}, static_cast<double>(response.ttfb.count()) / 1000.0);
   if (!response.model.empty() && a.model.empty()) a.model = response.model;
   if (response.error && !a.error) a.error = ApiError::from_code(response.error->code, response.error->message);
   if (!response.error && response.status >= 400 && !a.error)
@@ -374,13 +380,7 @@ awaitable<void> coach(App& app, Exchange& ex, const Principal& p) {
     const std::int64_t actual = a.usage.input_tokens + a.usage.output_tokens + a.usage.cache_creation_input_tokens +
                                 a.usage.cache_read_input_tokens;
     app.settle_tokens(for_agent, route.estimated_input_tokens + route.estimated_output_tokens, actual);
-    auto& m = app.metrics();
-    const Metrics::Labels labels{{"location", scope.location_id}, {"model", a.model}};
-    m.count("porchlight_tokens_total", {{"location", scope.location_id}, {"model", a.model}, {"kind", "input"}}, static_cast<double>(a.usage.input_tokens));
-    m.count("porchlight_tokens_total", {{"location", scope.location_id}, {"model", a.model}, {"kind", "output"}}, static_cast<double>(a.usage.output_tokens));
-    m.count("porchlight_tokens_total", {{"location", scope.location_id}, {"model", a.model}, {"kind", "cache_read"}}, static_cast<double>(a.usage.cache_read_input_tokens));
-    m.count("porchlight_tokens_total", {{"location", scope.location_id}, {"model", a.model}, {"kind", "cache_write"}}, static_cast<double>(a.usage.cache_creation_input_tokens));
-    m.count("porchlight_cost_usd_total", labels, cost);
+    app.count_usage(scope.location_id, a.model, a.usage, cost);
   }
   CoachingEvent event;
   event.id = a.message.event_id;

@@ -19,6 +19,7 @@
 #include "porchlight/offline.hpp"
 #include "porchlight/prompt.hpp"
 #include "porchlight/qualify.hpp"
+#include "porchlight/json_output.hpp"
 
 namespace porchlight::proxy {
 
@@ -61,7 +62,7 @@ awaitable<std::string> suggest(App& app, const AgentProfile& agent, const Lead& 
     body["model"] = app.model_for(ModelTier::fast);
     body["max_tokens"] = 300;
     upstream::Request req;
-    req.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
+    req.body = to_json_text(body);
     req.model = body["model"];
     auto r = co_await app.upstream()->send(req);
     if (!r.error && r.status == 200) {

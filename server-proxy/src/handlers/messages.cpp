@@ -13,6 +13,7 @@
 #include "porchlight/cost.hpp"
 #include "porchlight/offline.hpp"
 #include "porchlight/prompt.hpp"
+#include "porchlight/json_output.hpp"
 
 namespace porchlight::proxy {
 
@@ -191,18 +192,14 @@ void record(App& app, Exchange& ex, const Principal& p, const Forwarded& f, cons
   app.add_spend(p.scope.location_id, cost);
   app.settle_tokens(p, estimated, usage.input_tokens + usage.output_tokens + usage.cache_read_input_tokens +
                                       usage.cache_creation_input_tokens);
-  app.metrics().count("porchlight_tokens_total", {{"location", p.scope.location_id}, {"model", model}, {"kind", "input"}},
-                      static_cast<double>(usage.input_tokens));
-  app.metrics().count("porchlight_tokens_total", {{"location", p.scope.location_id}, {"model", model}, {"kind", "output"}},
-                      static_cast<double>(usage.output_tokens));
-  app.metrics().count("porchlight_cost_usd_total", {{"location", p.scope.location_id}, {"model", model}}, cost);
+  app.count_usage(p.scope.location_id, model, usage, cost);
 }
 
 awaitable<void> messages(App& app, Exchange& ex, const Principal& p) {
   auto prepared = co_await prepare(app, ex, p, false);
   if (!prepared) co_return;
   Forwarded& f = *prepared;
-  const std::string text = f.body.dump(-1, ' ', false, json::error_handler_t::replace);
+  const std::string text = to_json_text(f.body);
   const std::int64_t estimated = estimate_tokens(text) + f.body.value("max_tokens", 0);
   if (!co_await app.admit(ex, p, estimated)) co_return;
 
@@ -245,8 +242,13 @@ awaitable<void> messages(App& app, Exchange& ex, const Principal& p) {
   SseStream* sse = nullptr;
   Usage usage;
   std::string answered_model = f.model;
+  bool first_token = true;
   upstream::EventSink sink = [&](const upstream::SseEvent& e) -> awaitable<bool> {
     if (!sse) sse = co_await ex.start_sse();
+    if (first_token && e.event == "content_block_delta") {
+      first_token = false;
+      app.metrics().observe("porchlight_upstream_ttft_seconds", {{"model", f.model}}, std::chrono::duration<double>(Clock::now() - t0).count());
+    }
     if (e.event == "message_start" || e.event == "message_delta") {
       auto j = json::parse(e.data, nullptr, false);
       if (!j.is_discarded()) {
@@ -262,8 +264,8 @@ awaitable<void> messages(App& app, Exchange& ex, const Principal& p) {
   };
   auto r = co_await app.upstream()->stream(req, sink);
   app.metrics().observe("porchlight_upstream_duration_seconds", {{"model", f.model}}, std::chrono::duration<double>(Clock::now() - t0).count());
-  if (r.ttfb.count() > 0)
-    app.metrics().observe("porchlight_upstream_ttft_seconds", {{"model", f.model}}, static_cast<double>(r.ttfb.count()) / 1000.0);
+  if (r.status > 0)  // the upstream answered (0 ms is a real figure on loopback)
+    app.metrics().observe("porchlight_upstream_ttfb_seconds", {{"model", f.model}}, static_cast<double>(r.ttfb.count()) / 1000.0);
   if (!sse) {  // nothing streamed: an error before the first byte
     if (r.error) co_await app.fail(ex, ApiError::from_code(r.error->code, r.error->message));
     else {
@@ -284,7 +286,7 @@ awaitable<void> count_tokens(App& app, Exchange& ex, const Principal& p) {
   Forwarded& f = *prepared;
   f.body.erase("stream");
   f.body.erase("max_tokens");
-  const std::string text = f.body.dump(-1, ' ', false, json::error_handler_t::replace);
+  const std::string text = to_json_text(f.body);
   if (!app.upstream()) {
     // No upstream: the core's documented estimate, labelled as one.
     ex.response_headers.emplace_back("x-porchlight-estimate", "true");

@@ -340,7 +340,9 @@ class CachedStore final : public Store {
   Result<bool> set_outcome(const Scope& s, const std::string& id, Outcome o) override {
     return inner_->set_outcome(s, id, o);
   }
-  Result<Done> record_usage(const Scope& s, const UsageRecord& u) override { return inner_->record_usage(s, u); }
+  Result<Done> record_usage_batch(const Scope& s, const std::vector<UsageRecord>& b) override {
+    return inner_->record_usage_batch(s, b);
+  }
   Result<double> month_spend_usd(const Scope& s, const std::string& m) override { return inner_->month_spend_usd(s, m); }
   Result<Budget> get_budget(const Scope& s) override { return inner_->get_budget(s); }
   Result<Done> set_budget(const Scope& s, const Budget& b) override { return inner_->set_budget(s, b); }

@@ -940,31 +940,35 @@ Result<bool> SqlStore::set_outcome(const Scope& s, const std::string& event_id, 
 
 // ---- [8] usage, budgets and limits -------------------------------------------------------------
 
-Result<Done> SqlStore::record_usage(const Scope& s, const UsageRecord& input) {
+Result<Done> SqlStore::record_usage_batch(const Scope& s, const std::vector<UsageRecord>& batch) {
   if (auto e = check_scope(s); !e.empty()) return e;
-  UsageRecord u = input;
+  std::vector<UsageRecord> records = batch;  // the checks fill in the location and normalize times
   Checks c;
-  check_location(c, s, u.location_id, "usage.location_id");
-  c.plain("usage.kind", u.kind, 32, true);
-  c.plain("usage.key_id", u.key_id, 128);
-  c.plain("usage.agent_id", u.agent_id, 128);
-  c.plain("usage.request_id", u.request_id, 128);
-  c.plain("usage.model", u.model, 100);
-  c.usage("usage.usage", u.usage);
-  c.money("usage.cost_usd", u.cost_usd);
-  c.time("usage.at", u.at);
+  for (UsageRecord& u : records) {
+    check_location(c, s, u.location_id, "usage.location_id");
+    c.plain("usage.kind", u.kind, 32, true);
+    c.plain("usage.key_id", u.key_id, 128);
+    c.plain("usage.agent_id", u.agent_id, 128);
+    c.plain("usage.request_id", u.request_id, 128);
+    c.plain("usage.model", u.model, 100);
+    c.usage("usage.usage", u.usage);
+    c.money("usage.cost_usd", u.cost_usd);
+    c.time("usage.at", u.at);
+  }
   if (!c.ok()) return c.errors;
   return in_tx<Done>(s.location_id, TxMode::write, [&](Session& db) -> Result<Done> {
-    // A retried record of the same request_id is ignored (unique index), so it is never billed twice.
-    auto r = db.run("INSERT INTO usage_ledger (id, location_id, key_id, agent_id, request_id, kind, model, " +
-                        std::string(kUsageColumns) + ", cost_usd, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, "
-                        "$10, $11, $12, $13, $14) ON CONFLICT DO NOTHING",
-                    P({text(random_id("use_")), text(u.location_id), text(u.key_id), text(u.agent_id),
-                       text(u.request_id), text(u.kind), text(u.model), integer(u.usage.input_tokens),
-                       integer(u.usage.output_tokens), integer(u.usage.cache_creation_input_tokens),
-                       integer(u.usage.cache_creation_1h_input_tokens), integer(u.usage.cache_read_input_tokens),
-                       real(u.cost_usd), text(u.at)}));
-    if (!r.ok()) return r.errors();
+    for (const UsageRecord& u : records) {
+      // A retried record of the same request_id is ignored (unique index), so it is never billed twice.
+      auto r = db.run("INSERT INTO usage_ledger (id, location_id, key_id, agent_id, request_id, kind, model, " +
+                          std::string(kUsageColumns) + ", cost_usd, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, "
+                          "$10, $11, $12, $13, $14) ON CONFLICT DO NOTHING",
+                      P({text(random_id("use_")), text(u.location_id), text(u.key_id), text(u.agent_id),
+                         text(u.request_id), text(u.kind), text(u.model), integer(u.usage.input_tokens),
+                         integer(u.usage.output_tokens), integer(u.usage.cache_creation_input_tokens),
+                         integer(u.usage.cache_creation_1h_input_tokens), integer(u.usage.cache_read_input_tokens),
+                         real(u.cost_usd), text(u.at)}));
+      if (!r.ok()) return r.errors();
+    }
     return Done{};
   });
 }

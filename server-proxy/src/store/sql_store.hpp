@@ -50,7 +50,7 @@ class SqlStore : public Store {
                             const std::string& comment) override;
   Result<bool> set_outcome(const Scope& s, const std::string& event_id, Outcome o) override;
 
-  Result<Done> record_usage(const Scope& s, const UsageRecord& u) override;
+  Result<Done> record_usage_batch(const Scope& s, const std::vector<UsageRecord>& batch) override;
   Result<double> month_spend_usd(const Scope& s, const std::string& month) override;
   Result<Budget> get_budget(const Scope& s) override;
   Result<Done> set_budget(const Scope& s, const Budget& b) override;

@@ -199,7 +199,9 @@ class Store {
 
   // ---- usage, budgets and limits ----
   // Idempotent per (location, request_id) when request_id is set: a retry is not counted twice.
-  virtual Result<Done> record_usage(const Scope& s, const UsageRecord& u) = 0;
+  // A batch is one transaction: all of it is written, or (an invalid record) none of it.
+  virtual Result<Done> record_usage_batch(const Scope& s, const std::vector<UsageRecord>& batch) = 0;
+  Result<Done> record_usage(const Scope& s, const UsageRecord& u) { return record_usage_batch(s, {u}); }
   virtual Result<double> month_spend_usd(const Scope& s, const std::string& month /* "2026-11" */) = 0;
   virtual Result<Budget> get_budget(const Scope& s) = 0;
   virtual Result<Done> set_budget(const Scope& s, const Budget& b) = 0;

@@ -24,6 +24,7 @@
 #include <nlohmann/json.hpp>
 
 #include "upstream/circuit_breaker.hpp"
+#include "porchlight/json_output.hpp"
 
 namespace porchlight::upstream {
 
@@ -112,7 +113,7 @@ bool rewrite_model(std::string& body, const std::string& model) {
   auto doc = nlohmann::json::parse(body, nullptr, false);
   if (doc.is_discarded() || !doc.is_object()) return false;
   doc["model"] = model;
-  body = doc.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  body = to_json_text(doc);
   return true;
 }
 

@@ -523,6 +523,13 @@ TEST_CASE_TEMPLATE("store: usage adds up per UTC month, and a retried request co
   bad = usage("req_9", 1, "");
   bad.kind = "";
   CHECK(code_of(db->record_usage(s, bad)) == "store.invalid");
+
+  // A batch is one transaction: written whole (a retry inside it ignored), or not at all.
+  REQUIRE_OK(db->record_usage_batch(s, {usage("req_4", 0.5, "2026-09-01T00:00:00Z"), usage("req_5", 0.25, "2026-09-02T00:00:00Z"),
+                                        usage("req_4", 0.5, "2026-09-01T00:00:00Z")}));
+  CHECK(REQUIRE_OK(db->month_spend_usd(s, "2026-09")) == doctest::Approx(0.75));
+  CHECK(code_of(db->record_usage_batch(s, {usage("req_6", 2.0, "2026-08-01T00:00:00Z"), bad})) == "store.invalid");
+  CHECK(REQUIRE_OK(db->month_spend_usd(s, "2026-08")) == 0.0);
 }
 
 TEST_CASE_TEMPLATE("store: budgets and rate limits default to none and are replaced", B, STORE_BACKENDS) {
