@@ -10,6 +10,7 @@ import path from 'node:path';
 import {
   BIN_DIR, SCENARIOS, dump, policyCopy, run, scenarioFile, startFake, tempDir,
 } from './helpers.mjs';
+import { provision, sqliteUrl, startFake as startHarnessFake, startProxy } from '../integration/harness.mjs';
 
 const scenarioNames = fs.readdirSync(SCENARIOS).filter((f) => f.endsWith('.json')).sort();
 const readScenario = (name) => JSON.parse(fs.readFileSync(scenarioFile(name), 'utf8'));
@@ -244,6 +245,51 @@ describe('--send URL: a running proxy (here the fake upstream, the same API)', (
     assert.match(out.send.error, /cannot connect to 127\.0\.0\.1:1/);
     out = dump(['--scenario', scenarioFile('short-hello.json'), '--send', 'https://proxy.example'], { status: 1 });
     assert.match(out.send.error, /http:\/\//);
+  });
+});
+
+describe('--send URL: through porchlight-proxy itself, with a secret key', () => {
+  let upstream;
+  let proxy;
+  let loc;
+  before(async () => {
+    upstream = await startHarnessFake();
+    const db = sqliteUrl();
+    proxy = await startProxy({ databaseUrl: db, upstreamUrl: upstream.url });
+    loc = await provision(db, proxy.url);
+  });
+  after(() => {
+    proxy?.stop();
+    upstream?.stop();
+  });
+
+  test('the answer streams through the proxy, which records the usage against the key\'s location', async () => {
+    const first = run(['--scenario', scenarioFile('first-time-buyer-preapproval.json'), '--send', proxy.url, '--dump'],
+      { env: { PORCHLIGHT_PLAYGROUND_KEY: loc.sk } });
+    assert.equal(first.status, 0, first.stderr);
+    const send = JSON.parse(first.stdout).send;
+    assert.equal(send.state, 'done', send.error);
+    assert.equal(send.http_status, 200);
+    assert.ok(send.text.length > 20);
+    assert.ok(send.usage.input_tokens > 0 && send.usage.output_tokens > 0);
+    assert.ok(send.cost.total_usd > 0);
+    assert.ok(!first.stdout.includes(loc.sk) && !first.stderr.includes(loc.sk), 'the secret key leaked');
+    // Usage is written off the request path: give the writer a moment.
+    let totals;
+    for (let i = 0; i < 50 && !(totals?.requests >= 1); i++) {
+      totals = (await (await fetch(proxy.url + '/v1/usage', { headers: { 'x-api-key': loc.sk } })).json()).totals;
+      if (!(totals?.requests >= 1)) await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(totals.requests, 1);
+    assert.ok(totals.cost_usd > 0);
+  });
+
+  test('a wrong key is the proxy\'s 401, reported with its type', () => {
+    const out = dump(['--scenario', scenarioFile('short-hello.json'), '--send', proxy.url],
+      { status: 1, env: { PORCHLIGHT_PLAYGROUND_KEY: 'sk_not_a_real_key_000000000000' } });
+    assert.equal(out.send.state, 'failed');
+    assert.equal(out.send.http_status, 401);
+    assert.match(out.send.error, /authentication_error/);
   });
 });
 
