@@ -44,7 +44,10 @@ App::App(Config config, net::io_context& io)
   register_routes();
 }
 
-App::~App() { pool_.join(); }
+App::~App() {
+  pool_.join();
+  write_queued_usage();  // what the last flush timer did not get to (the event loop has stopped)
+}
 
 void App::shutdown() {
   stopping = true;
@@ -362,32 +365,60 @@ awaitable<std::optional<Principal>> App::check_admin_session(Exchange& ex, const
 
 // ---- [4] limits and budgets --------------------------------------------------------------------
 
-awaitable<App::BudgetEntry> App::location_state(const store::Scope& scope) {
-  const std::string month = month_of(std::time(nullptr));
-  {
-    std::lock_guard lock(budget_mutex_);
-    auto it = budgets_.find(scope.location_id);
-    if (it != budgets_.end() && it->second.month == month &&
-        std::chrono::steady_clock::now() - it->second.at < std::chrono::seconds(5))
-      co_return it->second;
-  }
+// The store's figures for a location; nullopt when any of them could not be read.
+awaitable<std::optional<App::BudgetEntry>> App::load_location_state(const store::Scope& scope, const std::string& month) {
   auto query_3 = [this, scope, month] { return store_->month_spend_usd(scope, month); };
   auto spent = co_await blocking(query_3);
   auto query_4 = [this, scope] { return store_->get_budget(scope); };
   auto budget = co_await blocking(query_4);
   auto query_5 = [this, scope] { return store_->get_rate_limits(scope); };
   auto limits = co_await blocking(query_5);
+  if (!spent || !budget || !limits) co_return std::nullopt;
   BudgetEntry e;
-  e.monthly = budget && budget->monthly_usd > 0 ? budget->monthly_usd : config_.default_monthly_budget_usd;
-  e.spent = spent ? spent.value() : 0;
-  if (limits) e.limits = limits.value();
+  e.monthly = budget->monthly_usd > 0 ? budget->monthly_usd : config_.default_monthly_budget_usd;
+  e.spent = spent.value();
+  e.limits = limits.value();
   e.month = month;
   e.at = std::chrono::steady_clock::now();
-  if (spent && budget && limits) {  // cache only a complete answer
-    std::lock_guard lock(budget_mutex_);
-    budgets_[scope.location_id] = e;
-  }
   co_return e;
+}
+
+awaitable<App::BudgetEntry> App::location_state(const store::Scope& scope) {
+  const std::string month = month_of(std::time(nullptr));
+  {
+    std::lock_guard lock(budget_mutex_);
+    auto it = budgets_.find(scope.location_id);
+    if (it != budgets_.end() && it->second.month == month) {
+      // Older than a few seconds: answer with it anyway (add_spend keeps this instance's spend in
+      // it) and let one background refresh bring in what other instances spent. Requests never
+      // wait on the month's SUM once a location is known.
+      if (std::chrono::steady_clock::now() - it->second.at >= std::chrono::seconds(5) && !it->second.refreshing) {
+        it->second.refreshing = true;
+        net::co_spawn(io_, refresh_location_state(scope, month), net::detached);
+      }
+      co_return it->second;
+    }
+  }
+  auto loaded = co_await load_location_state(scope, month);
+  if (!loaded) {  // answer with defaults, cache nothing
+    BudgetEntry e;
+    e.monthly = config_.default_monthly_budget_usd;
+    e.month = month;
+    co_return e;
+  }
+  std::lock_guard lock(budget_mutex_);
+  budgets_[scope.location_id] = *loaded;
+  co_return *loaded;
+}
+
+awaitable<void> App::refresh_location_state(store::Scope scope, std::string month) {
+  auto loaded = co_await load_location_state(scope, month);
+  std::lock_guard lock(budget_mutex_);
+  auto it = budgets_.find(scope.location_id);
+  if (it == budgets_.end()) co_return;  // forgotten meanwhile (the budget changed)
+  if (loaded) it->second = *loaded;
+  else it->second.at = std::chrono::steady_clock::now();  // the store is down: try again later
+  it->second.refreshing = false;
 }
 
 awaitable<std::pair<double, double>> App::budget_state(const store::Scope& scope) {
@@ -403,7 +434,10 @@ void App::record_usage_async(const store::Scope& scope, store::UsageRecord recor
     if (usage_writing_) return;  // the running writer takes it in its next batch
     usage_writing_ = true;
   }
-  net::post(pool_, [this] { write_queued_usage(); });
+  // Wait a moment so that a busy proxy writes one batch per location every kUsageFlushDelay
+  // instead of one transaction (and one worker wake-up) per request.
+  auto timer = std::make_shared<net::steady_timer>(io_, kUsageFlushDelay);
+  timer->async_wait([this, timer](const boost::system::error_code&) { net::post(pool_, [this] { write_queued_usage(); }); });
 }
 
 void App::write_queued_usage() {
@@ -419,16 +453,42 @@ void App::write_queued_usage() {
     }
     std::map<std::string, std::vector<store::UsageRecord>> by_location;
     for (auto& r : batch) by_location[r.location_id].push_back(std::move(r));
-    for (const auto& [location_id, records] : by_location) {
+    std::vector<store::UsageRecord> unwritten;  // the store is down: kept, and retried
+    for (auto& [location_id, records] : by_location) {
       const store::Scope scope{location_id};
-      if (store_->record_usage_batch(scope, records)) continue;
-      for (const auto& r : records) {  // one bad record must not take the others with it
-        auto saved = store_->record_usage(scope, r);
-        if (saved) continue;
+      auto saved = store_->record_usage_batch(scope, records);
+      if (saved) continue;
+      if (saved.errors().front().code == "store.unavailable") {
+        std::move(records.begin(), records.end(), std::back_inserter(unwritten));
+        continue;
+      }
+      for (const auto& r : records) {  // an invalid record must not take the others with it
+        auto one = store_->record_usage(scope, r);
+        if (one) continue;
         metrics_.count("porchlight_usage_write_failures_total", {});
-        std::cerr << "porchlight-proxy: usage for request " << r.request_id << " not recorded: " << saved.errors().front().code << "\n";
+        std::cerr << "porchlight-proxy: usage for request " << r.request_id << " not recorded: " << one.errors().front().code << "\n";
       }
     }
+    if (unwritten.empty()) {
+      store_writable_ = true;
+      continue;
+    }
+    // Until the store takes them, /v1/messages refuses new work (see store_writable()).
+    store_writable_ = false;
+    {
+      std::lock_guard lock(usage_mutex_);
+      unwritten.insert(unwritten.end(), std::make_move_iterator(usage_queue_.begin()), std::make_move_iterator(usage_queue_.end()));
+      if (unwritten.size() > kMaxQueuedUsage) {
+        const std::size_t dropped = unwritten.size() - kMaxQueuedUsage;
+        metrics_.count("porchlight_usage_write_failures_total", {}, static_cast<double>(dropped));
+        std::cerr << "porchlight-proxy: the store has been down too long: " << dropped << " usage records dropped\n";
+        unwritten.erase(unwritten.begin(), unwritten.begin() + static_cast<std::ptrdiff_t>(dropped));
+      }
+      usage_queue_ = std::move(unwritten);
+    }
+    auto timer = std::make_shared<net::steady_timer>(io_, std::chrono::seconds(1));
+    timer->async_wait([this, timer](const boost::system::error_code&) { net::post(pool_, [this] { write_queued_usage(); }); });
+    return;  // still "writing": new records join the queue and wait for the retry
   }
 }
 

@@ -92,10 +92,15 @@ class App {
   awaitable<std::pair<double, double>> budget_state(const store::Scope& scope);
   void add_spend(const std::string& location_id, double usd);
   // Writes a usage record on the worker pool without holding up the caller (the answer has
-  // been sent; keep-alive clients move on). Records that arrive while a write is running go in
-  // the next one, one transaction per location: under load the ledger costs a transaction per
-  // batch, not per request. A failed write is retried record by record, then logged and counted.
+  // been sent; keep-alive clients move on). Records are gathered for kUsageFlushDelay and written
+  // one transaction per location: under load the ledger costs a transaction per batch, not per
+  // request. A failed write is retried record by record, then logged and counted.
   void record_usage_async(const store::Scope& scope, store::UsageRecord record);
+  static constexpr std::chrono::milliseconds kUsageFlushDelay{50};
+  static constexpr std::size_t kMaxQueuedUsage = 200000;  // kept while the store is down
+  // False while usage records cannot be written (the store is down): work whose usage could not
+  // be recorded is refused until a retry (every second) gets them in.
+  bool store_writable() const { return store_writable_; }
   // Tokens by kind (input, output, cache_read, cache_write) and cost, per location and model.
   void count_usage(const std::string& location_id, const std::string& model, const Usage& usage, double cost_usd);
   void forget_budget(const std::string& location_id);  // after the budget changes
@@ -124,6 +129,7 @@ class App {
   std::mutex usage_mutex_;
   std::vector<store::UsageRecord> usage_queue_;  // each record carries its location
   bool usage_writing_ = false;
+  std::atomic<bool> store_writable_{true};
   void write_queued_usage();
   Metrics metrics_;
   Router router_;
@@ -140,8 +146,11 @@ class App {
     store::RateLimits limits;
     std::string month;
     std::chrono::steady_clock::time_point at;
+    bool refreshing = false;
   };
   awaitable<BudgetEntry> location_state(const store::Scope& scope);
+  awaitable<std::optional<BudgetEntry>> load_location_state(const store::Scope& scope, const std::string& month);
+  awaitable<void> refresh_location_state(store::Scope scope, std::string month);
   std::mutex budget_mutex_;
   std::map<std::string, BudgetEntry> budgets_;
 };

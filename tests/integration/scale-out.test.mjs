@@ -91,4 +91,38 @@ describe('scale-out: two instances, one Postgres, one Redis', () => {
     assert.equal(ok.status, 200);
     await readSse(ok);
   });
+
+  test('Postgres stopped: /v1/messages usage is kept and written when it returns; new calls wait for it', async () => {
+    const call = (id) => fetch(`${a.url}/v1/messages`, { method: 'POST',
+      headers: { 'x-api-key': loc.sk, 'content-type': 'application/json', 'anthropic-version': '2023-06-01' },
+      body: JSON.stringify({ model: 'claude-haiku-5-5', max_tokens: 32, messages: [{ role: 'user', content: `usage check ${id}` }] }) });
+    const recorded = async () => (await (await fetch(`${a.url}/v1/usage`, { headers: { 'x-api-key': loc.sk } })).json()).totals.requests;
+    assert.equal((await call('warm')).status, 200);  // the key and the location's state are cached now
+    await sleep(300);  // its usage is written (batches go every 50 ms)
+    const before = await recorded();
+    services('stop-pg');
+    try {
+      // The store's loss is noticed by the usage writer: this call is answered (its key is cached)
+      // and its usage waits in memory...
+      assert.equal((await call('during')).status, 200);
+      await sleep(300);
+      // ...and from then on calls are refused before reaching Claude, retryably.
+      const sent = (await fake.stats()).messages.total;
+      const refused = await call('refused');
+      assert.equal(refused.status, 503);
+      assert.equal((await refused.json()).error.code, 'store.unavailable');
+      assert.equal(refused.headers.get('x-should-retry'), 'true');
+      assert.equal((await fake.stats()).messages.total, sent, 'the refused call did not reach Claude');
+    } finally {
+      services('start-pg');
+    }
+    // Back: the kept record is written within the retry interval, and calls are taken again.
+    let now = before;
+    for (let i = 0; i < 60 && now < before + 1; i++) {
+      await sleep(250);
+      now = await recorded().catch(() => before);
+    }
+    assert.equal(now, before + 1, 'the answered call\'s usage was recorded once the store came back');
+    assert.equal((await call('after')).status, 200);
+  });
 });

@@ -133,6 +133,10 @@ struct Forwarded {
 
 // Reads, checks and (with x-porchlight-agent) enriches the caller's request.
 awaitable<std::optional<Forwarded>> prepare(App& app, Exchange& ex, const Principal& p, bool count_only) {
+  if (!count_only && !app.store_writable()) {  // its usage could not be recorded: no unrecorded work
+    co_await app.fail(ex, ApiError::from_code("store.unavailable", "the usage ledger cannot be written right now; retry shortly"));
+    co_return std::nullopt;
+  }
   json_input::ParseLimits limits;
   limits.max_bytes = app.config().max_body_bytes;
   limits.max_depth = 64;  // tool input schemas nest
