@@ -39,6 +39,7 @@ int main(int argc, char** argv) {
   if (request.empty()) { std::fprintf(stderr, "bench: cannot read %s\n", path); return 2; }
 
   std::size_t sink = 0;
+  measure("core_native_json_route", 50000, [&] { sink += porchlight::api::route(request).size(); });
   measure("core_native_json_route_plus_prompt", 20000, [&] {
     sink += porchlight::api::route(request).size();
     sink += porchlight::api::build_prompt(request).size();
