@@ -10,6 +10,7 @@
 #include "handlers/json_util.hpp"
 
 #include <algorithm>
+#include <cstdio>
 #include <ctime>
 #include <filesystem>
 #include <iostream>
@@ -563,8 +564,9 @@ awaitable<bool> App::admit(Exchange& ex, const Principal& p, std::int64_t estima
   }
   const double spent = state.spent, monthly = state.monthly;
   if (monthly > 0 && spent >= monthly) {
-    ApiError e = ApiError::from_code("budget.exhausted", "this location has spent its monthly budget ($" +
-                                                             std::to_string(static_cast<long long>(monthly)) +
+    char amount[32];
+    std::snprintf(amount, sizeof amount, monthly >= 1 ? "%.2f" : "%.4g", monthly);
+    ApiError e = ApiError::from_code("budget.exhausted", std::string("this location has spent its monthly budget ($") + amount +
                                                              "); it resets at the start of next month (UTC)");
     e.retry_after = std::chrono::seconds(seconds_to_month_end());
     co_await fail(ex, e);

@@ -70,5 +70,15 @@ test('a client that reconnects while the answer is still streaming gets all of i
   const stored = await (await fetch(`${proxy.url}/v1/conversations/${resumed.at(-1).data.conversation_id}/messages`, {
     headers: { 'x-api-key': loc.sk } })).json();
   assert.equal(full, stored.data[1].content);
+  // The same resume through POST /v1/coach with Last-Event-ID (a client re-sending its request):
+  // the rest of the stored answer, and no new turn.
+  const again = await readSse(await fetch(proxy.url + '/v1/coach', { method: 'POST', headers: {
+    'x-api-key': loc.pk, origin: CRM_ORIGIN, 'x-porchlight-agent-token': mintAgentToken(loc.secret, { locationId: loc.id }),
+    'content-type': 'application/json', 'last-event-id': lastId }, body: JSON.stringify({ query: 'Explain the appraisal contingency and the financing contingency' }) }));
+  assert.equal(again.at(-1).data.status, 'complete');
+  assert.equal(received + again.filter((e) => e.event === 'delta').map((e) => e.data.text).join(''), stored.data[1].content);
+  const after = await (await fetch(`${proxy.url}/v1/conversations/${resumed.at(-1).data.conversation_id}/messages`, {
+    headers: { 'x-api-key': loc.sk } })).json();
+  assert.equal(after.data.length, 2, 'a resume adds no turn');
   await fake.defaults({});
 });

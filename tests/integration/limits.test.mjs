@@ -1,7 +1,7 @@
 // Rate limits and budgets: 429 with Retry-After and rate-limit headers, nothing recorded when refused.
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
-import { coachRequest, provision, readSse, sqliteUrl, startFake, startProxy } from './harness.mjs';
+import { describe, test } from 'node:test';
+import { admin, coachRequest, postgresUrl, provision, readSse, requireEnv, sqliteUrl, startFake, startProxy } from './harness.mjs';
 
 test('an agent over its request limit gets 429 with Retry-After and rate-limit headers', async () => {
   const fake = await startFake();
@@ -43,8 +43,63 @@ test('a location over its monthly budget is refused until the month ends', async
   assert.equal(refused.status, 429);
   const body = await refused.json();
   assert.equal(body.error.code, 'budget.exhausted');
+  assert.match(body.error.message, /\(\$0\.0001\)/);
   const retry = Number(refused.headers.get('retry-after'));
   assert.ok(retry > 0 && retry <= 31 * 86400, 'retry after the month ends');
   const settings = await (await fetch(proxy.url + '/v1/settings', { headers: { 'x-api-key': loc.sk } })).json();
   assert.equal(settings.monthly_budget_usd, 0.0001);
 });
+
+// The same buckets in-process (SQLite default) and in Redis (atomic Lua) with PostgreSQL.
+const backends = [
+  ['in-process limits, SQLite', () => ({ databaseUrl: sqliteUrl() })],
+  ['Redis limits (Lua), PostgreSQL', () => ({ databaseUrl: postgresUrl(), redisUrl: requireEnv('PORCHLIGHT_TEST_REDIS_URL') })],
+];
+
+for (const [name, stores] of backends) {
+  describe(`key and token buckets: ${name}`, () => {
+    const messages = (proxy, key, maxTokens, text = 'Quick tip for a first call?') => fetch(`${proxy.url}/v1/messages`, {
+      method: 'POST', headers: { 'x-api-key': key, 'content-type': 'application/json', 'anthropic-version': '2023-06-01' },
+      body: JSON.stringify({ model: 'claude-haiku-5-5', max_tokens: maxTokens, messages: [{ role: 'user', content: text }] }) });
+
+    test('a secret key over its request limit gets 429 limits.key_requests; another key is not limited', async () => {
+      const fake = await startFake();
+      const s = stores();
+      const proxy = await startProxy({ ...s, upstreamUrl: fake.url, args: ['--key-requests-per-minute', '3'] });
+      const loc = await provision(s.databaseUrl, proxy.url);
+      for (let i = 0; i < 3; i++) {
+        const r = await messages(proxy, loc.sk, 32);
+        assert.equal(r.status, 200);
+        assert.equal(r.headers.get('ratelimit-remaining'), String(2 - i));
+      }
+      const sent = (await fake.stats()).messages.total;
+      const refused = await messages(proxy, loc.sk, 32);
+      assert.equal(refused.status, 429);
+      assert.equal((await refused.json()).error.code, 'limits.key_requests');
+      assert.ok(Number(refused.headers.get('retry-after')) >= 1);
+      assert.equal((await fake.stats()).messages.total, sent, 'nothing was sent upstream');
+      const second = admin(['keys', 'create', '--location', loc.id, '--kind', 'sk', '--database-url', s.databaseUrl]).trim();
+      assert.equal((await messages(proxy, second, 32)).status, 200);
+      proxy.stop();
+      fake.stop();
+    });
+
+    test('the location token bucket: an estimate that does not fit is refused; actual usage settles it', async () => {
+      const fake = await startFake();
+      const s = stores();
+      const proxy = await startProxy({ ...s, upstreamUrl: fake.url, args: ['--location-tokens-per-minute', '3000'] });
+      const loc = await provision(s.databaseUrl, proxy.url);
+      // Reserves its estimate (prompt + max_tokens), then gives back what it did not use.
+      assert.equal((await messages(proxy, loc.sk, 2000)).status, 200);
+      const refused = await messages(proxy, loc.sk, 2990);
+      assert.equal(refused.status, 429);
+      const body = await refused.json();
+      assert.equal(body.error.code, 'limits.location_tokens');
+      assert.equal(body.error.type, 'rate_limit_error');
+      // What the first call really used was settled: a smaller call fits at once.
+      assert.equal((await messages(proxy, loc.sk, 500)).status, 200);
+      proxy.stop();
+      fake.stop();
+    });
+  });
+}
