@@ -85,3 +85,21 @@ TEST_CASE("faults: Redis stops mid-run; lookups fall back to the store, then the
   for (int i = 0; i < 5; ++i) CHECK(REQUIRE_OK(db->get_profile(s, "agent_1"))->name == "Second");
   CHECK(redis->stats().errors == errors_before);
 }
+
+TEST_CASE("faults: an invalidation missed while Redis was down leaves no stale local copy after it returns") {
+  cache::RedisCacheOptions o;
+  o.key_prefix = unique("pltest:") + ":";
+  o.local_ttl = 30s;  // long: only the reconnect (or the retried invalidation) may drop the copy
+  std::shared_ptr<cache::Cache> a = REQUIRE_OK(cache::make_redis_cache(redis_url(), o));
+  std::shared_ptr<cache::Cache> b = REQUIRE_OK(cache::make_redis_cache(redis_url(), o));
+  REQUIRE(eventually([&] { return a->healthy() && b->healthy(); }, 5s));
+  a->set("k", "v1", 60s);
+  REQUIRE(b->get("k") == std::optional<std::string>("v1"));  // b holds a local copy now
+  {
+    RedisStopped stopped;
+    a->invalidate("k");  // reaches neither Redis nor b (b drops its copy when it sees the channel go)
+    stopped.restart();
+  }
+  REQUIRE(eventually([&] { return a->healthy() && b->healthy(); }, 10s));
+  CHECK(eventually([&] { return b->get("k") != std::optional<std::string>("v1"); }, 5s));
+}

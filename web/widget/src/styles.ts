@@ -38,7 +38,7 @@ h2{margin:0;font-size:1.05em;line-height:1.3}
 .live[aria-pressed=true]{background:var(--ok);border-color:var(--ok);color:#fff}
 .live .dot{display:inline-block;width:8px;height:8px;border-radius:50%;background:currentColor;margin-right:6px;vertical-align:middle;opacity:.7}
 .body{flex:1;min-height:0;display:flex;flex-direction:column}
-.guidance{flex:none;max-height:45%;overflow-y:auto;overscroll-behavior:contain;padding:8px 12px;border-bottom:1px solid var(--bd);background:var(--sf)}
+.guidance{flex:none;max-height:45%;overflow-y:auto;overscroll-behavior:contain;padding:8px 12px;border-bottom:1px solid var(--bd);background:var(--sf);position:relative;z-index:1;box-shadow:0 2px 6px rgba(0,0,0,.08)}
 .chat{flex:1;min-height:0;overflow-y:auto;overscroll-behavior:contain;padding:10px 12px;display:flex;flex-direction:column;gap:12px}
 .guidance-head{display:flex;align-items:center;justify-content:space-between;gap:8px}
 .guidance-toggle{border:0;background:none;padding:2px 0;font-weight:600;color:var(--tx);display:flex;gap:6px;align-items:center}
