@@ -81,8 +81,13 @@ int serve(const Config& config) {
   std::cout << "porchlight-proxy listening on http://" << bound.address().to_string() << ":" << bound.port()
             << " (store: " << app.store().backend() << ", cache: " << app.cache().backend()
             << ", upstream: " << (app.upstream() ? config.upstream_url : "offline playbooks") << ")" << std::endl;
-  if (config.demo)
+  if (config.demo) {
     std::cout << "demo: open http://localhost:" << bound.port() << "/ (the dashboard is linked from the page)" << std::endl;
+    if (!bound.address().is_loopback())
+      std::cerr << "porchlight-proxy: warning: --demo on " << bound.address().to_string()
+                << ": anyone who can load the demo page can sign in to its dashboard as an admin of the demo location"
+                << std::endl;
+  }
 
   ServerLimits limits;
   limits.header_timeout = config.header_timeout;

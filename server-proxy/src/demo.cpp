@@ -165,7 +165,6 @@ void register_demo_routes(App& app) {
     c.lead_id = "lead-jordan-lee";
     c.issued_at = unix_now();
     c.expires_at = c.issued_at + kTokenLifetime.count();
-    const std::string origin = std::string(ex.header("host")).empty() ? "" : "http://" + std::string(ex.header("host"));
     replace_all(page, "{{PUBLISHABLE_KEY}}", html_escape(demo_key(secret, demo_origins(app.config()))));
     replace_all(page, "{{AGENT_TOKEN}}", html_escape(mint_agent_token(c, secret)));
     replace_all(page, "{{DASHBOARD_LINK}}", html_escape(admin_login_path(kDemoLocation, secret)));
@@ -175,7 +174,7 @@ void register_demo_routes(App& app) {
                                                   "connect-src 'self'; img-src 'self' data:; frame-ancestors 'none'"}}));
   });
 
-  // Trades a one-time admin link for an HttpOnly session cookie scoped to the location.
+  // Trades an admin sign-in link (10 minutes) for an HttpOnly session cookie scoped to the location.
   app.add(http::verb::get, "/dashboard/login", Access::open, [&app](Exchange& ex, const Principal*) -> awaitable<void> {
     const std::string location_id = ex.query_param("location");
     const std::string token = ex.query_param("token");

@@ -103,7 +103,7 @@ describe('authentication and authorization', () => {
     fresh.stop();
   });
 
-  test('admin sessions: a one-time link sets an HttpOnly cookie that manages profiles but cannot spend', async () => {
+  test('admin sessions: a sign-in link sets an HttpOnly cookie that manages profiles but cannot spend', async () => {
     const link = admin(['admin-link', '--location', loc.id, '--database-url', db, '--public-url', proxy.url]).trim();
     const r = await fetch(link, { redirect: 'manual' });
     assert.equal(r.status, 303);

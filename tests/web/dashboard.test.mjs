@@ -1,4 +1,4 @@
-// The admin dashboard (/dashboard) in real Chromium against the proxy: sign-in by a one-time link,
+// The admin dashboard (/dashboard) in real Chromium against the proxy: sign-in by a 10-minute link,
 // agent profile management (list, create, edit, delete) with the core's validation messages shown
 // at once in the browser and the proxy's own errors when it refuses, and the analytics charts
 // drawn from real coaching events and usage.

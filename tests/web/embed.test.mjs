@@ -46,6 +46,14 @@ before(async () => {
       const token = mintAgentToken(secret, { agentId: 'demo-agent', ttl: tokenTtl, lead: 'lead-embed-1' });
       res.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-store' }).end(JSON.stringify({ token }));
     },
+    '/theme.css': (req, res) => {
+      res.writeHead(200, { 'content-type': 'text/css' });
+      res.end('porchlight-coach { --porchlight-accent: rgb(11, 92, 173); --porchlight-accent-text: rgb(250, 250, 250); --porchlight-radius: 3px; }');
+    },
+    '/no-token': (req, res) => {  // a page whose backend forgot the agent token
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': documentedCsp(proxy.url) });
+      res.end(crmPage(proxy.url, pk, ''));
+    },
     '/': (req, res) => {
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': documentedCsp(proxy.url) });
       res.end(crmPage(proxy.url, pk, 'data-token-url="/crm/porchlight-token" data-lead=\'{"id":"lead-embed-1","name":"Morgan Diaz","stage":"qualifying","facts":{"budget":"$600k"}}\''));
@@ -145,6 +153,43 @@ describe('a CRM page on another origin', () => {
     const outside = await page.evaluate(() => getComputedStyle(document.getElementById('host-button')).backgroundColor);
     assert.equal(outside, 'rgb(255, 0, 0)', 'the host keeps its own button style');
     await page.screenshot({ path: artifactPath('embed-02-hostile-css.png') });
+    await context.close();
+  });
+
+  test('hosts theme the widget with --porchlight-* custom properties', async () => {
+    const context = await browser.newContext();
+    await context.addCookies([{ name: 'crm_session', value: 'dana', url: host.url }]);
+    const { page, problems } = await openHost(context);
+    await page.addStyleTag({ url: host.url + '/theme.css' });  // a stylesheet link: the page's CSP allows 'self'
+    await page.evaluate(() => window.Porchlight.open());
+    await page.locator(`${W} .send`).waitFor({ state: 'visible' });
+    const themed = await page.evaluate(() => {
+      const root = document.querySelector('porchlight-coach').shadowRoot;
+      const send = getComputedStyle(root.querySelector('.send'));
+      const user = root.querySelector('textarea');
+      return { bg: send.backgroundColor, color: send.color, radius: getComputedStyle(user).borderRadius };
+    });
+    assert.deepEqual(themed, { bg: 'rgb(11, 92, 173)', color: 'rgb(250, 250, 250)', radius: '10px' });
+    const badge = await page.evaluate(() => getComputedStyle(document.querySelector('porchlight-coach').shadowRoot.querySelector('.panel')).borderRadius);
+    assert.equal(badge, '3px', 'the radius reaches the panel');
+    assert.deepEqual(problems, []);
+    await context.close();
+  });
+
+  test('a page that gives no agent token: the panel says what is missing; setToken recovers', async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(host.url + '/no-token');
+    await page.waitForFunction(() => window.Porchlight?.version);
+    await page.evaluate(() => window.Porchlight.open());
+    const alert = page.locator(`${W} .alert`);
+    await alert.waitFor({ state: 'visible', timeout: 8000 });
+    assert.match(await alert.textContent(), /agent token.*data-agent-token, data-token-url or Porchlight\.setToken/);
+    assert.equal(await alert.getAttribute('role'), 'alert');
+    const token = mintAgentToken(secret, { agentId: 'demo-agent', lead: 'lead-embed-1' });
+    await page.evaluate((t) => window.Porchlight.setToken(t), token);
+    await alert.waitFor({ state: 'hidden' });
+    await page.locator(`${W} .card`).first().waitFor();
     await context.close();
   });
 

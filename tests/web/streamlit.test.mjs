@@ -11,7 +11,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
-import { admin, artifactPath, demoSecret, launchBrowser, requireBuilt, root, sql, startFake, startProxy, startStatic, stopAll } from './env.mjs';
+import { admin, artifactPath, demoSecret, launchBrowser, mintAgentToken, requireBuilt, root, sql, startFake, startProxy, startStatic, stopAll } from './env.mjs';
 
 const here = new URL('.', import.meta.url).pathname;
 const LEAD = { id: 'lead-jordan-lee', name: 'Jordan Lee', stage: 'qualifying', facts: { budget: '$450k', motivation: 'relocating for a hospital job' } };
@@ -203,6 +203,23 @@ describe('the component frontend in the Streamlit host', () => {
     assert.equal(await crm.evaluate(() => window.Porchlight.conversationId), cid);
     await crm.locator('porchlight-coach li.msg.user', { hasText: 'too high for the area' }).waitFor();
     await crm.close();
+  });
+
+  test('shortly before the agent token expires, the component asks Python for a rerun (a fresh token)', async () => {
+    // A token with 242 s left: the component asks 240 s before expiry, so in about 2 s.
+    const token = mintAgentToken(settings.token_secret, { agentId: 'demo-agent', lead: LEAD.id, ttl: 242 });
+    const next = coach({ profile: 'demo-agent', lead: LEAD, key: 'coach', height: 640, ...settings, agent_token: token });
+    const before = (await values()).length;
+    await host((j) => window.streamlitHost.rerun(j), next.json_args);
+    await page.waitForFunction((n) => window.streamlitHost.state.values.length > n, before, { timeout: 8000 });
+    const v = (await values()).at(-1).value;
+    assert.equal(v.token_expires_at, JSON.parse(Buffer.from(token.split('.')[1], 'base64url')).exp);
+    assert.equal(v.guidance.source, 'server', 'the rest of the value is unchanged');
+    // The rerun brings a fresh token (the TokenCache's own): the component keeps working with it.
+    await host((j) => window.streamlitHost.rerun(j), python.json_args);
+    const after = (await values()).length;
+    await page.waitForTimeout(500);
+    assert.equal((await values()).length, after, 'a fresh token asks for nothing');
   });
 
   test('no page errors in the host or the component', () => {

@@ -129,7 +129,7 @@ describe('the demo page', () => {
     const rows = sql(proxy.dbPath, "SELECT feedback, guidance_type, agent_id FROM agent_coaching_history WHERE location_id = 'loc_demo'");
     assert.deepEqual(rows, [{ feedback: 'helpful', guidance_type: 'objection_response', agent_id: 'demo-agent' }]);
 
-    // The demo page links a one-time admin sign-in; the dashboard's analytics count the rating.
+    // The demo page links an admin sign-in link; the dashboard's analytics count the rating.
     await page.locator('a.dash').click();
     await page.waitForURL(/\/dashboard$/);
     await page.locator('#profiles tbody tr').first().waitFor();
@@ -230,6 +230,32 @@ describe('the demo page', () => {
       answers, { timeout: 20000 });
     await small.screenshot({ path: artifactPath('widget-10-320px.png') });
     await small.close();
+  });
+
+  test('a server decision that differs from the preview corrects the badge (the preview is never trusted)', async () => {
+    await page.goto(proxy.url + '/');
+    await page.locator(`${W} .card`).first().waitFor();
+    // The proxy decides the same as the WASM core with one policy; play a proxy whose policy moved on.
+    await page.route('**/v1/coach', async (route) => {
+      const response = await route.fetch();
+      const body = (await response.text()).split('\n\n').map((block) => /^event: route$/m.test(block)
+        ? block.replace('"specialist":"objection_handling"', '"specialist":"compliance"') : block).join('\n\n');
+      assert.match(body, /"specialist":"compliance"/, 'the route event was rewritten');
+      await route.fulfill({ response, body });
+    });
+    const input = page.locator(`${W} textarea`);
+    await input.fill('The seller says my commission is too high. How do I respond?');
+    const badge = page.locator(`${W} .badge`);
+    await page.waitForFunction(() => document.querySelector('porchlight-coach').shadowRoot.querySelector('.badge').dataset.state === 'preview');
+    assert.equal(await badge.getAttribute('data-specialist'), 'objection_handling');
+    await input.press('Enter');
+    await page.waitForFunction(() => document.querySelector('porchlight-coach').shadowRoot.querySelector('.badge').dataset.state === 'corrected',
+      null, { timeout: 20000 });
+    assert.equal(await badge.getAttribute('data-specialist'), 'compliance');
+    assert.match(await badge.textContent(), /Corrected by the server.*Compliance/);
+    await page.locator(`${W} li.msg.assistant .fb button`).last().waitFor({ timeout: 20000 });
+    await page.unroute('**/v1/coach');
+    await page.screenshot({ path: artifactPath('widget-11-badge-corrected.png') });
   });
 
   test('no page errors along the way', () => {

@@ -106,7 +106,15 @@ void register_web_routes(App& app) {
     co_await send_file(app, ex, "porchlight.js", cors_assets);
   });
   app.add(http::verb::get, "/web/**", Access::open, [&app, cors_assets](Exchange& ex, const Principal*) -> awaitable<void> {
-    co_await send_file(app, ex, ex.params[0], cors_assets);
+    // Pages have their own routes (/, /dashboard) with their CSP, and the demo page is a template:
+    // of the HTML under the web root only the Streamlit component's frame is an asset.
+    const std::string& path = ex.params[0];
+    const bool page = path.size() >= 5 && path.compare(path.size() - 5, 5, ".html") == 0;
+    if (page && path.rfind("streamlit/", 0) != 0) {
+      co_await app.fail(ex, ApiError::from_code("not_found", "no such file: /web/" + path));
+      co_return;
+    }
+    co_await send_file(app, ex, path, cors_assets);
   });
   app.add(http::verb::get, "/dashboard", Access::open, [&app](Exchange& ex, const Principal*) -> awaitable<void> {
     co_await send_file(app, ex, "dashboard/index.html",

@@ -362,7 +362,9 @@ function chart(id: string, label: string, config: any): void {
   charts.set(id, new Chart(canvas, config));
 }
 
+let analyticsLoads = 0;
 async function loadAnalytics(): Promise<void> {
+  const load = ++analyticsLoads;  // a newer range wins over an older answer that arrives late
   const from = $<HTMLInputElement>('from').value;
   const to = $<HTMLInputElement>('to').value;
   let a: Analytics;
@@ -372,7 +374,9 @@ async function loadAnalytics(): Promise<void> {
       api<Analytics>('GET', `/v1/analytics?from=${from}&to=${to}`),
       api<{ budget: typeof budget }>('GET', `/v1/usage?from=${from}&to=${to}`).then((u) => u.budget).catch(() => undefined),
     ]);
+    if (load !== analyticsLoads) return;
   } catch (e) {
+    if (load !== analyticsLoads) return;
     if (e instanceof ApiError && (e.status === 401 || e.status === 403)) return signedOut();
     announce(`Could not load analytics: ${(e as Error).message}`);
     return;

@@ -88,7 +88,8 @@ def porchlight_coach(profile: Union[str, Mapping[str, Any]], lead: Optional[Mapp
     Returns:
         ``None`` until the first settled guidance, then
         ``{"guidance": {"source", "route", "cards", "checklist_score", "answer"}, "feedback":
-        {"event_id", "rating"} or None, "conversation_id", "lead_id"}``.
+        {"event_id", "rating", "message_id"} or None, "conversation_id", "lead_id"}``, plus
+        ``"token_expires_at"`` when the component asked for a rerun to get a fresh agent token.
     """
     agent_id = profile if isinstance(profile, str) else str(profile.get("id", ""))
     if not agent_id:

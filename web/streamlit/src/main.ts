@@ -9,9 +9,10 @@
 //
 // args (from porchlight_coach() in Python): proxy_url, publishable_key, agent_token, lead, stage,
 // height, live, core_url, title. The component value is the latest guidance and feedback:
-//   {"guidance": {source, route, cards, checklist_score, answer}, "feedback": {event_id, rating} | null,
-//    "conversation_id", "lead_id"}
+//   {"guidance": {source, route, cards, checklist_score, answer}, "feedback": {event_id, rating, message_id} | null,
+//    "conversation_id", "lead_id", "token_expires_at"?}   (the last: a rerun asked for a fresh agent token)
 
+import { decodeClaims } from '../../widget/src/token';
 import { Widget } from '../../widget/src/widget';
 import type { Guidance } from '../../widget/src/types';
 
@@ -38,7 +39,12 @@ function send(type: string, data: Record<string, unknown> = {}): void {
 
 let widget: Widget | null = null;
 let lastHeight = -1;
-let value: { guidance: Guidance | null; feedback: unknown; conversation_id?: string; lead_id?: string } = { guidance: null, feedback: null };
+let value: { guidance: Guidance | null; feedback: unknown; conversation_id?: string; lead_id?: string; token_expires_at?: number } =
+  { guidance: null, feedback: null };
+let tokenTimer: ReturnType<typeof setTimeout> | undefined;
+// How long before the agent token expires the component asks for a rerun: porchlight_coach()'s
+// TokenCache mints a new one within its last 5 minutes, and the rerun brings it in the args.
+const TOKEN_RERUN_BEFORE_S = 240;
 let mountedWith = '';
 let lastLead = '';
 let lastStage = '';
@@ -133,7 +139,18 @@ function render(data: RenderData): void {
   lastLead = JSON.stringify(args.lead ?? null);
   lastStage = String(args.stage ?? '');
   widget.setDisabled(!!data.disabled);
+  scheduleTokenRerun(args.agent_token ? String(args.agent_token) : '');
   setFrameHeight();
+}
+
+// A page left open longer than its token lives would stop working without a rerun: ask Python
+// for one (a value change) shortly before the token expires.
+function scheduleTokenRerun(token: string): void {
+  clearTimeout(tokenTimer);
+  const exp = decodeClaims(token)?.exp;
+  if (!exp) return;
+  const wait = Math.max(0, (exp - TOKEN_RERUN_BEFORE_S) * 1000 - Date.now());
+  tokenTimer = setTimeout(() => setValue({ token_expires_at: exp }), wait);
 }
 
 window.addEventListener('message', (event: MessageEvent) => {

@@ -36,13 +36,15 @@ export class Client {
                        e?.errors ?? [], Number(r.headers.get('retry-after')) || 0);
   }
 
-  private async send(method: string, path: string, body?: unknown, extra: Record<string, string> = {}): Promise<Response> {
+  private async send(method: string, path: string, body?: unknown, extra: Record<string, string> = {},
+                     signal?: AbortSignal): Promise<Response> {
     const headers = await this.headers(body === undefined ? extra : { 'content-type': 'application/json', ...extra });
     let r: Response;
     try {
       r = await fetch(this.base + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body),
-                                           credentials: 'omit', mode: 'cors', cache: 'no-store' });
+                                           credentials: 'omit', mode: 'cors', cache: 'no-store', signal });
     } catch (err) {
+      if (signal?.aborted) throw new ApiError('aborted', 'the question was cancelled');
       throw new ApiError('network', `cannot reach Porchlight at ${this.base} (${(err as Error).message}); check the network, ` +
                                     'the publishable key\'s allowed origins and the page\'s Content-Security-Policy (connect-src)');
     }
@@ -71,16 +73,18 @@ export class Client {
       }
     };
     try {
-      await pump(await this.send('POST', '/v1/coach', body));
+      await pump(await this.send('POST', '/v1/coach', body, {}, signal));
     } catch (err) {
+      if (signal?.aborted) return;
       if (err instanceof ApiError || !last) throw err;  // refused, or dropped before anything arrived
     }
     for (let attempt = 0; !done && last && attempt < RESUME_DELAYS.length; attempt++) {
       if (signal?.aborted) return;
       await new Promise((r) => setTimeout(r, RESUME_DELAYS[attempt]));
       try {
-        await pump(await this.send('GET', '/v1/coach/resume', undefined, { 'last-event-id': last }));
+        await pump(await this.send('GET', '/v1/coach/resume', undefined, { 'last-event-id': last }, signal));
       } catch (err) {
+        if (signal?.aborted) return;
         if (err instanceof ApiError && err.code !== 'network') throw err;
       }
     }

@@ -14,6 +14,8 @@ export const CSS = `
 .inline{height:100%}
 *,*::before,*::after{box-sizing:border-box}
 [hidden]{display:none!important}
+.alert{display:flex;gap:8px;align-items:flex-start;margin:6px 12px 0;padding:6px 10px;border:1px solid var(--bad);border-radius:8px;color:var(--bad);background:var(--bg);font-size:.9em;overflow-wrap:anywhere}
+.alert .dismiss{margin-left:auto;flex:none;border:0;background:none;color:inherit;text-decoration:underline;min-height:24px;padding:0 2px}
 .sr-only{position:absolute!important;width:1px;height:1px;padding:0;margin:-1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap;border:0}
 button,textarea,input{font:inherit;color:inherit}
 button{cursor:pointer}

@@ -118,6 +118,7 @@ export class Widget {
   private liveWanted = false;
   private liveReady = false;
   private liveQueue: string[] = [];
+  private liveOpening?: Promise<void>;
   private liveCards: Card[] = [];
   private liveRetry = 0;
   private liveTimer?: ReturnType<typeof setTimeout>;
@@ -187,14 +188,15 @@ export class Widget {
                   h('div', { class: 'row' }, this.input, this.sendBtn),
                   h('p', { class: 'hint', id: id('hint') }, 'Enter to send, Shift+Enter for a new line.'));
     this.announcer = h('div', { class: 'sr-only', 'aria-live': 'polite', 'aria-atomic': 'false', 'aria-relevant': 'additions' });
-    this.alert = h('div', { class: 'sr-only', role: 'alert' });
+    this.alert = h('div', { class: 'alert', role: 'alert' });
+    this.alert.hidden = true;
     const title = h('h2', { id: id('title') }, this.opts.title ?? 'Porchlight coach');
     const headerKids: Node[] = [h('div', { class: 'title' }, title, this.sub), this.liveBtn];
     if (floating) headerKids.push(this.closeBtn);
     this.panel = h('section', floating
       ? { class: 'panel', id: id('panel'), role: 'dialog', 'aria-modal': 'false', 'aria-labelledby': id('title'), 'aria-describedby': id('sub') }
       : { class: 'panel', id: id('panel'), role: 'region', 'aria-labelledby': id('title') },
-      h('header', {}, ...headerKids), this.body, this.form, this.announcer, this.alert);
+      h('header', {}, ...headerKids), this.body, this.alert, this.form, this.announcer);
     // The wrapper, not :host, carries the font and colours: a page's `* {…}` rules match the host element.
     this.wrap = h('div', { class: floating ? 'w floating' : 'w inline' });
     if (floating) {
@@ -273,7 +275,13 @@ export class Widget {
   boot(): Promise<void> {
     this.booting ??= (async () => {
       this.warm();
-      await this.tokens.get();
+      const waiting = setTimeout(() => this.showAlert('Waiting for this page to give the coach its agent token ' +
+        '(data-agent-token, data-token-url or Porchlight.setToken).'), 4000);
+      try {
+        await this.tokens.get();
+      } finally {
+        clearTimeout(waiting);
+      }
       const claims = this.tokens.claims;
       if (!claims) throw new ApiError('auth.invalid_token', 'the agent token is not a JWT');
       const profile = this.client.json<Profile>('GET', `/v1/profiles/${encodeURIComponent(claims.sub)}`).then((p) => {
@@ -283,6 +291,7 @@ export class Widget {
         this.refreshCards();
       }).catch((e) => this.fail(e));
       await Promise.all([profile, this.loadConversation()]);
+      this.clearAlert();
       this.emit('ready', { agent_id: claims.sub, location_id: claims.location_id, conversation_id: this.cid });
     })();
     this.booting.catch((e) => {
@@ -369,7 +378,7 @@ export class Widget {
   }
 
   private viewFor(messageId: string): MessageView | undefined {
-    const li = this.log.querySelector<HTMLLIElement>(`li[data-message-id="${messageId}"]`);
+    const li = this.log.querySelector<HTMLLIElement>(`li[data-message-id="${CSS.escape(messageId)}"]`);
     return li ? (li as any).__view : undefined;
   }
 
@@ -554,9 +563,11 @@ export class Widget {
       if (stage) body.stage = stage;
       if (this.cid) body.conversation_id = this.cid;
       if (preview) body.client_route = { specialist: preview.specialist, tier: preview.tier, policy_version: preview.policy_version };
-      this.abort = new AbortController();
+      const abort = new AbortController();
+      this.abort = abort;
       await this.client.coach(body, {
         onEvent: (e, d) => {
+          if (abort.signal.aborted) return;  // the lead changed (or the widget went): not ours to show
           switch (e.event) {
             case 'meta':
               if (d.conversation_id && d.conversation_id !== this.cid) {
@@ -630,6 +641,7 @@ export class Widget {
       this.busy = false;
       this.sendBtn.disabled = this.disabled;
     }
+    if (this.abort?.signal.aborted) return null;  // cancelled: its lead's log is gone, and so are its cards
     flushAnnouncements(true);
     if (status !== 'complete' && a.text) a.foot.appendChild(h('p', { class: 'error' }, 'This answer was interrupted.'));
     this.announcer.appendChild(h('span', {}, status === 'complete' ? 'Answer complete.' : 'The answer ended early.'));
@@ -672,17 +684,28 @@ export class Widget {
 
   // ---- [5] live mode -----------------------------------------------------------------------------
 
-  async startLive(): Promise<void> {
+  /** Opens the live socket once: calls while it is open or opening share it. */
+  startLive(): Promise<void> {
     this.liveWanted = true;
     this.liveBtn.setAttribute('aria-pressed', 'true');
-    if (this.ws) return;
+    if (this.ws) return Promise.resolve();
+    this.liveOpening ??= this.openLive().finally(() => { this.liveOpening = undefined; });
+    return this.liveOpening;
+  }
+
+  private async openLive(): Promise<void> {
     try {
       await this.boot();
       if (!this.liveWanted || this.ws) return;
       const ws = await this.client.live();
+      if (!this.liveWanted) {  // stopped while connecting
+        ws.close(1000);
+        return;
+      }
       this.ws = ws;
-      ws.addEventListener('message', (m) => this.onLive(m.data));
+      ws.addEventListener('message', (m) => { if (this.ws === ws) this.onLive(m.data); });
       ws.addEventListener('close', () => {
+        if (this.ws !== ws) return;  // an older socket: the current one is not affected
         this.ws = null;
         this.liveReady = false;
         this.emit('live', { connected: false });
@@ -768,9 +791,25 @@ export class Widget {
 
   private fail(e: unknown, announce = true): void {
     const err = e instanceof ApiError ? e : new ApiError('internal', String((e as Error)?.message ?? e));
-    if (announce) this.alert.textContent = `Porchlight: ${err.message}`;
+    if (announce) this.showAlert(err.message);
     this.emit('error', { code: err.code, message: err.message, status: err.status });
     if (announce) console.warn(`Porchlight: ${err.code}: ${err.message}`);
+  }
+
+  /** A problem the agent should see (and a screen reader announces), until dismissed or resolved. */
+  private showAlert(text: string): void {
+    const dismiss = h('button', { type: 'button', class: 'dismiss' }, 'Dismiss');
+    dismiss.addEventListener('click', () => {
+      this.clearAlert();
+      this.input.focus();
+    });
+    this.alert.replaceChildren(h('span', {}, text), dismiss);
+    this.alert.hidden = false;
+  }
+
+  private clearAlert(): void {
+    this.alert.hidden = true;
+    this.alert.replaceChildren();
   }
 
   isOpen(): boolean {
@@ -825,7 +864,8 @@ export class Widget {
     this.lead = next;
     if (next?.stage) this.stage = cleanStage(next.stage) ?? this.stage;
     if (changed) {
-      // Another lead is another conversation.
+      // Another lead is another conversation; an answer still streaming belongs to the old one.
+      this.abort?.abort();
       this.cid = undefined;
       this.lastRoute = undefined;
       this.lastAnswer = undefined;
