@@ -222,6 +222,30 @@ describe('the component frontend in the Streamlit host', () => {
     assert.equal((await values()).length, after, 'a fresh token asks for nothing');
   });
 
+  test('live=True: one WebSocket however many renders, and live cards come back as the value', async () => {
+    const sockets = [];
+    page.on('websocket', (ws) => { if (ws.url().endsWith('/v1/live')) sockets.push(ws); });
+    const facts = { ...LEAD.facts, location: 'near St. Mary\'s hospital', pre_approved: true };
+    const live = coach({ profile: 'demo-agent', lead: { ...LEAD, facts }, key: 'coach', height: 640, live: true, ...settings });
+    const before = (await values()).length;
+    await host((j) => window.streamlitHost.rerun(j), live.json_args);
+    await frame.locator('porchlight-coach .live[aria-pressed=true]').waitFor();
+    // Streamlit re-sends the render message after every frame-height change: each one asks for live mode.
+    await host(() => window.streamlitHost.setTheme({ ...window.streamlitHost.state.theme, primaryColor: '#1f5eb8' }));
+    await host(() => window.streamlitHost.setDisabled(false));
+    // A new fact while live: the proxy answers over the socket, and the value says so.
+    const more = coach({ profile: 'demo-agent', lead: { ...LEAD, facts: { ...facts, lender: 'Northside Credit Union' } },
+      key: 'coach', height: 640, live: true, ...settings });
+    await host((j) => window.streamlitHost.rerun(j), more.json_args);
+    await page.waitForFunction((n) => window.streamlitHost.state.values.slice(n).some((v) => v.value.guidance?.source === 'live'),
+      before, { timeout: 15000 });
+    assert.equal(sockets.length, 1, `one live socket, not ${sockets.length}`);
+    const v = (await values()).filter((x) => x.value.guidance?.source === 'live').at(-1).value;
+    assert.ok(v.guidance.cards.some((c) => c.type === 'qualification_checklist'));
+    await host((j) => window.streamlitHost.rerun(j), python.json_args);  // live off again
+    await frame.locator('porchlight-coach .live[aria-pressed=false]').waitFor();
+  });
+
   test('no page errors in the host or the component', () => {
     assert.deepEqual(pageErrors, []);
   });

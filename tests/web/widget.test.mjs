@@ -258,6 +258,27 @@ describe('the demo page', () => {
     await page.screenshot({ path: artifactPath('widget-11-badge-corrected.png') });
   });
 
+  test('a reload in the middle of an answer follows it from the stored part to its end', async () => {
+    await fake.defaults({ tokens_per_second: 25 });
+    await page.goto(proxy.url + '/');
+    await page.locator(`${W} .card`).first().waitFor();
+    const input = page.locator(`${W} textarea`);
+    await input.fill('Walk me through every contingency deadline we have left on this contract.');
+    await input.press('Enter');
+    await page.waitForFunction(() => (document.querySelector('porchlight-coach').shadowRoot
+      .querySelector('li.msg.assistant.streaming .bubble')?.textContent.length ?? 0) > 60, null, { timeout: 20000 });
+    await page.waitForTimeout(400);  // the proxy stores a streaming answer every few hundred ms
+    await page.reload();
+    const last = page.locator(`${W} li.msg.assistant`).last();
+    await last.locator('.fb button[data-rating=helpful]').waitFor({ timeout: 30000 });
+    await fake.defaults({ tokens_per_second: 80 });
+    const shown = await page.evaluate(() => [...document.querySelector('porchlight-coach').shadowRoot.querySelectorAll('li.msg.assistant')].at(-1).__view.text);
+    const [stored] = sql(proxy.dbPath, "SELECT content, status FROM messages WHERE role = 'assistant' ORDER BY created_at DESC, seq DESC LIMIT 1");
+    assert.equal(stored.status, 'complete');
+    assert.equal(shown, stored.content, 'the whole answer, with nothing repeated or missing');
+    assert.equal(await last.locator('.error').count(), 0);
+  });
+
   test('no page errors along the way', () => {
     assert.deepEqual(pageErrors, []);
   });

@@ -344,9 +344,10 @@ export class Widget {
       const v = this.addMessage(m.role, m.content, m.specialist);
       if (m.role === 'assistant') {
         v.messageId = m.id;
+        v.li.dataset.messageId = m.id;
         v.eventId = m.event_id;
         if (m.status === 'incomplete' || m.status === 'failed') v.foot.appendChild(h('p', { class: 'error' }, 'This answer was interrupted.'));
-        if (m.event_id) this.addFeedback(v);
+        if (m.event_id && m.status !== 'streaming') this.addFeedback(v);  // a streaming one gets them at its end
       }
     }
     const last = all[all.length - 1];
@@ -367,18 +368,24 @@ export class Widget {
       });
       if (!r.ok) return;
       for await (const e of readSse(r.body!)) {
-        if (e.event !== 'delta') continue;
-        v.text += JSON.parse(e.data).text ?? '';
-        this.renderText(v);
+        const d = JSON.parse(e.data);
+        if (e.event === 'delta') {
+          v.text += d.text ?? '';
+          this.renderText(v);
+        } else if (e.event === 'done') {
+          if (d.event_id) v.eventId = d.event_id;
+          if (d.status !== 'complete') v.foot.appendChild(h('p', { class: 'error' }, 'This answer was interrupted.'));
+        }
       }
     } catch { /* shown as it is */ } finally {
       v.li.classList.remove('streaming');
       this.renderText(v);
+      if (v.eventId && v.text && !v.foot.querySelector('.fb')) this.addFeedback(v);
     }
   }
 
   private viewFor(messageId: string): MessageView | undefined {
-    const li = this.log.querySelector<HTMLLIElement>(`li[data-message-id="${CSS.escape(messageId)}"]`);
+    const li = this.log.querySelector<HTMLLIElement>(`li[data-message-id="${globalThis.CSS.escape(messageId)}"]`);
     return li ? (li as any).__view : undefined;
   }
 
