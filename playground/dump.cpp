@@ -34,7 +34,7 @@ int dump_scenario(const Policy& policy, const DumpOptions& o) {
   int status = e.expect_met ? 0 : 1;
   if (!o.send_url.empty()) {
     ProxyClient client;
-    client.start(o.send_url, o.secret_key, e.built.body);
+    client.start(o.send_url, o.secret_key, e.body);
     const SendResult r = client.wait(std::chrono::seconds(120));
     json send = to_json(r);
     if (!r.model.empty()) {

@@ -27,7 +27,8 @@ int count_breakpoints(const json& body) {
 Evaluation evaluate(const Scenario& scenario, const Policy& policy) {
   Evaluation out;
   out.built = build_prompt(scenario.request, policy);
-  out.breakpoints = count_breakpoints(out.built.body);
+  out.body = json::parse(out.built.body);
+  out.breakpoints = count_breakpoints(out.body);
 
   // Price the same prompt on every tier by rebuilding it with the tier forced; the core's own
   // estimate (cold and cached) then stays the single source of cost arithmetic.
@@ -92,7 +93,7 @@ json to_json(const Evaluation& e, const Scenario& scenario) {
               {"turns", turns},
               {"cost_by_tier", costs},
               {"expect", expect},
-              {"request", e.built.body}};
+              {"request", e.body}};
 }
 
 }  // namespace porchlight::playground

@@ -34,6 +34,7 @@ struct TurnInfo {
 
 struct Evaluation {
   BuiltPrompt built;
+  json body;                           // built.body parsed, for the panels and for sending
   std::vector<TierCost> cost_by_tier;  // fast, balanced, deep
   std::vector<TurnInfo> turns;
   int breakpoints = 0;                 // cache_control markers in the whole request body

@@ -60,7 +60,7 @@ void draw_prompt_panel(AppState& app) {
   if (stale_or_missing(app)) return;
   const Evaluation& e = *app.evaluation;
   const BuiltPrompt& b = e.built;
-  const json& body = b.body;
+  const json& body = e.body;
   const std::size_t kept_turns = body["messages"].size() - 1;  // the last message is the query
   const bool turn_breakpoint = e.breakpoints > static_cast<int>(std::count_if(
       b.blocks.begin(), b.blocks.end(), [](const SystemBlockInfo& s) { return s.cache_breakpoint; }));

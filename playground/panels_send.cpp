@@ -23,7 +23,7 @@ void draw_send_panel(AppState& app) {
   SendResult r = app.client.snapshot();
   const bool can_send = app.evaluation && app.errors.empty() && !r.in_flight();
   if (!can_send) ImGui::BeginDisabled();
-  if (ImGui::Button("Send")) app.client.start(app.proxy_url, app.secret_key, app.evaluation->built.body);
+  if (ImGui::Button("Send")) app.client.start(app.proxy_url, app.secret_key, app.evaluation->body);
   if (!can_send) ImGui::EndDisabled();
   ImGui::SameLine();
   if (!r.in_flight()) ImGui::BeginDisabled();

@@ -160,7 +160,7 @@ int run_window(AppState& app, const WindowOptions& options) {
   if (options.send_on_start) {
     refresh(app);
     if (app.evaluation && app.errors.empty())
-      app.client.start(app.proxy_url, app.secret_key, app.evaluation->built.body);
+      app.client.start(app.proxy_url, app.secret_key, app.evaluation->body);
   }
 
   int status = 0, rendered = 0;

@@ -7,6 +7,8 @@
 
 #include "porchlight/api.hpp"
 
+#include <type_traits>
+
 #include "json_reader.hpp"
 #include "porchlight/context.hpp"
 #include "porchlight/cost.hpp"
@@ -50,9 +52,10 @@ template <class F> std::string handle(std::string_view text, F&& body) {
                                       std::string(detail::type_name(parsed.value())),
                                   ""}}));
   Errors errors;
-  json out = body(parsed.value(), errors);
+  auto out = body(parsed.value(), errors);
   if (!errors.empty()) return dump(error_json(errors));
-  return dump(out);
+  if constexpr (std::is_same_v<decltype(out), std::string>) return out;  // written as text already
+  else return dump(out);
 }
 
 // ---- [2] request readers -----------------------------------------------------------------------
@@ -175,7 +178,7 @@ std::string route(std::string_view request) {
 }
 
 std::string build_prompt(std::string_view request) {
-  return handle(request, [](const json& j, Errors& errors) -> json {
+  return handle(request, [](const json& j, Errors& errors) -> std::string {
     FieldReader r(j, "prompt", "", errors);
     r.reject_unknown({"profile", "query", "stage", "lead", "budget", "specialist", "tier", "summary",
                       "history", "context_budget_tokens", "stream"});
@@ -185,7 +188,7 @@ std::string build_prompt(std::string_view request) {
     req.history = read_turns(r, "history", errors);
     if (auto b = r.integer("context_budget_tokens", Need::optional, 1000, 1'000'000)) req.context_budget_tokens = *b;
     if (auto s = r.boolean("stream", Need::optional)) req.stream = *s;
-    if (!errors.empty()) return nullptr;
+    if (!errors.empty()) return {};
     req.profile = std::move(c.profile);
     req.query = std::move(c.query);
     req.stage = c.stage;
@@ -197,11 +200,20 @@ std::string build_prompt(std::string_view request) {
     json blocks = json::array();
     for (const auto& b : built.blocks)
       blocks.push_back({{"name", b.name}, {"tokens", b.tokens}, {"cache_breakpoint", b.cache_breakpoint}});
-    return json{{"request", std::move(built.body)},
-                {"route", to_json(built.route)},
-                {"context", to_json(built.context, req.history)},
-                {"blocks", std::move(blocks)},
-                {"policy_version", built.route.policy_version}};
+    // The request is JSON text already: spliced in, not parsed and written again. Keys sorted, as
+    // dump() would order them.
+    std::string out = R"({"blocks":)";
+    append_json_text(out, blocks);
+    out += R"(,"context":)";
+    append_json_text(out, to_json(built.context, req.history));
+    out += R"(,"policy_version":)";
+    append_json_string(out, built.route.policy_version);
+    out += R"(,"request":)";
+    out += built.body;
+    out += R"(,"route":)";
+    append_json_text(out, to_json(built.route));
+    out += '}';
+    return out;
   });
 }
 

@@ -5,13 +5,11 @@
 
 namespace porchlight {
 
-namespace {
-
 // Escapes like nlohmann's serializer with ensure_ascii off: ", \ and the C0 controls; DEL and
 // everything from U+0080 up pass through.
-void append_string(std::string& out, const std::string& s) {
+void append_json_string(std::string& out, std::string_view s) {
   if (!detail::is_valid_utf8(s)) {  // rare (inputs are checked): the library's replacement rules
-    out += json(s).dump(-1, ' ', false, json::error_handler_t::replace);
+    out += json(std::string(s)).dump(-1, ' ', false, json::error_handler_t::replace);
     return;
   }
   static constexpr char kHex[] = "0123456789abcdef";
@@ -41,8 +39,6 @@ void append_string(std::string& out, const std::string& s) {
   out.push_back('"');
 }
 
-}  // namespace
-
 void append_json_text(std::string& out, const json& value) {
   switch (value.type()) {
     case json::value_t::object: {
@@ -51,7 +47,7 @@ void append_json_text(std::string& out, const json& value) {
       for (auto it = value.begin(); it != value.end(); ++it) {
         if (!first) out.push_back(',');
         first = false;
-        append_string(out, it.key());
+        append_json_string(out, it.key());
         out.push_back(':');
         append_json_text(out, it.value());
       }
@@ -70,7 +66,7 @@ void append_json_text(std::string& out, const json& value) {
       return;
     }
     case json::value_t::string:
-      append_string(out, value.get_ref<const std::string&>());
+      append_json_string(out, value.get_ref<const std::string&>());
       return;
     default:  // numbers, booleans, null, binary: small, and the library's formatting is the reference
       out += value.dump(-1, ' ', false, json::error_handler_t::replace);

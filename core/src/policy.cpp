@@ -13,6 +13,7 @@
 #include "embedded_data.hpp"
 #include "json_reader.hpp"
 #include "policy_data.hpp"
+#include "prompt_parts.hpp"
 #include "porchlight/context.hpp"
 #include "text.hpp"
 
@@ -300,6 +301,7 @@ void load_texts(const std::map<std::string, std::string>& files, PolicyData& d, 
   for (std::size_t i = 0; i < enum_count<Specialist>(); ++i) {
     d.specialists[i].playbook = playbook(EnumNames<Specialist>::names[i]);
     d.specialists[i].playbook_tokens = estimate_tokens(d.specialists[i].playbook);
+    d.specialists[i].system_prefix_json = detail::system_prefix_json(d.house_rules, d.specialists[i].playbook);
   }
 }
 

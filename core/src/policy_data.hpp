@@ -28,6 +28,7 @@ struct SpecialistRules {
   std::vector<Keyword> keywords;
   std::string playbook;  // markdown
   std::int64_t playbook_tokens = 0;
+  std::string system_prefix_json;  // house rules + playbook as JSON text blocks (prompt_parts.hpp)
 };
 
 struct TierRule {

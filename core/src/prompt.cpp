@@ -6,6 +6,8 @@
 
 #include "porchlight/prompt.hpp"
 
+#include "porchlight/json_output.hpp"
+
 #include "policy_data.hpp"
 #include "prompt_parts.hpp"
 #include "text.hpp"
@@ -74,13 +76,27 @@ std::string final_message_text(const Lead& lead, ConversationStage stage, std::s
 
 namespace {
 
-json text_block(std::string text, bool breakpoint) {
-  json block{{"type", "text"}, {"text", std::move(text)}};
-  if (breakpoint) block["cache_control"] = json{{"type", "ephemeral"}};
-  return block;
+// A text content block as JSON text, keys in the order nlohmann's dump() gives them (sorted), so
+// the body reads the same whether written here or parsed and dumped again.
+void append_text_block(std::string& out, std::string_view text, bool breakpoint) {
+  out += breakpoint ? R"({"cache_control":{"type":"ephemeral"},"text":)" : R"({"text":)";
+  append_json_string(out, text);
+  out += R"(,"type":"text"})";
 }
 
 }  // namespace
+
+namespace detail {
+
+std::string system_prefix_json(const std::string& house_rules, const std::string& playbook) {
+  std::string out;
+  append_text_block(out, house_rules, false);
+  out += ',';
+  append_text_block(out, playbook, true);
+  return out;
+}
+
+}  // namespace detail
 
 BuiltPrompt build_prompt(const PromptRequest& req, const Policy& policy) {
   const auto& d = policy.data();
@@ -127,44 +143,62 @@ BuiltPrompt build_prompt(const PromptRequest& req, const Policy& policy) {
   if (!summary_text.empty())
     blocks.push_back({"summary", &summary_text, estimate_tokens(summary_text), true});
 
-  json system = json::array();
+  // History: kept turns verbatim. Empty turns (an answer interrupted before any text) are skipped:
+  // the API rejects empty text blocks.
+  std::vector<const Turn*> turns;
+  std::size_t turn_bytes = 0;
+  for (std::size_t i = out.context.first_kept; i < req.history.size(); ++i) {
+    const Turn& t = req.history[i];
+    if (detail::collapse_whitespace(t.content).empty()) continue;
+    turns.push_back(&t);
+    turn_bytes += t.content.size() + 64;
+  }
+
   int breakpoints = 0;
   std::int64_t prefix_tokens = 0, cacheable_prefix = 0;
   for (const auto& b : blocks) {
     const std::int64_t tokens = b.tokens + overhead;
     prefix_tokens += tokens;
     if (b.breakpoint) { ++breakpoints; cacheable_prefix = prefix_tokens; }
-    system.push_back(text_block(*b.text, b.breakpoint));
     out.blocks.push_back({b.name, tokens, b.breakpoint});
-  }
-
-  // History: kept turns verbatim. Empty turns (an answer interrupted before any text) are skipped:
-  // the API rejects empty text blocks.
-  json messages = json::array();
-  for (std::size_t i = out.context.first_kept; i < req.history.size(); ++i) {
-    const Turn& t = req.history[i];
-    if (detail::collapse_whitespace(t.content).empty()) continue;
-    messages.push_back(json{{"role", t.role == TurnRole::user ? "user" : "assistant"},
-                            {"content", json::array({text_block(t.content, false)})}});
   }
   // The last history turn carries the fourth breakpoint: next turn, the whole conversation so far
   // is read from the cache.
-  if (!messages.empty() && breakpoints < 4) {
-    messages.back()["content"][0]["cache_control"] = json{{"type", "ephemeral"}};
+  const bool turn_breakpoint = !turns.empty() && breakpoints < 4;
+  if (turn_breakpoint) {
     ++breakpoints;
     cacheable_prefix = out.context.system_tokens + out.context.summary_tokens + out.context.turn_tokens;
   }
-  messages.push_back(json{{"role", "user"}, {"content", json::array({text_block(final_text, false)})}});
 
   const ModelTier tier = out.route.tier;
-  out.body = json{{"model", out.route.model},
-                  {"max_tokens", d.tiers[static_cast<std::size_t>(tier)].max_output_tokens},
-                  {"system", std::move(system)},
-                  {"messages", std::move(messages)},
-                  {"metadata",
-                   {{"user_id", "agt_" + detail::hex64(detail::fnv1a64(
-                                             req.profile.location_id + "\x1f" + req.profile.id))}}}};
-  if (req.stream) out.body["stream"] = true;
+  if (const std::string& model = req.tier_models[static_cast<std::size_t>(tier)]; !model.empty()) out.route.model = model;
+
+  // The body as JSON text, keys in dump()'s (sorted) order. The house rules and the playbook, most
+  // of every request, were escaped once when the policy loaded (rules.system_prefix_json).
+  std::string& body = out.body;
+  body.reserve(rules.system_prefix_json.size() + adaptation.size() + summary_text.size() + final_text.size() + turn_bytes + 512);
+  body += R"({"max_tokens":)";
+  body += std::to_string(d.tiers[static_cast<std::size_t>(tier)].max_output_tokens);
+  body += R"(,"messages":[)";
+  for (std::size_t k = 0; k < turns.size(); ++k) {
+    body += R"({"content":[)";
+    append_text_block(body, turns[k]->content, turn_breakpoint && k + 1 == turns.size());
+    body += turns[k]->role == TurnRole::user ? R"(],"role":"user"},)" : R"(],"role":"assistant"},)";
+  }
+  body += R"({"content":[)";
+  append_text_block(body, final_text, false);
+  body += R"(],"role":"user"}],"metadata":{"user_id":)";
+  append_json_string(body, "agt_" + detail::hex64(detail::fnv1a64(req.profile.location_id + "\x1f" + req.profile.id)));
+  body += R"(},"model":)";
+  append_json_string(body, out.route.model);
+  if (req.stream) body += R"(,"stream":true)";
+  body += R"(,"system":[)";
+  body += rules.system_prefix_json;
+  for (std::size_t i = 2; i < blocks.size(); ++i) {  // after house rules and playbook: adaptation, summary
+    body += ',';
+    append_text_block(body, *blocks[i].text, blocks[i].breakpoint);
+  }
+  body += "]}";
 
   detail::estimate_cost(out.route, out.context.total_tokens(), cacheable_prefix,
                         detail::expected_output_tokens(out.route.specialist,

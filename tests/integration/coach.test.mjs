@@ -169,3 +169,22 @@ describe('without an Anthropic key: the offline playbook provider', () => {
     assert.match(ready.upstream, /offline/);
   });
 });
+
+describe('--model TIER=MODEL', () => {
+  test('the configured model is the one Claude is asked for, priced, and reported', async () => {
+    const fake = await startFake();
+    const db = sqliteUrl();
+    const proxy = await startProxy({ databaseUrl: db, upstreamUrl: fake.url, args: ['--model', 'balanced=claude-sonnet-5'] });
+    const loc = await provision(db, proxy.url);
+    const events = await readSse(await coachRequest(proxy.url, loc, { query: 'The buyer says the commission is too high. How do I respond?' }));
+    const route = events.find((e) => e.event === 'route').data;
+    assert.equal(route.tier, 'balanced');
+    assert.equal(route.model, 'claude-sonnet-5');
+    const sent = (await fake.requests()).filter((q) => q.path === '/v1/messages').at(-1).body;
+    assert.equal(sent.model, 'claude-sonnet-5');
+    assert.equal(sent.stream, true);
+    assert.equal(events.find((e) => e.event === 'usage').data.model, 'claude-sonnet-5');
+    proxy.stop();
+    fake.stop();
+  });
+});

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "porchlight/model.hpp"
 
@@ -14,5 +15,7 @@ namespace porchlight {
 std::string to_json_text(const json& value);
 // Appends the text of `value` to `out` (no intermediate string).
 void append_json_text(std::string& out, const json& value);
+// Appends `text` as a JSON string, quotes included (for writers that build JSON text directly).
+void append_json_string(std::string& out, std::string_view text);
 
 }  // namespace porchlight

@@ -8,6 +8,7 @@
 // must not.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -32,6 +33,8 @@ struct PromptRequest {
   std::optional<Budget> budget;
   std::int64_t context_budget_tokens = 0;  // 0: the policy's default
   bool stream = false;
+  // By tier (fast, balanced, deep): a model to name instead of the policy's (a deployment's config).
+  std::array<std::string, enum_count<ModelTier>()> tier_models;
 };
 
 struct SystemBlockInfo {
@@ -41,7 +44,7 @@ struct SystemBlockInfo {
 };
 
 struct BuiltPrompt {
-  json body;  // the Messages API request body
+  std::string body;  // the Messages API request body, as JSON text ready to send
   RouteDecision route;
   ContextWindow context;
   std::vector<SystemBlockInfo> blocks;

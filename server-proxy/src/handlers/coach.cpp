@@ -140,12 +140,11 @@ void read_usage(const json& u, Usage& usage) {
       usage.cache_creation_1h_input_tokens = h->get<std::int64_t>();
 }
 
-awaitable<void> stream_from_claude(App& app, const store::Scope& scope, SseStream& sse, Answer& a, json body,
+// `body` is the built request (JSON text) naming `model`, with stream set.
+awaitable<void> stream_from_claude(App& app, const store::Scope& scope, SseStream& sse, Answer& a, std::string body,
                                    const std::string& model) {
-  body["model"] = model;
-  body["stream"] = true;
   upstream::Request req;
-  req.body = to_json_text(body);
+  req.body = std::move(body);
   req.model = model;
   req.stream = true;
   a.model = model;
@@ -274,9 +273,9 @@ awaitable<void> coach(App& app, Exchange& ex, const Principal& p) {
   pr.tier = c.tier;
   if (monthly > 0) pr.budget = Budget{monthly, spent};
   pr.stream = true;
+  for (std::size_t t = 0; t < pr.tier_models.size(); ++t) pr.tier_models[t] = app.model_for(static_cast<ModelTier>(t));
   BuiltPrompt built = build_prompt(pr, app.policy());
   RouteDecision& route = built.route;
-  route.model = app.model_for(route.tier);
 
   if (c.client_route.is_object()) {  // the browser's preview is never trusted, only compared
     const bool same_policy = c.client_route.value("policy_version", "") == route.policy_version;
@@ -342,7 +341,7 @@ awaitable<void> coach(App& app, Exchange& ex, const Principal& p) {
                                  {"request_id", ex.request_id()}}).dump(), event_id(a));
   co_await sse.send("route", route_json.dump(), event_id(a));
 
-  if (claude) co_await stream_from_claude(app, scope, sse, a, built.body, route.model);
+  if (claude) co_await stream_from_claude(app, scope, sse, a, std::move(built.body), route.model);
   if (!claude || (a.text.empty() && a.error)) {
     if (a.error)
       co_await sse.send("notice", JSON_OBJ({{"code", a.error->code}, {"message", "Claude is unavailable; answering from the playbooks"}}).dump());

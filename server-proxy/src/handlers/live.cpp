@@ -57,8 +57,7 @@ awaitable<std::string> suggest(App& app, const AgentProfile& agent, const Lead& 
     pr.stage = stage;
     pr.query = rr.query + " Answer in at most three short bullet points.";
     pr.tier = ModelTier::fast;
-    const BuiltPrompt built = build_prompt(pr, app.policy());
-    json body = built.body;
+    json body = json::parse(build_prompt(pr, app.policy()).body);
     body["model"] = app.model_for(ModelTier::fast);
     body["max_tokens"] = 300;
     upstream::Request req;

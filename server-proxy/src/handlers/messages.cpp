@@ -58,10 +58,10 @@ void inject_agent(json& body, const AgentProfile& agent, const Policy& policy) {
   pr.profile = agent;
   pr.query = last_user_text(body["messages"]);
   if (pr.query.empty()) pr.query = "(no text)";
-  const BuiltPrompt built = build_prompt(pr, policy);
+  const json built = json::parse(build_prompt(pr, policy).body);
   json system = json::array();
-  for (std::size_t i = 0; i < built.body["system"].size() && i < 3; ++i) {  // house rules, playbook, adaptation
-    json block = built.body["system"][i];
+  for (std::size_t i = 0; i < built["system"].size() && i < 3; ++i) {  // house rules, playbook, adaptation
+    json block = built["system"][i];
     block.erase("cache_control");
     system.push_back(block);
   }
