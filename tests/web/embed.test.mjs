@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
-import { admin, artifactPath, crmPage, demoSecret, launchBrowser, mintAgentToken, pagesDir, requireBuilt, startFake, startProxy, startStatic, stopAll } from './env.mjs';
+import { artifactPath, crmPage, demoPublishableKey, demoSecret, launchBrowser, mintAgentToken, pagesDir, requireBuilt, startFake, startProxy, startStatic, stopAll } from './env.mjs';
 
 const pages = pagesDir;
 let fake;
@@ -59,7 +59,7 @@ before(async () => {
       res.end(crmPage(proxy.url, pk, 'data-token-url="/crm/porchlight-token" data-lead=\'{"id":"lead-embed-1","name":"Morgan Diaz","stage":"qualifying","facts":{"budget":"$600k"}}\''));
     },
   });
-  pk = admin(['keys', 'create', '--location', 'loc_demo', '--kind', 'pk', '--origin', host.url, '--database-url', proxy.databaseUrl]);
+  pk = demoPublishableKey(proxy, host.url);
   browser = await launchBrowser();
 });
 

@@ -123,6 +123,11 @@ export function admin(args) {
   return execFileSync(join(binDir, 'porchlight-proxy'), args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
 }
 
+/** A publishable key of the demo location for pages on `origin` (a CRM or a Streamlit app). */
+export function demoPublishableKey(proxy, origin) {
+  return admin(['keys', 'create', '--location', 'loc_demo', '--kind', 'pk', '--origin', origin, '--database-url', proxy.databaseUrl]);
+}
+
 /** Runs a query on the SQLite file (Python's sqlite3 module: Debian's Emscripten brings python3). */
 export function sql(dbPath, query, params = []) {
   const script = 'import json,sqlite3,sys\n' +

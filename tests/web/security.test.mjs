@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import {
-  ANTHROPIC_KEY, admin, artifactPath, crmPage, demoSecret, launchBrowser, mintAgentToken, requireBuilt, root, saveArtifact, startFake, startProxy,
+  ANTHROPIC_KEY, admin, artifactPath, crmPage, demoPublishableKey, demoSecret, launchBrowser, mintAgentToken, requireBuilt, root, saveArtifact, startFake, startProxy,
   pagesDir, startStatic, stopAll, webRoot,
 } from './env.mjs';
 
@@ -79,7 +79,7 @@ before(async () => {
       res.end(crmPage(proxy.url, pk, `data-agent-token="${mintAgentToken(secret, { agentId: agent })}"`));
     },
   });
-  pk = admin(['keys', 'create', '--location', 'loc_demo', '--kind', 'pk', '--origin', host.url, '--database-url', proxy.databaseUrl]);
+  pk = demoPublishableKey(proxy, host.url);
   browser = await launchBrowser();
 });
 

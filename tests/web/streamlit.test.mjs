@@ -11,7 +11,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
-import { admin, artifactPath, demoSecret, launchBrowser, mintAgentToken, requireBuilt, root, sql, startFake, startProxy, startStatic, stopAll } from './env.mjs';
+import { artifactPath, demoPublishableKey, demoSecret, launchBrowser, mintAgentToken, requireBuilt, root, sql, startFake, startProxy, startStatic, stopAll } from './env.mjs';
 
 const here = new URL('.', import.meta.url).pathname;
 const LEAD = { id: 'lead-jordan-lee', name: 'Jordan Lee', stage: 'qualifying', facts: { budget: '$450k', motivation: 'relocating for a hospital job' } };
@@ -56,7 +56,7 @@ before(async () => {
   });
   settings = {
     proxy_url: proxy.url,
-    publishable_key: admin(['keys', 'create', '--location', 'loc_demo', '--kind', 'pk', '--origin', app.url, '--database-url', proxy.databaseUrl]),
+    publishable_key: demoPublishableKey(proxy, app.url),
     location_id: 'loc_demo',
     token_secret: demoSecret(proxy.dbPath),
   };
