@@ -64,7 +64,7 @@ for (const [name, fresh] of [['SQLite', sqliteUrl], ['PostgreSQL', postgresUrl]]
   });
 }
 
-test('without --demo nothing is provisioned and there is no demo page', async () => {
+test('without --demo nothing is provisioned and there is no demo page; assets are served gzip-encoded', async () => {
   const databaseUrl = sqliteUrl();
   const proxy = await startProxy({ databaseUrl });
   const root = await fetch(proxy.url + '/');
@@ -78,5 +78,14 @@ test('without --demo nothing is provisioned and there is no demo page', async ()
     assert.equal((await r.json()).error.code, 'not_found');
   }
   assert.equal((await fetch(proxy.url + '/web/streamlit/index.html')).status, 200, 'the Streamlit frame is an asset');
+  // Assets go gzip-encoded to clients that take gzip, and as they are to those that refuse it.
+  const zipped = await fetch(proxy.url + '/web/porchlight-core.wasm', { headers: { 'accept-encoding': 'gzip, br' } });
+  assert.equal(zipped.headers.get('content-encoding'), 'gzip');
+  assert.equal(zipped.headers.get('vary'), 'accept-encoding');
+  const wasm = Buffer.from(await zipped.arrayBuffer());  // fetch decodes it
+  assert.deepEqual([...wasm.subarray(0, 4)], [0x00, 0x61, 0x73, 0x6d], 'a WebAssembly module');
+  const plain = await fetch(proxy.url + '/web/porchlight-core.wasm', { headers: { 'accept-encoding': 'gzip;q=0, identity' } });
+  assert.equal(plain.headers.get('content-encoding'), null);
+  assert.equal(Buffer.from(await plain.arrayBuffer()).length, wasm.length);
   proxy.stop();
 });
