@@ -86,7 +86,7 @@ def porchlight_coach(profile: Union[str, Mapping[str, Any]], lead: Optional[Mapp
         core_url: where the browser loads the WASM core (default: the proxy's /web/porchlight-core.mjs).
 
     Returns:
-        ``None`` until the first settled guidance, then
+        ``None`` until the component first sends a value, then (``"guidance"`` is None until settled guidance arrives)
         ``{"guidance": {"source", "route", "cards", "checklist_score", "answer"}, "feedback":
         {"event_id", "rating", "message_id"} or None, "conversation_id", "lead_id"}``, plus
         ``"token_expires_at"`` when the component asked for a rerun to get a fresh agent token.
