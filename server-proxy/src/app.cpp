@@ -17,11 +17,11 @@
 #include <map>
 
 #include "cache/redis_client.hpp"
+#include "porchlight/json_output.hpp"
 #include "porchlight/qualify.hpp"
 #include "demo.hpp"
 #include "store/cached_store.hpp"
 #include "store/migrate.hpp"
-#include "porchlight/json_output.hpp"
 
 namespace porchlight::proxy {
 
@@ -308,9 +308,7 @@ awaitable<std::optional<Principal>> App::authenticate(Exchange& ex, Access acces
     const std::string host(ex.header("host"));
     std::string pub = config_.public_url;
     while (!pub.empty() && pub.back() == '/') pub.pop_back();
-    const bool public_host = pub.size() > host.size() + 3 && pub.compare(pub.size() - host.size(), host.size(), host) == 0 &&
-                             pub.compare(pub.size() - host.size() - 3, 3, "://") == 0;
-    origin = public_host ? pub : "http://" + host;
+    origin = pub.ends_with("://" + host) ? pub : "http://" + host;
   }
   // Admins in the dashboard: an HttpOnly session cookie instead of a key (no secret in the page).
   if (presented_key(ex).empty()) {
@@ -437,7 +435,11 @@ void App::record_usage_async(const store::Scope& scope, store::UsageRecord recor
   }
   // Wait a moment so that a busy proxy writes one batch per location every kUsageFlushDelay
   // instead of one transaction (and one worker wake-up) per request.
-  auto timer = std::make_shared<net::steady_timer>(io_, kUsageFlushDelay);
+  write_usage_after(kUsageFlushDelay);
+}
+
+void App::write_usage_after(std::chrono::milliseconds delay) {
+  auto timer = std::make_shared<net::steady_timer>(io_, delay);
   timer->async_wait([this, timer](const boost::system::error_code&) { net::post(pool_, [this] { write_queued_usage(); }); });
 }
 
@@ -487,10 +489,23 @@ void App::write_queued_usage() {
       }
       usage_queue_ = std::move(unwritten);
     }
-    auto timer = std::make_shared<net::steady_timer>(io_, std::chrono::seconds(1));
-    timer->async_wait([this, timer](const boost::system::error_code&) { net::post(pool_, [this] { write_queued_usage(); }); });
+    write_usage_after(std::chrono::seconds(1));
     return;  // still "writing": new records join the queue and wait for the retry
   }
+}
+
+void UpstreamTimer::on_event(std::string_view event) {
+  if (!first_token_ || event != "content_block_delta") return;
+  first_token_ = false;
+  metrics_.observe("porchlight_upstream_ttft_seconds", {{"model", model_}},
+                   std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count());
+}
+
+void UpstreamTimer::finish(const upstream::Response& response) {
+  metrics_.observe("porchlight_upstream_duration_seconds", {{"model", model_}},
+                   std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count());
+  if (response.status > 0)  // the upstream answered (0 ms is a real figure on loopback)
+    metrics_.observe("porchlight_upstream_ttfb_seconds", {{"model", model_}}, static_cast<double>(response.ttfb.count()) / 1000.0);
 }
 
 void App::count_usage(const std::string& location_id, const std::string& model, const Usage& usage, double cost_usd) {

@@ -26,6 +26,21 @@ namespace porchlight::cache { class RedisClient; }
 
 namespace porchlight::proxy {
 
+// Upstream latency metrics of one call to Claude: time to the response headers, to the first
+// content delta of a stream, and in all.
+class UpstreamTimer {
+ public:
+  UpstreamTimer(Metrics& metrics, std::string model) : metrics_(metrics), model_(std::move(model)) {}
+  void on_event(std::string_view event);           // the first content_block_delta is the TTFT
+  void finish(const upstream::Response& response);  // duration, and TTFB if the upstream answered
+
+ private:
+  Metrics& metrics_;
+  std::string model_;
+  std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+  bool first_token_ = true;
+};
+
 // Who is calling, once authenticated.
 struct Principal {
   store::ApiKey key;
@@ -88,13 +103,15 @@ class App {
   awaitable<bool> admit(Exchange& ex, const Principal& p, std::int64_t estimated_tokens);
   // Corrects token buckets once the real usage is known.
   void settle_tokens(const Principal& p, std::int64_t estimated, std::int64_t actual);
-  // Month-to-date spend and the budget (0: none) of a location; cached for a few seconds.
+  // Month-to-date spend and the budget (0: none) of a location: cached, refreshed in the background
+  // every few seconds (this instance's own spend is added as it happens).
   awaitable<std::pair<double, double>> budget_state(const store::Scope& scope);
   void add_spend(const std::string& location_id, double usd);
   // Writes a usage record on the worker pool without holding up the caller (the answer has
   // been sent; keep-alive clients move on). Records are gathered for kUsageFlushDelay and written
   // one transaction per location: under load the ledger costs a transaction per batch, not per
-  // request. A failed write is retried record by record, then logged and counted.
+  // request. While the store is down they are kept and retried every second; an invalid record is
+  // logged and counted without taking its batch with it.
   void record_usage_async(const store::Scope& scope, store::UsageRecord record);
   static constexpr std::chrono::milliseconds kUsageFlushDelay{50};
   static constexpr std::size_t kMaxQueuedUsage = 200000;  // kept while the store is down
@@ -131,6 +148,7 @@ class App {
   bool usage_writing_ = false;
   std::atomic<bool> store_writable_{true};
   void write_queued_usage();
+  void write_usage_after(std::chrono::milliseconds delay);  // on the worker pool
   Metrics metrics_;
   Router router_;
   std::shared_ptr<cache::RedisClient> redis_;

@@ -4,12 +4,10 @@
 // refreshed before expiry), the host JS API, live mode across origins, and hostile host CSS.
 
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
-import { artifactPath, crmPage, demoPublishableKey, demoSecret, launchBrowser, mintAgentToken, pagesDir, requireBuilt, startFake, startProxy, startStatic, stopAll } from './env.mjs';
+import { artifactPath, crmHostAssets, crmPage, demoPublishableKey, demoSecret, launchBrowser, mintAgentToken, requireBuilt, startFake, startProxy, startStatic, stopAll } from './env.mjs';
 
-const pages = pagesDir;
 let fake;
 let proxy;
 let host;
@@ -34,8 +32,7 @@ before(async () => {
   proxy = await startProxy({ upstreamUrl: fake.url });
   secret = demoSecret(proxy.dbPath);
   host = await startStatic({
-    '/host.js': join(pages, 'host.js'),
-    '/host.css': join(pages, 'host.css'),
+    ...crmHostAssets,
     // The CRM's backend: mints the agent token for its signed-in user (here: a cookie).
     '/crm/porchlight-token': (req, res) => {
       tokenHits.push({ at: Date.now(), cookie: req.headers.cookie ?? '' });
@@ -68,6 +65,13 @@ after(async () => {
   await stopAll();
 });
 
+// The CRM page as its signed-in agent sees it (the CRM's session cookie feeds the token endpoint).
+async function signedInHost(options = {}) {
+  const context = await browser.newContext(options);
+  await context.addCookies([{ name: 'crm_session', value: 'dana', url: host.url }]);
+  return { context, ...(await openHost(context)) };
+}
+
 async function openHost(context) {
   const page = await context.newPage();
   const problems = [];
@@ -86,9 +90,7 @@ async function openHost(context) {
 
 describe('a CRM page on another origin', () => {
   test('loads the widget under the documented CSP, with the token from the host endpoint', async () => {
-    const context = await browser.newContext({ viewport: { width: 1100, height: 800 } });
-    await context.addCookies([{ name: 'crm_session', value: 'dana', url: host.url }]);
-    const { page, problems } = await openHost(context);
+    const { context, page, problems } = await signedInHost({ viewport: { width: 1100, height: 800 } });
     await page.evaluate(() => window.Porchlight.open());
     await page.locator(`${W} .card[data-type=qualification_checklist]`).waitFor();
     assert.ok(tokenHits.length >= 1 && tokenHits[0].cookie.includes('crm_session=dana'), 'the token endpoint got the CRM cookie');
@@ -112,9 +114,7 @@ describe('a CRM page on another origin', () => {
   });
 
   test('setLead ticks the checklist at once (WASM), and on("guidance") tells the host', async () => {
-    const context = await browser.newContext();
-    await context.addCookies([{ name: 'crm_session', value: 'dana', url: host.url }]);
-    const { page } = await openHost(context);
+    const { context, page } = await signedInHost();
     await page.evaluate(() => window.Porchlight.open());
     await page.locator(`${W} li[data-id=mortgage]`).waitFor();
     assert.equal(await page.locator(`${W} li[data-id=mortgage]`).getAttribute('data-done'), 'false');
@@ -135,9 +135,7 @@ describe('a CRM page on another origin', () => {
   });
 
   test('host CSS does not reach the widget, and the widget\'s does not leak out', async () => {
-    const context = await browser.newContext();
-    await context.addCookies([{ name: 'crm_session', value: 'dana', url: host.url }]);
-    const { page } = await openHost(context);
+    const { context, page } = await signedInHost();
     await page.evaluate(() => window.Porchlight.open());
     await page.locator(`${W} .send`).waitFor({ state: 'visible' });
     const inside = await page.evaluate(() => {
@@ -157,9 +155,7 @@ describe('a CRM page on another origin', () => {
   });
 
   test('hosts theme the widget with --porchlight-* custom properties', async () => {
-    const context = await browser.newContext();
-    await context.addCookies([{ name: 'crm_session', value: 'dana', url: host.url }]);
-    const { page, problems } = await openHost(context);
+    const { context, page, problems } = await signedInHost();
     await page.addStyleTag({ url: host.url + '/theme.css' });  // a stylesheet link: the page's CSP allows 'self'
     await page.evaluate(() => window.Porchlight.open());
     await page.locator(`${W} .send`).waitFor({ state: 'visible' });
@@ -195,10 +191,8 @@ describe('a CRM page on another origin', () => {
 
   test('tokens from the endpoint are refreshed before they expire', async () => {
     tokenTtl = 65;  // refreshed at 80% of its life, and at least a minute early: after ~5 s
-    const context = await browser.newContext();
-    await context.addCookies([{ name: 'crm_session', value: 'dana', url: host.url }]);
     const sent = [];
-    const { page } = await openHost(context);
+    const { context, page } = await signedInHost();
     page.on('request', (r) => {
       const t = r.headers()['x-porchlight-agent-token'];
       if (t) sent.push(t);
@@ -216,9 +210,7 @@ describe('a CRM page on another origin', () => {
   });
 
   test('live mode works across origins (WebSocket auth frame)', async () => {
-    const context = await browser.newContext();
-    await context.addCookies([{ name: 'crm_session', value: 'dana', url: host.url }]);
-    const { page } = await openHost(context);
+    const { context, page } = await signedInHost();
     const frames = [];
     page.on('websocket', (ws) => ws.on('framereceived', (f) => frames.push(String(f.payload))));
     await page.evaluate(() => window.Porchlight.open());

@@ -199,6 +199,8 @@ export function saveArtifact(name, text) {
 }
 
 export const pagesDir = join(root, 'tests/web/pages');
+// The test CRM page's own script and (hostile) stylesheet, for startStatic.
+export const crmHostAssets = { '/host.js': join(pagesDir, 'host.js'), '/host.css': join(pagesDir, 'host.css') };
 
 /** The test CRM page (pages/crm.html) embedding the widget from `proxyUrl` with `key` and extra script-tag attributes. */
 export function crmPage(proxyUrl, key, attrs) {

@@ -11,11 +11,10 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 
 import {
-  ANTHROPIC_KEY, admin, artifactPath, crmPage, demoPublishableKey, demoSecret, launchBrowser, mintAgentToken, requireBuilt, root, saveArtifact, startFake, startProxy,
-  pagesDir, startStatic, stopAll, webRoot,
+  ANTHROPIC_KEY, admin, artifactPath, crmHostAssets, crmPage, demoPublishableKey, demoSecret, launchBrowser, mintAgentToken, requireBuilt, root, saveArtifact, startFake, startProxy,
+  startStatic, stopAll, webRoot,
 } from './env.mjs';
 
-const pages = pagesDir;
 let fake;
 let proxy;
 let host;
@@ -71,8 +70,7 @@ before(async () => {
   assert.equal(r.status, 201, await r.text());
   // A host page with no CSP at all: the widget's own rendering is the only defence here.
   host = await startStatic({
-    '/host.js': join(pages, 'host.js'),
-    '/host.css': join(pages, 'host.css'),
+    ...crmHostAssets,
     '/open': (req, res) => {
       const agent = new URL(req.url, 'http://x').searchParams.get('agent') ?? 'demo-agent';
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });

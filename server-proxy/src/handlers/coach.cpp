@@ -148,14 +148,10 @@ awaitable<void> stream_from_claude(App& app, const store::Scope& scope, SseStrea
   req.model = model;
   req.stream = true;
   a.model = model;
-  const auto t0 = Clock::now();
-  bool first_token = true;
+  UpstreamTimer timer(app.metrics(), model);
   upstream::EventSink sink = [&](const upstream::SseEvent& e) -> awaitable<bool> {
     if (e.event == "ping") co_return true;
-    if (first_token && e.event == "content_block_delta") {
-      first_token = false;
-      app.metrics().observe("porchlight_upstream_ttft_seconds", {{"model", model}}, std::chrono::duration<double>(Clock::now() - t0).count());
-    }
+    timer.on_event(e.event);
     auto j = json::parse(e.data, nullptr, false);
     if (j.is_discarded()) co_return true;  // tolerate what we do not understand
     if (e.event == "message_start" && j.contains("message")) {
@@ -177,10 +173,7 @@ awaitable<void> stream_from_claude(App& app, const store::Scope& scope, SseStrea
     co_return true;  // even when the client has gone: finish, so the answer is stored whole
   };
   auto response = co_await app.upstream()->stream(req, sink);
-  app.metrics().observe("porchlight_upstream_duration_seconds", {{"model", model}},
-                        std::chrono::duration<double>(Clock::now() - t0).count());
-  if (response.status > 0)  // the upstream answered (0 ms is a real figure on loopback)
-    app.metrics().observe("porchlight_upstream_ttfb_seconds", {{"model", model}}, static_cast<double>(response.ttfb.count()) / 1000.0);
+  timer.finish(response);
   if (!response.model.empty() && a.model.empty()) a.model = response.model;
   if (response.error && !a.error) a.error = ApiError::from_code(response.error->code, response.error->message);
   if (!response.error && response.status >= 400 && !a.error)

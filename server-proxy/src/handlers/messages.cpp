@@ -19,7 +19,6 @@ namespace porchlight::proxy {
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
 
 // The text of the last user message: what routing looks at.
 std::string last_user_text(const json& messages) {
@@ -224,10 +223,10 @@ awaitable<void> messages(App& app, Exchange& ex, const Principal& p) {
   req.model = f.model;
   req.stream = f.stream;
   req.headers = f.headers;
-  const auto t0 = Clock::now();
+  UpstreamTimer timer(app.metrics(), f.model);
   if (!f.stream) {
     auto r = co_await app.upstream()->send(req);
-    app.metrics().observe("porchlight_upstream_duration_seconds", {{"model", f.model}}, std::chrono::duration<double>(Clock::now() - t0).count());
+    timer.finish(r);
     if (r.error) { co_await app.fail(ex, ApiError::from_code(r.error->code, r.error->message)); co_return; }
     if (!r.request_id.empty()) ex.response_headers.emplace_back("x-upstream-request-id", r.request_id);
     if (r.status == 200) {
@@ -246,13 +245,9 @@ awaitable<void> messages(App& app, Exchange& ex, const Principal& p) {
   SseStream* sse = nullptr;
   Usage usage;
   std::string answered_model = f.model;
-  bool first_token = true;
   upstream::EventSink sink = [&](const upstream::SseEvent& e) -> awaitable<bool> {
     if (!sse) sse = co_await ex.start_sse();
-    if (first_token && e.event == "content_block_delta") {
-      first_token = false;
-      app.metrics().observe("porchlight_upstream_ttft_seconds", {{"model", f.model}}, std::chrono::duration<double>(Clock::now() - t0).count());
-    }
+    timer.on_event(e.event);
     if (e.event == "message_start" || e.event == "message_delta") {
       auto j = json::parse(e.data, nullptr, false);
       if (!j.is_discarded()) {
@@ -267,9 +262,7 @@ awaitable<void> messages(App& app, Exchange& ex, const Principal& p) {
     co_return true;  // keep reading even if the caller left: the usage must be recorded
   };
   auto r = co_await app.upstream()->stream(req, sink);
-  app.metrics().observe("porchlight_upstream_duration_seconds", {{"model", f.model}}, std::chrono::duration<double>(Clock::now() - t0).count());
-  if (r.status > 0)  // the upstream answered (0 ms is a real figure on loopback)
-    app.metrics().observe("porchlight_upstream_ttfb_seconds", {{"model", f.model}}, static_cast<double>(r.ttfb.count()) / 1000.0);
+  timer.finish(r);
   if (!sse) {  // nothing streamed: an error before the first byte
     if (r.error) co_await app.fail(ex, ApiError::from_code(r.error->code, r.error->message));
     else {

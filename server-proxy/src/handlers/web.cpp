@@ -109,8 +109,7 @@ void register_web_routes(App& app) {
     // Pages have their own routes (/, /dashboard) with their CSP, and the demo page is a template:
     // of the HTML under the web root only the Streamlit component's frame is an asset.
     const std::string& path = ex.params[0];
-    const bool page = path.size() >= 5 && path.compare(path.size() - 5, 5, ".html") == 0;
-    if (page && path.rfind("streamlit/", 0) != 0) {
+    if (path.ends_with(".html") && !path.starts_with("streamlit/")) {
       co_await app.fail(ex, ApiError::from_code("not_found", "no such file: /web/" + path));
       co_return;
     }
