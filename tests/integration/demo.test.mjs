@@ -5,12 +5,12 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { describe, test } from 'node:test';
+import { sql } from '../web/env.mjs';
 import { postgresUrl, requireEnv, sqliteUrl, startProxy } from './harness.mjs';
 
 function count(databaseUrl, query) {
   if (databaseUrl.startsWith('sqlite://')) {
-    return Number(execFileSync('python3', ['-c', 'import sqlite3,sys;print(sqlite3.connect(sys.argv[1]).execute(sys.argv[2]).fetchone()[0])',
-      databaseUrl.slice('sqlite://'.length), query], { encoding: 'utf8' }).trim());
+    return Number(Object.values(sql(databaseUrl.slice('sqlite://'.length), query)[0])[0]);
   }
   // Row-level security shows only the scoped tenant's rows, to the owner too: scope to the demo.
   const owner = requireEnv('PORCHLIGHT_TEST_PG_OWNER_URL').replace(/\/[^/]+$/, '/' + databaseUrl.replace(/^.*\//, ''));

@@ -7,6 +7,7 @@ import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { sql } from '../web/env.mjs';
 import { proxyBin, requireEnv, root } from './harness.mjs';
 
 function migrate(databaseUrl) {
@@ -33,9 +34,8 @@ async function twoAtOnce(databaseUrl, backend) {
 test('SQLite: two migrators at once, then a third', async () => {
   const file = join(mkdtempSync(join(tmpdir(), 'porchlight-migrate-')), 'p.db');
   await twoAtOnce(`sqlite://${file}`, 'sqlite');
-  const rows = execFileSync('python3', ['-c', 'import sqlite3,sys;print(sqlite3.connect(sys.argv[1]).execute("select count(*) from schema_migrations").fetchone()[0])', file],
-    { encoding: 'utf8' }).trim();
-  assert.equal(Number(rows), readdirSync(join(root, 'migrations/sqlite')).filter((f) => f.endsWith('.sql')).length);
+  const [{ rows }] = sql(file, 'SELECT count(*) AS rows FROM schema_migrations');
+  assert.equal(rows, readdirSync(join(root, 'migrations/sqlite')).filter((f) => f.endsWith('.sql')).length);
 });
 
 test('PostgreSQL: two migrators at once (as the owner), then a third', async () => {
