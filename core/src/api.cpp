@@ -202,7 +202,9 @@ std::string build_prompt(std::string_view request) {
       blocks.push_back({{"name", b.name}, {"tokens", b.tokens}, {"cache_breakpoint", b.cache_breakpoint}});
     // The request is JSON text already: spliced in, not parsed and written again. Keys sorted, as
     // dump() would order them.
-    std::string out = R"({"blocks":)";
+    std::string out;
+    out.reserve(built.body.size() + 2048);
+    out += R"({"blocks":)";
     append_json_text(out, blocks);
     out += R"(,"context":)";
     append_json_text(out, to_json(built.context, req.history));

@@ -1,20 +1,24 @@
 #include "porchlight/json_input.hpp"
 
+#include <cerrno>
 #include <cmath>
+#include <cstdlib>
 
 #include "text.hpp"
 
 namespace porchlight::json_input {
 
-using detail::collapse_whitespace;
 using detail::count_code_points;
 using detail::has_control_chars;
+using detail::is_blank;
 using detail::is_valid_utf8;
 using detail::truncate_utf8;
 
 namespace {
 
-// Deepest nesting of arrays and objects, counted outside strings. Stops early past `limit`.
+// Deepest nesting of arrays and objects, counted outside strings. Stops early past `limit`. Only
+// asked when the parser failed, so that too-deep input is named as such even when it is malformed
+// too (the code callers see does not depend on where the parser gave up).
 int nesting_depth(std::string_view text, int limit) {
   int depth = 0, deepest = 0;
   bool in_string = false, escaped = false;
@@ -34,6 +38,222 @@ int nesting_depth(std::string_view text, int limit) {
   return deepest;
 }
 
+// A strict RFC 8259 parser into nlohmann::json. The text is valid UTF-8 already. It builds the
+// same values nlohmann's parser builds (unsigned for non-negative integers, signed for negative
+// ones, double past 64 bits or with a fraction or exponent, the last of duplicate keys), but
+// copies string runs instead of reading through an input adapter a byte at a time: request
+// parsing was most of a route call. Recursion is bounded by max_depth.
+class Parser {
+ public:
+  Parser(std::string_view text, int max_depth)
+      : p_(text.data()), end_(text.data() + text.size()), max_depth_(max_depth) {}
+
+  enum class Failure { none, malformed, too_deep };
+
+  Failure parse(json& out) {
+    if (end_ - p_ >= 3 && std::string_view(p_, 3) == "\xEF\xBB\xBF") p_ += 3;  // a UTF-8 BOM, as nlohmann skips it
+    skip_space();
+    if (!value(out, 0)) return failure_;
+    skip_space();
+    return p_ == end_ ? Failure::none : Failure::malformed;
+  }
+
+ private:
+  bool fail(Failure f = Failure::malformed) {
+    failure_ = f;
+    return false;
+  }
+
+  void skip_space() {
+    while (p_ < end_ && (*p_ == ' ' || *p_ == '\n' || *p_ == '\r' || *p_ == '\t')) ++p_;
+  }
+
+  bool literal(std::string_view word) {
+    if (static_cast<std::size_t>(end_ - p_) < word.size() || std::string_view(p_, word.size()) != word)
+      return fail();
+    p_ += word.size();
+    return true;
+  }
+
+  bool value(json& out, int depth) {
+    if (p_ == end_) return fail();
+    switch (*p_) {
+      case '{': return object(out, depth + 1);
+      case '[': return array(out, depth + 1);
+      case '"': {
+        out = std::string();
+        return string(out.get_ref<std::string&>());
+      }
+      case 't': out = true; return literal("true");
+      case 'f': out = false; return literal("false");
+      case 'n': out = nullptr; return literal("null");
+      default: return number(out);
+    }
+  }
+
+  bool object(json& out, int depth) {
+    if (depth > max_depth_) return fail(Failure::too_deep);
+    ++p_;
+    out = json::object();
+    auto& members = out.get_ref<json::object_t&>();
+    skip_space();
+    if (p_ < end_ && *p_ == '}') { ++p_; return true; }
+    std::string key;
+    while (true) {
+      if (p_ == end_ || *p_ != '"') return fail();
+      key.clear();
+      if (!string(key)) return false;
+      skip_space();
+      if (p_ == end_ || *p_ != ':') return fail();
+      ++p_;
+      skip_space();
+      json& slot = members[key];
+      if (!value(slot, depth)) return false;
+      skip_space();
+      if (p_ == end_) return fail();
+      if (*p_ == ',') { ++p_; skip_space(); continue; }
+      if (*p_ == '}') { ++p_; return true; }
+      return fail();
+    }
+  }
+
+  bool array(json& out, int depth) {
+    if (depth > max_depth_) return fail(Failure::too_deep);
+    ++p_;
+    out = json::array();
+    auto& items = out.get_ref<json::array_t&>();
+    skip_space();
+    if (p_ < end_ && *p_ == ']') { ++p_; return true; }
+    while (true) {
+      items.emplace_back();
+      if (!value(items.back(), depth)) return false;
+      skip_space();
+      if (p_ == end_) return fail();
+      if (*p_ == ',') { ++p_; skip_space(); continue; }
+      if (*p_ == ']') { ++p_; return true; }
+      return fail();
+    }
+  }
+
+  bool hex4(std::uint32_t& v) {
+    if (end_ - p_ < 4) return fail();
+    v = 0;
+    for (int i = 0; i < 4; ++i) {
+      const char c = *p_++;
+      v <<= 4;
+      if (c >= '0' && c <= '9') v |= static_cast<std::uint32_t>(c - '0');
+      else if (c >= 'a' && c <= 'f') v |= static_cast<std::uint32_t>(c - 'a' + 10);
+      else if (c >= 'A' && c <= 'F') v |= static_cast<std::uint32_t>(c - 'A' + 10);
+      else return fail();
+    }
+    return true;
+  }
+
+  static void append_utf8(std::string& out, std::uint32_t cp) {
+    if (cp < 0x80) {
+      out += static_cast<char>(cp);
+    } else if (cp < 0x800) {
+      out += static_cast<char>(0xC0 | (cp >> 6));
+      out += static_cast<char>(0x80 | (cp & 0x3F));
+    } else if (cp < 0x10000) {
+      out += static_cast<char>(0xE0 | (cp >> 12));
+      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+      out += static_cast<char>(0x80 | (cp & 0x3F));
+    } else {
+      out += static_cast<char>(0xF0 | (cp >> 18));
+      out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+      out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+      out += static_cast<char>(0x80 | (cp & 0x3F));
+    }
+  }
+
+  // At the opening quote; leaves p_ after the closing one.
+  bool string(std::string& out) {
+    ++p_;
+    while (true) {
+      const char* run = p_;
+      while (p_ < end_ && *p_ != '"' && *p_ != '\\' && static_cast<unsigned char>(*p_) >= 0x20) ++p_;
+      out.append(run, static_cast<std::size_t>(p_ - run));
+      if (p_ == end_ || static_cast<unsigned char>(*p_) < 0x20) return fail();  // unterminated, raw control
+      if (*p_++ == '"') return true;
+      if (p_ == end_) return fail();
+      switch (*p_++) {
+        case '"': out += '"'; break;
+        case '\\': out += '\\'; break;
+        case '/': out += '/'; break;
+        case 'b': out += '\b'; break;
+        case 'f': out += '\f'; break;
+        case 'n': out += '\n'; break;
+        case 'r': out += '\r'; break;
+        case 't': out += '\t'; break;
+        case 'u': {
+          std::uint32_t cp;
+          if (!hex4(cp)) return false;
+          if (cp >= 0xDC00 && cp <= 0xDFFF) return fail();  // a low surrogate first
+          if (cp >= 0xD800 && cp <= 0xDBFF) {                // must pair with a low surrogate
+            std::uint32_t low;
+            if (end_ - p_ < 2 || p_[0] != '\\' || p_[1] != 'u') return fail();
+            p_ += 2;
+            if (!hex4(low)) return false;
+            if (low < 0xDC00 || low > 0xDFFF) return fail();
+            cp = 0x10000 + ((cp - 0xD800) << 10) + (low - 0xDC00);
+          }
+          append_utf8(out, cp);
+          break;
+        }
+        default: return fail();
+      }
+    }
+  }
+
+  static bool digit(char c) { return c >= '0' && c <= '9'; }
+
+  bool number(json& out) {
+    const char* start = p_;
+    const bool negative = p_ < end_ && *p_ == '-';
+    if (negative) ++p_;
+    if (p_ == end_ || !digit(*p_)) return fail();
+    if (*p_ == '0') ++p_;
+    else while (p_ < end_ && digit(*p_)) ++p_;
+    bool integral = true;
+    if (p_ < end_ && *p_ == '.') {
+      integral = false;
+      ++p_;
+      if (p_ == end_ || !digit(*p_)) return fail();
+      while (p_ < end_ && digit(*p_)) ++p_;
+    }
+    if (p_ < end_ && (*p_ == 'e' || *p_ == 'E')) {
+      integral = false;
+      ++p_;
+      if (p_ < end_ && (*p_ == '+' || *p_ == '-')) ++p_;
+      if (p_ == end_ || !digit(*p_)) return fail();
+      while (p_ < end_ && digit(*p_)) ++p_;
+    }
+    token_.assign(start, static_cast<std::size_t>(p_ - start));  // NUL-terminated for the C library
+    char* stop = nullptr;
+    if (integral) {
+      errno = 0;
+      if (negative) {
+        const long long v = std::strtoll(token_.c_str(), &stop, 10);
+        if (errno == 0) { out = static_cast<std::int64_t>(v); return true; }
+      } else {
+        const unsigned long long v = std::strtoull(token_.c_str(), &stop, 10);
+        if (errno == 0) { out = static_cast<std::uint64_t>(v); return true; }
+      }
+    }
+    const double v = std::strtod(token_.c_str(), &stop);  // past 64 bits, as nlohmann does: a double
+    if (!std::isfinite(v)) return fail();                   // 1e400: nlohmann refuses it too
+    out = v;
+    return true;
+  }
+
+  const char* p_;
+  const char* end_;
+  int max_depth_;
+  Failure failure_ = Failure::malformed;
+  std::string token_;
+};
+
 }  // namespace
 
 Result<json> parse_untrusted(std::string_view text, const ParseLimits& limits) {
@@ -44,13 +264,15 @@ Result<json> parse_untrusted(std::string_view text, const ParseLimits& limits) {
                  ""};
   if (!is_valid_utf8(text))
     return Error{"request.invalid_utf8", "input is not valid UTF-8; send JSON encoded as UTF-8", ""};
-  if (nesting_depth(text, limits.max_depth) > limits.max_depth)
+  json parsed;
+  const Parser::Failure failure = Parser(text, limits.max_depth).parse(parsed);
+  if (failure == Parser::Failure::too_deep ||
+      (failure == Parser::Failure::malformed && nesting_depth(text, limits.max_depth) > limits.max_depth))
     return Error{"request.too_deep",
                  "input nests arrays or objects deeper than " + std::to_string(limits.max_depth) +
                      " levels",
                  ""};
-  json parsed = json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
-  if (parsed.is_discarded())
+  if (failure != Parser::Failure::none)
     return Error{"request.malformed_json", "input is not well-formed JSON", ""};
   return parsed;
 }
@@ -137,7 +359,7 @@ std::optional<std::string> FieldReader::string(std::string_view key, Need need,
         multiline ? "contains control characters" : "contains control characters or line breaks");
     return std::nullopt;
   }
-  if (need == Need::required && collapse_whitespace(s).empty()) {
+  if (need == Need::required && is_blank(s)) {
     add("missing_" + std::string(key), child_path(key), "is required and must not be blank");
     return std::nullopt;
   }

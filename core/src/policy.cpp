@@ -261,7 +261,7 @@ void load_qualification(const json& j, PolicyData& d, Errors& errors) {
 // ---- [5] adaptation.json and playbooks ---------------------------------------------------------
 
 template <class E, std::size_t N>
-void texts_from(FieldReader& r, std::string_view key, std::array<std::string, N>& out) {
+void texts_from(FieldReader& r, std::string_view key, std::array<detail::PolicyData::Text, N>& out) {
   const json* obj = r.object(key, Need::required);
   if (!obj) return;
   for (std::size_t i = 0; i < N; ++i) {
@@ -269,7 +269,7 @@ void texts_from(FieldReader& r, std::string_view key, std::array<std::string, N>
     auto it = obj->find(name);
     if (it == obj->end() || !it->is_string() || it->get_ref<const std::string&>().empty())
       r.add("missing_text", r.child_path(key) + "." + std::string(name), "needs a non-empty text");
-    else out[i] = *it;
+    else out[i] = {*it, estimate_tokens(it->get_ref<const std::string&>())};
   }
 }
 

@@ -102,11 +102,17 @@ struct PolicyData {
   double budget_downgrade_below = 0.2;
   double budget_fast_only_below = 0.05;
 
-  std::array<std::string, enum_count<AgentRole>()> role_text;
-  std::array<std::string, enum_count<ExperienceLevel>()> experience_text;
-  std::array<std::string, enum_count<Specialization>()> specialization_text;
-  std::array<std::string, enum_count<Tone>()> tone_text;
-  std::array<std::string, enum_count<Verbosity>()> verbosity_text;
+  // Adaptation texts (adaptation.json), each with its token estimate, made once at load: routing
+  // sizes the adaptation block on every call without writing it.
+  struct Text {
+    std::string text;
+    std::int64_t tokens = 0;
+  };
+  std::array<Text, enum_count<AgentRole>()> role_text;
+  std::array<Text, enum_count<ExperienceLevel>()> experience_text;
+  std::array<Text, enum_count<Specialization>()> specialization_text;
+  std::array<Text, enum_count<Tone>()> tone_text;
+  std::array<Text, enum_count<Verbosity>()> verbosity_text;
 
   std::map<std::string, ModelPrice> prices;  // by model id
 

@@ -18,41 +18,93 @@ namespace porchlight {
 
 namespace detail {
 
-std::string adaptation_text(const AgentProfile& p, const PolicyData& d) {
-  std::string out = "# The agent you are coaching\n\n";
-  out += "Name: " + p.name + "\n\n";
-  out += "Role: " + std::string(name_of(p.role)) + ". " + d.role_text[static_cast<std::size_t>(p.role)] + "\n\n";
-  out += "Experience: " + std::string(name_of(p.experience)) + ". " +
-         d.experience_text[static_cast<std::size_t>(p.experience)] + "\n\n";
+namespace {
+
+// The adaptation block, written once for two sinks: AppendText builds the text, CountTokens only
+// sizes it (routing needs its size on every call, not its bytes). Each piece starts and ends at a
+// space or punctuation, so the sum of the pieces' estimates is the estimate of the whole text
+// (tests/core/prompt_test.cpp checks it for every role, level, specialization, tone and length).
+template <class Sink> void write_adaptation(const AgentProfile& p, const PolicyData& d, Sink& out) {
+  auto text = [&](const auto& texts, auto value) { out(texts[static_cast<std::size_t>(value)]); };
+  out("# The agent you are coaching\n\nName: ");
+  out(std::string_view(p.name));
+  out("\n\nRole: ");
+  out(name_of(p.role));
+  out(". ");
+  text(d.role_text, p.role);
+  out("\n\nExperience: ");
+  out(name_of(p.experience));
+  out(". ");
+  text(d.experience_text, p.experience);
+  out("\n\n");
   if (!p.specializations.empty()) {
-    out += "Specializations:\n";
-    for (Specialization s : p.specializations)
-      out += "- " + std::string(name_of(s)) + ": " + d.specialization_text[static_cast<std::size_t>(s)] + "\n";
-    out += "\n";
+    out("Specializations:\n");
+    for (Specialization s : p.specializations) {
+      out("- ");
+      out(name_of(s));
+      out(": ");
+      text(d.specialization_text, s);
+      out("\n");
+    }
+    out("\n");
   }
-  out += "Tone: " + std::string(name_of(p.preferences.tone)) + ". " +
-         d.tone_text[static_cast<std::size_t>(p.preferences.tone)] + "\n\n";
-  out += "Length: " + std::string(name_of(p.preferences.verbosity)) + ". " +
-         d.verbosity_text[static_cast<std::size_t>(p.preferences.verbosity)] + "\n\n";
-  if (p.preferences.language == "en" || p.preferences.language.rfind("en-", 0) == 0)
-    out += "Language: answer in English unless the agent writes in another language.";
-  else
-    out += "Language: answer in the language with BCP 47 tag " + p.preferences.language +
-           ", unless the agent writes in another language. Keep legal terms in English where the"
-           " form or law uses them.";
-  return out;
+  out("Tone: ");
+  out(name_of(p.preferences.tone));
+  out(". ");
+  text(d.tone_text, p.preferences.tone);
+  out("\n\nLength: ");
+  out(name_of(p.preferences.verbosity));
+  out(". ");
+  text(d.verbosity_text, p.preferences.verbosity);
+  out("\n\n");
+  if (p.preferences.language == "en" || p.preferences.language.rfind("en-", 0) == 0) {
+    out("Language: answer in English unless the agent writes in another language.");
+  } else {
+    out("Language: answer in the language with BCP 47 tag ");
+    out(std::string_view(p.preferences.language));
+    out(", unless the agent writes in another language. Keep legal terms in English where the"
+        " form or law uses them.");
+  }
+}
+
+struct AppendText {
+  std::string out;
+  void operator()(std::string_view s) { out += s; }
+  void operator()(const PolicyData::Text& t) { out += t.text; }
+};
+
+struct CountTokens {
+  std::int64_t tokens = 0;
+  void operator()(std::string_view s) { tokens += estimate_tokens(s); }
+  void operator()(const PolicyData::Text& t) { tokens += t.tokens; }
+};
+
+}  // namespace
+
+std::string adaptation_text(const AgentProfile& p, const PolicyData& d) {
+  AppendText sink;
+  sink.out.reserve(2048);
+  write_adaptation(p, d, sink);
+  return std::move(sink.out);
+}
+
+std::int64_t adaptation_tokens(const AgentProfile& p, const PolicyData& d) {
+  CountTokens sink;
+  write_adaptation(p, d, sink);
+  return sink.tokens;
 }
 
 namespace {
 // CRM data must not be able to close the <lead_context> block: angle brackets become look-alikes.
 std::string inert(std::string_view text) {
   std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    if (c == '<') out += "\xE2\x80\xB9";       // U+2039
-    else if (c == '>') out += "\xE2\x80\xBA";  // U+203A
-    else out += c;
+  out.reserve(text.size() + 8);
+  std::size_t from = 0;
+  for (std::size_t at; (at = text.find_first_of("<>", from)) != std::string_view::npos; from = at + 1) {
+    out.append(text.data() + from, at - from);
+    out += text[at] == '<' ? "\xE2\x80\xB9" : "\xE2\x80\xBA";  // U+2039, U+203A
   }
+  out.append(text.data() + from, text.size() - from);
   return out;
 }
 }  // namespace
@@ -108,7 +160,7 @@ BuiltPrompt build_prompt(const PromptRequest& req, const Policy& policy) {
 
   // Route with the whole history as context; the estimate is refined once the window is fitted.
   const std::string adaptation = detail::adaptation_text(req.profile, d);
-  const std::int64_t adaptation_tokens = estimate_tokens(adaptation);
+  const std::int64_t adaptation_tokens = detail::adaptation_tokens(req.profile, d);
   RouteRequest rr;
   rr.query = req.query;
   rr.profile = req.profile;
@@ -149,7 +201,7 @@ BuiltPrompt build_prompt(const PromptRequest& req, const Policy& policy) {
   std::size_t turn_bytes = 0;
   for (std::size_t i = out.context.first_kept; i < req.history.size(); ++i) {
     const Turn& t = req.history[i];
-    if (detail::collapse_whitespace(t.content).empty()) continue;
+    if (detail::is_blank(t.content)) continue;
     turns.push_back(&t);
     turn_bytes += t.content.size() + 64;
   }

@@ -14,6 +14,8 @@ namespace porchlight::detail {
 // The system block that adapts coaching to this agent (role, experience, specializations, tone,
 // length, language). Stable for an agent, so it is cached.
 std::string adaptation_text(const AgentProfile& profile, const PolicyData& d);
+// estimate_tokens(adaptation_text(profile, d)), without writing the text.
+std::int64_t adaptation_tokens(const AgentProfile& profile, const PolicyData& d);
 
 // The final user message: the lead's stage and facts in <lead_context>, then the query.
 std::string final_message_text(const Lead& lead, ConversationStage stage, std::string_view query);

@@ -188,8 +188,7 @@ void estimate_cost(RouteDecision& decision, std::int64_t input_tokens, std::int6
 }  // namespace detail
 
 RouteDecision route(const RouteRequest& req, const Policy& policy) {
-  return detail::route_with(req, policy,
-                            estimate_tokens(detail::adaptation_text(req.profile, policy.data())));
+  return detail::route_with(req, policy, detail::adaptation_tokens(req.profile, policy.data()));
 }
 
 RouteDecision detail::route_with(const RouteRequest& req, const Policy& policy,

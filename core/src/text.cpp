@@ -1,11 +1,21 @@
 #include "text.hpp"
 
+#include <cstring>
+
 namespace porchlight::detail {
 
 bool is_valid_utf8(std::string_view s) {
   std::size_t i = 0;
   const std::size_t n = s.size();
   while (i < n) {
+    // Most text is ASCII: eight bytes at a time while no byte has its high bit set.
+    while (i + 8 <= n) {
+      std::uint64_t word;
+      std::memcpy(&word, s.data() + i, 8);
+      if (word & 0x8080808080808080ULL) break;
+      i += 8;
+    }
+    if (i == n) break;
     const auto c = static_cast<unsigned char>(s[i]);
     if (c < 0x80) { ++i; continue; }
     std::size_t len;
@@ -70,6 +80,12 @@ std::string collapse_whitespace(std::string_view s) {
     out += c;
   }
   return out;
+}
+
+bool is_blank(std::string_view s) {
+  for (char c : s)
+    if (c != ' ' && c != '\n' && c != '\r' && c != '\t') return false;
+  return true;
 }
 
 std::string normalize_for_matching(std::string_view s) {

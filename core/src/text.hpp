@@ -17,6 +17,8 @@ bool has_control_chars(std::string_view text, bool allow_newlines);
 std::string truncate_utf8(std::string_view utf8, std::size_t max_bytes);
 // Whitespace runs folded to one space, trimmed.
 std::string collapse_whitespace(std::string_view text);
+// True when text holds only spaces, tabs and line breaks (what collapse_whitespace makes empty).
+bool is_blank(std::string_view text);
 // Lowercase ASCII letters and digits; every other byte run becomes one space; padded with a space
 // on both sides so that " phrase" finds a phrase at a word start.
 std::string normalize_for_matching(std::string_view text);

@@ -3,6 +3,7 @@
 #include "helpers.hpp"
 #include "porchlight/json_output.hpp"
 #include "porchlight/prompt.hpp"
+#include "prompt_parts.hpp"
 
 using namespace porchlight;
 using porchlight::testing::sample_profile;
@@ -133,4 +134,35 @@ TEST_CASE("prompt: other languages are asked for by tag") {
   r.profile.preferences.language = "es";
   const auto body = json::parse(build_prompt(r).body);
   CHECK(body["system"][2]["text"].get<std::string>().find("BCP 47 tag es") != std::string::npos);
+}
+
+TEST_CASE("prompt: the adaptation block's size is known without writing it, for every profile shape") {
+  const auto& d = Policy::embedded().data();
+  AgentProfile p = sample_profile(AgentRole::buyer_agent, ExperienceLevel::novice);
+  std::vector<std::vector<Specialization>> spec_sets = {{}};
+  std::vector<Specialization> all;
+  for (std::size_t s = 0; s < enum_count<Specialization>(); ++s) {
+    spec_sets.push_back({static_cast<Specialization>(s)});
+    all.push_back(static_cast<Specialization>(s));
+  }
+  spec_sets.push_back(all);
+  const char* names[] = {"Dana", "Dana2", "7", "Jos\xC3\xA9 \xC3\x91", "a-b", "x"};
+  const char* languages[] = {"en", "en-US", "es-MX", "fr", "zh-Hant"};
+  int checked = 0;
+  for (std::size_t r = 0; r < enum_count<AgentRole>(); ++r)
+    for (std::size_t e = 0; e < enum_count<ExperienceLevel>(); ++e)
+      for (std::size_t t = 0; t < enum_count<Tone>(); ++t)
+        for (std::size_t v = 0; v < enum_count<Verbosity>(); ++v)
+          for (const auto& specs : spec_sets) {
+            p.role = static_cast<AgentRole>(r);
+            p.experience = static_cast<ExperienceLevel>(e);
+            p.preferences.tone = static_cast<Tone>(t);
+            p.preferences.verbosity = static_cast<Verbosity>(v);
+            p.specializations = specs;
+            p.name = names[checked % 6];
+            p.preferences.language = languages[checked % 5];
+            REQUIRE(detail::adaptation_tokens(p, d) == estimate_tokens(detail::adaptation_text(p, d)));
+            ++checked;
+          }
+  CHECK(checked > 500);
 }

@@ -14,6 +14,24 @@ TEST_CASE("text: UTF-8 validation rejects overlong forms, surrogates and truncat
   CHECK_FALSE(is_valid_utf8("\xFF"));
 }
 
+TEST_CASE("text: UTF-8 validation finds a bad byte at any offset past ASCII runs read 8 at a time") {
+  for (std::size_t at = 0; at < 40; ++at) {
+    std::string s(40, 'a');
+    CHECK(is_valid_utf8(s));
+    s[at] = '\xFF';
+    CHECK_FALSE_MESSAGE(is_valid_utf8(s), "offset " << at);
+    s[at] = '\xC3';  // a lead byte whose continuation is ASCII
+    if (at + 1 < s.size()) CHECK_FALSE_MESSAGE(is_valid_utf8(s), "offset " << at);
+    s = s.substr(0, at + 1) + "\xA9" + s.substr(at + 1);
+    CHECK_MESSAGE(is_valid_utf8(s), "offset " << at);
+  }
+}
+
+TEST_CASE("text: blank means what collapse_whitespace empties") {
+  for (const char* t : {"", " ", " \n\t\r ", "a", " a ", "\xC2\xA0", "\v"})
+    CHECK_MESSAGE(is_blank(t) == collapse_whitespace(t).empty(), "'" << t << "'");
+}
+
 TEST_CASE("issue: truncation must not split a UTF-8 code point") {
   const std::string s = "\xF0\x9F\x8F\xA0\xF0\x9F\x8F\xA0\xF0\x9F\x8F\xA0";  // three 4-byte houses
   for (std::size_t limit = 0; limit <= s.size(); ++limit) {

@@ -22,8 +22,8 @@ struct ParseLimits {
   int max_depth = 32;
 };
 
-// Size, UTF-8 and nesting depth are checked before the parser runs, so hostile input costs one
-// linear scan and never recursion.
+// Size and UTF-8 are checked before the parser runs; the parser stops at max_depth, so hostile
+// input costs linear scans and bounded recursion. Values are nlohmann's, as its parser builds them.
 Result<json> parse_untrusted(std::string_view text, const ParseLimits& limits = {});
 
 // The JSON type name of a value, for messages ("expected a string, got number").
