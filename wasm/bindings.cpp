@@ -1,22 +1,58 @@
 // Embind bindings: the narrow JSON-in / JSON-out surface of porchlight/api.hpp, nothing else.
-// Strings cross the boundary (JS strings or Uint8Array bytes in, JS strings out); no C++ objects
-// reach JavaScript, so there is nothing to .delete(). The idiomatic API is porchlight-core.mjs.
+// UTF-8 bytes cross the boundary in both directions through two buffers (below); no C++ objects
+// reach JavaScript, so there is nothing to .delete(). The public API is porchlight-core.mjs, which
+// takes and returns JS strings.
 #include <emscripten/bind.h>
+#include <emscripten/val.h>
+
+#include <algorithm>
+#include <string>
+#include <string_view>
 
 #include "porchlight/api.hpp"
 
 namespace {
-std::string validate_profile(std::string s) { return porchlight::api::validate_profile(s); }
-std::string route(std::string s) { return porchlight::api::route(s); }
-std::string build_prompt(std::string s) { return porchlight::api::build_prompt(s); }
-std::string fit_context(std::string s) { return porchlight::api::fit_context(s); }
-std::string estimate_cost(std::string s) { return porchlight::api::estimate_cost(s); }
-std::string guidance_cards(std::string s) { return porchlight::api::guidance_cards(s); }
-std::string offline_answer(std::string s) { return porchlight::api::offline_answer(s); }
+
+emscripten::val bytes_view(const std::string& s, std::size_t size) {
+  return emscripten::val(emscripten::typed_memory_view(size, reinterpret_cast<const unsigned char*>(s.data())));
+}
+
+// Embind's std::string conversions copy and decode a byte at a time in JS, which cost more than
+// building a prompt. Requests and answers cross as bytes instead: the wrapper encodes the request
+// straight into g_request (TextEncoder.encodeInto) and passes its length; the answer is handed out
+// as a view of g_answer, which the wrapper decodes with TextDecoder before the next call can
+// replace it (JS is single-threaded).
+std::string g_request, g_answer;
+
+emscripten::val request_buffer(std::size_t capacity) {
+  if (g_request.size() < capacity || g_request.size() > 2 * capacity + (1 << 20))
+    g_request = std::string(capacity, '\0');  // grows, or shrinks after an outsized request
+  return bytes_view(g_request, capacity);
+}
+
+std::string_view request(std::size_t length) {
+  return std::string_view(g_request.data(), std::min(length, g_request.size()));
+}
+
+emscripten::val answer(std::string text) {
+  g_answer = std::move(text);
+  return bytes_view(g_answer, g_answer.size());
+}
+
+emscripten::val version() { return answer(porchlight::api::version()); }
+emscripten::val validate_profile(std::size_t n) { return answer(porchlight::api::validate_profile(request(n))); }
+emscripten::val route(std::size_t n) { return answer(porchlight::api::route(request(n))); }
+emscripten::val build_prompt(std::size_t n) { return answer(porchlight::api::build_prompt(request(n))); }
+emscripten::val fit_context(std::size_t n) { return answer(porchlight::api::fit_context(request(n))); }
+emscripten::val estimate_cost(std::size_t n) { return answer(porchlight::api::estimate_cost(request(n))); }
+emscripten::val guidance_cards(std::size_t n) { return answer(porchlight::api::guidance_cards(request(n))); }
+emscripten::val offline_answer(std::size_t n) { return answer(porchlight::api::offline_answer(request(n))); }
+
 }  // namespace
 
 EMSCRIPTEN_BINDINGS(porchlight_core) {
-  emscripten::function("version", &porchlight::api::version);
+  emscripten::function("requestBuffer", &request_buffer);
+  emscripten::function("version", &version);
   emscripten::function("validateProfile", &validate_profile);
   emscripten::function("route", &route);
   emscripten::function("buildPrompt", &build_prompt);

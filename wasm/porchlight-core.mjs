@@ -41,22 +41,50 @@ const wellFormed = String.prototype.isWellFormed
   ? (s) => s.isWellFormed()
   : (s) => !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(s);
 
-function call(fn, value) {
-  const text = typeof value === 'string' || value instanceof Uint8Array ? value : JSON.stringify(value);
-  if (typeof text === 'string' && !wellFormed(text)) return invalidUtf8;
-  return fn(text);
+// Requests are encoded straight into the module's request buffer and answers decoded from a view
+// of its memory, valid until the next call, with the platform's TextEncoder and TextDecoder
+// (Embind's own string conversions go a character at a time).
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+// undefined, functions, BigInt, cycles: '' has no JSON form either, and the core says so (request.malformed_json).
+function requestText(value) {
+  if (typeof value === 'string' || value instanceof Uint8Array) return value;
+  try {
+    return JSON.stringify(value) ?? '';
+  } catch {
+    return '';
+  }
+}
+
+function call(raw, fn, value) {
+  const text = requestText(value);
+  let length;
+  if (typeof text !== 'string') {
+    length = text.length;
+    raw.requestBuffer(length).set(text);
+  } else if (!wellFormed(text)) {
+    return invalidUtf8;
+  } else if (text.length <= 1 << 20) {
+    length = encoder.encodeInto(text, raw.requestBuffer(text.length * 3)).written;  // <= 3 bytes per UTF-16 unit
+  } else {  // outsized (the core refuses it): only as many bytes as it takes
+    const bytes = encoder.encode(text);
+    length = bytes.length;
+    raw.requestBuffer(length).set(bytes);
+  }
+  return decoder.decode(fn(length));
 }
 
 export default async function createCore(options = {}) {
   const raw = await createCoreRaw(await loadOptions(options));
   return Object.freeze({
-    version: () => raw.version(),
-    validateProfile: (request) => call(raw.validateProfile, request),
-    route: (request) => call(raw.route, request),
-    buildPrompt: (request) => call(raw.buildPrompt, request),
-    fitContext: (request) => call(raw.fitContext, request),
-    estimateCost: (request) => call(raw.estimateCost, request),
-    guidanceCards: (request) => call(raw.guidanceCards, request),
-    offlineAnswer: (request) => call(raw.offlineAnswer, request),
+    version: () => decoder.decode(raw.version()),
+    validateProfile: (request) => call(raw, raw.validateProfile, request),
+    route: (request) => call(raw, raw.route, request),
+    buildPrompt: (request) => call(raw, raw.buildPrompt, request),
+    fitContext: (request) => call(raw, raw.fitContext, request),
+    estimateCost: (request) => call(raw, raw.estimateCost, request),
+    guidanceCards: (request) => call(raw, raw.guidanceCards, request),
+    offlineAnswer: (request) => call(raw, raw.offlineAnswer, request),
   });
 }

@@ -55,3 +55,25 @@ test('many calls do not leak: memory stays bounded', () => {
   for (let i = 0; i < 3000; i++) core.buildPrompt(request);
   assert.equal(core.buildPrompt(request), first);
 });
+
+test('requests cross as UTF-8 bytes both ways: non-ASCII text survives, and answers do not change under one another', () => {
+  const name = 'Zoë Ñúñez 🏡';
+  const out = JSON.parse(core.buildPrompt({ query: '¿Qué sigue? — next step', profile: { ...profile, name } }));
+  const system = out.request.system.map((b) => b.text).join('\n');
+  assert.ok(system.includes(`Name: ${name}`));
+  assert.match(out.request.messages.at(-1).content[0].text, /¿Qué sigue\? — next step$/);
+  // An outsized request grows the module's buffers; a small one after it still answers right.
+  const small = core.route({ query: 'Is the earnest money refundable?', profile });
+  const big = JSON.parse(core.route('"' + 'x'.repeat(3 << 20) + '"')).error;
+  assert.equal(big.code, 'request.too_large');
+  assert.equal(core.route({ query: 'Is the earnest money refundable?', profile }), small);
+});
+
+test('values with no JSON form get a typed error, not an exception', () => {
+  const cyclic = { query: 'x', profile };
+  cyclic.self = cyclic;
+  for (const value of [undefined, () => 1, 10n, cyclic]) {
+    const e = JSON.parse(core.route(value)).error;
+    assert.equal(e.code, 'request.malformed_json', String(typeof value));
+  }
+});
