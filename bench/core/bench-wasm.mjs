@@ -1,5 +1,7 @@
-// bench/core (WASM in Node): route + buildPrompt per call through the JSON API, and the module's
-// size raw and gzipped. Prints BENCH lines.
+// bench/core (WASM in Node): route + buildPrompt per call through the public JS module (JSON text
+// in and out, encoded and decoded at the boundary), and the module's size raw and gzipped. Prints
+// BENCH lines. The same calls inside WebAssembly, without the JS boundary, are
+// build/wasm/bin/porchlight-bench-core.cjs (core_wasm_*).
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -25,10 +27,10 @@ function measure(name, iterations, fn) {
 }
 
 let sink = 0;
-measure('core_wasm_json_route_plus_prompt', 20000, () => {
+measure('core_wasm_js_route_plus_prompt', 20000, () => {
   sink += core.route(request).length + core.buildPrompt(request).length;
 });
-measure('core_wasm_json_route', 50000, () => { sink += core.route(request).length; });
+measure('core_wasm_js_route', 50000, () => { sink += core.route(request).length; });
 const wasm = readFileSync(join(wasmDir, 'porchlight-core.wasm'));
 console.log(`BENCH core_wasm_size_raw=${(statSync(join(wasmDir, 'porchlight-core.wasm')).size / 1024).toFixed(1)} KB`);
 console.log(`BENCH core_wasm_size_gzip=${(gzipSync(wasm, { level: 9 }).length / 1024).toFixed(1)} KB`);

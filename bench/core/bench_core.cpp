@@ -1,5 +1,8 @@
-// bench/core: route + buildPrompt per call, natively. Prints BENCH lines (p50 and p99 in µs):
-//   through the JSON API (what WASM and the CLI run), and through the C++ API (what the proxy runs).
+// bench/core: route + buildPrompt per call. Prints BENCH lines (p50 and p99 in µs): through the
+// JSON API (what the CLI and the WASM module run), and through the C++ API (what the proxy runs).
+// Built natively (core_native_*) and to WebAssembly, run in Node (core_wasm_*): the same calls on
+// the same request, so the two read side by side. bench-wasm.mjs adds the cost of crossing from
+// JavaScript (core_wasm_js_*).
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -15,6 +18,12 @@ namespace {
 
 using clock_type = std::chrono::steady_clock;
 
+#ifdef __EMSCRIPTEN__
+constexpr const char* kPlatform = "wasm";
+#else
+constexpr const char* kPlatform = "native";
+#endif
+
 template <class F> void measure(const char* name, int iterations, F&& call) {
   for (int i = 0; i < iterations / 10; ++i) call();  // warm up
   std::vector<double> us(static_cast<std::size_t>(iterations));
@@ -24,8 +33,8 @@ template <class F> void measure(const char* name, int iterations, F&& call) {
     sample = std::chrono::duration<double, std::micro>(clock_type::now() - t0).count();
   }
   std::sort(us.begin(), us.end());
-  std::printf("BENCH %s_p50=%.2f us\n", name, us[us.size() / 2]);
-  std::printf("BENCH %s_p99=%.2f us\n", name, us[us.size() * 99 / 100]);
+  std::printf("BENCH core_%s_%s_p50=%.2f us\n", kPlatform, name, us[us.size() / 2]);
+  std::printf("BENCH core_%s_%s_p99=%.2f us\n", kPlatform, name, us[us.size() * 99 / 100]);
 }
 
 }  // namespace
@@ -39,8 +48,8 @@ int main(int argc, char** argv) {
   if (request.empty()) { std::fprintf(stderr, "bench: cannot read %s\n", path); return 2; }
 
   std::size_t sink = 0;
-  measure("core_native_json_route", 50000, [&] { sink += porchlight::api::route(request).size(); });
-  measure("core_native_json_route_plus_prompt", 20000, [&] {
+  measure("json_route", 50000, [&] { sink += porchlight::api::route(request).size(); });
+  measure("json_route_plus_prompt", 20000, [&] {
     sink += porchlight::api::route(request).size();
     sink += porchlight::api::build_prompt(request).size();
   });
@@ -60,8 +69,8 @@ int main(int argc, char** argv) {
   rr.query = pr.query;
   rr.profile = pr.profile;
   rr.stage = pr.stage;
-  measure("core_native_route", 50000, [&] { sink += porchlight::route(rr).reasons.size(); });
-  measure("core_native_route_plus_prompt", 20000, [&] {
+  measure("route", 50000, [&] { sink += porchlight::route(rr).reasons.size(); });
+  measure("route_plus_prompt", 20000, [&] {
     sink += porchlight::route(rr).reasons.size();
     sink += porchlight::build_prompt(pr).body.size();
   });
