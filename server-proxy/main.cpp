@@ -10,8 +10,10 @@
 
 #include <sys/resource.h>
 
+#include <chrono>
 #include <csignal>
 #include <filesystem>
+#include <functional>
 #include <iostream>
 #include <thread>
 
@@ -96,16 +98,23 @@ int serve(const Config& config) {
   net::co_spawn(io, proxy::serve(acceptor, app.router(), [&app](Exchange& ex, const Router::Match& m) { return app.dispatch(ex, m); }, limits),
                 net::detached);
 
-  // Graceful stop: refuse new work, let running streams finish for a few seconds, then exit.
+  // Graceful stop: refuse new work, let running requests and streams finish (for 5 s at most),
+  // then exit; queued usage is written as the App closes.
   net::signal_set signals(io, SIGINT, SIGTERM);
   net::steady_timer grace(io);
+  std::chrono::steady_clock::time_point deadline;
+  std::function<void()> stop_when_idle = [&] {
+    if (requests_in_flight() == 0 || std::chrono::steady_clock::now() >= deadline) return io.stop();
+    grace.expires_after(std::chrono::milliseconds(20));
+    grace.async_wait([&](const boost::system::error_code&) { stop_when_idle(); });
+  };
   signals.async_wait([&](const boost::system::error_code&, int) {
     std::cout << "porchlight-proxy: stopping" << std::endl;
     app.shutdown();
     boost::system::error_code ignored;
     acceptor.close(ignored);
-    grace.expires_after(std::chrono::seconds(5));
-    grace.async_wait([&](const boost::system::error_code&) { io.stop(); });
+    deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    stop_when_idle();
   });
 
   std::vector<std::thread> pool;

@@ -10,6 +10,7 @@
 #include "http/server.hpp"
 
 #include <array>
+#include <atomic>
 #include <random>
 
 namespace porchlight::proxy {
@@ -17,7 +18,17 @@ namespace porchlight::proxy {
 namespace {
 constexpr auto kTuple = net::as_tuple(net::use_awaitable);
 constexpr std::chrono::seconds kWriteTimeout{30};
+std::atomic<int> g_in_flight{0};
+
+struct InFlight {
+  InFlight() { ++g_in_flight; }
+  ~InFlight() { --g_in_flight; }
+  InFlight(const InFlight&) = delete;
+  InFlight& operator=(const InFlight&) = delete;
+};
 }  // namespace
+
+int requests_in_flight() { return g_in_flight.load(); }
 
 // ---- [1] request ids, percent-decoding ---------------------------------------------------------
 
@@ -360,6 +371,7 @@ awaitable<void> session(tcp::socket socket, const Router& router, Dispatcher dis
     }
     conn->stream.expires_never();  // handlers set their own deadlines (streams can be long)
     HttpRequest req = parser.release();
+    const InFlight in_flight;
     Exchange ex(*conn, req, new_request_id());
     ex.params = match.params;
     ex.route = match.pattern;

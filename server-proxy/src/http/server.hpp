@@ -140,4 +140,8 @@ awaitable<void> serve(tcp::acceptor& acceptor, const Router& router, Dispatcher 
 
 std::string new_request_id();  // "req_" + 24 hex digits
 
+// Requests being handled right now, streams and live sockets included: a graceful stop waits for
+// them, and for nothing else.
+int requests_in_flight();
+
 }  // namespace porchlight::proxy
