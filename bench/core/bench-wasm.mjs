@@ -27,7 +27,9 @@ function measure(name, iterations, fn) {
 }
 
 let sink = 0;
-measure('core_wasm_js_route_plus_prompt', 20000, () => {
+// buildPrompt routes too: its answer carries the decision ("route") beside the request.
+measure('core_wasm_js_route_plus_prompt', 20000, () => { sink += core.buildPrompt(request).length; });
+measure('core_wasm_js_route_then_prompt', 20000, () => {
   sink += core.route(request).length + core.buildPrompt(request).length;
 });
 measure('core_wasm_js_route', 50000, () => { sink += core.route(request).length; });

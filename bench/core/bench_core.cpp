@@ -1,5 +1,10 @@
 // bench/core: route + buildPrompt per call. Prints BENCH lines (p50 and p99 in µs): through the
 // JSON API (what the CLI and the WASM module run), and through the C++ API (what the proxy runs).
+//   route              route() alone (what the widget's badge runs as the agent types)
+//   route_plus_prompt  one buildPrompt call: it routes, builds the request, and returns both
+//                      (what the proxy runs per coaching request)
+//   route_then_prompt  route(), then buildPrompt(), which routes again (a caller that shows the
+//                      decision before it asks for the prompt)
 // Built natively (core_native_*) and to WebAssembly, run in Node (core_wasm_*): the same calls on
 // the same request, so the two read side by side. bench-wasm.mjs adds the cost of crossing from
 // JavaScript (core_wasm_js_*).
@@ -49,7 +54,8 @@ int main(int argc, char** argv) {
 
   std::size_t sink = 0;
   measure("json_route", 50000, [&] { sink += porchlight::api::route(request).size(); });
-  measure("json_route_plus_prompt", 20000, [&] {
+  measure("json_route_plus_prompt", 20000, [&] { sink += porchlight::api::build_prompt(request).size(); });
+  measure("json_route_then_prompt", 20000, [&] {
     sink += porchlight::api::route(request).size();
     sink += porchlight::api::build_prompt(request).size();
   });
@@ -71,6 +77,10 @@ int main(int argc, char** argv) {
   rr.stage = pr.stage;
   measure("route", 50000, [&] { sink += porchlight::route(rr).reasons.size(); });
   measure("route_plus_prompt", 20000, [&] {
+    const porchlight::BuiltPrompt built = porchlight::build_prompt(pr);
+    sink += built.route.reasons.size() + built.body.size();
+  });
+  measure("route_then_prompt", 20000, [&] {
     sink += porchlight::route(rr).reasons.size();
     sink += porchlight::build_prompt(pr).body.size();
   });

@@ -3,37 +3,51 @@
 #include "porchlight/context.hpp"
 
 #include <algorithm>
+#include <array>
+#include <cstdint>
 
 #include "policy_data.hpp"
 #include "text.hpp"
 
 namespace porchlight {
 
+namespace {
+
+// Byte classes for estimate_tokens: one table look-up per byte.
+enum ByteClass : std::uint8_t { kSpace, kLetter, kDigit, kOther, kContinuation };
+
+constexpr auto kByteClass = [] {
+  std::array<std::uint8_t, 256> t{};
+  for (int c = 0; c < 256; ++c) {
+    std::uint8_t k = kOther;
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) k = kLetter;
+    else if (c >= '0' && c <= '9') k = kDigit;
+    else if (c == ' ' || c == '\n' || c == '\r' || c == '\t') k = kSpace;
+    else if ((c & 0xC0) == 0x80) k = kContinuation;
+    t[static_cast<std::size_t>(c)] = k;
+  }
+  return t;
+}();
+
+}  // namespace
+
+// Letter runs cost one token per 6 letters, digit runs one per 3 digits, whitespace nothing, any
+// other character (a code point: its continuation bytes are skipped) one.
 std::int64_t estimate_tokens(std::string_view text) {
   std::int64_t tokens = 0;
-  std::size_t i = 0;
+  const auto* s = reinterpret_cast<const unsigned char*>(text.data());
   const std::size_t n = text.size();
-  auto is_letter = [](unsigned char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); };
-  auto is_digit = [](unsigned char c) { return c >= '0' && c <= '9'; };
+  std::size_t i = 0;
   while (i < n) {
-    const auto c = static_cast<unsigned char>(text[i]);
-    if (is_letter(c)) {
-      std::size_t run = 0;
-      while (i < n && is_letter(static_cast<unsigned char>(text[i]))) { ++run; ++i; }
-      tokens += static_cast<std::int64_t>((run + 5) / 6);
-    } else if (is_digit(c)) {
-      std::size_t run = 0;
-      while (i < n && is_digit(static_cast<unsigned char>(text[i]))) { ++run; ++i; }
-      tokens += static_cast<std::int64_t>((run + 2) / 3);
-    } else if (c == ' ' || c == '\n' || c == '\r' || c == '\t') {
-      ++i;
-    } else if (c < 0x80) {
+    const std::uint8_t k = kByteClass[s[i]];
+    const std::size_t start = i++;
+    if (k == kLetter || k == kDigit) {
+      while (i < n && kByteClass[s[i]] == k) ++i;
+      tokens += static_cast<std::int64_t>(k == kLetter ? (i - start + 5) / 6 : (i - start + 2) / 3);
+    } else if (k != kSpace) {
       ++tokens;
-      ++i;
-    } else {
-      ++tokens;  // one code point: skip its continuation bytes
-      ++i;
-      while (i < n && (static_cast<unsigned char>(text[i]) & 0xC0) == 0x80) ++i;
+      if (s[start] >= 0x80)
+        while (i < n && kByteClass[s[i]] == kContinuation) ++i;
     }
   }
   return tokens;

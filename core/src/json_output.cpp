@@ -9,9 +9,10 @@ namespace porchlight {
 
 // Escapes like nlohmann's serializer with ensure_ascii off: ", \ and the C0 controls; DEL and
 // everything from U+0080 up pass through.
-void append_json_string(std::string& out, std::string_view s) {
+void append_json_escaped(std::string& out, std::string_view s) {
   if (!detail::is_valid_utf8(s)) {  // rare (inputs are checked): the library's replacement rules
-    out += json(std::string(s)).dump(-1, ' ', false, json::error_handler_t::replace);
+    const std::string quoted = json(std::string(s)).dump(-1, ' ', false, json::error_handler_t::replace);
+    out.append(quoted, 1, quoted.size() - 2);
     return;
   }
   static constexpr char kHex[] = "0123456789abcdef";
@@ -22,7 +23,6 @@ void append_json_string(std::string& out, std::string_view s) {
     t['"'] = t['\\'] = true;
     return t;
   }();
-  out.push_back('"');
   const char* p = s.data();
   const char* end = p + s.size();
   while (p < end) {
@@ -45,6 +45,11 @@ void append_json_string(std::string& out, std::string_view s) {
         out.push_back(kHex[c & 0xF]);
     }
   }
+}
+
+void append_json_string(std::string& out, std::string_view s) {
+  out.push_back('"');
+  append_json_escaped(out, s);
   out.push_back('"');
 }
 

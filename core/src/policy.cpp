@@ -10,6 +10,8 @@
 
 #include "porchlight/policy.hpp"
 
+#include "porchlight/json_output.hpp"
+
 #include "embedded_data.hpp"
 #include "json_reader.hpp"
 #include "policy_data.hpp"
@@ -269,7 +271,11 @@ void texts_from(FieldReader& r, std::string_view key, std::array<detail::PolicyD
     auto it = obj->find(name);
     if (it == obj->end() || !it->is_string() || it->get_ref<const std::string&>().empty())
       r.add("missing_text", r.child_path(key) + "." + std::string(name), "needs a non-empty text");
-    else out[i] = {*it, estimate_tokens(it->get_ref<const std::string&>())};
+    else {
+      const auto& text = it->get_ref<const std::string&>();
+      out[i] = {text, estimate_tokens(text), {}};
+      append_json_escaped(out[i].json, text);
+    }
   }
 }
 

@@ -102,11 +102,13 @@ struct PolicyData {
   double budget_downgrade_below = 0.2;
   double budget_fast_only_below = 0.05;
 
-  // Adaptation texts (adaptation.json), each with its token estimate, made once at load: routing
-  // sizes the adaptation block on every call without writing it.
+  // Adaptation texts (adaptation.json), each with its token estimate and its JSON-escaped form,
+  // made once at load: routing sizes the adaptation block on every call without writing it, and
+  // the prompt writer copies it into the request body without escaping it again.
   struct Text {
     std::string text;
     std::int64_t tokens = 0;
+    std::string json;  // the characters of a JSON string, without quotes
   };
   std::array<Text, enum_count<AgentRole>()> role_text;
   std::array<Text, enum_count<ExperienceLevel>()> experience_text;

@@ -79,7 +79,19 @@ struct CountTokens {
   void operator()(const PolicyData::Text& t) { tokens += t.tokens; }
 };
 
+// Writes the text as the inside of a JSON string: the policy's texts were escaped at load.
+struct AppendJson {
+  std::string& out;
+  void operator()(std::string_view s) { append_json_escaped(out, s); }
+  void operator()(const PolicyData::Text& t) { out += t.json; }
+};
+
 }  // namespace
+
+void append_adaptation_json(std::string& out, const AgentProfile& p, const PolicyData& d) {
+  AppendJson sink{out};
+  write_adaptation(p, d, sink);
+}
 
 std::string adaptation_text(const AgentProfile& p, const PolicyData& d) {
   AppendText sink;
@@ -159,7 +171,7 @@ BuiltPrompt build_prompt(const PromptRequest& req, const Policy& policy) {
   const std::int64_t pinned_tokens = estimate_tokens(final_text) + overhead;
 
   // Route with the whole history as context; the estimate is refined once the window is fitted.
-  const std::string adaptation = detail::adaptation_text(req.profile, d);
+  // The adaptation block is sized here and written straight into the body below.
   const std::int64_t adaptation_tokens = detail::adaptation_tokens(req.profile, d);
   RouteRequest rr;
   rr.query = req.query;
@@ -175,10 +187,10 @@ BuiltPrompt build_prompt(const PromptRequest& req, const Policy& policy) {
 
   // System blocks, most stable first.
   const auto& rules = d.rules(out.route.specialist);
-  struct Block { const char* name; const std::string* text; std::int64_t tokens; bool breakpoint; };
-  std::vector<Block> blocks = {{"house_rules", &d.house_rules, d.house_rules_tokens, false},
-                               {"playbook", &rules.playbook, rules.playbook_tokens, true},
-                               {"adaptation", &adaptation, adaptation_tokens, true}};
+  struct Block { const char* name; std::int64_t tokens; bool breakpoint; };
+  std::vector<Block> blocks = {{"house_rules", d.house_rules_tokens, false},
+                               {"playbook", rules.playbook_tokens, true},
+                               {"adaptation", adaptation_tokens, true}};
   std::int64_t system_tokens = 0;
   for (const auto& b : blocks) system_tokens += b.tokens + overhead;
 
@@ -192,8 +204,7 @@ BuiltPrompt build_prompt(const PromptRequest& req, const Policy& policy) {
 
   const std::string summary_text =
       out.context.summary.empty() ? std::string() : "# Conversation so far\n\n" + out.context.summary;
-  if (!summary_text.empty())
-    blocks.push_back({"summary", &summary_text, estimate_tokens(summary_text), true});
+  if (!summary_text.empty()) blocks.push_back({"summary", estimate_tokens(summary_text), true});
 
   // History: kept turns verbatim. Empty turns (an answer interrupted before any text) are skipped:
   // the API rejects empty text blocks.
@@ -228,7 +239,7 @@ BuiltPrompt build_prompt(const PromptRequest& req, const Policy& policy) {
   // The body as JSON text, keys in dump()'s (sorted) order. The house rules and the playbook, most
   // of every request, were escaped once when the policy loaded (rules.system_prefix_json).
   std::string& body = out.body;
-  body.reserve(rules.system_prefix_json.size() + adaptation.size() + summary_text.size() + final_text.size() + turn_bytes + 512);
+  body.reserve(rules.system_prefix_json.size() + 4096 + summary_text.size() + final_text.size() + turn_bytes);
   body += R"({"max_tokens":)";
   body += std::to_string(d.tiers[static_cast<std::size_t>(tier)].max_output_tokens);
   body += R"(,"messages":[)";
@@ -246,9 +257,12 @@ BuiltPrompt build_prompt(const PromptRequest& req, const Policy& policy) {
   if (req.stream) body += R"(,"stream":true)";
   body += R"(,"system":[)";
   body += rules.system_prefix_json;
-  for (std::size_t i = 2; i < blocks.size(); ++i) {  // after house rules and playbook: adaptation, summary
+  body += R"(,{"cache_control":{"type":"ephemeral"},"text":")";  // the adaptation block
+  detail::append_adaptation_json(body, req.profile, d);
+  body += R"(","type":"text"})";
+  if (!summary_text.empty()) {
     body += ',';
-    append_text_block(body, *blocks[i].text, blocks[i].breakpoint);
+    append_text_block(body, summary_text, true);
   }
   body += "]}";
 

@@ -16,6 +16,8 @@ namespace porchlight::detail {
 std::string adaptation_text(const AgentProfile& profile, const PolicyData& d);
 // estimate_tokens(adaptation_text(profile, d)), without writing the text.
 std::int64_t adaptation_tokens(const AgentProfile& profile, const PolicyData& d);
+// Appends adaptation_text(profile, d) escaped as the inside of a JSON string.
+void append_adaptation_json(std::string& out, const AgentProfile& profile, const PolicyData& d);
 
 // The final user message: the lead's stage and facts in <lead_context>, then the query.
 std::string final_message_text(const Lead& lead, ConversationStage stage, std::string_view query);

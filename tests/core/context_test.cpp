@@ -2,6 +2,10 @@
 
 #include "porchlight/context.hpp"
 
+#include <cstdint>
+#include <iterator>
+#include <string>
+
 using namespace porchlight;
 
 TEST_CASE("context: the token estimate follows its documented rules") {
@@ -12,6 +16,48 @@ TEST_CASE("context: the token estimate follows its documented rules") {
   CHECK(estimate_tokens("Hi, there!") == 4);        // Hi , there !
   CHECK(estimate_tokens("\xE6\x88\xBF\xE5\xB1\x8B") == 2);  // two CJK characters
   CHECK(estimate_tokens("   \n\t ") == 0);
+  CHECK(estimate_tokens("\x80\x80 a\xC3") == 3);  // stray continuation bytes: one character; a lone lead: one
+}
+
+namespace {
+// The rules above, written the plain way: the table-driven estimator must agree on any bytes.
+std::int64_t reference_estimate(std::string_view text) {
+  auto letter = [](unsigned char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); };
+  auto digit = [](unsigned char c) { return c >= '0' && c <= '9'; };
+  std::int64_t tokens = 0;
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    std::size_t run = 0;
+    if (letter(c)) {
+      while (i < text.size() && letter(static_cast<unsigned char>(text[i]))) ++run, ++i;
+      tokens += static_cast<std::int64_t>((run + 5) / 6);
+    } else if (digit(c)) {
+      while (i < text.size() && digit(static_cast<unsigned char>(text[i]))) ++run, ++i;
+      tokens += static_cast<std::int64_t>((run + 2) / 3);
+    } else if (c == ' ' || c == '\n' || c == '\r' || c == '\t') {
+      ++i;
+    } else {
+      ++tokens;
+      ++i;
+      if (c >= 0x80)
+        while (i < text.size() && (static_cast<unsigned char>(text[i]) & 0xC0) == 0x80) ++i;
+    }
+  }
+  return tokens;
+}
+}  // namespace
+
+TEST_CASE("context: the token estimate agrees with the plain reading of its rules on random bytes") {
+  std::uint64_t state = 0x2545F4914F6CDD1DULL;
+  auto next = [&] { state ^= state << 13; state ^= state >> 7; state ^= state << 17; return state; };
+  static const std::string kPieces[] = {"a", "Z", "qualification", "7", "450000", " ", "\n", "\t", ",", "$",
+                                        "\xC3\xA9", "\xE2\x80\x94", "\xF0\x9F\x8F\xA0", "\x80", "\xFF"};
+  for (int n = 0; n < 5000; ++n) {
+    std::string text;
+    for (int k = static_cast<int>(next() % 40); k > 0; --k) text += kPieces[next() % std::size(kPieces)];
+    REQUIRE_MESSAGE(estimate_tokens(text) == reference_estimate(text), text);
+  }
 }
 
 namespace {

@@ -162,6 +162,13 @@ TEST_CASE("prompt: the adaptation block's size is known without writing it, for 
             p.name = names[checked % 6];
             p.preferences.language = languages[checked % 5];
             REQUIRE(detail::adaptation_tokens(p, d) == estimate_tokens(detail::adaptation_text(p, d)));
+            if (checked % 7 == 0) {  // and the request body carries the same text, written in pieces
+              PromptRequest r;
+              r.profile = p;
+              r.query = "What's next?";
+              const json body = json::parse(build_prompt(r).body);
+              REQUIRE(body["system"][2]["text"] == detail::adaptation_text(p, d));
+            }
             ++checked;
           }
   CHECK(checked > 500);

@@ -17,5 +17,7 @@ std::string to_json_text(const json& value);
 void append_json_text(std::string& out, const json& value);
 // Appends `text` as a JSON string, quotes included (for writers that build JSON text directly).
 void append_json_string(std::string& out, std::string_view text);
+// The same without the quotes: for a string written in pieces.
+void append_json_escaped(std::string& out, std::string_view text);
 
 }  // namespace porchlight
