@@ -198,8 +198,12 @@ std::string build_prompt(std::string_view request) {
     req.tier = c.tier;
     BuiltPrompt built = porchlight::build_prompt(req);
     json blocks = json::array();
-    for (const auto& b : built.blocks)
-      blocks.push_back({{"name", b.name}, {"tokens", b.tokens}, {"cache_breakpoint", b.cache_breakpoint}});
+    for (const auto& b : built.blocks) {
+      json& block = blocks.emplace_back(json::object());
+      block.emplace("cache_breakpoint", b.cache_breakpoint);
+      block.emplace("name", b.name);
+      block.emplace("tokens", b.tokens);
+    }
     // The request is JSON text already: spliced in, not parsed and written again. Keys sorted, as
     // dump() would order them.
     std::string out;

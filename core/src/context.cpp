@@ -138,20 +138,24 @@ ContextWindow fit_context(const ContextRequest& req, const Policy& policy) {
 }
 
 json to_json(const ContextWindow& w, const std::vector<Turn>& turns) {
+  // Built by emplace, not from an initializer list (which copies every value twice).
   json kept = json::array();
   for (std::size_t i = w.first_kept; i < turns.size(); ++i) kept.push_back(i);
-  return json{{"budget_tokens", w.budget_tokens},
-              {"first_kept", w.first_kept},
-              {"kept", kept},
-              {"folded_turns", w.first_kept},
-              {"summary", w.summary},
-              {"over_budget", w.over_budget},
-              {"tokens",
-               {{"system", w.system_tokens},
-                {"pinned", w.pinned_tokens},
-                {"summary", w.summary_tokens},
-                {"turns", w.turn_tokens},
-                {"total", w.total_tokens()}}}};
+  json tokens = json::object();
+  tokens.emplace("system", w.system_tokens);
+  tokens.emplace("pinned", w.pinned_tokens);
+  tokens.emplace("summary", w.summary_tokens);
+  tokens.emplace("turns", w.turn_tokens);
+  tokens.emplace("total", w.total_tokens());
+  json out = json::object();
+  out.emplace("budget_tokens", w.budget_tokens);
+  out.emplace("first_kept", w.first_kept);
+  out.emplace("kept", std::move(kept));
+  out.emplace("folded_turns", w.first_kept);
+  out.emplace("summary", w.summary);
+  out.emplace("over_budget", w.over_budget);
+  out.emplace("tokens", std::move(tokens));
+  return out;
 }
 
 std::string conversation_id(std::string_view location_id, std::string_view agent_id,

@@ -2,6 +2,9 @@
 #include "porchlight/json_output.hpp"
 
 #include <array>
+#include <charconv>
+#include <cmath>
+#include <cstdint>
 
 #include "text.hpp"
 
@@ -53,6 +56,14 @@ void append_json_string(std::string& out, std::string_view s) {
   out.push_back('"');
 }
 
+namespace {
+template <class Int> void append_integer(std::string& out, Int v) {
+  std::array<char, 24> buf;
+  const auto r = std::to_chars(buf.data(), buf.data() + buf.size(), v);
+  out.append(buf.data(), static_cast<std::size_t>(r.ptr - buf.data()));
+}
+}  // namespace
+
 void append_json_text(std::string& out, const json& value) {
   switch (value.type()) {
     case json::value_t::object: {
@@ -82,7 +93,21 @@ void append_json_text(std::string& out, const json& value) {
     case json::value_t::string:
       append_json_string(out, value.get_ref<const std::string&>());
       return;
-    default:  // numbers, booleans, null, binary: small, and the library's formatting is the reference
+    case json::value_t::number_integer: append_integer(out, value.get<std::int64_t>()); return;
+    case json::value_t::number_unsigned: append_integer(out, value.get<std::uint64_t>()); return;
+    case json::value_t::number_float: {
+      // What dump() writes: null for NaN and infinities, else the library's own shortest
+      // round-trip digits (Grisu2), through the same function dump() calls.
+      const double x = value.get<double>();
+      if (!std::isfinite(x)) { out += "null"; return; }
+      std::array<char, 64> buf;
+      const char* end = nlohmann::detail::to_chars(buf.data(), buf.data() + buf.size(), x);
+      out.append(buf.data(), static_cast<std::size_t>(end - buf.data()));
+      return;
+    }
+    case json::value_t::boolean: out += value.get<bool>() ? "true" : "false"; return;
+    case json::value_t::null: out += "null"; return;
+    default:  // binary, discarded: never in the core's output; the library's text is the reference
       out += value.dump(-1, ' ', false, json::error_handler_t::replace);
   }
 }

@@ -255,19 +255,24 @@ RouteDecision detail::route_with(const RouteRequest& req, const Policy& policy,
 }
 
 json to_json(const RouteDecision& r) {
-  return json{{"specialist", name_of(r.specialist)},
-              {"tier", name_of(r.tier)},
-              {"model", r.model},
-              {"guidance_type", name_of(r.guidance_type)},
-              {"confidence", r.confidence},
-              {"reasons", r.reasons},
-              {"estimate",
-               {{"input_tokens", r.estimated_input_tokens},
-                {"output_tokens", r.estimated_output_tokens},
-                {"cost_usd", round_usd(r.estimated_cost_usd)},
-                {"cost_usd_cached", round_usd(r.estimated_cost_usd_cached)}}},
-              {"budget_exhausted", r.budget_exhausted},
-              {"policy_version", r.policy_version}};
+  // Built by emplace, not from an initializer list (which copies every value twice): this runs on
+  // every route and every prompt answer.
+  json estimate = json::object();
+  estimate.emplace("input_tokens", r.estimated_input_tokens);
+  estimate.emplace("output_tokens", r.estimated_output_tokens);
+  estimate.emplace("cost_usd", round_usd(r.estimated_cost_usd));
+  estimate.emplace("cost_usd_cached", round_usd(r.estimated_cost_usd_cached));
+  json out = json::object();
+  out.emplace("specialist", name_of(r.specialist));
+  out.emplace("tier", name_of(r.tier));
+  out.emplace("model", r.model);
+  out.emplace("guidance_type", name_of(r.guidance_type));
+  out.emplace("confidence", r.confidence);
+  out.emplace("reasons", r.reasons);
+  out.emplace("estimate", std::move(estimate));
+  out.emplace("budget_exhausted", r.budget_exhausted);
+  out.emplace("policy_version", r.policy_version);
+  return out;
 }
 
 }  // namespace porchlight

@@ -4,6 +4,12 @@
 
 #include "porchlight/json_output.hpp"
 
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <vector>
+
 using porchlight::json;
 using porchlight::to_json_text;
 
@@ -35,6 +41,24 @@ TEST_CASE("json_output: nested values, numbers, literals and key order") {
   CHECK(to_json_text(j) == reference(j));
   CHECK(to_json_text(json::array()) == "[]");
   CHECK(to_json_text(json::object()) == "{}");
+}
+
+TEST_CASE("json_output: every number is written as dump() writes it") {
+  std::uint64_t state = 0x9E3779B97F4A7C15ULL;
+  auto next = [&] { state ^= state << 13; state ^= state >> 7; state ^= state << 17; return state; };
+  std::vector<json> values = {std::numeric_limits<std::int64_t>::min(), std::numeric_limits<std::int64_t>::max(),
+                              std::numeric_limits<std::uint64_t>::max(), 0, -1, 0.0, -0.0, 1e-7, 1e21, 123.0,
+                              0.1 + 0.2, 5e-324, 1.7976931348623157e308, std::nan(""), HUGE_VAL, -HUGE_VAL};
+  for (int i = 0; i < 20000; ++i) {
+    const std::uint64_t bits = next();
+    double d;
+    std::memcpy(&d, &bits, sizeof d);  // any double, NaNs and subnormals included
+    values.emplace_back(d);
+    values.emplace_back(static_cast<std::int64_t>(next()));
+    values.emplace_back(next() >> (next() % 64));
+    values.emplace_back(static_cast<double>(next() % 100000) / 100.0);  // money-like values
+  }
+  for (const json& v : values) REQUIRE_MESSAGE(to_json_text(v) == reference(v), reference(v));
 }
 
 TEST_CASE("json_output: a built prompt body is byte-identical to dump()") {
