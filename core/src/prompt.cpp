@@ -273,4 +273,16 @@ BuiltPrompt build_prompt(const PromptRequest& req, const Policy& policy) {
   return out;
 }
 
+std::vector<SystemText> coaching_context(const AgentProfile& profile, std::string_view query,
+                                         const Policy& policy) {
+  const auto& d = policy.data();
+  RouteRequest rr;
+  rr.query = std::string(query);
+  rr.profile = profile;
+  const Specialist specialist = route(rr, policy).specialist;
+  return {{"house_rules", d.house_rules},
+          {"playbook", d.rules(specialist).playbook},
+          {"adaptation", detail::adaptation_text(profile, d)}};
+}
+
 }  // namespace porchlight

@@ -444,6 +444,7 @@ void App::write_usage_after(std::chrono::milliseconds delay) {
 }
 
 void App::write_queued_usage() {
+  const std::lock_guard writing(usage_write_mutex_);
   for (;;) {
     std::vector<store::UsageRecord> batch;
     {

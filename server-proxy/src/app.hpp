@@ -113,6 +113,9 @@ class App {
   // request. While the store is down they are kept and retried every second; an invalid record is
   // logged and counted without taking its batch with it.
   void record_usage_async(const store::Scope& scope, store::UsageRecord record);
+  // Blocking (call it on the worker pool): writes what is queued now, after any write under way,
+  // so that a read of the ledger that follows sees every answered request (GET /v1/usage).
+  void flush_usage() { write_queued_usage(); }
   static constexpr std::chrono::milliseconds kUsageFlushDelay{50};
   static constexpr std::size_t kMaxQueuedUsage = 200000;  // kept while the store is down
   // False while usage records cannot be written (the store is down): work whose usage could not
@@ -144,6 +147,7 @@ class App {
   net::io_context& io_;
   net::thread_pool pool_;
   std::mutex usage_mutex_;
+  std::mutex usage_write_mutex_;  // one writer at a time: a flush waits for a batch under way
   std::vector<store::UsageRecord> usage_queue_;  // each record carries its location
   bool usage_writing_ = false;
   std::atomic<bool> store_writable_{true};

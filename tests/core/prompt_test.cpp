@@ -173,3 +173,18 @@ TEST_CASE("prompt: the adaptation block's size is known without writing it, for 
           }
   CHECK(checked > 500);
 }
+
+TEST_CASE("prompt: the coaching context for a caller's own messages is the start of a built prompt") {
+  for (const char* query : {"The seller wants to wait for spring. What do I say?", "What's the appraisal deadline?",
+                            "How should I price this listing?", "hello"}) {
+    PromptRequest r = sample_request();
+    r.query = query;
+    r.stage = ConversationStage::new_lead;
+    r.lead = Lead{};
+    const json body = json::parse(build_prompt(r).body);
+    const auto context = coaching_context(r.profile, query);
+    REQUIRE(context.size() == 3);
+    for (std::size_t i = 0; i < 3; ++i) CHECK_MESSAGE(body["system"][i]["text"] == context[i].text, query);
+    CHECK(context[1].name == "playbook");
+  }
+}

@@ -52,4 +52,14 @@ struct BuiltPrompt {
 
 BuiltPrompt build_prompt(const PromptRequest& request, const Policy& policy = Policy::embedded());
 
+// The first three system blocks of a coaching request (house rules, the playbook of the specialist
+// the query routes to, the adaptation to this agent), as text: for a caller that brings its own
+// messages and system prompt (the proxy's /v1/messages with x-porchlight-agent).
+struct SystemText {
+  std::string name;
+  std::string text;
+};
+std::vector<SystemText> coaching_context(const AgentProfile& profile, std::string_view query,
+                                         const Policy& policy = Policy::embedded());
+
 }  // namespace porchlight

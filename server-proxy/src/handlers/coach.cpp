@@ -596,7 +596,10 @@ void register_coach_routes(App& app) {
       co_await app.fail(ex, ApiError::from_code("request.invalid_query", "from and to are dates as YYYY-MM-DD"));
       co_return;
     }
-    auto query_18 = [&app, scope = p->scope, from, to] { return app.store().usage_by_agent(scope, from, to); };
+    auto query_18 = [&app, scope = p->scope, from, to] {
+      app.flush_usage();  // answered requests whose usage is still queued count too
+      return app.store().usage_by_agent(scope, from, to);
+    };
     auto rows = co_await app.blocking(query_18);
     if (!rows) { co_await app.fail(ex, rows.errors()); co_return; }
     json data = json::array();

@@ -53,17 +53,11 @@ int count_breakpoints(const json& body) {
 
 // Puts the agent's coaching context before the caller's system prompt.
 void inject_agent(json& body, const AgentProfile& agent, const Policy& policy) {
-  PromptRequest pr;
-  pr.profile = agent;
-  pr.query = last_user_text(body["messages"]);
-  if (pr.query.empty()) pr.query = "(no text)";
-  const json built = json::parse(build_prompt(pr, policy).body);
+  std::string query = last_user_text(body["messages"]);
+  if (query.empty()) query = "(no text)";
   json system = json::array();
-  for (std::size_t i = 0; i < built["system"].size() && i < 3; ++i) {  // house rules, playbook, adaptation
-    json block = built["system"][i];
-    block.erase("cache_control");
-    system.push_back(block);
-  }
+  for (auto& block : coaching_context(agent, query, policy))  // house rules, playbook, adaptation
+    system.push_back({{"type", "text"}, {"text", std::move(block.text)}});
   if (body.contains("system")) {
     if (body["system"].is_string()) system.push_back({{"type", "text"}, {"text", body["system"]}});
     else if (body["system"].is_array()) for (const auto& b : body["system"]) system.push_back(b);
