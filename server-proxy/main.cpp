@@ -174,6 +174,12 @@ int main(int argc, char** argv) {
   const Config& c = config.value();
 
   if (command == "serve") return serve(c);
+  if (command == "routes") {  // the route table, without opening the store or listening
+    net::io_context io(1);
+    const App app(c, io);
+    for (const auto& r : app.router().list()) std::cout << r << "\n";
+    return 0;
+  }
 
   if (command == "migrate") {
     auto report = store::migrate(c.database_url);
