@@ -14,6 +14,7 @@
 
 #include "auth/credentials.hpp"
 #include "handlers/json_util.hpp"
+#include "store/store_util.hpp"
 
 namespace porchlight::proxy {
 
@@ -132,6 +133,7 @@ std::string admin_login_path(const std::string& location_id, const std::string& 
   c.location_id = location_id;
   c.issued_at = unix_now();
   c.expires_at = c.issued_at + kLoginLifetime.count();
+  c.token_id = store::detail::random_hex(16);
   return "/dashboard/login?location=" + location_id + "&token=" + mint_agent_token(c, secret);
 }
 
@@ -174,7 +176,7 @@ void register_demo_routes(App& app) {
                                                   "connect-src 'self'; img-src 'self' data:; frame-ancestors 'none'"}}));
   });
 
-  // Trades an admin sign-in link (10 minutes) for an HttpOnly session cookie scoped to the location.
+  // Trades an admin sign-in link (10 minutes, one use) for an HttpOnly session cookie scoped to the location.
   app.add(http::verb::get, "/dashboard/login", Access::open, [&app](Exchange& ex, const Principal*) -> awaitable<void> {
     const std::string location_id = ex.query_param("location");
     const std::string token = ex.query_param("token");
@@ -188,8 +190,16 @@ void register_demo_routes(App& app) {
       co_return;
     }
     auto claims = verify_agent_token(token, location.value()->agent_token_secret, unix_now(), kLoginLifetime, "admin_login");
-    if (!claims || claims->location_id != location_id) {
+    if (!claims || claims->location_id != location_id || claims->token_id.size() != 32) {
       co_await app.fail(ex, ApiError::from_code("auth.invalid_token", "this sign-in link is not valid or has expired"));
+      co_return;
+    }
+    // One use: a link left in a browser's history or a proxy's log must not open the dashboard again.
+    auto claim_3 = [&app, key = "admin_login|" + location_id + "|" + claims->token_id] {
+      return app.cache().claim(key, kLoginLifetime + std::chrono::minutes(2));  // + the clock leeway
+    };
+    if (!co_await app.blocking(claim_3)) {
+      co_await app.fail(ex, ApiError::from_code("auth.invalid_token", "this sign-in link was used already; ask for a new one"));
       co_return;
     }
     AgentClaims s = claims.value();

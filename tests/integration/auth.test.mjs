@@ -124,4 +124,19 @@ describe('authentication and authorization', () => {
     const tampered = jar.slice(0, -3) + 'abc';
     assert.equal((await fetch(proxy.url + '/v1/profiles', { headers: { cookie: tampered } })).status, 401);
   });
+
+  test('admin sessions: a sign-in link opens the dashboard once; a second use is refused', async () => {
+    const link = admin(['admin-link', '--location', loc.id, '--database-url', db, '--public-url', proxy.url]).trim();
+    const first = await fetch(link, { redirect: 'manual' });
+    assert.equal(first.status, 303);
+    const again = await fetch(link, { redirect: 'manual' });
+    assert.equal(again.status, 401);
+    const e = await errorOf(again);
+    assert.deepEqual([e.code, /used already/.test(e.message)], ['auth.invalid_token', true]);
+    assert.equal(again.headers.get('set-cookie'), null);
+    // A new link works: two links minted in the same second are still two links.
+    const next = admin(['admin-link', '--location', loc.id, '--database-url', db, '--public-url', proxy.url]).trim();
+    assert.notEqual(next, link);
+    assert.equal((await fetch(next, { redirect: 'manual' })).status, 303);
+  });
 });

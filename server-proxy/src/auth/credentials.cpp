@@ -128,6 +128,7 @@ std::string mint_agent_token(const AgentClaims& c, std::string_view secret) {
   if (!c.lead_id.empty()) payload["lead_id"] = c.lead_id;
   if (!c.name.empty()) payload["name"] = c.name;
   if (c.kind != "agent") payload["pl_kind"] = c.kind;
+  if (!c.token_id.empty()) payload["jti"] = c.token_id;
   const std::string signing_input = header + "." + base64url_encode(payload.dump());
   return signing_input + "." + base64url_encode(hmac_sha256(secret, signing_input));
 }
@@ -164,6 +165,7 @@ Result<AgentClaims> verify_agent_token(std::string_view token, std::string_view 
   c.expires_at = p["exp"];
   if (p.contains("lead_id") && p["lead_id"].is_string()) c.lead_id = p["lead_id"];
   if (p.contains("name") && p["name"].is_string()) c.name = p["name"];
+  if (p.contains("jti") && p["jti"].is_string()) c.token_id = p["jti"];
   c.kind = p.contains("pl_kind") && p["pl_kind"].is_string() ? p["pl_kind"].get<std::string>() : "agent";
   if (c.kind != kind) return invalid_token("this is not an " + std::string(kind) + " token");
   if (c.expires_at + kLeeway < now) return Error{"auth.expired_token", "agent token: expired; mint a new one", "token"};

@@ -41,6 +41,7 @@ struct AgentClaims {
   std::string name;
   std::int64_t issued_at = 0;   // seconds since the epoch
   std::int64_t expires_at = 0;
+  std::string token_id;  // "jti": an admin sign-in link's, so that it is used once
 };
 
 std::string mint_agent_token(const AgentClaims& claims, std::string_view secret);

@@ -30,6 +30,10 @@ class Cache {
   virtual void set(std::string_view key, std::string_view value, std::chrono::milliseconds ttl) = 0;
   // Removes the key here and (Redis) tells every other instance to drop it.
   virtual void invalidate(std::string_view key) = 0;
+  // Sets the key only if it is absent, for ttl: true when this call took it (a one-time claim,
+  // such as a used sign-in link). Across instances with Redis; while Redis is unreachable, this
+  // instance decides alone.
+  virtual bool claim(std::string_view key, std::chrono::milliseconds ttl) = 0;
   virtual bool healthy() = 0;
   virtual CacheStats stats() const = 0;
 };

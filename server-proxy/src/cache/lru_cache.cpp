@@ -29,6 +29,10 @@ void LruCache::set(std::string_view key, std::string_view value, std::chrono::mi
   const auto expires = Clock::now() + ttl;
   sets_.fetch_add(1, std::memory_order_relaxed);
   std::lock_guard lock(mu_);
+  put_locked(key, value, expires);
+}
+
+void LruCache::put_locked(std::string_view key, std::string_view value, Clock::time_point expires) {
   if (auto it = index_.find(key); it != index_.end()) {
     auto node = it->second;
     node->value.assign(value);
@@ -42,6 +46,16 @@ void LruCache::set(std::string_view key, std::string_view value, std::chrono::mi
   }
   order_.push_front(Entry{std::string(key), std::string(value), expires});
   index_.emplace(order_.front().key, order_.begin());
+}
+
+bool LruCache::claim(std::string_view key, std::chrono::milliseconds ttl) {
+  if (ttl.count() <= 0) return false;
+  if (max_entries_ == 0) return true;  // a cache that keeps nothing remembers no claim
+  sets_.fetch_add(1, std::memory_order_relaxed);
+  std::lock_guard lock(mu_);
+  if (auto it = index_.find(key); it != index_.end() && it->second->expires > Clock::now()) return false;
+  put_locked(key, "", Clock::now() + ttl);
+  return true;
 }
 
 void LruCache::invalidate(std::string_view key) {

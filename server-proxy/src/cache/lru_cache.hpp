@@ -22,6 +22,7 @@ class LruCache final : public Cache {
   std::optional<std::string> get(std::string_view key) override;
   void set(std::string_view key, std::string_view value, std::chrono::milliseconds ttl) override;
   void invalidate(std::string_view key) override;  // local only: there is nobody to tell
+  bool claim(std::string_view key, std::chrono::milliseconds ttl) override;
   bool healthy() override { return true; }
   CacheStats stats() const override;
 
@@ -40,6 +41,8 @@ class LruCache final : public Cache {
   mutable std::mutex mu_;
   std::list<Entry> order_;  // most recently used first; nodes never move, so keys below stay valid
   std::unordered_map<std::string_view, std::list<Entry>::iterator> index_;  // views of Entry::key
+  void put_locked(std::string_view key, std::string_view value, Clock::time_point expires);  // mu_ held
+
   std::atomic<std::uint64_t> hits_{0}, misses_{0}, sets_{0}, invalidations_{0};
 };
 

@@ -82,6 +82,18 @@ class RedisCache final : public Cache {
     else flush_pending_if_any();
   }
 
+  bool claim(std::string_view key, std::chrono::milliseconds ttl) override {
+    if (ttl.count() <= 0) return false;
+    sets_.fetch_add(1, std::memory_order_relaxed);
+    auto r = client_.command({"SET", redis_key(key), "", "NX", "PX", std::to_string(ttl.count())});
+    if (!r.ok() || r.value().type == RedisReply::Type::error) {
+      errors_.fetch_add(1, std::memory_order_relaxed);
+      return local_.claim(key, ttl);  // Redis unreachable: this instance decides alone
+    }
+    flush_pending_if_any();
+    return !r.value().is_nil();  // "OK" when set; nil when another claim holds the key
+  }
+
   void invalidate(std::string_view key) override {
     invalidations_.fetch_add(1, std::memory_order_relaxed);
     generation(key).fetch_add(1);

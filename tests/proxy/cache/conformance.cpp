@@ -4,7 +4,9 @@
 #include <doctest/doctest.h>
 
 #include <atomic>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "cache/cache.hpp"
 #include "cache/redis_client.hpp"
@@ -74,6 +76,31 @@ TEST_CASE_TEMPLATE("cache: entries expire after their TTL; a TTL of zero stores 
   std::this_thread::sleep_for(400ms);
   CHECK_FALSE(c->get("short").has_value());
   CHECK(c->get("long") == "v");
+}
+
+TEST_CASE_TEMPLATE("cache: a claim is taken once until it expires, even when many race for it", K, LruKind, RedisKind) {
+  auto c = K::make();
+  CHECK(c->claim("link-1", 300ms));
+  CHECK_FALSE(c->claim("link-1", 300ms));
+  CHECK(c->claim("link-2", 300ms));  // another key
+  CHECK_FALSE(c->claim("link-3", 0ms));
+  std::this_thread::sleep_for(500ms);
+  CHECK(c->claim("link-1", 10s));  // expired: free again
+
+  std::atomic<int> won{0};
+  std::vector<std::thread> racers;
+  for (int t = 0; t < 8; ++t)
+    racers.emplace_back([&] { for (int i = 0; i < 20; ++i) if (c->claim("race-" + std::to_string(i), 10s)) ++won; });
+  for (auto& t : racers) t.join();
+  CHECK(won == 20);  // each key exactly once
+}
+
+TEST_CASE("cache: a claim taken through one Redis instance holds for the others") {
+  RedisCacheOptions o;
+  o.key_prefix = unique("pltest:") + ":";
+  auto a = redis_cache(o), b = redis_cache(o);
+  CHECK(a->claim("signin", 10s));
+  CHECK_FALSE(b->claim("signin", 10s));
 }
 
 TEST_CASE_TEMPLATE("cache: concurrent readers and writers see whole values", K, LruKind, RedisKind) {

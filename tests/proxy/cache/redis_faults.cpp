@@ -71,6 +71,9 @@ TEST_CASE("faults: Redis stops mid-run; lookups fall back to the store, then the
     CHECK_FALSE(redis->healthy());
     CHECK(redis->stats().errors > 0);
     CHECK(code_of(raw.command({"PING"})) == "redis.unavailable");
+    // A one-time claim still holds on this instance while Redis is away.
+    CHECK(redis->claim("signin-while-down", 10s));
+    CHECK_FALSE(redis->claim("signin-while-down", 10s));
 
     stopped.restart();
   }
