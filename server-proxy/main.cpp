@@ -6,7 +6,7 @@
 //   porchlight-proxy keys create --location ID --kind sk|pk [--origin URL]... [--scope S]...
 //   porchlight-proxy keys revoke KEY_ID_OR_PREFIX
 //   porchlight-proxy tokens mint --location ID --agent AGENT [--lead LEAD] [--ttl SECONDS]
-//   porchlight-proxy admin-link --location ID   a 10-minute sign-in link for the dashboard
+//   porchlight-proxy admin-link --location ID   a one-use, 10-minute sign-in link for the dashboard
 
 #include <sys/resource.h>
 
