@@ -19,18 +19,11 @@ void append_json_escaped(std::string& out, std::string_view s) {
     return;
   }
   static constexpr char kHex[] = "0123456789abcdef";
-  // Bytes that need escaping: one table look-up per byte in the runs that do not.
-  static constexpr auto kEscaped = [] {
-    std::array<bool, 256> t{};
-    for (int c = 0; c < 0x20; ++c) t[static_cast<std::size_t>(c)] = true;
-    t['"'] = t['\\'] = true;
-    return t;
-  }();
   const char* p = s.data();
   const char* end = p + s.size();
   while (p < end) {
     const char* run = p;
-    while (p < end && !kEscaped[static_cast<unsigned char>(*p)]) ++p;
+    while (p < end && !detail::kJsonSpecialByte[static_cast<unsigned char>(*p)]) ++p;
     out.append(run, static_cast<std::size_t>(p - run));  // (pointer, length): one memcpy
     if (p == end) break;
     const auto c = static_cast<unsigned char>(*p++);

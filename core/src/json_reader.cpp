@@ -172,7 +172,7 @@ class Parser {
     ++p_;
     while (true) {
       const char* run = p_;
-      while (p_ < end_ && *p_ != '"' && *p_ != '\\' && static_cast<unsigned char>(*p_) >= 0x20) ++p_;
+      while (p_ < end_ && !detail::kJsonSpecialByte[static_cast<unsigned char>(*p_)]) ++p_;
       out.append(run, static_cast<std::size_t>(p_ - run));
       if (p_ == end_ || static_cast<unsigned char>(*p_) < 0x20) return fail();  // unterminated, raw control
       if (*p_++ == '"') return true;

@@ -141,11 +141,16 @@ std::string final_message_text(const Lead& lead, ConversationStage stage, std::s
 namespace {
 
 // A text content block as JSON text, keys in the order nlohmann's dump() gives them (sorted), so
-// the body reads the same whether written here or parsed and dumped again.
+// the body reads the same whether written here or parsed and dumped again. `write_text` appends
+// the characters of the text's JSON string (without quotes).
+template <class WriteText> void append_text_block(std::string& out, bool breakpoint, WriteText&& write_text) {
+  out += breakpoint ? R"({"cache_control":{"type":"ephemeral"},"text":")" : R"({"text":")";
+  write_text();
+  out += R"(","type":"text"})";
+}
+
 void append_text_block(std::string& out, std::string_view text, bool breakpoint) {
-  out += breakpoint ? R"({"cache_control":{"type":"ephemeral"},"text":)" : R"({"text":)";
-  append_json_string(out, text);
-  out += R"(,"type":"text"})";
+  append_text_block(out, breakpoint, [&] { append_json_escaped(out, text); });
 }
 
 }  // namespace
@@ -256,13 +261,12 @@ BuiltPrompt build_prompt(const PromptRequest& req, const Policy& policy) {
   append_json_string(body, out.route.model);
   if (req.stream) body += R"(,"stream":true)";
   body += R"(,"system":[)";
-  body += rules.system_prefix_json;
-  body += R"(,{"cache_control":{"type":"ephemeral"},"text":")";  // the adaptation block
-  detail::append_adaptation_json(body, req.profile, d);
-  body += R"(","type":"text"})";
+  body += rules.system_prefix_json;  // blocks[0] and [1]: house rules, playbook
+  body += ',';
+  append_text_block(body, blocks[2].breakpoint, [&] { detail::append_adaptation_json(body, req.profile, d); });
   if (!summary_text.empty()) {
     body += ',';
-    append_text_block(body, summary_text, true);
+    append_text_block(body, summary_text, blocks[3].breakpoint);
   }
   body += "]}";
 

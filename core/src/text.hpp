@@ -2,12 +2,22 @@
 // Everything here is deterministic and locale-free, so native and WASM give the same bytes.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
 
 namespace porchlight::detail {
+
+// Bytes a JSON string cannot hold raw: the C0 controls, '"' and '\\'. The writer escapes them; the
+// parser stops at them. Runs without them are copied whole.
+inline constexpr auto kJsonSpecialByte = [] {
+  std::array<bool, 256> t{};
+  for (int c = 0; c < 0x20; ++c) t[static_cast<std::size_t>(c)] = true;
+  t['"'] = t['\\'] = true;
+  return t;
+}();
 
 bool is_valid_utf8(std::string_view text);
 std::size_t count_code_points(std::string_view utf8);

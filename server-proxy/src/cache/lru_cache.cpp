@@ -51,10 +51,10 @@ void LruCache::put_locked(std::string_view key, std::string_view value, Clock::t
 bool LruCache::claim(std::string_view key, std::chrono::milliseconds ttl) {
   if (ttl.count() <= 0) return false;
   if (max_entries_ == 0) return true;  // a cache that keeps nothing remembers no claim
-  sets_.fetch_add(1, std::memory_order_relaxed);
   std::lock_guard lock(mu_);
   if (auto it = index_.find(key); it != index_.end() && it->second->expires > Clock::now()) return false;
   put_locked(key, "", Clock::now() + ttl);
+  sets_.fetch_add(1, std::memory_order_relaxed);
   return true;
 }
 

@@ -84,14 +84,15 @@ class RedisCache final : public Cache {
 
   bool claim(std::string_view key, std::chrono::milliseconds ttl) override {
     if (ttl.count() <= 0) return false;
-    sets_.fetch_add(1, std::memory_order_relaxed);
     auto r = client_.command({"SET", redis_key(key), "", "NX", "PX", std::to_string(ttl.count())});
     if (!r.ok() || r.value().type == RedisReply::Type::error) {
       errors_.fetch_add(1, std::memory_order_relaxed);
       return local_.claim(key, ttl);  // Redis unreachable: this instance decides alone
     }
     flush_pending_if_any();
-    return !r.value().is_nil();  // "OK" when set; nil when another claim holds the key
+    if (r.value().is_nil()) return false;  // another claim holds the key
+    sets_.fetch_add(1, std::memory_order_relaxed);
+    return true;
   }
 
   void invalidate(std::string_view key) override {
