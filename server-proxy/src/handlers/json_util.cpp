@@ -1,7 +1,8 @@
 #include "handlers/json_util.hpp"
 
 #include <ctime>
-#include <random>
+
+#include "store/store_util.hpp"
 
 namespace porchlight::proxy {
 
@@ -56,12 +57,6 @@ std::string now_rfc3339() {
   return buf;
 }
 
-std::string new_id(std::string_view prefix) {
-  thread_local std::mt19937_64 rng{std::random_device{}()};
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string id(prefix);
-  for (int i = 0; i < 24; ++i) id += kHex[rng() & 0xF];
-  return id;
-}
+std::string new_id(std::string_view prefix) { return store::detail::time_ordered_id(prefix); }
 
 }  // namespace porchlight::proxy

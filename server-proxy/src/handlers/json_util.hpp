@@ -22,6 +22,6 @@ json to_json(const store::Conversation& c);
 awaitable<std::optional<json>> read_json_body(App& app, Exchange& ex, std::size_t max_bytes = 1u << 20);
 
 std::string now_rfc3339();
-std::string new_id(std::string_view prefix);  // prefix + 24 hex digits
+std::string new_id(std::string_view prefix);  // store::detail::time_ordered_id
 
 }  // namespace porchlight::proxy

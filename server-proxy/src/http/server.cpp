@@ -9,9 +9,10 @@
 
 #include "http/server.hpp"
 
+#include "store/store_util.hpp"
+
 #include <array>
 #include <atomic>
-#include <random>
 
 namespace porchlight::proxy {
 
@@ -32,13 +33,7 @@ int requests_in_flight() { return g_in_flight.load(); }
 
 // ---- [1] request ids, percent-decoding ---------------------------------------------------------
 
-std::string new_request_id() {
-  thread_local std::mt19937_64 rng{std::random_device{}()};
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string id = "req_";
-  for (int i = 0; i < 24; ++i) id += kHex[rng() & 0xF];
-  return id;
-}
+std::string new_request_id() { return store::detail::time_ordered_id("req_"); }
 
 namespace {
 std::string percent_decode(std::string_view s) {

@@ -140,7 +140,7 @@ using Dispatcher = std::function<awaitable<void>(Exchange&, const Router::Match&
 awaitable<void> serve(tcp::acceptor& acceptor, const Router& router, Dispatcher dispatch,
                       ServerLimits limits);
 
-std::string new_request_id();  // "req_" + 24 hex digits
+std::string new_request_id();  // "req_" + 24 hex digits, time-ordered (store::detail::time_ordered_id)
 
 // Requests being handled right now, streams and live sockets included: a graceful stop waits for
 // them, and for nothing else.

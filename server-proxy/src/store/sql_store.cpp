@@ -22,6 +22,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <map>
 #include <set>
 
 #include "store/store_util.hpp"
@@ -956,17 +957,30 @@ Result<Done> SqlStore::record_usage_batch(const Scope& s, const std::vector<Usag
     c.time("usage.at", u.at);
   }
   if (!c.ok()) return c.errors;
+  const std::string insert = "INSERT INTO usage_ledger (id, location_id, key_id, agent_id, request_id, kind, model, " +
+                             std::string(kUsageColumns) + ", cost_usd, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, "
+                             "$10, $11, $12, $13, $14) ON CONFLICT DO NOTHING";
   return in_tx<Done>(s.location_id, TxMode::write, [&](Session& db) -> Result<Done> {
+    std::map<std::string, std::pair<double, std::int64_t>> monthly;  // "2026-12" -> cost, records
     for (const UsageRecord& u : records) {
       // A retried record of the same request_id is ignored (unique index), so it is never billed twice.
-      auto r = db.run("INSERT INTO usage_ledger (id, location_id, key_id, agent_id, request_id, kind, model, " +
-                          std::string(kUsageColumns) + ", cost_usd, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, "
-                          "$10, $11, $12, $13, $14) ON CONFLICT DO NOTHING",
-                      P({text(random_id("use_")), text(u.location_id), text(u.key_id), text(u.agent_id),
-                         text(u.request_id), text(u.kind), text(u.model), integer(u.usage.input_tokens),
-                         integer(u.usage.output_tokens), integer(u.usage.cache_creation_input_tokens),
-                         integer(u.usage.cache_creation_1h_input_tokens), integer(u.usage.cache_read_input_tokens),
-                         real(u.cost_usd), text(u.at)}));
+      // Time-ordered ids keep the inserts at the end of the table's index.
+      auto r = db.run(insert, P({text(time_ordered_id("use_")), text(u.location_id), text(u.key_id), text(u.agent_id),
+                                 text(u.request_id), text(u.kind), text(u.model), integer(u.usage.input_tokens),
+                                 integer(u.usage.output_tokens), integer(u.usage.cache_creation_input_tokens),
+                                 integer(u.usage.cache_creation_1h_input_tokens), integer(u.usage.cache_read_input_tokens),
+                                 real(u.cost_usd), text(u.at)}));
+      if (!r.ok()) return r.errors();
+      if (r.value().affected() == 0) continue;
+      auto& month = monthly[u.at.substr(0, 7)];  // canonical UTC: "2026-12-01T..."
+      month.first += u.cost_usd;
+      ++month.second;
+    }
+    for (const auto& [month, sum] : monthly) {
+      auto r = db.run("INSERT INTO usage_monthly (location_id, month, cost_usd, records) VALUES ($1, $2, $3, $4) "
+                      "ON CONFLICT (location_id, month) DO UPDATE SET cost_usd = usage_monthly.cost_usd + "
+                      "excluded.cost_usd, records = usage_monthly.records + excluded.records",
+                      P({text(s.location_id), text(month), real(sum.first), integer(sum.second)}));
       if (!r.ok()) return r.errors();
     }
     return Done{};
@@ -975,11 +989,10 @@ Result<Done> SqlStore::record_usage_batch(const Scope& s, const std::vector<Usag
 
 Result<double> SqlStore::month_spend_usd(const Scope& s, const std::string& month) {
   if (auto e = check_scope(s); !e.empty()) return e;
-  auto bounds = month_bounds(month);
-  if (!bounds) return invalid("month", "expected a UTC month such as 2026-11");
+  if (!month_bounds(month)) return invalid("month", "expected a UTC month such as 2026-11");
   return in_tx<double>(s.location_id, TxMode::read, [&](Session& db) -> Result<double> {
-    auto r = db.run("SELECT coalesce(sum(cost_usd), 0) FROM usage_ledger WHERE location_id = $1 AND at >= $2 AND at < $3",
-                    P({text(s.location_id), text(bounds->first), text(bounds->second)}));
+    auto r = db.run("SELECT cost_usd FROM usage_monthly WHERE location_id = $1 AND month = $2",
+                    P({text(s.location_id), text(month)}));
     if (!r.ok()) return r.errors();
     return r.value().empty() ? 0.0 : r.value().real(0, 0);
   });

@@ -13,6 +13,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <random>
 #include <stdexcept>
 
 namespace porchlight::store::detail {
@@ -42,6 +43,18 @@ std::string random_hex(std::size_t bytes) {
 }
 
 std::string random_id(std::string_view prefix) { return std::string(prefix) + random_hex(12); }
+
+std::string time_ordered_id(std::string_view prefix) {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  const auto ms = static_cast<std::uint64_t>(now_unix_micros() / 1000);
+  const std::uint64_t random = rng();
+  std::string id(prefix);
+  id.resize(prefix.size() + 24);
+  char* out = id.data() + prefix.size();
+  for (int i = 0; i < 12; ++i) out[i] = kHex[(ms >> (44 - 4 * i)) & 0xF];
+  for (int i = 0; i < 12; ++i) out[12 + i] = kHex[(random >> (4 * i)) & 0xF];
+  return id;
+}
 
 std::string sha256_hex(std::string_view data) {
   unsigned char digest[EVP_MAX_MD_SIZE];

@@ -239,7 +239,7 @@ const std::vector<std::string> kTenantTables = {
     "agent_profiles", "agent_location_access", "agent_sessions", "conversations",
     "messages", "agent_coaching_history", "api_keys", "usage_ledger",
     "budgets", "rate_limit_settings", "experiments", "experiment_assignments",
-    "webhook_inbox"};
+    "webhook_inbox", "usage_monthly"};
 
 }  // namespace
 

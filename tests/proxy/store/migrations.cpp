@@ -2,6 +2,7 @@
 // SQLite files and on scratch Postgres databases (made by the owner role, dropped afterwards).
 
 #include <libpq-fe.h>
+#include <sqlite3.h>
 
 #include <algorithm>
 #include <atomic>
@@ -50,6 +51,29 @@ struct PostgresTarget {
   std::string url = db.url;  // the owner's
   std::string app_url() const { return with_database(pg_app_url(), db.name); }
 };
+
+// Runs SQL (several statements) on a migration target directly, as the owner: for rows that must
+// exist before a later migration runs, when the store cannot open the database yet.
+void exec_sql(const std::string& url, const std::string& sql) {
+  if (url.rfind("sqlite://", 0) == 0) {
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open(url.substr(9).c_str(), &db) == SQLITE_OK);
+    char* error = nullptr;
+    const int rc = sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error);
+    const std::string message = error ? error : "";
+    sqlite3_free(error);
+    sqlite3_close(db);
+    REQUIRE_MESSAGE(rc == SQLITE_OK, message);
+    return;
+  }
+  PGconn* c = PQconnectdb(url.c_str());
+  PGresult* r = PQexec(c, sql.c_str());
+  const bool ok = PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK;
+  const std::string error = PQresultErrorMessage(r);
+  PQclear(r);
+  PQfinish(c);
+  REQUIRE_MESSAGE(ok, error);
+}
 
 }  // namespace
 
@@ -176,4 +200,44 @@ TEST_CASE("migrations: a store refuses a database that is not migrated") {
     CHECK(unreachable.errors().front().message.find("hunter2") == std::string::npos);
     CHECK(code_of(open_store("redis://localhost", 1)) == "store.invalid");
   }
+}
+
+TEST_CASE_TEMPLATE("migrations: usage_monthly starts from the ledger already written", T, SqliteTarget, PostgresTarget) {
+  T target;
+  const bool pg = target.url.rfind("sqlite://", 0) != 0;
+  const auto all = embedded_migrations(pg ? "postgres" : "sqlite");
+  const auto monthly = std::find_if(all.begin(), all.end(), [](const Migration& m) {
+    return m.name.find("_usage_monthly") != std::string::npos;
+  });
+  REQUIRE(monthly != all.end());
+  REQUIRE_OK(migrate(target.url, std::vector<Migration>(all.begin(), monthly)));  // the schema before it
+  // Two locations' ledgers, one row in each month; in Postgres, 23:30 on Nov 30 at UTC-2 is December.
+  const std::string late_november = pg ? "2026-11-30T23:30:00-02:00" : "2026-12-01T01:30:00.000000Z";
+  exec_sql(target.url,
+           std::string(pg ? "SELECT set_config('porchlight.location_id', 'loc_a', false);" : "") +
+               "INSERT INTO locations (id, name, agent_token_secret, created_at) VALUES "
+               "('loc_a', 'A', 'secret', '2026-11-01T00:00:00.000000Z');"
+               "INSERT INTO usage_ledger (id, location_id, kind, cost_usd, at) VALUES "
+               "('use_1', 'loc_a', 'coach', 0.25, '2026-11-02T00:00:00.000000Z'),"
+               "('use_2', 'loc_a', 'coach', 0.5, '2026-11-29T00:00:00.000000Z'),"
+               "('use_3', 'loc_a', 'coach', 1.0, '" + late_november + "');" +
+               (pg ? "SELECT set_config('porchlight.location_id', 'loc_b', false);" : "") +
+               "INSERT INTO locations (id, name, agent_token_secret, created_at) VALUES "
+               "('loc_b', 'B', 'secret', '2026-11-01T00:00:00.000000Z');"
+               "INSERT INTO usage_ledger (id, location_id, kind, cost_usd, at) VALUES "
+               "('use_4', 'loc_b', 'coach', 4.0, '2026-11-03T00:00:00.000000Z');");
+  REQUIRE_OK(migrate(target.url));
+  auto db = REQUIRE_OK(open_store(target.app_url(), 2));
+  const Scope a{"loc_a"}, b{"loc_b"};
+  CHECK(REQUIRE_OK(db->month_spend_usd(a, "2026-11")) == doctest::Approx(0.75));
+  CHECK(REQUIRE_OK(db->month_spend_usd(a, "2026-12")) == doctest::Approx(1.0));
+  CHECK(REQUIRE_OK(db->month_spend_usd(b, "2026-11")) == doctest::Approx(4.0));
+  // New records add to the figure carried over.
+  UsageRecord u;
+  u.request_id = "req_after";
+  u.kind = "coach";
+  u.cost_usd = 0.125;
+  u.at = "2026-11-30T12:00:00Z";
+  REQUIRE_OK(db->record_usage(a, u));
+  CHECK(REQUIRE_OK(db->month_spend_usd(a, "2026-11")) == doctest::Approx(0.875));
 }
