@@ -1,7 +1,5 @@
 #include "handlers/json_util.hpp"
 
-#include <ctime>
-
 #include "store/store_util.hpp"
 
 namespace porchlight::proxy {
@@ -43,18 +41,6 @@ awaitable<std::optional<json>> read_json_body(App& app, Exchange& ex, std::size_
     co_return std::nullopt;
   }
   co_return std::move(parsed).value();
-}
-
-std::string now_rfc3339() {
-  const auto now = std::chrono::system_clock::now();
-  const std::time_t t = std::chrono::system_clock::to_time_t(now);
-  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms));
-  return buf;
 }
 
 std::string new_id(std::string_view prefix) { return store::detail::time_ordered_id(prefix); }

@@ -6,6 +6,7 @@
 
 #include "app.hpp"
 #include "porchlight/json_input.hpp"
+#include "store/store_util.hpp"
 
 // GCC 12 cannot compile a braced list that holds string literals inside a co_await expression
 // ("array used as initializer"). These build such values in a lambda, outside the coroutine frame.
@@ -21,7 +22,7 @@ json to_json(const store::Conversation& c);
 // nullopt when it is not one.
 awaitable<std::optional<json>> read_json_body(App& app, Exchange& ex, std::size_t max_bytes = 1u << 20);
 
-std::string now_rfc3339();
+using store::detail::now_rfc3339;  // the store's canonical form, so what handlers stamp is what the store keeps
 std::string new_id(std::string_view prefix);  // store::detail::time_ordered_id
 
 }  // namespace porchlight::proxy
