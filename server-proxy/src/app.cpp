@@ -47,7 +47,7 @@ App::App(Config config, net::io_context& io)
 
 App::~App() {
   pool_.join();
-  write_queued_usage();  // what the last flush timer did not get to (the event loop has stopped)
+  write_queued_usage(Drain::all);  // what the last flush timer did not get to (the event loop has stopped)
 }
 
 void App::shutdown() {
@@ -440,10 +440,11 @@ void App::record_usage_async(const store::Scope& scope, store::UsageRecord recor
 
 void App::write_usage_after(std::chrono::milliseconds delay) {
   auto timer = std::make_shared<net::steady_timer>(io_, delay);
-  timer->async_wait([this, timer](const boost::system::error_code&) { net::post(pool_, [this] { write_queued_usage(); }); });
+  timer->async_wait([this, timer](const boost::system::error_code&) { net::post(pool_, [this] { write_queued_usage(Drain::one_batch); }); });
 }
 
-void App::write_queued_usage() {
+// usage_writing_ is true while a flush timer is pending; Drain::all leaves it to that timer.
+void App::write_queued_usage(Drain drain) {
   const std::lock_guard writing(usage_write_mutex_);
   for (;;) {
     std::vector<store::UsageRecord> batch;
@@ -451,7 +452,7 @@ void App::write_queued_usage() {
       std::lock_guard lock(usage_mutex_);
       batch.swap(usage_queue_);
       if (batch.empty()) {
-        usage_writing_ = false;
+        if (drain == Drain::one_batch) usage_writing_ = false;
         return;
       }
     }
@@ -475,7 +476,13 @@ void App::write_queued_usage() {
     }
     if (unwritten.empty()) {
       store_writable_ = true;
-      continue;
+      if (drain == Drain::all) continue;
+      std::lock_guard lock(usage_mutex_);
+      if (usage_queue_.empty()) {
+        usage_writing_ = false;
+        return;
+      }
+      break;  // what arrived during this batch waits for the next tick
     }
     // Until the store takes them, /v1/messages refuses new work (see store_writable()).
     store_writable_ = false;
@@ -489,10 +496,13 @@ void App::write_queued_usage() {
         unwritten.erase(unwritten.begin(), unwritten.begin() + static_cast<std::ptrdiff_t>(dropped));
       }
       usage_queue_ = std::move(unwritten);
+      if (drain == Drain::all && usage_writing_) return;  // the pending timer retries them
+      usage_writing_ = true;
     }
     write_usage_after(std::chrono::seconds(1));
     return;  // still "writing": new records join the queue and wait for the retry
   }
+  write_usage_after(kUsageFlushDelay);
 }
 
 void UpstreamTimer::on_event(std::string_view event) {

@@ -115,7 +115,7 @@ class App {
   void record_usage_async(const store::Scope& scope, store::UsageRecord record);
   // Blocking (call it on the worker pool): writes what is queued now, after any write under way,
   // so that a read of the ledger that follows sees every answered request (GET /v1/usage).
-  void flush_usage() { write_queued_usage(); }
+  void flush_usage() { write_queued_usage(Drain::all); }
   static constexpr std::chrono::milliseconds kUsageFlushDelay{50};
   static constexpr std::size_t kMaxQueuedUsage = 200000;  // kept while the store is down
   // False while usage records cannot be written (the store is down): work whose usage could not
@@ -151,7 +151,11 @@ class App {
   std::vector<store::UsageRecord> usage_queue_;  // each record carries its location
   bool usage_writing_ = false;
   std::atomic<bool> store_writable_{true};
-  void write_queued_usage();
+  // Drain::one_batch (the flush timer): writes what is queued, then leaves what arrived meanwhile
+  // for the next tick, so a busy proxy commits once per kUsageFlushDelay, not back to back.
+  // Drain::all (flush_usage, shutdown): writes until the queue is empty.
+  enum class Drain { one_batch, all };
+  void write_queued_usage(Drain drain);
   void write_usage_after(std::chrono::milliseconds delay);  // on the worker pool
   Metrics metrics_;
   Router router_;
