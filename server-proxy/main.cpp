@@ -95,7 +95,7 @@ int serve(const Config& config) {
   limits.header_timeout = config.header_timeout;
   limits.body_timeout = config.body_timeout;
   limits.idle_timeout = config.idle_timeout;
-  net::co_spawn(io, proxy::serve(acceptor, app.router(), [&app](Exchange& ex, const Router::Match& m) { return app.dispatch(ex, m); }, limits),
+  net::co_spawn(io, proxy::serve(acceptor, app.router(), [&app](Exchange& ex, const Router::Match& m) { return app.dispatch(ex, m); }, limits, threads == 1),
                 net::detached);
 
   // Graceful stop: refuse new work, let running requests and streams finish (for 5 s at most),

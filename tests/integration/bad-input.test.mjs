@@ -10,7 +10,7 @@ describe('bad input', () => {
   before(async () => {
     fake = await startFake();
     const db = sqliteUrl();
-    proxy = await startProxy({ databaseUrl: db, upstreamUrl: fake.url, args: ['--header-timeout-ms', '1000'] });
+    proxy = await startProxy({ databaseUrl: db, upstreamUrl: fake.url, args: ['--header-timeout-ms', '1000', '--threads', '1'] });  // one loop thread: connections without strands
     loc = await provision(db, proxy.url);
   });
   const post = (path, body, headers = {}) => fetch(proxy.url + path, { method: 'POST', body,

@@ -9,7 +9,8 @@ describe('the official SDK through the proxy', () => {
   before(async () => {
     fake = await startFake();
     const db = sqliteUrl();
-    proxy = await startProxy({ databaseUrl: db, upstreamUrl: fake.url });
+    // One event-loop thread: connections without strands (the other suites run two threads).
+    proxy = await startProxy({ databaseUrl: db, upstreamUrl: fake.url, args: ['--threads', '1'] });
     loc = await provision(db, proxy.url);
   });
   const client = (opts = {}) => new Anthropic({ baseURL: proxy.url, apiKey: loc.sk, maxRetries: 0, ...opts });

@@ -387,15 +387,17 @@ awaitable<void> session(tcp::socket socket, const Router& router, Dispatcher dis
 
 }  // namespace
 
-awaitable<void> serve(tcp::acceptor& acceptor, const Router& router, Dispatcher dispatch, ServerLimits limits) {
+awaitable<void> serve(tcp::acceptor& acceptor, const Router& router, Dispatcher dispatch, ServerLimits limits,
+                      bool one_thread) {
   const std::size_t max_body = router.max_body_limit();
   for (;;) {
-    auto [ec, socket] = co_await acceptor.async_accept(net::make_strand(acceptor.get_executor()), kTuple);
+    const net::any_io_executor executor =
+        one_thread ? acceptor.get_executor() : net::any_io_executor(net::make_strand(acceptor.get_executor()));
+    auto [ec, socket] = co_await acceptor.async_accept(executor, kTuple);
     if (ec == net::error::operation_aborted || !acceptor.is_open()) co_return;
     if (ec) continue;  // e.g. too many open files: keep serving the others
     socket.set_option(tcp::no_delay(true), ec);
-    auto executor = socket.get_executor();
-    net::co_spawn(executor, session(std::move(socket), router, dispatch, limits, max_body), net::detached);
+    net::co_spawn(socket.get_executor(), session(std::move(socket), router, dispatch, limits, max_body), net::detached);
   }
 }
 
