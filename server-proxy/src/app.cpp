@@ -48,6 +48,9 @@ App::App(Config config, net::io_context& io)
 App::~App() {
   pool_.join();
   write_queued_usage(Drain::all);  // what the last flush timer did not get to (the event loop has stopped)
+  std::lock_guard lock(usage_mutex_);
+  if (!usage_queue_.empty())  // the store is down and there is no later retry: say so, never drop silently
+    std::cerr << "porchlight-proxy: exiting with " << usage_queue_.size() << " usage records not written (the store is unavailable)\n";
 }
 
 void App::shutdown() {

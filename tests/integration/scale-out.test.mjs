@@ -125,4 +125,24 @@ describe('scale-out: two instances, one Postgres, one Redis', () => {
     assert.equal(now, before + 1, 'the answered call\'s usage was recorded once the store came back');
     assert.equal((await call('after')).status, 200);
   });
+
+  test('Postgres still stopped at shutdown: usage that cannot be written is reported, not dropped silently', async () => {
+    const c = await startProxy({ databaseUrl: db, redisUrl: redisUrl(), upstreamUrl: fake.url });
+    const call = (id) => fetch(`${c.url}/v1/messages`, { method: 'POST',
+      headers: { 'x-api-key': loc.sk, 'content-type': 'application/json', 'anthropic-version': '2023-06-01' },
+      body: JSON.stringify({ model: 'claude-haiku-5-5', max_tokens: 32, messages: [{ role: 'user', content: `shutdown check ${id}` }] }) });
+    assert.equal((await call('warm')).status, 200);
+    await sleep(300);
+    services('stop-pg');
+    try {
+      assert.equal((await call('last')).status, 200);
+      await sleep(300);  // the usage writer has found the store down and kept the record
+      const exited = new Promise((resolve) => c.process.on('exit', resolve));
+      c.stop();
+      await exited;
+      assert.match(c.process.output(), /exiting with 1 usage records not written/);
+    } finally {
+      services('start-pg');
+    }
+  });
 });
