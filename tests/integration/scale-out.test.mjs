@@ -19,6 +19,9 @@ describe('scale-out: two instances, one Postgres, one Redis', () => {
     loc = await provision(db, a.url);
   });
   after(() => { services('start-redis'); });
+  const messagesCall = (url, text) => fetch(`${url}/v1/messages`, { method: 'POST',
+    headers: { 'x-api-key': loc.sk, 'content-type': 'application/json', 'anthropic-version': '2023-06-01' },
+    body: JSON.stringify({ model: 'claude-haiku-5-5', max_tokens: 32, messages: [{ role: 'user', content: text }] }) });
 
   test('a conversation started on one instance continues on the other', async () => {
     const lead = { id: 'lead-42', facts: { area: 'Denver' } };
@@ -93,9 +96,7 @@ describe('scale-out: two instances, one Postgres, one Redis', () => {
   });
 
   test('Postgres stopped: /v1/messages usage is kept and written when it returns; new calls wait for it', async () => {
-    const call = (id) => fetch(`${a.url}/v1/messages`, { method: 'POST',
-      headers: { 'x-api-key': loc.sk, 'content-type': 'application/json', 'anthropic-version': '2023-06-01' },
-      body: JSON.stringify({ model: 'claude-haiku-5-5', max_tokens: 32, messages: [{ role: 'user', content: `usage check ${id}` }] }) });
+    const call = (id) => messagesCall(a.url, `usage check ${id}`);
     const recorded = async () => (await (await fetch(`${a.url}/v1/usage`, { headers: { 'x-api-key': loc.sk } })).json()).totals.requests;
     assert.equal((await call('warm')).status, 200);  // the key and the location's state are cached now
     await sleep(300);  // its usage is written (batches go every 50 ms)
@@ -128,9 +129,7 @@ describe('scale-out: two instances, one Postgres, one Redis', () => {
 
   test('Postgres still stopped at shutdown: usage that cannot be written is reported, not dropped silently', async () => {
     const c = await startProxy({ databaseUrl: db, redisUrl: redisUrl(), upstreamUrl: fake.url });
-    const call = (id) => fetch(`${c.url}/v1/messages`, { method: 'POST',
-      headers: { 'x-api-key': loc.sk, 'content-type': 'application/json', 'anthropic-version': '2023-06-01' },
-      body: JSON.stringify({ model: 'claude-haiku-5-5', max_tokens: 32, messages: [{ role: 'user', content: `shutdown check ${id}` }] }) });
+    const call = (id) => messagesCall(c.url, `shutdown check ${id}`);
     assert.equal((await call('warm')).status, 200);
     await sleep(300);
     services('stop-pg');
