@@ -83,10 +83,8 @@ std::optional<CoachRequest> read_request(const json& j, const Principal& p, Erro
   return c;
 }
 
-std::string random_conversation_id() {
-  std::string id = new_id("");
-  return "cv_" + id + id.substr(0, 8);  // 32 hex digits
-}
+// 128 bits from OpenSSL's CSPRNG: a conversation without a lead is found by its id alone.
+std::string random_conversation_id() { return "cv_" + store::detail::random_hex(16); }
 
 // ---- [2] streaming an answer -------------------------------------------------------------------
 

@@ -16,7 +16,8 @@ std::string random_hex(std::size_t bytes);          // from OpenSSL's CSPRNG
 std::string random_id(std::string_view prefix);     // prefix + 24 hex digits (96 random bits)
 // prefix + 12 hex digits of Unix milliseconds + 12 random hex digits: ids made later sort later,
 // so a table or index keyed by them grows at its end (one page per batch of inserts, not one per
-// row). Unique, not secret: for ledger rows and request ids, never for credentials.
+// row). Unique, not secret (48 bits of a non-cryptographic generator): for ledger rows, request,
+// event and session ids; anything that must not be guessed takes random_id or random_hex.
 std::string time_ordered_id(std::string_view prefix);
 std::string sha256_hex(std::string_view data);
 
