@@ -85,6 +85,43 @@ describe('bad input', () => {
     assert.ok(closed > 0 && closed < 4000, `closed after ${closed} ms`);
   });
 
+  // Raw HTTP/1.1 over one socket: writes the parts with a pause between them, returns all it got.
+  const rawExchange = (parts, { pauseMs = 50, waitMs = 1500 } = {}) => new Promise((resolve) => {
+    const { port } = new URL(proxy.url);
+    let got = '';
+    const socket = connect(Number(port), '127.0.0.1', async () => {
+      for (const part of parts) {
+        socket.write(part);
+        await new Promise((r) => setTimeout(r, pauseMs));
+      }
+    });
+    socket.on('data', (d) => { got += d; });
+    socket.on('error', () => {});
+    socket.on('close', () => resolve(got));
+    setTimeout(() => { socket.destroy(); resolve(got); }, waitMs);
+  });
+  const statusLines = (text) => text.match(/HTTP\/1\.1 \d{3}/g) ?? [];  // a response follows the last one's body on the same line
+
+  test('a broken chunked body gets a typed error', async () => {
+    const head = `POST /v1/messages/count_tokens HTTP/1.1\r\nhost: x\r\nx-api-key: ${loc.sk}\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n`;
+    const got = await rawExchange([head, '5\r\n{"a":\r\nzz\r\n']);
+    assert.match(got, /^HTTP\/1\.1 400/);
+    assert.match(got, /"code":"request\.malformed_http"/);
+  });
+
+  test('requests split anywhere, or pipelined in one write, are all answered in order', async () => {
+    const body = JSON.stringify({ model: 'claude-haiku-5-5', messages: [{ role: 'user', content: 'How many tokens?' }] });
+    const request = `POST /v1/messages/count_tokens HTTP/1.1\r\nhost: x\r\nx-api-key: ${loc.sk}\r\nanthropic-version: 2023-06-01\r\n` +
+      `content-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+    const split = await rawExchange([request.slice(0, 20), request.slice(20, request.length - 10), request.slice(request.length - 10)]);
+    assert.deepEqual(statusLines(split), ['HTTP/1.1 200']);
+    assert.match(split, /"input_tokens":\d+/);
+    const health = 'GET /healthz HTTP/1.1\r\nhost: x\r\n\r\n';
+    const pipelined = await rawExchange([request + health + request]);
+    assert.deepEqual(statusLines(pipelined), ['HTTP/1.1 200', 'HTTP/1.1 200', 'HTTP/1.1 200']);
+    assert.equal(pipelined.match(/"input_tokens":\d+/g)?.length, 2);
+  });
+
   test('oversized headers get a typed error', async () => {
     const r = await fetch(proxy.url + '/healthz', { headers: { 'x-big': 'a'.repeat(20000) } });
     assert.equal(r.status, 400);

@@ -120,6 +120,7 @@ class Router {
   struct Route {
     http::verb method;
     std::string pattern;
+    std::vector<std::string> parts;  // the pattern's segments, split once
     Handler handler;
     std::size_t body_limit;
   };
