@@ -190,9 +190,10 @@ awaitable<void> App::dispatch(Exchange& ex, const Router::Match& match) {
     if (!ex.responded()) co_await fail(ex, ApiError::from_code("internal", "an internal error occurred; it was logged"));
   }
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  const std::string status_class = std::to_string(ex.status() / 100) + "xx";
+  static constexpr std::string_view kStatusClass[] = {"1xx", "2xx", "3xx", "4xx", "5xx"};
+  const std::string_view route = match.handler ? std::string_view(match.pattern) : std::string_view("unmatched");
   metrics_.observe("porchlight_http_request_duration_seconds",
-                   {{"route", match.handler ? match.pattern : "unmatched"}, {"status", status_class}}, seconds);
+                   {{"route", route}, {"status", kStatusClass[std::clamp(ex.status() / 100, 1, 5) - 1]}}, seconds);
 }
 
 // ---- [3] authentication ------------------------------------------------------------------------

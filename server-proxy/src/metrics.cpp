@@ -8,14 +8,12 @@ namespace {
 constexpr double kBuckets[] = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
                                0.1,    0.25,    0.5,    1,     2.5,    5,     10,   30,    60};
 
-std::string escape(const std::string& v) {
-  std::string out;
+void append_escaped(std::string& out, std::string_view v) {
   for (char c : v) {
     if (c == '\\' || c == '"') out += '\\';
     if (c == '\n') { out += "\\n"; continue; }
     out += c;
   }
-  return out;
 }
 
 std::string number(double v) {
@@ -25,30 +23,38 @@ std::string number(double v) {
 }
 }  // namespace
 
-std::string Metrics::key(const Labels& labels) {
-  std::string k;
-  for (const auto& [name, value] : labels) {
-    if (!k.empty()) k += ',';
-    k += name + "=\"" + escape(value) + "\"";
+template <class Value>
+Value& Metrics::series(Family<Value>& family, std::string_view name, Labels labels) {
+  key_.clear();  // name="value",name="value" (the Prometheus label set as it is rendered)
+  for (const auto& [label, value] : labels) {
+    if (!key_.empty()) key_ += ',';
+    key_ += label;
+    key_ += "=\"";
+    append_escaped(key_, value);
+    key_ += '"';
   }
-  return k;
+  auto f = family.find(name);
+  if (f == family.end()) f = family.emplace(std::string(name), typename Family<Value>::mapped_type{}).first;
+  auto s = f->second.find(key_);
+  if (s == f->second.end()) s = f->second.emplace(key_, Value{}).first;
+  return s->second;
 }
 
-void Metrics::count(const std::string& name, const Labels& labels, double value) {
+void Metrics::count(std::string_view name, Labels labels, double value) {
   std::lock_guard lock(mutex_);
-  counters_[name][key(labels)] += value;
+  series(counters_, name, labels) += value;
 }
 
-void Metrics::set(const std::string& name, const Labels& labels, double value) {
+void Metrics::set(std::string_view name, Labels labels, double value) {
   std::lock_guard lock(mutex_);
-  gauges_[name][key(labels)] = value;
+  series(gauges_, name, labels) = value;
 }
 
-void Metrics::observe(const std::string& name, const Labels& labels, double seconds) {
+void Metrics::observe(std::string_view name, Labels labels, double seconds) {
+  static_assert(std::size(kBuckets) == kBucketCount);
   std::lock_guard lock(mutex_);
-  Histogram& h = histograms_[name][key(labels)];
-  if (h.buckets.empty()) h.buckets.assign(std::size(kBuckets), 0);
-  for (std::size_t i = 0; i < std::size(kBuckets); ++i)
+  Histogram& h = series(histograms_, name, labels);
+  for (std::size_t i = 0; i < kBucketCount; ++i)
     if (seconds <= kBuckets[i]) ++h.buckets[i];
   ++h.count;
   h.sum += seconds;
