@@ -90,6 +90,7 @@ describe('bad input', () => {
     const { port } = new URL(proxy.url);
     let got = '';
     const socket = connect(Number(port), '127.0.0.1', async () => {
+      socket.setNoDelay(true);  // each part its own segment
       for (const part of parts) {
         socket.write(part);
         await new Promise((r) => setTimeout(r, pauseMs));
@@ -111,15 +112,29 @@ describe('bad input', () => {
 
   test('requests split anywhere, or pipelined in one write, are all answered in order', async () => {
     const body = JSON.stringify({ model: 'claude-haiku-5-5', messages: [{ role: 'user', content: 'How many tokens?' }] });
-    const request = `POST /v1/messages/count_tokens HTTP/1.1\r\nhost: x\r\nx-api-key: ${loc.sk}\r\nanthropic-version: 2023-06-01\r\n` +
-      `content-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
-    const split = await rawExchange([request.slice(0, 20), request.slice(20, request.length - 10), request.slice(request.length - 10)]);
-    assert.deepEqual(statusLines(split), ['HTTP/1.1 200']);
-    assert.match(split, /"input_tokens":\d+/);
+    const head = `POST /v1/messages/count_tokens HTTP/1.1\r\nhost: x\r\nx-api-key: ${loc.sk}\r\nanthropic-version: 2023-06-01\r\n` +
+      'content-type: application/json\r\n';
+    const sized = `${head}content-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+    const chunked = `${head}transfer-encoding: chunked\r\n\r\n` +
+      `${(20).toString(16)}\r\n${body.slice(0, 20)}\r\n${(body.length - 20).toString(16)}\r\n${body.slice(20)}\r\n0\r\n\r\n`;
     const health = 'GET /healthz HTTP/1.1\r\nhost: x\r\n\r\n';
-    const pipelined = await rawExchange([request + health + request]);
-    assert.deepEqual(statusLines(pipelined), ['HTTP/1.1 200', 'HTTP/1.1 200', 'HTTP/1.1 200']);
-    assert.equal(pipelined.match(/"input_tokens":\d+/g)?.length, 2);
+    const last = 'GET /healthz HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n';  // the server then closes: the exchange ends
+    const pipeline = sized + health + chunked + last;
+    const expectAnswers = (got, why) => {
+      assert.deepEqual(statusLines(got), ['HTTP/1.1 200', 'HTTP/1.1 200', 'HTTP/1.1 200', 'HTTP/1.1 200'], why);
+      const bodies = got.match(/\{"input_tokens":\d+\}|\{"status":"ok"\}/g);
+      assert.deepEqual(bodies?.map((b) => b.includes('input_tokens') ? 'tokens' : 'ok'), ['tokens', 'ok', 'tokens', 'ok'], why);
+    };
+    expectAnswers(await rawExchange([pipeline], { pauseMs: 0 }), 'in one write');
+    // Cut points anywhere: inside a request line, a header, a body, a chunk-size line.
+    let seed = 20261202;
+    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    for (let round = 0; round < 25; ++round) {
+      const cuts = [...new Set(Array.from({ length: 1 + Math.floor(random() * 4) }, () => 1 + Math.floor(random() * (pipeline.length - 1))))]
+        .sort((x, y) => x - y);
+      const parts = [0, ...cuts].map((from, i) => pipeline.slice(from, cuts[i] ?? pipeline.length));
+      expectAnswers(await rawExchange(parts, { pauseMs: 5 }), `split at ${cuts.join(', ')}`);
+    }
   });
 
   test('oversized headers get a typed error', async () => {
