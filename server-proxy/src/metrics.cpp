@@ -5,9 +5,6 @@
 namespace porchlight::proxy {
 
 namespace {
-constexpr double kBuckets[] = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
-                               0.1,    0.25,    0.5,    1,     2.5,    5,     10,   30,    60};
-
 void append_escaped(std::string& out, std::string_view v) {
   for (char c : v) {
     if (c == '\\' || c == '"') out += '\\';
@@ -51,10 +48,9 @@ void Metrics::set(std::string_view name, Labels labels, double value) {
 }
 
 void Metrics::observe(std::string_view name, Labels labels, double seconds) {
-  static_assert(std::size(kBuckets) == kBucketCount);
   std::lock_guard lock(mutex_);
   Histogram& h = series(histograms_, name, labels);
-  for (std::size_t i = 0; i < kBucketCount; ++i)
+  for (std::size_t i = 0; i < std::size(kBuckets); ++i)
     if (seconds <= kBuckets[i]) ++h.buckets[i];
   ++h.count;
   h.sum += seconds;

@@ -4,12 +4,13 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
+#include <initializer_list>
+#include <iterator>
 #include <map>
 #include <mutex>
-#include <initializer_list>
 #include <string>
 #include <string_view>
-#include <vector>
 
 namespace porchlight::proxy {
 
@@ -29,9 +30,10 @@ class Metrics {
   std::string render() const;
 
  private:
-  static constexpr std::size_t kBucketCount = 18;
+  static constexpr double kBuckets[] = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                                        0.1,    0.25,    0.5,    1,     2.5,    5,     10,   30,    60};
   struct Histogram {
-    std::array<std::uint64_t, kBucketCount> buckets{};
+    std::array<std::uint64_t, std::size(kBuckets)> buckets{};  // cumulative: observations <= kBuckets[i]
     std::uint64_t count = 0;
     double sum = 0;
   };

@@ -88,7 +88,10 @@ Router::Match Router::match(http::verb method, std::string_view path) const {
     for (; i < pat.size() && ok; ++i) {
       if (pat[i] == "**") {
         std::string rest;
-        for (std::size_t k = i; k < parts.size(); ++k) rest += (k > i ? "/" : "") + std::string(parts[k]);
+        for (std::size_t k = i; k < parts.size(); ++k) {
+          if (k > i) rest += '/';
+          rest += parts[k];
+        }
         params.push_back(percent_decode(rest));
         i = parts.size();
         break;
@@ -318,6 +321,12 @@ awaitable<void> drain(Connection& conn) {
 
 using RequestParser = http::request_parser<http::string_body>;
 
+// The client closed, reset or stalled: there is no one to answer.
+bool client_gone(const beast::error_code& ec) {
+  return ec == beast::error::timeout || ec == net::error::eof || ec == net::error::connection_reset ||
+         ec == http::error::end_of_stream || ec == http::error::partial_message;
+}
+
 // Feeds what the connection has already buffered to the parser, up to the end of the header or
 // of the message. A small request arrives whole in one read: parsing it here, instead of through
 // Beast's async reads, saves two handler posts and two timer arm/cancel pairs per request.
@@ -361,8 +370,7 @@ awaitable<void> session(tcp::socket socket, const Router& router, Dispatcher dis
       HttpRequest bad;
       if (ec == http::error::header_limit)
         co_await reject(*conn, bad, ApiError::from_code("request.headers_too_large", "request headers exceed 16 KiB"));
-      else if (ec != beast::error::timeout && ec != net::error::eof && ec != net::error::connection_reset &&
-               ec != http::error::end_of_stream)
+      else if (!client_gone(ec))
         co_await reject(*conn, bad, ApiError::from_code("request.malformed_http", "the request is not valid HTTP/1.1"));
       break;
     }
@@ -391,8 +399,7 @@ awaitable<void> session(tcp::socket socket, const Router& router, Dispatcher dis
       break;
     }
     if (ec) {
-      if (ec != beast::error::timeout && ec != net::error::eof && ec != net::error::connection_reset &&
-          ec != http::error::partial_message) {
+      if (!client_gone(ec)) {
         HttpRequest bad;
         co_await reject(*conn, bad, ApiError::from_code("request.malformed_http", "the request body is not valid HTTP/1.1"));
       }
