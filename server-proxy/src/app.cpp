@@ -10,6 +10,7 @@
 #include "handlers/json_util.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
@@ -200,23 +201,57 @@ awaitable<void> App::dispatch(Exchange& ex, const Router::Match& match) {
 
 namespace {
 
-json key_to_json(const store::ApiKey& k) {
-  return json{{"id", k.id}, {"location_id", k.location_id}, {"kind", k.kind == store::KeyKind::secret ? "sk" : "pk"},
-              {"prefix", k.prefix}, {"scopes", k.scopes}, {"origins", k.allowed_origins},
-              {"revoked", k.revoked_at.has_value()}};
+// A key as the auth cache holds it: length-prefixed fields ("5:key_1"), lists as a count and their
+// items. Read back on every request, so it is cheaper to parse than JSON; any text is safe in it.
+void put_field(std::string& out, std::string_view field) {
+  out += std::to_string(field.size());
+  out += ':';
+  out += field;
 }
 
-std::optional<store::ApiKey> key_from_json(std::string_view text) {
-  auto j = json::parse(text, nullptr, false);
-  if (j.is_discarded() || !j.is_object()) return std::nullopt;
+std::optional<std::string_view> take_field(std::string_view& in) {
+  const auto colon = in.find(':');
+  std::size_t n = 0;
+  if (colon == std::string_view::npos || std::from_chars(in.data(), in.data() + colon, n).ptr != in.data() + colon ||
+      n > in.size() - colon - 1)
+    return std::nullopt;
+  const std::string_view field = in.substr(colon + 1, n);
+  in.remove_prefix(colon + 1 + n);
+  return field;
+}
+
+std::string key_to_text(const store::ApiKey& k) {
+  std::string out;
+  const std::string_view kind = k.kind == store::KeyKind::secret ? "sk" : "pk", revoked = k.revoked_at ? "revoked" : "";
+  for (std::string_view f : {std::string_view(k.id), std::string_view(k.location_id), kind, std::string_view(k.prefix), revoked})
+    put_field(out, f);
+  for (const auto* list : {&k.scopes, &k.allowed_origins}) {
+    put_field(out, std::to_string(list->size()));
+    for (const auto& item : *list) put_field(out, item);
+  }
+  return out;
+}
+
+std::optional<store::ApiKey> key_from_text(std::string_view in) {
+  std::optional<std::string_view> f[5];
+  for (auto& field : f)
+    if (!(field = take_field(in))) return std::nullopt;
   store::ApiKey k;
-  k.id = j.value("id", "");
-  k.location_id = j.value("location_id", "");
-  k.kind = j.value("kind", "") == "sk" ? store::KeyKind::secret : store::KeyKind::publishable;
-  k.prefix = j.value("prefix", "");
-  k.scopes = j.value("scopes", std::vector<std::string>{});
-  k.allowed_origins = j.value("origins", std::vector<std::string>{});
-  if (j.value("revoked", false)) k.revoked_at = "revoked";
+  k.id = *f[0];
+  k.location_id = *f[1];
+  k.kind = *f[2] == "sk" ? store::KeyKind::secret : store::KeyKind::publishable;
+  k.prefix = *f[3];
+  if (!f[4]->empty()) k.revoked_at = std::string(*f[4]);
+  for (auto* list : {&k.scopes, &k.allowed_origins}) {
+    auto count = take_field(in);
+    std::size_t n = 0;
+    if (!count || std::from_chars(count->data(), count->data() + count->size(), n).ec != std::errc{}) return std::nullopt;
+    for (std::size_t i = 0; i < n; ++i) {
+      auto item = take_field(in);
+      if (!item) return std::nullopt;
+      list->emplace_back(*item);
+    }
+  }
   return k;
 }
 
@@ -236,13 +271,13 @@ awaitable<std::optional<store::ApiKey>> App::find_key(const std::string& hash) {
   const std::string cache_key = "key:" + hash;
   if (auto hit = auth_cache_->get(cache_key)) {
     if (hit->empty()) co_return std::nullopt;  // known not to exist
-    co_return key_from_json(*hit);
+    co_return key_from_text(*hit);
   }
   auto query_1 = [this, hash] { return store_->find_api_key_by_hash(hash); };
   auto found = co_await blocking(query_1);
   if (!found) throw std::runtime_error("key lookup failed: " + found.errors().front().code);
   // Revocations from another process reach this instance within the TTL.
-  auth_cache_->set(cache_key, found.value() ? key_to_json(*found.value()).dump() : "",
+  auth_cache_->set(cache_key, found.value() ? key_to_text(*found.value()) : "",
                    std::chrono::seconds(found.value() ? 30 : 5));
   co_return found.value();
 }

@@ -22,6 +22,7 @@
 #include "porchlight/prompt.hpp"
 #include "porchlight/qualify.hpp"
 #include "porchlight/json_output.hpp"
+#include "upstream/answer.hpp"
 
 namespace porchlight::proxy {
 
@@ -125,19 +126,6 @@ awaitable<void> add_text(App& app, const store::Scope& scope, SseStream& sse, An
   if (Clock::now() - a.last_persist >= kPersistEvery) co_await persist(app, scope, a, store::MessageStatus::streaming);
 }
 
-void read_usage(const json& u, Usage& usage) {
-  auto num = [&](const char* k, std::int64_t& out) {
-    if (u.contains(k) && u[k].is_number_integer()) out = u[k].get<std::int64_t>();
-  };
-  num("input_tokens", usage.input_tokens);
-  num("output_tokens", usage.output_tokens);
-  num("cache_creation_input_tokens", usage.cache_creation_input_tokens);
-  num("cache_read_input_tokens", usage.cache_read_input_tokens);
-  if (u.contains("cache_creation") && u["cache_creation"].is_object())
-    if (auto h = u["cache_creation"].find("ephemeral_1h_input_tokens"); h != u["cache_creation"].end() && h->is_number_integer())
-      usage.cache_creation_1h_input_tokens = h->get<std::int64_t>();
-}
-
 // `body` is the built request (JSON text) naming `model`, with stream set.
 awaitable<void> stream_from_claude(App& app, const store::Scope& scope, SseStream& sse, Answer& a, std::string body,
                                    const std::string& model) {
@@ -150,20 +138,19 @@ awaitable<void> stream_from_claude(App& app, const store::Scope& scope, SseStrea
   upstream::EventSink sink = [&](const upstream::SseEvent& e) -> awaitable<bool> {
     if (e.event == "ping") co_return true;
     timer.on_event(e.event);
-    auto j = json::parse(e.data, nullptr, false);
-    if (j.is_discarded()) co_return true;  // tolerate what we do not understand
-    if (e.event == "message_start" && j.contains("message")) {
-      if (j["message"].contains("usage")) read_usage(j["message"]["usage"], a.usage);
-      if (j["message"].contains("model") && j["message"]["model"].is_string()) a.model = j["message"]["model"];
-    } else if (e.event == "content_block_delta" && j.contains("delta") && j["delta"].value("type", "") == "text_delta") {
-      co_await add_text(app, scope, sse, a, j["delta"].value("text", ""));
-    } else if (e.event == "message_delta" && j.contains("usage")) {
-      read_usage(j["usage"], a.usage);
-    } else if (e.event == "message_stop") {
-      a.completed = true;
-    } else if (e.event == "error") {
-      const auto& err = j.contains("error") ? j["error"] : j;
-      a.error = ApiError::from_code("upstream.stream_error", "Claude reported an error mid-answer: " + err.value("type", "error"));
+    if (e.event == "message_start" || e.event == "message_delta") {
+      upstream::read_answer(e.data, a.usage, &a.model);
+    } else {
+      auto j = json::parse(e.data, nullptr, false);
+      if (j.is_discarded()) co_return true;  // tolerate what we do not understand
+      if (e.event == "content_block_delta" && j.contains("delta") && j["delta"].value("type", "") == "text_delta") {
+        co_await add_text(app, scope, sse, a, j["delta"].value("text", ""));
+      } else if (e.event == "message_stop") {
+        a.completed = true;
+      } else if (e.event == "error") {
+        const auto& err = j.contains("error") ? j["error"] : j;
+        a.error = ApiError::from_code("upstream.stream_error", "Claude reported an error mid-answer: " + err.value("type", "error"));
+      }
     }
     // Touch the answer often enough that readers can tell a live stream from a dead one.
     if (Clock::now() - a.last_persist >= app.config().stream_stale_after / 3)

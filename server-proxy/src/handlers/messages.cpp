@@ -14,6 +14,7 @@
 #include "porchlight/offline.hpp"
 #include "porchlight/prompt.hpp"
 #include "porchlight/json_output.hpp"
+#include "upstream/answer.hpp"
 
 namespace porchlight::proxy {
 
@@ -99,21 +100,6 @@ awaitable<void> stream_offline_message(Exchange& ex, const json& message) {
                                           {"usage", {{"output_tokens", 0}}}}).dump());
   co_await sse.send("message_stop", JSON_OBJ({{"type", "message_stop"}}).dump());
   co_await sse.finish();
-}
-
-void usage_from(const json& u, Usage& usage) {
-  auto num = [&](const char* k, std::int64_t& out) {
-    if (u.contains(k) && u[k].is_number_integer()) out = u[k].get<std::int64_t>();
-  };
-  num("input_tokens", usage.input_tokens);
-  num("output_tokens", usage.output_tokens);
-  num("cache_creation_input_tokens", usage.cache_creation_input_tokens);
-  num("cache_read_input_tokens", usage.cache_read_input_tokens);
-  if (u.contains("cache_creation") && u["cache_creation"].is_object()) {
-    const json& cc = u["cache_creation"];
-    if (cc.contains("ephemeral_1h_input_tokens") && cc["ephemeral_1h_input_tokens"].is_number_integer())
-      usage.cache_creation_1h_input_tokens = cc["ephemeral_1h_input_tokens"];
-  }
 }
 
 struct Forwarded {
@@ -224,9 +210,8 @@ awaitable<void> messages(App& app, Exchange& ex, const Principal& p) {
     if (r.error) { co_await app.fail(ex, ApiError::from_code(r.error->code, r.error->message)); co_return; }
     if (!r.request_id.empty()) ex.response_headers.emplace_back("x-upstream-request-id", r.request_id);
     if (r.status == 200) {
-      auto j = json::parse(r.body, nullptr, false);
       Usage usage;
-      if (!j.is_discarded() && j.contains("usage")) usage_from(j["usage"], usage);
+      upstream::read_answer(r.body, usage);
       co_await ex.send(200, std::move(r.body));
       const std::string model = r.model.empty() ? f.model : r.model;
       record(app, ex, p, f, model, usage, estimated);
@@ -242,16 +227,7 @@ awaitable<void> messages(App& app, Exchange& ex, const Principal& p) {
   upstream::EventSink sink = [&](const upstream::SseEvent& e) -> awaitable<bool> {
     if (!sse) sse = co_await ex.start_sse();
     timer.on_event(e.event);
-    if (e.event == "message_start" || e.event == "message_delta") {
-      auto j = json::parse(e.data, nullptr, false);
-      if (!j.is_discarded()) {
-        if (j.contains("message") && j["message"].is_object()) {
-          if (j["message"].contains("usage")) usage_from(j["message"]["usage"], usage);
-          if (j["message"].contains("model") && j["message"]["model"].is_string()) answered_model = j["message"]["model"];
-        }
-        if (j.contains("usage")) usage_from(j["usage"], usage);
-      }
-    }
+    if (e.event == "message_start" || e.event == "message_delta") upstream::read_answer(e.data, usage, &answered_model);
     co_await sse->send(e.event, e.data);
     co_return true;  // keep reading even if the caller left: the usage must be recorded
   };

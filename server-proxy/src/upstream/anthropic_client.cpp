@@ -396,13 +396,18 @@ template <class Stream>
 awaitable<beast::error_code> read_body(Stream& stream, beast::flat_buffer& buffer,
                                        http::response_parser<http::buffer_body>& parser, std::string& body,
                                        std::chrono::milliseconds idle_timeout) {
-  std::vector<char> chunk(kReadChunk);
+  // Straight into `body`, in steps of what Content-Length says is left (the usual case; at most
+  // 1 MB a step, whatever a header claims) or else of kReadChunk: no scratch buffer to clear.
   while (!parser.is_done()) {
-    parser.get().body().data = chunk.data();
-    parser.get().body().size = chunk.size();
+    const std::size_t used = body.size();
+    const auto left = parser.content_length_remaining();
+    const std::size_t room = left ? static_cast<std::size_t>(std::clamp<std::uint64_t>(*left, 1, 1u << 20)) : kReadChunk;
+    body.resize(used + room);
+    parser.get().body().data = body.data() + used;
+    parser.get().body().size = room;
     beast::get_lowest_layer(stream).expires_after(idle_timeout);
     auto [ec, n] = co_await http::async_read_some(stream, buffer, parser, use_tuple);
-    body.append(chunk.data(), chunk.size() - parser.get().body().size);
+    body.resize(used + room - parser.get().body().size);
     if (ec && ec != http::error::need_buffer) co_return ec;
   }
   co_return beast::error_code{};
