@@ -49,63 +49,96 @@ std::size_t skip_value(std::string_view s, std::size_t at) {
   return std::string_view::npos;
 }
 
-std::optional<std::int64_t> integer_member(std::string_view object, std::string_view key) {
-  auto v = json_member(object, key);
-  if (!v) return std::nullopt;
+// Calls on_member(name, value) for each member of the object, in one pass; name is raw (the API's
+// names have no escapes). False when the text is not a well-formed object as far as it went, or
+// when on_member returns false (found what it wanted).
+template <class OnMember>
+bool each_member(std::string_view object, OnMember&& on_member) {
+  std::size_t at = skip_space(object, 0);
+  if (at >= object.size() || object[at] != '{') return false;
+  at = skip_space(object, at + 1);
+  if (at < object.size() && object[at] == '}') return true;
+  while (at < object.size() && object[at] == '"') {
+    const std::size_t name_end = skip_string(object, at);
+    if (name_end == std::string_view::npos) return false;
+    const std::string_view name = object.substr(at + 1, name_end - at - 2);
+    at = skip_space(object, name_end);
+    if (at >= object.size() || object[at] != ':') return false;
+    at = skip_space(object, at + 1);
+    const std::size_t value_end = skip_value(object, at);
+    if (value_end == std::string_view::npos) return false;
+    if (!on_member(name, object.substr(at, value_end - at))) return false;
+    at = skip_space(object, value_end);
+    if (at < object.size() && object[at] == '}') return true;
+    if (at >= object.size() || object[at] != ',') return false;
+    at = skip_space(object, at + 1);
+  }
+  return false;
+}
+
+std::optional<std::int64_t> integer(std::string_view v) {
   std::int64_t n = 0;
-  auto [end, ec] = std::from_chars(v->data(), v->data() + v->size(), n);
-  if (ec != std::errc{} || end != v->data() + v->size()) return std::nullopt;  // 1.5, 1e3, "1"
+  auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+  if (ec != std::errc{} || end != v.data() + v.size()) return std::nullopt;  // 1.5, 1e3, "1"
   return n;
+}
+
+bool plain_string(std::string_view v) {
+  return v.size() >= 2 && v.front() == '"' && v.find('\\') == std::string_view::npos;
 }
 
 }  // namespace
 
 std::optional<std::string_view> json_member(std::string_view object, std::string_view key) {
-  std::size_t at = skip_space(object, 0);
-  if (at >= object.size() || object[at] != '{') return std::nullopt;
-  at = skip_space(object, at + 1);
-  if (at < object.size() && object[at] == '}') return std::nullopt;
-  while (at < object.size() && object[at] == '"') {
-    const std::size_t name_end = skip_string(object, at);
-    if (name_end == std::string_view::npos) return std::nullopt;
-    const std::string_view name = object.substr(at + 1, name_end - at - 2);  // raw: API keys have no escapes
-    at = skip_space(object, name_end);
-    if (at >= object.size() || object[at] != ':') return std::nullopt;
-    at = skip_space(object, at + 1);
-    const std::size_t value_end = skip_value(object, at);
-    if (value_end == std::string_view::npos) return std::nullopt;
-    if (name == key) return object.substr(at, value_end - at);
-    at = skip_space(object, value_end);
-    if (at >= object.size() || object[at] != ',') return std::nullopt;  // '}' too: not found
-    at = skip_space(object, at + 1);
-  }
-  return std::nullopt;
+  std::optional<std::string_view> found;
+  each_member(object, [&](std::string_view name, std::string_view value) {
+    if (name == key) found = value;
+    return !found;
+  });
+  return found;
 }
 
 std::optional<std::string_view> plain_string_member(std::string_view object, std::string_view key) {
   auto v = json_member(object, key);
-  if (!v || v->size() < 2 || v->front() != '"' || v->find('\\') != std::string_view::npos) return std::nullopt;
+  if (!v || !plain_string(*v)) return std::nullopt;
   return v->substr(1, v->size() - 2);
 }
 
 void read_usage(std::string_view u, Usage& usage) {
-  auto take = [&](std::string_view key, std::int64_t& out) {
-    if (auto n = integer_member(u, key)) out = *n;
-  };
-  take("input_tokens", usage.input_tokens);
-  take("output_tokens", usage.output_tokens);
-  take("cache_creation_input_tokens", usage.cache_creation_input_tokens);
-  take("cache_read_input_tokens", usage.cache_read_input_tokens);
-  if (auto cc = json_member(u, "cache_creation"))
-    if (auto n = integer_member(*cc, "ephemeral_1h_input_tokens")) usage.cache_creation_1h_input_tokens = *n;
+  each_member(u, [&](std::string_view name, std::string_view value) {
+    std::int64_t* field = name == "input_tokens"                  ? &usage.input_tokens
+                          : name == "output_tokens"               ? &usage.output_tokens
+                          : name == "cache_creation_input_tokens" ? &usage.cache_creation_input_tokens
+                          : name == "cache_read_input_tokens"     ? &usage.cache_read_input_tokens
+                                                                  : nullptr;
+    if (field) {
+      if (auto n = integer(value)) *field = *n;
+    } else if (name == "cache_creation") {
+      if (auto h = json_member(value, "ephemeral_1h_input_tokens"))
+        if (auto n = integer(*h)) usage.cache_creation_1h_input_tokens = *n;
+    }
+    return true;
+  });
 }
 
 void read_answer(std::string_view answer, Usage& usage, std::string* model) {
-  std::string_view message = answer;
-  if (auto inner = json_member(answer, "message")) message = *inner;  // message_start
-  if (auto u = json_member(message, "usage")) read_usage(*u, usage);
-  if (model)
-    if (auto m = plain_string_member(message, "model"); m && !m->empty()) *model = std::string(*m);
+  // One pass over the answer, and one over the message inside a message_start event.
+  std::optional<std::string_view> message, usage_text, model_text;
+  each_member(answer, [&](std::string_view name, std::string_view value) {
+    if (name == "message") message = value;
+    else if (name == "usage") usage_text = value;
+    else if (name == "model") model_text = value;
+    return true;
+  });
+  if (message)
+    each_member(*message, [&](std::string_view name, std::string_view value) {
+      if (name == "usage") usage_text = value;
+      else if (name == "model") model_text = value;
+      return true;
+    });
+  if (usage_text) read_usage(*usage_text, usage);
+  if (model && model_text && plain_string(*model_text) && model_text->size() > 2)
+    *model = std::string(model_text->substr(1, model_text->size() - 2));
 }
 
 }  // namespace porchlight::upstream
