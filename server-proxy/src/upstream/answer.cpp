@@ -98,12 +98,6 @@ std::optional<std::string_view> json_member(std::string_view object, std::string
   return found;
 }
 
-std::optional<std::string_view> plain_string_member(std::string_view object, std::string_view key) {
-  auto v = json_member(object, key);
-  if (!v || !plain_string(*v)) return std::nullopt;
-  return v->substr(1, v->size() - 2);
-}
-
 void read_usage(std::string_view u, Usage& usage) {
   each_member(u, [&](std::string_view name, std::string_view value) {
     std::int64_t* field = name == "input_tokens"                  ? &usage.input_tokens

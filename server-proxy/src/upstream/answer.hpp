@@ -14,9 +14,6 @@ namespace porchlight::upstream {
 // the member is absent, or when the text is not a well-formed object as far as the scan went.
 std::optional<std::string_view> json_member(std::string_view object, std::string_view key);
 
-// The member's value if it is a string without escapes (model names, event types).
-std::optional<std::string_view> plain_string_member(std::string_view object, std::string_view key);
-
 // Reads a Messages API `usage` object into `usage`. Fields it lacks or holds as anything but an
 // integer are left alone: message_delta events carry only some of them.
 void read_usage(std::string_view usage_object, Usage& usage);
