@@ -8,6 +8,7 @@
 //   [5] the connection loop and the listener
 
 #include "http/server.hpp"
+#include "http_wire.hpp"
 
 #include "store/store_util.hpp"
 
@@ -242,16 +243,35 @@ awaitable<void> Exchange::send(int status, std::string body, std::string_view co
   if (responded_) co_return;
   responded_ = true;
   status_ = status;
-  http::response<http::string_body> res{static_cast<http::status>(status), request_.version()};
-  res.set(http::field::content_type, content_type);
-  res.set("request-id", request_id_);
-  for (const auto& [k, v] : response_headers) res.set(k, v);
-  for (const auto& [k, v] : extra) res.set(k, v);
-  res.keep_alive(keep_alive());
-  res.body() = std::move(body);
-  res.prepare_payload();
+  const bool http10 = request_.version() == 10;
+  std::string head;
+  head.reserve(256);
+  head.append(http10 ? "HTTP/1.0 " : "HTTP/1.1 ")
+      .append(std::to_string(status))
+      .append(" ")
+      .append(http::obsolete_reason(static_cast<http::status>(status)))
+      .append("\r\n");
+  // A header named twice keeps its last value (content type, then response_headers, then extra).
+  const std::array<const Headers*, 2> lists{&response_headers, &extra};
+  auto later_has = [&](std::size_t index, std::string_view name) {  // index 0: before both lists
+    std::size_t i = 0;
+    for (const Headers* list : lists)
+      for (const auto& field : *list)
+        if (++i > index && beast::iequals(field.first, name)) return true;
+    return false;
+  };
+  if (!later_has(0, "content-type")) append_field(head, "Content-Type", content_type);
+  if (!later_has(0, "request-id")) append_field(head, "request-id", request_id_);
+  std::size_t index = 0;
+  for (const Headers* list : lists)
+    for (const auto& [name, value] : *list)
+      if (!later_has(++index, name)) append_field(head, name, value);
+  if (keep_alive() == http10) head.append(http10 ? "Connection: keep-alive\r\n" : "Connection: close\r\n");
+  if (status / 100 == 1 || status == 204 || status == 304) body.clear();  // these have no body, nor a length
+  else head.append("Content-Length: ").append(std::to_string(body.size())).append("\r\n");
+  head.append("\r\n");
   connection_.stream.expires_after(kWriteTimeout);
-  auto [ec, n] = co_await http::async_write(connection_.stream, res, kTuple);
+  auto [ec, n] = co_await async_write_message(connection_.stream, head, body, kTuple);
   (void)ec;
   (void)n;
   connection_.stream.expires_never();

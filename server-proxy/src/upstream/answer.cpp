@@ -1,8 +1,9 @@
 // upstream/answer.cpp: a bounds-checked scan over JSON text. It only walks: strings are skipped
-// escape by escape, containers by depth (no recursion), so hostile text costs one pass at most.
+// quote by quote, containers by depth (no recursion), so hostile text costs one pass at most.
 #include "upstream/answer.hpp"
 
 #include <charconv>
+#include <cstring>
 #include <cstdint>
 
 namespace porchlight::upstream {
@@ -16,11 +17,17 @@ std::size_t skip_space(std::string_view s, std::size_t at) {
   return at;
 }
 
-// `at` is on an opening quote: the index after the closing one, or npos.
+// `at` is on an opening quote: the index after the closing one, or npos. Jumps from quote to
+// quote (memchr); a quote after an odd run of backslashes is escaped.
 std::size_t skip_string(std::string_view s, std::size_t at) {
-  for (++at; at < s.size(); ++at) {
-    if (s[at] == '\\') ++at;
-    else if (s[at] == '"') return at + 1;
+  for (std::size_t from = at + 1; from < s.size();) {
+    const void* found = std::memchr(s.data() + from, '"', s.size() - from);
+    if (!found) break;
+    const std::size_t quote = static_cast<std::size_t>(static_cast<const char*>(found) - s.data());
+    std::size_t backslashes = 0;
+    while (quote - backslashes > at + 1 && s[quote - backslashes - 1] == '\\') ++backslashes;
+    if (backslashes % 2 == 0) return quote + 1;
+    from = quote + 1;
   }
   return std::string_view::npos;
 }

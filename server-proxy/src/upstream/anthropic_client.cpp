@@ -8,6 +8,7 @@
 // only shared state is the idle pool and the breakers (each behind a mutex, never held across a
 // co_await) and the counters (atomics).
 #include "upstream/anthropic_client.hpp"
+#include "http_wire.hpp"
 
 #include <sys/socket.h>
 
@@ -431,7 +432,8 @@ awaitable<void> AnthropicClient::Impl::exchange(Stream& stream, beast::flat_buff
   auto& tcp_layer = beast::get_lowest_layer(stream);
   // One deadline for sending the request and receiving the response headers.
   tcp_layer.expires_after(config.first_byte_timeout);
-  auto [write_ec, written] = co_await http::async_write(stream, request, use_tuple);
+  const std::string request_text = request_head(request);
+  auto [write_ec, written] = co_await async_write_message(stream, request_text, request.body(), use_tuple);
   if (write_ec) {
     out.stale = reused && write_ec != beast::error::timeout;
     failed(out, write_ec, "sending the request", config.first_byte_timeout);

@@ -74,6 +74,10 @@ TEST_CASE("json_member finds top-level members only, and their exact text") {
   CHECK(json_member(R"(  {"k" :  true , "z":0})", "k").value() == "true");
   CHECK(json_member(R"({"first":1,"first":2})", "first").value() == "1");
   CHECK(json_member("{}", "a") == std::nullopt);
+  // Runs of backslashes before a quote: an odd run escapes it, an even one does not.
+  CHECK(json_member(R"({"a":"\\\"}","b":2})", "b").value() == "2");
+  CHECK(json_member(R"({"a":"x\\","b":3})", "b").value() == "3");
+  CHECK(json_member(R"({"a":"\\\\\"","b":4})", "b").value() == "4");
 }
 
 TEST_CASE("broken, truncated and hostile text: no crash, no usage") {
