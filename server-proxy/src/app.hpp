@@ -118,6 +118,9 @@ class App {
   void flush_usage() { write_queued_usage(Drain::all); }
   static constexpr std::chrono::milliseconds kUsageFlushDelay{50};
   static constexpr std::size_t kMaxQueuedUsage = 200000;  // kept while the store is down
+  // Up to this many queued records, a batch is written at background priority (SCHED_IDLE);
+  // beyond it (the writer is falling behind), at normal priority.
+  static constexpr std::size_t kBackgroundUsageLimit = 5000;
   // False while usage records cannot be written (the store is down): work whose usage could not
   // be recorded is refused until a retry (every second) gets them in.
   bool store_writable() const { return store_writable_; }
