@@ -44,13 +44,27 @@ std::string month_of(std::time_t t) {
 
 // ---- [1] opening -------------------------------------------------------------------------------
 
+namespace {
+// SCHED_IDLE for the calling thread: any other thread that wakes up takes the core at once.
+// (An unprivileged thread cannot switch back, so only a thread of its own is ever switched.)
+void lower_to_background_priority() {
+#ifdef __linux__
+  sched_param none{};
+  if (pthread_setschedparam(pthread_self(), SCHED_IDLE, &none) != 0)
+    std::cerr << "porchlight-proxy: the usage writer runs at normal priority (SCHED_IDLE refused)\n";
+#endif
+}
+}  // namespace
+
 App::App(Config config, net::io_context& io)
-    : config_(std::move(config)), io_(io), pool_(16), auth_cache_(cache::make_lru_cache(20000)) {
+    : config_(std::move(config)), io_(io), pool_(16), background_(1), auth_cache_(cache::make_lru_cache(20000)) {
+  net::post(background_, lower_to_background_priority);
   register_routes();
 }
 
 App::~App() {
   pool_.join();
+  background_.join();
   write_queued_usage(Drain::all);  // what the last flush timer did not get to (the event loop has stopped)
   std::lock_guard lock(usage_mutex_);
   if (!usage_queue_.empty())  // the store is down and there is no later retry: say so, never drop silently
@@ -482,53 +496,21 @@ void App::record_usage_async(const store::Scope& scope, store::UsageRecord recor
 
 void App::write_usage_after(std::chrono::milliseconds delay) {
   auto timer = std::make_shared<net::steady_timer>(io_, delay);
-  timer->async_wait([this, timer](const boost::system::error_code&) { net::post(pool_, [this] { write_queued_usage(Drain::one_batch); }); });
+  timer->async_wait([this, timer](const boost::system::error_code&) {
+    // The background thread while the writer keeps up; a writer that has fallen behind moves to
+    // the worker pool (normal priority), so that a busy machine cannot starve it.
+    std::size_t queued = 0;
+    {
+      std::lock_guard lock(usage_mutex_);
+      queued = usage_queue_.size();
+    }
+    auto writer = queued <= kBackgroundUsageLimit ? background_.get_executor() : pool_.get_executor();
+    net::post(writer, [this] { write_queued_usage(Drain::one_batch); });
+  });
 }
-
-namespace {
-
-// Runs the calling thread at SCHED_IDLE for its lifetime: any other thread that wakes up takes
-// the core at once. A ledger batch is a millisecond or two of SQLite work every 50 ms; at normal
-// priority it took a core from the requests in flight on a busy machine, and those bursts were
-// most of the gateway's added p99 (slow requests over 10-s runs at 1000 req/s: about 330 with the
-// writer at normal priority, about 160 at SCHED_IDLE, about 130 with no ledger at all).
-class BackgroundPriority {
- public:
-  explicit BackgroundPriority(bool wanted) {
-#ifdef __linux__
-    sched_param none{};
-    active_ = wanted && pthread_getschedparam(pthread_self(), &policy_, &param_) == 0 &&
-              pthread_setschedparam(pthread_self(), SCHED_IDLE, &none) == 0;
-#else
-    (void)wanted;
-#endif
-  }
-  ~BackgroundPriority() {
-#ifdef __linux__
-    if (active_) pthread_setschedparam(pthread_self(), policy_, &param_);
-#endif
-  }
-  BackgroundPriority(const BackgroundPriority&) = delete;
-  BackgroundPriority& operator=(const BackgroundPriority&) = delete;
-
- private:
-  bool active_ = false;
-  int policy_ = 0;
-  sched_param param_{};
-};
-
-}  // namespace
 
 // usage_writing_ is true while a flush timer is pending; Drain::all leaves it to that timer.
 void App::write_queued_usage(Drain drain) {
-  // Background priority while the writer keeps up; a writer that has fallen behind (or a flush
-  // someone waits for) runs at normal priority, so that a busy machine cannot starve it.
-  std::size_t queued = 0;
-  {
-    std::lock_guard lock(usage_mutex_);
-    queued = usage_queue_.size();
-  }
-  const BackgroundPriority priority(drain == Drain::one_batch && queued <= kBackgroundUsageLimit);
   const std::lock_guard writing(usage_write_mutex_);
   for (;;) {
     std::vector<store::UsageRecord> batch;
