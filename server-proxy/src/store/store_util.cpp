@@ -134,12 +134,27 @@ std::string timestamp_at(std::int64_t unix_micros) {
   unsigned m, d;
   civil_from_days(days, y, m, d);
   const std::int64_t secs = rem / 1'000'000, micros = rem % 1'000'000;
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02lld:%02lld:%02lld.%06lldZ",
-                static_cast<long long>(y), m, d, static_cast<long long>(secs / 3600),
-                static_cast<long long>(secs / 60 % 60), static_cast<long long>(secs % 60),
-                static_cast<long long>(micros));
-  return buf;
+  if (y < 0 || y > 9999) {  // outside the fixed-width form: what printf makes of it
+    char buf[48];
+    std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02lld:%02lld:%02lld.%06lldZ",
+                  static_cast<long long>(y), m, d, static_cast<long long>(secs / 3600),
+                  static_cast<long long>(secs / 60 % 60), static_cast<long long>(secs % 60),
+                  static_cast<long long>(micros));
+    return buf;
+  }
+  // Digit by digit: every usage record and message is stamped, and snprintf cost more than the rest.
+  std::string out = "0000-00-00T00:00:00.000000Z";
+  auto put = [&out](std::size_t at, std::int64_t value, std::size_t width) {
+    for (std::size_t i = width; i-- > 0; value /= 10) out[at + i] = static_cast<char>('0' + value % 10);
+  };
+  put(0, y, 4);
+  put(5, m, 2);
+  put(8, d, 2);
+  put(11, secs / 3600, 2);
+  put(14, secs / 60 % 60, 2);
+  put(17, secs % 60, 2);
+  put(20, micros, 6);
+  return out;
 }
 
 std::string now_rfc3339() { return timestamp_at(now_unix_micros()); }

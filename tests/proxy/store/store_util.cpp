@@ -25,6 +25,9 @@ TEST_CASE("store util: timestamps become one canonical UTC form") {
     CHECK_MESSAGE(!canonical_timestamp(bad), bad);
   CHECK(timestamp_at(0) == "1970-01-01T00:00:00.000000Z");
   CHECK(timestamp_at(-1) == "1969-12-31T23:59:59.999999Z");
+  CHECK(timestamp_at(1'798'761'599'123'456) == "2026-12-31T23:59:59.123456Z");
+  CHECK(timestamp_at(253'402'300'799'999'999) == "9999-12-31T23:59:59.999999Z");
+  CHECK(timestamp_at(253'402'300'800'000'000) == "10000-01-01T00:00:00.000000Z");  // past the fixed width
   const std::string now = now_rfc3339();
   CHECK(canonical_timestamp(now) == now);
 }
