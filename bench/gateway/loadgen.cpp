@@ -5,6 +5,8 @@
 //                  from each request's scheduled start (no coordinated omission)
 //   --mode ttft    --requests N                              streaming; time to first text delta
 //   --mode soak    --streams N [--watch-pid PID]...          N concurrent streams to the end; peak RSS
+//   --latencies FILE    also writes "start_ms latency_ms" per answered request (start: its scheduled
+//                       time, from the run's start): to see when slow requests happen, not just how many
 //
 // Prints one JSON object. Plain HTTP/1.1 with keep-alive; one event-loop thread.
 #include <sys/resource.h>
@@ -36,10 +38,13 @@ struct Options {
   double rate = 1000, duration = 5;
   int connections = 64, requests = 200, streams = 1000;
   std::vector<int> watch;
+  std::string latencies_file;
 };
 
 struct Stats {
   std::vector<double> latency_ms, ttft_ms;
+  std::vector<std::pair<double, double>> timeline;  // (scheduled start, latency) in ms, with --latencies
+  Clock::time_point t0;
   long ok = 0, errors = 0, sent = 0, completed_streams = 0;
   long peak_rss_kb = 0, base_rss_kb = 0;
 };
@@ -82,6 +87,8 @@ net::awaitable<bool> exchange(beast::tcp_stream& stream, beast::flat_buffer& buf
     auto [ec2, n2] = co_await http::async_read(stream, buffer, res, kTuple);
     if (ec2 || res.result_int() != 200) co_return false;
     s.latency_ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - start).count());
+    if (!o.latencies_file.empty())
+      s.timeline.emplace_back(std::chrono::duration<double, std::milli>(start - s.t0).count(), s.latency_ms.back());
     co_return res.keep_alive();
   }
   http::response_parser<http::buffer_body> parser;
@@ -182,6 +189,7 @@ int main(int argc, char** argv) {
     else if (k == "--requests") o.requests = std::stoi(v);
     else if (k == "--streams") o.streams = std::stoi(v);
     else if (k == "--watch-pid") o.watch.push_back(std::stoi(v));
+    else if (k == "--latencies") o.latencies_file = v;
     else { std::cerr << "loadgen: unknown option " << k << "\n"; return 2; }
   }
   if (url.rfind("http://", 0) != 0 || body_file.empty()) { std::cerr << "loadgen: --url http://... and --body FILE are required\n"; return 2; }
@@ -205,6 +213,7 @@ int main(int argc, char** argv) {
   bool done = false;
   for (int pid : o.watch) s.base_rss_kb += rss_kb(pid);
   const auto t0 = Clock::now() + std::chrono::milliseconds(50);
+  s.t0 = t0;
   if (o.mode == "rate") {
     const long total = static_cast<long>(o.rate * o.duration);
     for (int w = 0; w < o.connections; ++w) net::co_spawn(io, rate_worker(o, s, w, total, t0), net::detached);
@@ -227,6 +236,11 @@ int main(int argc, char** argv) {
   const auto started = Clock::now();
   io.run();
   const double elapsed = std::chrono::duration<double>(Clock::now() - started).count();
+  if (!o.latencies_file.empty()) {
+    std::ofstream out(o.latencies_file);
+    for (const auto& [at, ms] : s.timeline) out << at << ' ' << ms << '\n';
+    if (!out) { std::cerr << "loadgen: cannot write " << o.latencies_file << "\n"; return 2; }
+  }
   std::printf("{\"mode\":\"%s\",\"sent\":%ld,\"ok\":%ld,\"errors\":%ld,\"completed_streams\":%ld,\"elapsed_s\":%.3f,"
               "\"p50_ms\":%.3f,\"p90_ms\":%.3f,\"p99_ms\":%.3f,\"max_ms\":%.3f,\"ttft_p50_ms\":%.3f,\"ttft_p99_ms\":%.3f,"
               "\"peak_rss_kb\":%ld,\"base_rss_kb\":%ld}\n",
