@@ -12,6 +12,7 @@
 
 #include "store/store_util.hpp"
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <tuple>
@@ -251,21 +252,17 @@ awaitable<void> Exchange::send(int status, std::string body, std::string_view co
       .append(" ")
       .append(http::obsolete_reason(static_cast<http::status>(status)))
       .append("\r\n");
-  // A header named twice keeps its last value (content type, then response_headers, then extra).
-  const std::array<const Headers*, 2> lists{&response_headers, &extra};
-  auto later_has = [&](std::size_t index, std::string_view name) {  // index 0: before both lists
-    std::size_t i = 0;
-    for (const Headers* list : lists)
-      for (const auto& field : *list)
-        if (++i > index && beast::iequals(field.first, name)) return true;
-    return false;
-  };
-  if (!later_has(0, "content-type")) append_field(head, "Content-Type", content_type);
-  if (!later_has(0, "request-id")) append_field(head, "request-id", request_id_);
-  std::size_t index = 0;
-  for (const Headers* list : lists)
-    for (const auto& [name, value] : *list)
-      if (!later_has(++index, name)) append_field(head, name, value);
+  // In order: the content type, the request id, response_headers, extra. A name given twice keeps
+  // its last value, as Beast's set() did.
+  std::vector<std::pair<std::string_view, std::string_view>> fields;
+  fields.reserve(2 + response_headers.size() + extra.size());
+  fields.emplace_back("Content-Type", content_type);
+  fields.emplace_back("request-id", request_id_);
+  for (const auto& [name, value] : response_headers) fields.emplace_back(name, value);
+  for (const auto& [name, value] : extra) fields.emplace_back(name, value);
+  for (auto it = fields.begin(); it != fields.end(); ++it)
+    if (std::none_of(it + 1, fields.end(), [&](const auto& later) { return beast::iequals(later.first, it->first); }))
+      append_field(head, it->first, it->second);
   if (keep_alive() == http10) head.append(http10 ? "Connection: keep-alive\r\n" : "Connection: close\r\n");
   if (status / 100 == 1 || status == 204 || status == 304) body.clear();  // these have no body, nor a length
   else head.append("Content-Length: ").append(std::to_string(body.size())).append("\r\n");
