@@ -210,24 +210,46 @@ json to_json(const AgentSession& s) {
 namespace {
 constexpr std::int64_t kMaxTokens = 100'000'000;  // per record; far above any context window
 
+constexpr std::pair<std::string_view, std::int64_t Usage::*> kUsageFields[] = {
+    {"input_tokens", &Usage::input_tokens},
+    {"output_tokens", &Usage::output_tokens},
+    {"cache_creation_input_tokens", &Usage::cache_creation_input_tokens},
+    {"cache_creation_1h_input_tokens", &Usage::cache_creation_1h_input_tokens},
+    {"cache_read_input_tokens", &Usage::cache_read_input_tokens},
+};
+
+// The rules between a record's counts; add(problem, key, message) reports each one broken.
+template <class Add>
+void check_usage_rules(const Usage& u, Add&& add) {
+  if (u.cache_creation_1h_input_tokens > u.cache_creation_input_tokens)
+    add("invalid_cache_creation_1h_input_tokens", "cache_creation_1h_input_tokens",
+        "is part of cache_creation_input_tokens and cannot exceed it");
+}
+
 Usage read_usage(FieldReader& r) {
   Usage u;
   r.reject_unknown({"input_tokens", "output_tokens", "cache_creation_input_tokens",
                     "cache_creation_1h_input_tokens", "cache_read_input_tokens"});
-  if (auto v = r.integer("input_tokens", Need::optional, 0, kMaxTokens)) u.input_tokens = *v;
-  if (auto v = r.integer("output_tokens", Need::optional, 0, kMaxTokens)) u.output_tokens = *v;
-  if (auto v = r.integer("cache_creation_input_tokens", Need::optional, 0, kMaxTokens))
-    u.cache_creation_input_tokens = *v;
-  if (auto v = r.integer("cache_creation_1h_input_tokens", Need::optional, 0, kMaxTokens))
-    u.cache_creation_1h_input_tokens = *v;
-  if (auto v = r.integer("cache_read_input_tokens", Need::optional, 0, kMaxTokens))
-    u.cache_read_input_tokens = *v;
-  if (u.cache_creation_1h_input_tokens > u.cache_creation_input_tokens)
-    r.add("invalid_cache_creation_1h_input_tokens", r.child_path("cache_creation_1h_input_tokens"),
-          "is part of cache_creation_input_tokens and cannot exceed it");
+  for (auto [key, field] : kUsageFields)
+    if (auto v = r.integer(key, Need::optional, 0, kMaxTokens)) u.*field = *v;
+  check_usage_rules(u, [&](std::string_view problem, std::string_view key, std::string message) {
+    r.add(problem, r.child_path(key), std::move(message));
+  });
   return u;
 }
 }  // namespace
+
+Errors check_usage(const Usage& u, std::string_view path) {
+  Errors errors;
+  auto add = [&](std::string_view problem, std::string_view key, std::string message) {
+    std::string at = std::string(path) + "." + std::string(key);
+    errors.push_back(Error{"usage." + std::string(problem), at + ": " + message, at});
+  };
+  for (auto [key, field] : kUsageFields)
+    if (u.*field < 0 || u.*field > kMaxTokens) add("invalid_" + std::string(key), key, "must be between 0 and " + std::to_string(kMaxTokens));
+  check_usage_rules(u, add);
+  return errors;
+}
 
 Result<Usage> usage_from_json(const json& j, std::string_view path) {
   Errors errors;

@@ -114,6 +114,36 @@ TEST_CASE("model: sessions check timestamps; events check usage and enums") {
   CHECK(event_from_json(to_json(good.value())).ok());
 }
 
+TEST_CASE("model: check_usage applies usage_from_json's rules to a record built in code") {
+  Usage u;
+  u.input_tokens = 900;
+  u.cache_creation_input_tokens = 50;
+  u.cache_creation_1h_input_tokens = 20;
+  CHECK(check_usage(u).empty());
+  CHECK(usage_from_json(to_json(u)).ok());
+
+  u.output_tokens = -1;
+  u.cache_read_input_tokens = 100'000'001;
+  u.cache_creation_1h_input_tokens = 51;
+  Errors errors = check_usage(u, "message.usage");
+  CHECK(errors.size() == 3);
+  CHECK(has_code(errors, "usage.invalid_output_tokens"));
+  CHECK(has_code(errors, "usage.invalid_cache_read_input_tokens"));
+  CHECK(has_code(errors, "usage.invalid_cache_creation_1h_input_tokens"));
+  CHECK(errors[0].path == "message.usage.output_tokens");
+  CHECK(errors[0].message == "message.usage.output_tokens: must be between 0 and 100000000");
+
+  // The JSON reader reports the same codes, paths and messages for the same record.
+  auto from_json = usage_from_json(to_json(u), "message.usage");
+  REQUIRE_FALSE(from_json.ok());
+  REQUIRE(from_json.errors().size() == errors.size());
+  for (std::size_t i = 0; i < errors.size(); ++i) {
+    CHECK(from_json.errors()[i].code == errors[i].code);
+    CHECK(from_json.errors()[i].path == errors[i].path);
+    CHECK(from_json.errors()[i].message == errors[i].message);
+  }
+}
+
 TEST_CASE("model: lead facts are snake_case keys with short scalar values") {
   json l = {{"id", "lead-9"}, {"name", "Jordan"}, {"stage", "qualifying"},
             {"facts", {{"price_range", "$450-500k"}, {"pre_approved", true}, {"beds", 3}, {"note", nullptr}}}};

@@ -178,6 +178,8 @@ json to_json(const CoachingEvent& event);
 
 Result<Usage> usage_from_json(const json& j, std::string_view path = "usage");
 json to_json(const Usage& usage);
+// The same rules as usage_from_json, for a record built in code (no JSON round trip).
+Errors check_usage(const Usage& usage, std::string_view path = "usage");
 
 Result<Lead> lead_from_json(const json& j, std::string_view path = "lead");
 json to_json(const Lead& lead);

@@ -131,9 +131,7 @@ struct Checks {
     else fail(std::move(path), "expected an RFC 3339 timestamp such as 2026-11-25T15:04:05Z");
   }
   void usage(std::string path, const Usage& u) {
-    auto r = usage_from_json(to_json(u), path);
-    if (!r.ok())
-      for (const Error& e : r.errors()) fail(e.path, e.message);
+    for (const Error& e : check_usage(u, path)) fail(e.path, e.message);
   }
   // The core's own validation of a record, its errors re-coded as store.invalid.
   void core(const Errors& core_errors) {
