@@ -21,6 +21,7 @@
 #include <map>
 
 #include "cache/redis_client.hpp"
+#include "porchlight/cost.hpp"
 #include "porchlight/json_output.hpp"
 #include "porchlight/qualify.hpp"
 #include "demo.hpp"
@@ -582,7 +583,7 @@ void UpstreamTimer::finish(const upstream::Response& response) {
   metrics_.observe("porchlight_upstream_duration_seconds", {{"model", model_}},
                    std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count());
   if (response.status > 0)  // the upstream answered (0 ms is a real figure on loopback)
-    metrics_.observe("porchlight_upstream_ttfb_seconds", {{"model", model_}}, static_cast<double>(response.ttfb.count()) / 1000.0);
+    metrics_.observe("porchlight_upstream_ttfb_seconds", {{"model", model_}}, std::chrono::duration<double>(response.ttfb).count());
 }
 
 void App::count_usage(const std::string& location_id, const std::string& model, const Usage& usage, double cost_usd) {
@@ -635,42 +636,67 @@ std::int64_t seconds_to_month_end() {
 }
 }  // namespace
 
-awaitable<bool> App::admit(Exchange& ex, const Principal& p, std::int64_t estimated_tokens) {
+awaitable<App::Admission> App::admission(const Principal& p, std::int64_t estimated_tokens) {
   const BudgetEntry state = co_await location_state(p.scope);
-  const store::RateLimits& r = state.limits;
-  const LimitDecision d = limiter_->take(buckets_for(p, config_, r, std::max<std::int64_t>(estimated_tokens, 1)));
-  if (d.fell_back) metrics_.count("porchlight_limiter_fallbacks_total", {});
-  if (d.limit > 0) {
-    ex.response_headers.emplace_back("ratelimit-limit", std::to_string(d.limit));
-    ex.response_headers.emplace_back("ratelimit-remaining", std::to_string(d.remaining));
+  Admission a;
+  if (state.monthly > 0 && state.spent >= state.monthly) {
+    char amount[32];
+    std::snprintf(amount, sizeof amount, state.monthly >= 1 ? "%.2f" : "%.4g", state.monthly);
+    a.refused = ApiError::from_code("budget.exhausted", std::string("this location has spent its monthly budget ($") +
+                                                            amount + "); it resets at the start of next month (UTC)");
+    a.refused->retry_after = std::chrono::seconds(seconds_to_month_end());
+    co_return a;
   }
+  const LimitDecision d = limiter_->take(buckets_for(p, config_, state.limits, std::max<std::int64_t>(estimated_tokens, 1)));
+  if (d.fell_back) metrics_.count("porchlight_limiter_fallbacks_total", {});
+  a.limit = d.limit;
+  a.remaining = d.remaining;
   if (!d.allowed) {
     const auto secs = std::max<std::int64_t>(1, (d.retry_after.count() + 999) / 1000);
-    ex.response_headers.emplace_back("ratelimit-reset", std::to_string(secs));
-    ApiError e = ApiError::from_code("limits." + d.exceeded,
-                                     "rate limit reached (" + d.exceeded + ": " + std::to_string(d.limit) +
-                                         " per minute); retry in " + std::to_string(secs) + " s");
-    e.retry_after = std::chrono::seconds(secs);
-    co_await fail(ex, e);
-    co_return false;
+    a.refused = ApiError::from_code("limits." + d.exceeded, "rate limit reached (" + d.exceeded + ": " +
+                                                                std::to_string(d.limit) + " per minute); retry in " +
+                                                                std::to_string(secs) + " s");
+    a.refused->retry_after = std::chrono::seconds(secs);
   }
-  const double spent = state.spent, monthly = state.monthly;
-  if (monthly > 0 && spent >= monthly) {
-    char amount[32];
-    std::snprintf(amount, sizeof amount, monthly >= 1 ? "%.2f" : "%.4g", monthly);
-    ApiError e = ApiError::from_code("budget.exhausted", std::string("this location has spent its monthly budget ($") + amount +
-                                                             "); it resets at the start of next month (UTC)");
-    e.retry_after = std::chrono::seconds(seconds_to_month_end());
-    co_await fail(ex, e);
-    co_return false;
-  }
-  co_return true;
+  co_return a;
 }
 
-void App::settle_tokens(const Principal& p, std::int64_t estimated, std::int64_t actual) {
-  const auto buckets = buckets_for(p, config_, store::RateLimits{}, 0);
-  for (const auto& b : buckets)
-    if (b.name.size() > 7 && b.name.substr(b.name.size() - 7) == "_tokens") limiter_->adjust(b, actual - estimated);
+awaitable<bool> App::admit(Exchange& ex, const Principal& p, std::int64_t estimated_tokens) {
+  const Admission a = co_await admission(p, estimated_tokens);
+  if (a.limit > 0) {
+    ex.response_headers.emplace_back("ratelimit-limit", std::to_string(a.limit));
+    ex.response_headers.emplace_back("ratelimit-remaining", std::to_string(a.remaining));
+  }
+  if (!a.refused) co_return true;
+  if (a.refused->code.starts_with("limits.") && a.refused->retry_after)
+    ex.response_headers.emplace_back("ratelimit-reset", std::to_string(a.refused->retry_after->count()));
+  co_await fail(ex, *a.refused);
+  co_return false;
+}
+
+double App::price(const Usage& usage, const std::string& model) const {
+  auto priced = cost_of(usage, model, policy());
+  return priced ? priced->total_usd : 0;
+}
+
+void App::account(const Principal& p, store::UsageRecord record, std::int64_t estimated_tokens) {
+  record.location_id = p.scope.location_id;
+  record.key_id = p.key.id;
+  if (record.cost_usd == 0) record.cost_usd = price(record.usage, record.model);
+  if (record.at.empty()) record.at = now_rfc3339();
+  const Usage& u = record.usage;
+  const std::int64_t actual = u.input_tokens + u.output_tokens + u.cache_read_input_tokens + u.cache_creation_input_tokens;
+  add_spend(p.scope.location_id, record.cost_usd);
+  count_usage(p.scope.location_id, record.model, u, record.cost_usd);
+  // The buckets this request took its estimate from (the location's own limits, as admission used).
+  store::RateLimits limits;
+  {
+    std::lock_guard lock(budget_mutex_);
+    if (auto it = budgets_.find(p.scope.location_id); it != budgets_.end()) limits = it->second.limits;
+  }
+  for (const auto& b : buckets_for(p, config_, limits, 0))
+    if (std::string_view(b.name).ends_with("_tokens")) limiter_->adjust(b, actual - estimated_tokens);
+  record_usage_async(p.scope, std::move(record));
 }
 
 }  // namespace porchlight::proxy

@@ -98,11 +98,22 @@ class App {
   // The same check from credentials given some other way (the live WebSocket's first message).
   awaitable<Result<Principal>> check_credentials(const std::string& key, const std::string& agent_token,
                                                  const std::string& origin, std::string agent_header, Access access);
-  // Request and token limits for this principal, and the location's monthly budget. Answers 429
-  // and returns false when refused; adds rate-limit headers either way.
+  // The location's monthly budget, then request and token limits for this principal (a request
+  // refused for its budget takes nothing from the buckets). `refused` says why not.
+  struct Admission {
+    std::optional<ApiError> refused;
+    std::int64_t limit = 0, remaining = 0;  // the tightest bucket, for rate-limit headers (0: none)
+  };
+  awaitable<Admission> admission(const Principal& p, std::int64_t estimated_tokens);
+  // admission() for an HTTP request: adds rate-limit headers, and answers 429 (or the budget's
+  // error) and returns false when refused.
   awaitable<bool> admit(Exchange& ex, const Principal& p, std::int64_t estimated_tokens);
-  // Corrects token buckets once the real usage is known.
-  void settle_tokens(const Principal& p, std::int64_t estimated, std::int64_t actual);
+  // The cost in USD of `usage` on `model` by the policy's prices (0 for a model it does not price).
+  double price(const Usage& usage, const std::string& model) const;
+  // Accounts for an answered call to Claude: the ledger (record_usage_async), the month's spend,
+  // the token buckets corrected from the estimate to the real usage, and the metrics. Fills the
+  // record's location, key, cost (when 0) and time.
+  void account(const Principal& p, store::UsageRecord record, std::int64_t estimated_tokens);
   // Month-to-date spend and the budget (0: none) of a location: cached, refreshed in the background
   // every few seconds (this instance's own spend is added as it happens).
   awaitable<std::pair<double, double>> budget_state(const store::Scope& scope);

@@ -1,7 +1,9 @@
 // Rate limits and budgets: 429 with Retry-After and rate-limit headers, nothing recorded when refused.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { admin, coachRequest, postgresUrl, provision, readSse, requireEnv, sqliteUrl, startFake, startProxy } from './harness.mjs';
+import { WebSocket } from 'ws';
+import { admin, coachRequest, CRM_ORIGIN, mintAgentToken, postgresUrl, provision, readSse, requireEnv, sqliteUrl, startFake,
+  startProxy } from './harness.mjs';
 
 test('an agent over its request limit gets 429 with Retry-After and rate-limit headers', async () => {
   const fake = await startFake();
@@ -48,6 +50,68 @@ test('a location over its monthly budget is refused until the month ends', async
   assert.ok(retry > 0 && retry <= 31 * 86400, 'retry after the month ends');
   const settings = await (await fetch(proxy.url + '/v1/settings', { headers: { 'x-api-key': loc.sk } })).json();
   assert.equal(settings.monthly_budget_usd, 0.0001);
+});
+
+test('live mode: a lead message is admitted and accounted like any call to Claude; a refused one still gets its cards', async () => {
+  const fake = await startFake();
+  const db = sqliteUrl();
+  const proxy = await startProxy({ databaseUrl: db, upstreamUrl: fake.url, args: ['--agent-requests-per-minute', '1'] });
+  const loc = await provision(db, proxy.url);
+  const ws = new WebSocket(proxy.url.replace('http', 'ws') + '/v1/live', { headers: { origin: CRM_ORIGIN } });
+  const frames = [];
+  ws.onmessage = (m) => frames.push(JSON.parse(m.data));
+  const until = (type) => new Promise((resolve, reject) => {
+    const started = Date.now();
+    const check = () => {
+      const at = frames.findIndex((f) => f.type === type);
+      if (at >= 0) resolve(frames.splice(0, at + 1));
+      else if (Date.now() - started > 10000) reject(new Error(`no ${type} frame: ${JSON.stringify(frames)}`));
+      else setTimeout(check, 10);
+    };
+    check();
+  });
+  await new Promise((r) => { ws.onopen = r; });
+  ws.send(JSON.stringify({ type: 'auth', key: loc.pk, agent_token: mintAgentToken(loc.secret, { locationId: loc.id }) }));
+  await until('ready');
+  const leadSays = (text) => ws.send(JSON.stringify({ type: 'event', stage: 'qualifying', lead: { facts: { price_range: '$450-500k' } },
+    event: { kind: 'lead_message', text } }));
+  const requests = async () => (await (await fetch(proxy.url + '/v1/usage', { headers: { 'x-api-key': loc.sk } })).json()).totals.requests;
+
+  leadSays('Is the seller open to offers below asking?');
+  const first = await until('cards_done');
+  assert.equal(first.filter((f) => f.type === 'error').length, 0);
+  assert.equal((await fake.stats()).messages.total, 1, 'Claude was asked');
+  assert.equal(await requests(), 1, 'its usage is in the ledger');
+
+  leadSays('Can we close in two weeks?');
+  const second = await until('cards_done');
+  const refusal = second.find((f) => f.type === 'error');
+  assert.equal(refusal?.code, 'limits.agent_requests');
+  assert.ok(refusal.retry_after >= 1);
+  const action = second.find((f) => f.type === 'card' && f.card.type === 'next_best_action');
+  assert.ok(action?.card.suggestion, 'the playbooks still suggest a next move');
+  assert.equal((await fake.stats()).messages.total, 1, 'nothing more was sent to Claude');
+  assert.equal(await requests(), 1);
+  ws.close();
+  proxy.stop();
+  fake.stop();
+});
+
+test('token counting is a request for the request limits', async () => {
+  const fake = await startFake();
+  const db = sqliteUrl();
+  const proxy = await startProxy({ databaseUrl: db, upstreamUrl: fake.url, args: ['--key-requests-per-minute', '2'] });
+  const loc = await provision(db, proxy.url);
+  const count = () => fetch(`${proxy.url}/v1/messages/count_tokens`, {
+    method: 'POST', headers: { 'x-api-key': loc.sk, 'content-type': 'application/json', 'anthropic-version': '2023-06-01' },
+    body: JSON.stringify({ model: 'claude-haiku-5-5', messages: [{ role: 'user', content: 'How many tokens is this?' }] }) });
+  for (let i = 0; i < 2; i++) assert.equal((await count()).status, 200);
+  const refused = await count();
+  assert.equal(refused.status, 429);
+  assert.equal((await refused.json()).error.code, 'limits.key_requests');
+  assert.ok(Number(refused.headers.get('retry-after')) >= 1);
+  proxy.stop();
+  fake.stop();
 });
 
 // The same buckets in-process (SQLite default) and in Redis (atomic Lua) with PostgreSQL.
@@ -98,6 +162,24 @@ for (const [name, stores] of backends) {
       assert.equal(body.error.type, 'rate_limit_error');
       // What the first call really used was settled: a smaller call fits at once.
       assert.equal((await messages(proxy, loc.sk, 500)).status, 200);
+      proxy.stop();
+      fake.stop();
+    });
+
+    test("a key's token bucket (a location setting) is settled to real usage too", async () => {
+      const fake = await startFake();
+      const s = stores();
+      const proxy = await startProxy({ ...s, upstreamUrl: fake.url });
+      const loc = await provision(s.databaseUrl, proxy.url);
+      const set = await fetch(proxy.url + '/v1/settings', { method: 'PUT', headers: { 'x-api-key': loc.sk },
+        body: JSON.stringify({ rate_limits: { key_tokens: 3000 } }) });
+      assert.equal(set.status, 200);
+      assert.equal((await messages(proxy, loc.sk, 2000)).status, 200);
+      const refused = await messages(proxy, loc.sk, 2990);
+      assert.equal(refused.status, 429);
+      assert.equal((await refused.json()).error.code, 'limits.key_tokens');
+      // Unsettled, the first call's estimate (over 2,000) would leave under 1,000 tokens.
+      assert.equal((await messages(proxy, loc.sk, 1500)).status, 200);
       proxy.stop();
       fake.stop();
     });

@@ -27,6 +27,23 @@ describe('when Claude is failing', () => {
     assert.equal(stats.messages.total, 3);
   });
 
+  test("/v1/messages passes the upstream's own error on with its retry-after and request id", async () => {
+    await fake.reset();
+    await fake.defaults({ status: 429, error_type: 'rate_limit_error', retry_after: 120 });  // too long to wait here
+    try {
+      const r = await fetch(`${proxy.url}/v1/messages`, {
+        method: 'POST', headers: { 'x-api-key': loc.sk, 'content-type': 'application/json', 'anthropic-version': '2023-06-01' },
+        body: JSON.stringify({ model: 'claude-haiku-5-5', max_tokens: 32, messages: [{ role: 'user', content: 'hi' }] }) });
+      assert.equal(r.status, 429);
+      assert.equal((await r.json()).error.type, 'rate_limit_error');
+      assert.equal(r.headers.get('retry-after'), '120');
+      assert.equal(r.headers.get('retry-after-ms'), '120000');
+      assert.match(r.headers.get('x-upstream-request-id') ?? '', /^req_/);
+    } finally {
+      await fake.defaults({});
+    }
+  });
+
   test('a model that keeps failing falls back to the next one', async () => {
     await fake.reset();
     await fake.script([{ status: 529 }, { status: 529 }, { status: 529 }]);

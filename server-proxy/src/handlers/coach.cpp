@@ -331,33 +331,20 @@ awaitable<void> coach(App& app, Exchange& ex, const Principal& p) {
   const auto latency = static_cast<std::int64_t>(ms_since(a.started));
   a.message.model = a.model;
   a.message.latency_ms = latency;
-  double cost = 0;
-  if (!a.offline) {
-    auto priced = cost_of(a.usage, a.model, app.policy());
-    if (priced) cost = priced->total_usd;
-  }
+  const double cost = a.offline ? 0 : app.price(a.usage, a.model);
   a.message.cost_usd = cost;
   const auto final_status = a.completed && !a.error ? store::MessageStatus::complete : store::MessageStatus::incomplete;
   const bool saved = co_await persist(app, scope, a, final_status);
 
-  if (!a.offline) {
+  if (!a.offline) {  // queued, and kept while the store is down, like /v1/messages' usage
     store::UsageRecord u;
-    u.location_id = scope.location_id;
-    u.key_id = p.key.id;
     u.agent_id = c.agent_id;
     u.request_id = ex.request_id();
     u.kind = "coach";
     u.model = a.model;
     u.usage = a.usage;
     u.cost_usd = cost;
-    u.at = now_rfc3339();
-    auto query_9 = [&app, scope, u] { return app.store().record_usage(scope, u); };
-    co_await app.blocking(query_9);
-    app.add_spend(scope.location_id, cost);
-    const std::int64_t actual = a.usage.input_tokens + a.usage.output_tokens + a.usage.cache_creation_input_tokens +
-                                a.usage.cache_read_input_tokens;
-    app.settle_tokens(for_agent, route.estimated_input_tokens + route.estimated_output_tokens, actual);
-    app.count_usage(scope.location_id, a.model, a.usage, cost);
+    app.account(for_agent, std::move(u), route.estimated_input_tokens + route.estimated_output_tokens);
   }
   CoachingEvent event;
   event.id = a.message.event_id;

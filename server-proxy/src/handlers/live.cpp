@@ -9,11 +9,18 @@
 //   client -> {"type": "event", "lead": {...}, "stage"?, "event": {"kind": "lead_message"|
 //              "agent_message"|"stage_change"|"facts", "text"?}}
 //   server -> {"type": "card", "card": {...}} ...  then {"type": "cards_done", "seq"}
-//   server -> {"type": "error", "code", "message"}   (the connection stays open unless auth failed)
+//   server -> {"type": "error", "code", "message", "retry_after"?}   (the connection stays open
+//             unless auth failed; a lead's message refused by the limits or the budget, code
+//             limits.* or budget.exhausted, still gets its cards, with the playbooks' suggestion)
+//
+// A suggestion from Claude is admitted and accounted like any other call: the location's budget
+// and rate limits first, its usage to the ledger after (kind "live"); it is asked for only while
+// the ledger can be written.
 
 #include <boost/beast/websocket.hpp>
 
 #include "app.hpp"
+#include "upstream/answer.hpp"
 #include "handlers/json_util.hpp"
 #include "porchlight/json_input.hpp"
 #include "porchlight/offline.hpp"
@@ -41,16 +48,36 @@ awaitable<bool> send_error(Ws& ws, const std::string& code, const std::string& m
   co_return co_await send(ws, JSON_OBJ({{"type", "error"}, {"code", code}, {"message", message}}));
 }
 
+awaitable<bool> send_error(Ws& ws, const ApiError& e) {
+  json frame = JSON_OBJ({{"type", "error"}, {"code", e.code}, {"message", e.message}});
+  if (e.retry_after) frame["retry_after"] = e.retry_after->count();
+  co_return co_await send(ws, frame);
+}
+
+struct Suggestion {
+  std::string text;
+  std::optional<ApiError> refused;  // the limits or the budget said no: the text is the playbooks'
+};
+
 // A suggestion for what to do about the lead's latest message.
-awaitable<std::string> suggest(App& app, const AgentProfile& agent, const Lead& lead, ConversationStage stage,
-                               const std::string& lead_text, RouteDecision& route) {
+awaitable<Suggestion> suggest(App& app, const Principal& p, const AgentProfile& agent, const Lead& lead,
+                              ConversationStage stage, const std::string& lead_text, RouteDecision& route) {
+  constexpr std::int64_t kMaxTokens = 300;
+  Suggestion s;
   RouteRequest rr;
   rr.query = "The lead just wrote: \"" + lead_text + "\". What should I reply or do next?";
   rr.profile = agent;
   rr.stage = stage;
   rr.tier = ModelTier::fast;  // live cards must be quick and cheap
   route = porchlight::route(rr, app.policy());
-  if (app.upstream() && !app.upstream()->circuit_open(app.model_for(ModelTier::fast))) {
+  const std::string model = app.model_for(ModelTier::fast);
+  const std::int64_t estimated = route.estimated_input_tokens + kMaxTokens;
+  if (app.upstream() && !app.upstream()->circuit_open(model) && app.store_writable()) {
+    if (auto admitted = co_await app.admission(p, estimated); admitted.refused) {
+      s.refused = std::move(admitted.refused);
+      s.text = offline_answer(route, rr.query, agent, lead, app.policy());
+      co_return s;
+    }
     PromptRequest pr;
     pr.profile = agent;
     pr.lead = lead;
@@ -58,22 +85,32 @@ awaitable<std::string> suggest(App& app, const AgentProfile& agent, const Lead& 
     pr.query = rr.query + " Answer in at most three short bullet points.";
     pr.tier = ModelTier::fast;
     json body = json::parse(build_prompt(pr, app.policy()).body);
-    body["model"] = app.model_for(ModelTier::fast);
-    body["max_tokens"] = 300;
+    body["model"] = model;
+    body["max_tokens"] = kMaxTokens;
     upstream::Request req;
     req.body = to_json_text(body);
-    req.model = body["model"];
+    req.model = model;
+    UpstreamTimer timer(app.metrics(), model);
     auto r = co_await app.upstream()->send(req);
+    timer.finish(r);
     if (!r.error && r.status == 200) {
+      store::UsageRecord u;
+      u.agent_id = p.agent_id;
+      u.request_id = new_id("req_live_");
+      u.kind = "live";
+      u.model = r.model.empty() ? model : r.model;
+      upstream::read_answer(r.body, u.usage);
+      app.account(p, std::move(u), estimated);
       auto j = json::parse(r.body, nullptr, false);
-      std::string text;
       if (!j.is_discarded() && j.contains("content") && j["content"].is_array())
         for (const auto& b : j["content"])
-          if (b.value("type", "") == "text") text += b.value("text", "");
-      if (!text.empty()) co_return text;
+          if (b.is_object() && b.value("type", "") == "text" && b.contains("text") && b["text"].is_string())
+            s.text += b["text"].get<std::string>();
+      if (!s.text.empty()) co_return s;
     }
   }
-  co_return offline_answer(route, rr.query, agent, lead, app.policy());
+  s.text = offline_answer(route, rr.query, agent, lead, app.policy());
+  co_return s;
 }
 
 awaitable<void> live(App& app, Exchange& ex) {
@@ -168,7 +205,11 @@ awaitable<void> live(App& app, Exchange& ex) {
     ++seq;
     RouteDecision route;
     std::string answer;
-    if (kind == "lead_message" && !text.empty()) answer = co_await suggest(app, agent, lead, stage, text, route);
+    if (kind == "lead_message" && !text.empty()) {
+      Suggestion s = co_await suggest(app, p, agent, lead, stage, text, route);
+      if (s.refused && !co_await send_error(ws, *s.refused)) break;
+      answer = std::move(s.text);
+    }
     bool ok = true;
     for (const auto& card : guidance_cards(agent, lead, stage, route, answer, app.today(), app.policy())) {
       json c = card;

@@ -158,24 +158,25 @@ awaitable<std::optional<Forwarded>> prepare(App& app, Exchange& ex, const Princi
 }
 
 void record(App& app, Exchange& ex, const Principal& p, const Forwarded& f, const std::string& model,
-                       const Usage& usage, std::int64_t estimated) {
-  auto priced = cost_of(usage, model, app.policy());
-  const double cost = priced ? priced->total_usd : 0;
+            const Usage& usage, std::int64_t estimated) {
   store::UsageRecord u;
-  u.location_id = p.scope.location_id;
-  u.key_id = p.key.id;
   u.agent_id = f.agent_id;
   u.request_id = ex.request_id();
   u.kind = "messages";
   u.model = model;
   u.usage = usage;
-  u.cost_usd = cost;
-  u.at = now_rfc3339();
-  app.record_usage_async(p.scope, u);
-  app.add_spend(p.scope.location_id, cost);
-  app.settle_tokens(p, estimated, usage.input_tokens + usage.output_tokens + usage.cache_read_input_tokens +
-                                      usage.cache_creation_input_tokens);
-  app.count_usage(p.scope.location_id, model, usage, cost);
+  app.account(p, std::move(u), estimated);
+}
+
+// An HTTP error from the upstream goes back as it came (the SDK's error types read its body), with
+// the headers a caller acts on: the upstream's request id and when to retry.
+awaitable<void> send_upstream_answer(Exchange& ex, upstream::Response& r) {
+  if (!r.request_id.empty()) ex.response_headers.emplace_back("x-upstream-request-id", r.request_id);
+  if (r.retry_after) {
+    ex.response_headers.emplace_back("retry-after-ms", std::to_string(r.retry_after->count()));
+    ex.response_headers.emplace_back("retry-after", std::to_string((r.retry_after->count() + 999) / 1000));
+  }
+  co_await ex.send(r.status, std::move(r.body));
 }
 
 awaitable<void> messages(App& app, Exchange& ex, const Principal& p) {
@@ -208,16 +209,12 @@ awaitable<void> messages(App& app, Exchange& ex, const Principal& p) {
     auto r = co_await app.upstream()->send(req);
     timer.finish(r);
     if (r.error) { co_await app.fail(ex, ApiError::from_code(r.error->code, r.error->message)); co_return; }
-    if (!r.request_id.empty()) ex.response_headers.emplace_back("x-upstream-request-id", r.request_id);
-    if (r.status == 200) {
-      Usage usage;
-      upstream::read_answer(r.body, usage);
-      co_await ex.send(200, std::move(r.body));
-      const std::string model = r.model.empty() ? f.model : r.model;
-      record(app, ex, p, f, model, usage, estimated);
-    } else {
-      co_await ex.send(r.status, std::move(r.body));  // the upstream's own error, as the SDK expects
-    }
+    Usage usage;
+    if (r.status == 200) upstream::read_answer(r.body, usage);
+    const std::string model = r.model.empty() ? f.model : r.model;
+    const bool answered = r.status == 200;
+    co_await send_upstream_answer(ex, r);
+    if (answered) record(app, ex, p, f, model, usage, estimated);
     co_return;
   }
 
@@ -235,10 +232,8 @@ awaitable<void> messages(App& app, Exchange& ex, const Principal& p) {
   timer.finish(r);
   if (!sse) {  // nothing streamed: an error before the first byte
     if (r.error) co_await app.fail(ex, ApiError::from_code(r.error->code, r.error->message));
-    else {
-      std::string body = r.body.empty() ? ApiError::from_code("upstream.unavailable", "no answer").body(ex.request_id()) : r.body;
-      co_await ex.send(r.status ? r.status : 502, std::move(body));
-    }
+    else if (r.status == 0 || r.body.empty()) co_await app.fail(ex, ApiError::from_code("upstream.unavailable", "no answer"));
+    else co_await send_upstream_answer(ex, r);
     co_return;
   }
   if (r.error && !r.stream_completed)  // cut mid-stream: tell the client in the API's own way
@@ -253,6 +248,9 @@ awaitable<void> count_tokens(App& app, Exchange& ex, const Principal& p) {
   Forwarded& f = *prepared;
   f.body.erase("stream");
   f.body.erase("max_tokens");
+  // A count is a request like any other for the request limits (and one token for the token
+  // limits: it generates nothing, and the API does not bill it).
+  if (!co_await app.admit(ex, p, 1)) co_return;
   const std::string text = to_json_text(f.body);
   if (!app.upstream()) {
     // No upstream: the core's documented estimate, labelled as one.
@@ -267,7 +265,7 @@ awaitable<void> count_tokens(App& app, Exchange& ex, const Principal& p) {
   req.headers = f.headers;
   auto r = co_await app.upstream()->send(req);
   if (r.error) { co_await app.fail(ex, ApiError::from_code(r.error->code, r.error->message)); co_return; }
-  co_await ex.send(r.status, std::move(r.body));
+  co_await send_upstream_answer(ex, r);
 }
 
 }  // namespace

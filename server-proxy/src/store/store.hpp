@@ -92,7 +92,7 @@ struct UsageRecord {
   std::string key_id;
   std::string agent_id;
   std::string request_id;
-  std::string kind;                   // "coach" or "messages"
+  std::string kind;                   // "coach", "messages" or "live"
   std::string model;
   Usage usage;
   double cost_usd = 0;

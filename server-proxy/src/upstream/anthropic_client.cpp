@@ -47,8 +47,9 @@ constexpr std::size_t kReadChunk = 16 * 1024;
 constexpr auto kPoolMaxIdle = std::chrono::seconds(20);
 constexpr auto kMaxDelay = std::chrono::hours(24);  // bounds parsed retry-after values
 
-std::chrono::milliseconds ms_since(clock::time_point start) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(clock::now() - start);
+// Microseconds: on a fast upstream (or loopback) time to headers is well under a millisecond.
+std::chrono::microseconds us_since(clock::time_point start) {
+  return std::chrono::duration_cast<std::chrono::microseconds>(clock::now() - start);
 }
 
 std::string ms_text(std::chrono::milliseconds d) { return std::to_string(d.count()) + " ms"; }
@@ -222,7 +223,7 @@ struct Outcome {
   std::string body;
   std::string request_id;
   std::optional<std::chrono::milliseconds> retry_after;
-  std::chrono::milliseconds ttfb{0};
+  std::chrono::microseconds ttfb{0};
   Failure failure = Failure::none;
   std::string detail;            // what went wrong, for Error::message (never holds the key)
   bool committed = false;        // an event reached the sink: no retry from here on
@@ -448,7 +449,7 @@ awaitable<void> AnthropicClient::Impl::exchange(Stream& stream, beast::flat_buff
     failed(out, header_ec, "waiting for the response headers", config.first_byte_timeout);
     co_return;
   }
-  out.ttfb = ms_since(sent_at);
+  out.ttfb = us_since(sent_at);
   const auto& head = parser.get().base();
   out.status = static_cast<int>(head.result_int());
   if (auto it = head.find("request-id"); it != head.end()) out.request_id = std::string(it->value());
@@ -645,6 +646,7 @@ awaitable<Response> AnthropicClient::Impl::run(Request request, const EventSink*
   response.body = std::move(out.body);
   response.request_id = std::move(out.request_id);
   response.ttfb = out.ttfb;
+  response.retry_after = out.retry_after;
   response.stream_completed = out.stream_completed;
   if (out.failure != Failure::none) {
     const std::string tries = " (" + std::to_string(response.attempts) + " attempt" +

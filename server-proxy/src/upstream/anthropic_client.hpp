@@ -63,7 +63,8 @@ struct Response {
   int attempts = 0;              // requests sent, all models together (not the free resend
                                  // after a pooled connection turned out closed)
   bool fell_back = false;
-  std::chrono::milliseconds ttfb{0};  // request sent -> response headers, for the answering attempt
+  std::chrono::microseconds ttfb{0};  // request sent -> response headers, for the answering attempt
+  std::optional<std::chrono::milliseconds> retry_after;  // the answer's retry-after(-ms), if any
   bool stream_completed = false;  // streaming: message_stop seen
   // Typed failure when nothing usable came back: upstream.unavailable (connect or transport
   // failure), upstream.timeout, upstream.circuit_open (every model's circuit refused),
