@@ -3,13 +3,20 @@
 // and a clear end. And with the store down, coaching is refused before any upstream call.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { coachRequest, mintAgentToken, provision, readSse, sleep, sqliteUrl, startFake, startProxy, CRM_ORIGIN } from './harness.mjs';
+import { coachRequest, mintAgentToken, postgresUrl, provision, readSse, requireEnv, sleep, sqliteUrl, startFake, startProxy,
+  CRM_ORIGIN } from './harness.mjs';
 
-test('kill -9 mid-stream: the partial answer survives and a resume ends it clearly', async () => {
+const backends = [
+  ['SQLite', () => ({ databaseUrl: sqliteUrl() })],
+  ['PostgreSQL and Redis', () => ({ databaseUrl: postgresUrl(), redisUrl: requireEnv('PORCHLIGHT_TEST_REDIS_URL') })],
+];
+
+for (const [name, stores] of backends) test(`kill -9 mid-stream (${name}): the partial answer survives, marked incomplete, and a resume ends it clearly`, async () => {
   const fake = await startFake();
-  const db = sqliteUrl();
+  const s = stores();
+  const db = s.databaseUrl;
   const args = ['--stream-stale-ms', '1500'];
-  let proxy = await startProxy({ databaseUrl: db, upstreamUrl: fake.url, args });
+  let proxy = await startProxy({ ...s, upstreamUrl: fake.url, args });
   const loc = await provision(db, proxy.url);
   await fake.defaults({ tokens_per_second: 40 });  // slow enough to be killed mid-answer
 
@@ -23,7 +30,7 @@ test('kill -9 mid-stream: the partial answer survives and a resume ends it clear
   proxy.kill9();
   await sleep(200);
 
-  proxy = await startProxy({ databaseUrl: db, upstreamUrl: fake.url, args });
+  proxy = await startProxy({ ...s, upstreamUrl: fake.url, args });
   const transcript = await (await fetch(`${proxy.url}/v1/conversations/${meta.conversation_id}/messages`, {
     headers: { 'x-api-key': loc.sk } })).json();
   assert.equal(transcript.data[0].role, 'user', 'the question was stored before Claude was asked');
@@ -32,6 +39,10 @@ test('kill -9 mid-stream: the partial answer survives and a resume ends it clear
   assert.equal(answer.id, meta.message_id);
   assert.ok(answer.content.length > 0, 'part of the answer was stored');
   await sleep(1600);  // past the stale threshold: nobody is writing it any more
+  const stale = await (await fetch(`${proxy.url}/v1/conversations/${meta.conversation_id}/messages`, {
+    headers: { 'x-api-key': loc.sk } })).json();
+  assert.equal(stale.data[1].status, 'incomplete', 'the transcript marks the cut answer, before any resume');
+  assert.equal(stale.data[1].content, answer.content);
 
   const headers = { 'x-api-key': loc.pk, origin: CRM_ORIGIN, 'x-porchlight-agent-token': mintAgentToken(loc.secret, { locationId: loc.id }),
     'last-event-id': lastId };
