@@ -20,6 +20,7 @@
 #include "app.hpp"
 #include "auth/credentials.hpp"
 #include "demo.hpp"
+#include "log.hpp"
 #include "store/migrate.hpp"
 
 using namespace porchlight;
@@ -86,9 +87,8 @@ int serve(const Config& config) {
   if (config.demo) {
     std::cout << "demo: open http://localhost:" << bound.port() << "/ (the dashboard is linked from the page)" << std::endl;
     if (!bound.address().is_loopback())
-      std::cerr << "porchlight-proxy: warning: --demo on " << bound.address().to_string()
-                << ": anyone who can load the demo page can sign in to its dashboard as an admin of the demo location"
-                << std::endl;
+      log::write(log::Level::warn, "--demo on " + bound.address().to_string() +
+                                       ": anyone who can load the demo page can sign in to its dashboard as an admin of the demo location");
   }
 
   ServerLimits limits;
@@ -172,6 +172,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   const Config& c = config.value();
+  log::set_level(c.log_level);
 
   if (command == "serve") return serve(c);
   if (command == "routes") {  // the route table, without opening the store or listening

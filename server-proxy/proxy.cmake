@@ -17,6 +17,7 @@ add_library(porchlight_proxy STATIC
   src/handlers/web.cpp
   src/http/server.cpp
   src/limits/rate_limiter.cpp
+  src/log.cpp
   src/metrics.cpp)
 add_library(porchlight::proxy ALIAS porchlight_proxy)
 target_include_directories(porchlight_proxy PUBLIC src)

@@ -25,6 +25,7 @@
 #include "porchlight/json_output.hpp"
 #include "porchlight/qualify.hpp"
 #include "demo.hpp"
+#include "log.hpp"
 #include "store/cached_store.hpp"
 #include "store/migrate.hpp"
 
@@ -52,7 +53,7 @@ void lower_to_background_priority() {
 #ifdef __linux__
   sched_param none{};
   if (pthread_setschedparam(pthread_self(), SCHED_IDLE, &none) != 0)
-    std::cerr << "porchlight-proxy: the usage writer runs at normal priority (SCHED_IDLE refused)\n";
+    log::write(log::Level::warn, "the usage writer runs at normal priority (SCHED_IDLE refused)");
 #endif
 }
 }  // namespace
@@ -69,7 +70,8 @@ App::~App() {
   write_queued_usage(Drain::all);  // what the last flush timer did not get to (the event loop has stopped)
   std::lock_guard lock(usage_mutex_);
   if (!usage_queue_.empty())  // the store is down and there is no later retry: say so, never drop silently
-    std::cerr << "porchlight-proxy: exiting with " << usage_queue_.size() << " usage records not written (the store is unavailable)\n";
+    log::write(log::Level::error, "exiting with " + std::to_string(usage_queue_.size()) +
+                                      " usage records not written (the store is unavailable)");
 }
 
 void App::shutdown() {
@@ -202,8 +204,7 @@ awaitable<void> App::dispatch(Exchange& ex, const Router::Match& match) {
       co_await (*match.handler)(ex);
     } catch (const std::exception& e) {
       // A bug, not the caller's fault: log, count, answer, keep serving.
-      std::cerr << "porchlight-proxy: internal error on " << match.pattern << " (" << ex.request_id() << "): " << e.what()
-                << "\n";
+      log::write(log::Level::error, "internal error on " + match.pattern + " (" + ex.request_id() + "): " + e.what());
       metrics_.count("porchlight_internal_errors_total", {{"route", match.pattern}});
     }
     if (!ex.responded()) co_await fail(ex, ApiError::from_code("internal", "an internal error occurred; it was logged"));
@@ -213,6 +214,12 @@ awaitable<void> App::dispatch(Exchange& ex, const Router::Match& match) {
   const std::string_view route = match.handler ? std::string_view(match.pattern) : std::string_view("unmatched");
   metrics_.observe("porchlight_http_request_duration_seconds",
                    {{"route", route}, {"status", kStatusClass[std::clamp(ex.status() / 100, 1, 5) - 1]}}, seconds);
+  if (log::enabled(log::Level::debug)) {  // the route's pattern, not the path: paths hold ids
+    char ms[32];
+    std::snprintf(ms, sizeof ms, "%.3f", seconds * 1000);
+    log::write(log::Level::debug, std::string(ex.request().method_string()) + " " + std::string(route) + " " +
+                                      std::to_string(ex.status()) + " " + ms + " ms " + ex.request_id());
+  }
 }
 
 // ---- [3] authentication ------------------------------------------------------------------------
@@ -538,7 +545,7 @@ void App::write_queued_usage(Drain drain) {
         auto one = store_->record_usage(scope, r);
         if (one) continue;
         metrics_.count("porchlight_usage_write_failures_total", {});
-        std::cerr << "porchlight-proxy: usage for request " << r.request_id << " not recorded: " << one.errors().front().code << "\n";
+        log::write(log::Level::error, "usage for request " + r.request_id + " not recorded: " + one.errors().front().code);
       }
     }
     if (unwritten.empty()) {
@@ -559,7 +566,7 @@ void App::write_queued_usage(Drain drain) {
       if (unwritten.size() > kMaxQueuedUsage) {
         const std::size_t dropped = unwritten.size() - kMaxQueuedUsage;
         metrics_.count("porchlight_usage_write_failures_total", {}, static_cast<double>(dropped));
-        std::cerr << "porchlight-proxy: the store has been down too long: " << dropped << " usage records dropped\n";
+        log::write(log::Level::error, "the store has been down too long: " + std::to_string(dropped) + " usage records dropped");
         unwritten.erase(unwritten.begin(), unwritten.begin() + static_cast<std::ptrdiff_t>(dropped));
       }
       usage_queue_ = std::move(unwritten);

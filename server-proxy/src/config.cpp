@@ -164,7 +164,7 @@ const std::vector<Option>& options() {
       {"body-timeout-ms", "", "time allowed to send a request body (default 30000)", millis(&Config::body_timeout)},
       {"idle-timeout-ms", "", "keep-alive idle time between requests (default 75000)", millis(&Config::idle_timeout)},
       {"stream-stale-ms", "", "an answer not updated for this long was cut off (default 30000)", millis(&Config::stream_stale_after)},
-      {"log-level", "PORCHLIGHT_LOG_LEVEL", "error, warn, info or debug (default info)",
+      {"log-level", "PORCHLIGHT_LOG_LEVEL", "error, warn, info or debug (default info; debug adds a line per request)",
        [](Config& c, const std::string& v) {
          if (v != "error" && v != "warn" && v != "info" && v != "debug") return false;
          c.log_level = v;

@@ -140,3 +140,27 @@ describe('authentication and authorization', () => {
     assert.equal((await fetch(next, { redirect: 'manual' })).status, 303);
   });
 });
+
+test('--log-level debug logs a line per request (route pattern, status, request id) and never a key, token or id from the path', async () => {
+  const fake = await startFake();
+  const db = sqliteUrl();
+  const quiet = await startProxy({ databaseUrl: db, upstreamUrl: fake.url });
+  const loc = await provision(db, quiet.url);
+  const proxy = await startProxy({ databaseUrl: db, upstreamUrl: fake.url, args: ['--log-level', 'debug'] });
+  const token = mintAgentToken(loc.secret, { locationId: loc.id });
+  const r = await fetch(`${proxy.url}/v1/profiles/agent-1`, { headers: { 'x-api-key': loc.sk } });
+  assert.equal(r.status, 200);
+  const requestId = r.headers.get('request-id');
+  const coached = await coachRequest(proxy.url, loc, { query: 'Seller wants to list above comps' }, { token });
+  await coached.text();
+  assert.equal((await fetch(`${quiet.url}/v1/profiles/agent-1`, { headers: { 'x-api-key': loc.sk } })).status, 200);
+  const log = proxy.process.output();
+  assert.match(log, new RegExp(`porchlight-proxy: debug: GET /v1/profiles/\\* 200 [\\d.]+ ms ${requestId}`));
+  assert.match(log, /porchlight-proxy: debug: POST \/v1\/coach 200 /);
+  for (const secret of [loc.sk, loc.pk, token, loc.secret, 'agent-1', 'sk-ant-test-key'])
+    assert.ok(!log.includes(secret), 'no secret or path id in the log');
+  assert.ok(!quiet.process.output().includes('debug:'), 'info (the default) has no per-request lines');
+  proxy.stop();
+  quiet.stop();
+  fake.stop();
+});
