@@ -80,6 +80,7 @@ test('live mode: a lead message is admitted and accounted like any call to Claud
   leadSays('Is the seller open to offers below asking?');
   const first = await until('cards_done');
   assert.equal(first.filter((f) => f.type === 'error').length, 0);
+  assert.equal(first.find((f) => f.type === 'card' && f.card.type === 'next_best_action')?.card.offline, false, "Claude's suggestion");
   assert.equal((await fake.stats()).messages.total, 1, 'Claude was asked');
   assert.equal(await requests(), 1, 'its usage is in the ledger');
 
@@ -90,6 +91,7 @@ test('live mode: a lead message is admitted and accounted like any call to Claud
   assert.ok(refusal.retry_after >= 1);
   const action = second.find((f) => f.type === 'card' && f.card.type === 'next_best_action');
   assert.ok(action?.card.suggestion, 'the playbooks still suggest a next move');
+  assert.equal(action.card.offline, true, 'labelled as the playbooks');
   assert.equal((await fake.stats()).messages.total, 1, 'nothing more was sent to Claude');
   assert.equal(await requests(), 1);
   ws.close();

@@ -56,7 +56,8 @@ awaitable<bool> send_error(Ws& ws, const ApiError& e) {
 
 struct Suggestion {
   std::string text;
-  std::optional<ApiError> refused;  // the limits or the budget said no: the text is the playbooks'
+  bool offline = true;              // the playbooks' text, not Claude's
+  std::optional<ApiError> refused;  // the limits or the budget said no
 };
 
 // A suggestion for what to do about the lead's latest message.
@@ -106,7 +107,8 @@ awaitable<Suggestion> suggest(App& app, const Principal& p, const AgentProfile& 
         for (const auto& b : j["content"])
           if (b.is_object() && b.value("type", "") == "text" && b.contains("text") && b["text"].is_string())
             s.text += b["text"].get<std::string>();
-      if (!s.text.empty()) co_return s;
+      s.offline = s.text.empty();
+      if (!s.offline) co_return s;
     }
   }
   s.text = offline_answer(route, rr.query, agent, lead, app.policy());
@@ -205,15 +207,20 @@ awaitable<void> live(App& app, Exchange& ex) {
     ++seq;
     RouteDecision route;
     std::string answer;
+    bool offline = true;
     if (kind == "lead_message" && !text.empty()) {
       Suggestion s = co_await suggest(app, p, agent, lead, stage, text, route);
       if (s.refused && !co_await send_error(ws, *s.refused)) break;
       answer = std::move(s.text);
+      offline = s.offline;
     }
     bool ok = true;
     for (const auto& card : guidance_cards(agent, lead, stage, route, answer, app.today(), app.policy())) {
       json c = card;
-      if (c["type"] == "next_best_action" && !answer.empty()) c["suggestion"] = answer;
+      if (c["type"] == "next_best_action" && !answer.empty()) {
+        c["suggestion"] = answer;
+        c["offline"] = offline;  // labelled: from the playbooks, not Claude
+      }
       ok = co_await send(ws, JSON_OBJ({{"type", "card"}, {"seq", seq}, {"card", c}}));
       if (!ok) break;
     }

@@ -10,7 +10,6 @@
 #include "app.hpp"
 #include "handlers/json_util.hpp"
 #include "porchlight/context.hpp"
-#include "porchlight/cost.hpp"
 #include "porchlight/offline.hpp"
 #include "porchlight/prompt.hpp"
 #include "porchlight/json_output.hpp"
