@@ -245,9 +245,13 @@ Errors check_usage(const Usage& u, std::string_view path) {
     std::string at = std::string(path) + "." + std::string(key);
     errors.push_back(Error{"usage." + std::string(problem), at + ": " + message, at});
   };
+  Usage in_range = u;  // as usage_from_json reads it: a count out of range is reported, then left 0
   for (auto [key, field] : kUsageFields)
-    if (u.*field < 0 || u.*field > kMaxTokens) add("invalid_" + std::string(key), key, "must be between 0 and " + std::to_string(kMaxTokens));
-  check_usage_rules(u, add);
+    if (u.*field < 0 || u.*field > kMaxTokens) {
+      add("invalid_" + std::string(key), key, "must be between 0 and " + std::to_string(kMaxTokens));
+      in_range.*field = 0;
+    }
+  check_usage_rules(in_range, add);
   return errors;
 }
 

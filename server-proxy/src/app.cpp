@@ -643,10 +643,12 @@ std::int64_t seconds_to_month_end() {
 }
 }  // namespace
 
-awaitable<App::Admission> App::admission(const Principal& p, std::int64_t estimated_tokens) {
+awaitable<App::Admission> App::admission(const Principal& p, std::int64_t estimated_tokens, Cost cost) {
   const BudgetEntry state = co_await location_state(p.scope);
   Admission a;
-  if (state.monthly > 0 && state.spent >= state.monthly) {
+  a.limits = state.limits;
+  a.estimated_tokens = std::max<std::int64_t>(estimated_tokens, 1);
+  if (cost == Cost::tokens && state.monthly > 0 && state.spent >= state.monthly) {
     char amount[32];
     std::snprintf(amount, sizeof amount, state.monthly >= 1 ? "%.2f" : "%.4g", state.monthly);
     a.refused = ApiError::from_code("budget.exhausted", std::string("this location has spent its monthly budget ($") +
@@ -654,7 +656,7 @@ awaitable<App::Admission> App::admission(const Principal& p, std::int64_t estima
     a.refused->retry_after = std::chrono::seconds(seconds_to_month_end());
     co_return a;
   }
-  const LimitDecision d = limiter_->take(buckets_for(p, config_, state.limits, std::max<std::int64_t>(estimated_tokens, 1)));
+  const LimitDecision d = limiter_->take(buckets_for(p, config_, a.limits, a.estimated_tokens));
   if (d.fell_back) metrics_.count("porchlight_limiter_fallbacks_total", {});
   a.limit = d.limit;
   a.remaining = d.remaining;
@@ -668,17 +670,18 @@ awaitable<App::Admission> App::admission(const Principal& p, std::int64_t estima
   co_return a;
 }
 
-awaitable<bool> App::admit(Exchange& ex, const Principal& p, std::int64_t estimated_tokens) {
-  const Admission a = co_await admission(p, estimated_tokens);
+awaitable<std::optional<App::Admission>> App::admit(Exchange& ex, const Principal& p, std::int64_t estimated_tokens,
+                                                    Cost cost) {
+  Admission a = co_await admission(p, estimated_tokens, cost);
   if (a.limit > 0) {
     ex.response_headers.emplace_back("ratelimit-limit", std::to_string(a.limit));
     ex.response_headers.emplace_back("ratelimit-remaining", std::to_string(a.remaining));
   }
-  if (!a.refused) co_return true;
+  if (!a.refused) co_return a;
   if (a.refused->code.starts_with("limits.") && a.refused->retry_after)
     ex.response_headers.emplace_back("ratelimit-reset", std::to_string(a.refused->retry_after->count()));
   co_await fail(ex, *a.refused);
-  co_return false;
+  co_return std::nullopt;
 }
 
 double App::price(const Usage& usage, const std::string& model) const {
@@ -686,7 +689,7 @@ double App::price(const Usage& usage, const std::string& model) const {
   return priced ? priced->total_usd : 0;
 }
 
-void App::account(const Principal& p, store::UsageRecord record, std::int64_t estimated_tokens) {
+void App::account(const Principal& p, const Admission& admitted, store::UsageRecord record) {
   record.location_id = p.scope.location_id;
   record.key_id = p.key.id;
   if (record.cost_usd == 0) record.cost_usd = price(record.usage, record.model);
@@ -695,15 +698,13 @@ void App::account(const Principal& p, store::UsageRecord record, std::int64_t es
   const std::int64_t actual = u.input_tokens + u.output_tokens + u.cache_read_input_tokens + u.cache_creation_input_tokens;
   add_spend(p.scope.location_id, record.cost_usd);
   count_usage(p.scope.location_id, record.model, u, record.cost_usd);
-  // The buckets this request took its estimate from (the location's own limits, as admission used).
-  store::RateLimits limits;
-  {
-    std::lock_guard lock(budget_mutex_);
-    if (auto it = budgets_.find(p.scope.location_id); it != budgets_.end()) limits = it->second.limits;
-  }
-  for (const auto& b : buckets_for(p, config_, limits, 0))
-    if (std::string_view(b.name).ends_with("_tokens")) limiter_->adjust(b, actual - estimated_tokens);
+  settle_tokens(p, admitted, actual);
   record_usage_async(p.scope, std::move(record));
+}
+
+void App::settle_tokens(const Principal& p, const Admission& admitted, std::int64_t actual_tokens) {
+  for (const auto& b : buckets_for(p, config_, admitted.limits, 0))
+    if (std::string_view(b.name).ends_with("_tokens")) limiter_->adjust(b, actual_tokens - admitted.estimated_tokens);
 }
 
 }  // namespace porchlight::proxy

@@ -98,22 +98,28 @@ class App {
   // The same check from credentials given some other way (the live WebSocket's first message).
   awaitable<Result<Principal>> check_credentials(const std::string& key, const std::string& agent_token,
                                                  const std::string& origin, std::string agent_header, Access access);
-  // The location's monthly budget, then request and token limits for this principal (a request
-  // refused for its budget takes nothing from the buckets). `refused` says why not.
+  // A call to Claude is admitted (the location's monthly budget, then the request and token
+  // limits of this principal), then accounted when answered or released when not.
   struct Admission {
-    std::optional<ApiError> refused;
+    std::optional<ApiError> refused;        // why not; a refused call takes nothing from the buckets
     std::int64_t limit = 0, remaining = 0;  // the tightest bucket, for rate-limit headers (0: none)
+    std::int64_t estimated_tokens = 0;      // what the token buckets gave
+    store::RateLimits limits;               // the location's limits as applied (settled against the same)
   };
-  awaitable<Admission> admission(const Principal& p, std::int64_t estimated_tokens);
-  // admission() for an HTTP request: adds rate-limit headers, and answers 429 (or the budget's
-  // error) and returns false when refused.
-  awaitable<bool> admit(Exchange& ex, const Principal& p, std::int64_t estimated_tokens);
+  enum class Cost { tokens, free };  // free: the call costs nothing (token counting), no budget check
+  awaitable<Admission> admission(const Principal& p, std::int64_t estimated_tokens, Cost cost = Cost::tokens);
+  // admission() for an HTTP request: adds rate-limit headers; when refused, answers 429 (or the
+  // budget's error) and returns nullopt.
+  awaitable<std::optional<Admission>> admit(Exchange& ex, const Principal& p, std::int64_t estimated_tokens,
+                                            Cost cost = Cost::tokens);
   // The cost in USD of `usage` on `model` by the policy's prices (0 for a model it does not price).
   double price(const Usage& usage, const std::string& model) const;
-  // Accounts for an answered call to Claude: the ledger (record_usage_async), the month's spend,
-  // the token buckets corrected from the estimate to the real usage, and the metrics. Fills the
+  // An admitted call that was answered: the ledger (record_usage_async), the month's spend, the
+  // token buckets settled from the estimate to the real usage, and the metrics. Fills the
   // record's location, key, cost (when 0) and time.
-  void account(const Principal& p, store::UsageRecord record, std::int64_t estimated_tokens);
+  void account(const Principal& p, const Admission& admitted, store::UsageRecord record);
+  // An admitted call that got no answer to pay for: its estimate goes back to the token buckets.
+  void release(const Principal& p, const Admission& admitted) { settle_tokens(p, admitted, 0); }
   // Month-to-date spend and the budget (0: none) of a location: cached, refreshed in the background
   // every few seconds (this instance's own spend is added as it happens).
   awaitable<std::pair<double, double>> budget_state(const store::Scope& scope);
@@ -152,6 +158,8 @@ class App {
 
  private:
   void register_routes();
+  // Moves the token buckets an admission took from by (actual - estimated).
+  void settle_tokens(const Principal& p, const Admission& admitted, std::int64_t actual_tokens);
   awaitable<std::optional<store::ApiKey>> find_key(const std::string& hash);
   awaitable<std::optional<Principal>> check_admin_session(Exchange& ex, const std::string& location_id,
                                                           const std::string& token);

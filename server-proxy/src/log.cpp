@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <cerrno>
+
 #include <atomic>
 #include <string>
 
@@ -28,6 +30,7 @@ void write(Level level, std::string_view text) {
   line += '\n';
   for (std::string_view rest = line; !rest.empty();) {
     const ssize_t n = ::write(STDERR_FILENO, rest.data(), rest.size());
+    if (n < 0 && errno == EINTR) continue;
     if (n <= 0) return;  // stderr is gone: nothing else to tell
     rest.remove_prefix(static_cast<std::size_t>(n));
   }

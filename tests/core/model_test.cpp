@@ -142,6 +142,12 @@ TEST_CASE("model: check_usage applies usage_from_json's rules to a record built 
     CHECK(from_json.errors()[i].path == errors[i].path);
     CHECK(from_json.errors()[i].message == errors[i].message);
   }
+
+  // A count out of range is one error, not also a broken rule with the count it did not accept.
+  Usage negative;
+  negative.cache_creation_input_tokens = -5;
+  CHECK(check_usage(negative).size() == 1);
+  CHECK(usage_from_json(to_json(negative)).errors().size() == 1);
 }
 
 TEST_CASE("model: lead facts are snake_case keys with short scalar values") {

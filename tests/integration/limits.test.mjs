@@ -50,6 +50,12 @@ test('a location over its monthly budget is refused until the month ends', async
   assert.ok(retry > 0 && retry <= 31 * 86400, 'retry after the month ends');
   const settings = await (await fetch(proxy.url + '/v1/settings', { headers: { 'x-api-key': loc.sk } })).json();
   assert.equal(settings.monthly_budget_usd, 0.0001);
+  // Counting tokens costs nothing: the budget does not stop it.
+  const count = await fetch(`${proxy.url}/v1/messages/count_tokens`, {
+    method: 'POST', headers: { 'x-api-key': loc.sk, 'content-type': 'application/json', 'anthropic-version': '2023-06-01' },
+    body: JSON.stringify({ model: 'claude-haiku-5-5', messages: [{ role: 'user', content: 'How long is this?' }] }) });
+  assert.equal(count.status, 200);
+  assert.ok((await count.json()).input_tokens > 0);
 });
 
 test('live mode: a lead message is admitted and accounted like any call to Claude; a refused one still gets its cards', async () => {
@@ -92,6 +98,7 @@ test('live mode: a lead message is admitted and accounted like any call to Claud
   const action = second.find((f) => f.type === 'card' && f.card.type === 'next_best_action');
   assert.ok(action?.card.suggestion, 'the playbooks still suggest a next move');
   assert.equal(action.card.offline, true, 'labelled as the playbooks');
+  assert.equal(refusal.seq, action.seq, 'the refusal names the event it answers');
   assert.equal((await fake.stats()).messages.total, 1, 'nothing more was sent to Claude');
   assert.equal(await requests(), 1);
   ws.close();

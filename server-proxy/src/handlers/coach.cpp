@@ -266,7 +266,8 @@ awaitable<void> coach(App& app, Exchange& ex, const Principal& p) {
   // Limits count against the agent being coached, however the caller named it.
   Principal for_agent = p;
   for_agent.agent_id = c.agent_id;
-  if (!co_await app.admit(ex, for_agent, route.estimated_input_tokens + route.estimated_output_tokens)) co_return;
+  const auto admitted = co_await app.admit(ex, for_agent, route.estimated_input_tokens + route.estimated_output_tokens);
+  if (!admitted) co_return;
 
   // The agent's turn is durable before anything is asked of Claude.
   store::Message user;
@@ -344,7 +345,9 @@ awaitable<void> coach(App& app, Exchange& ex, const Principal& p) {
     u.model = a.model;
     u.usage = a.usage;
     u.cost_usd = cost;
-    app.account(for_agent, std::move(u), route.estimated_input_tokens + route.estimated_output_tokens);
+    app.account(for_agent, *admitted, std::move(u));
+  } else {
+    app.release(for_agent, *admitted);  // the playbooks answered: no tokens spent
   }
   CoachingEvent event;
   event.id = a.message.event_id;

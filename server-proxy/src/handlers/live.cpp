@@ -9,7 +9,7 @@
 //   client -> {"type": "event", "lead": {...}, "stage"?, "event": {"kind": "lead_message"|
 //              "agent_message"|"stage_change"|"facts", "text"?}}
 //   server -> {"type": "card", "card": {...}} ...  then {"type": "cards_done", "seq"}
-//   server -> {"type": "error", "code", "message", "retry_after"?}   (the connection stays open
+//   server -> {"type": "error", "seq"?, "code", "message", "retry_after"?}   (the connection stays open
 //             unless auth failed; a lead's message refused by the limits or the budget, code
 //             limits.* or budget.exhausted, still gets its cards, with the playbooks' suggestion)
 //
@@ -48,8 +48,9 @@ awaitable<bool> send_error(Ws& ws, const std::string& code, const std::string& m
   co_return co_await send(ws, JSON_OBJ({{"type", "error"}, {"code", code}, {"message", message}}));
 }
 
-awaitable<bool> send_error(Ws& ws, const ApiError& e) {
-  json frame = JSON_OBJ({{"type", "error"}, {"code", e.code}, {"message", e.message}});
+// An event's refusal: `seq` ties it to the cards that follow.
+awaitable<bool> send_error(Ws& ws, const ApiError& e, std::int64_t seq) {
+  json frame = JSON_OBJ({{"type", "error"}, {"seq", seq}, {"code", e.code}, {"message", e.message}});
   if (e.retry_after) frame["retry_after"] = e.retry_after->count();
   co_return co_await send(ws, frame);
 }
@@ -74,8 +75,9 @@ awaitable<Suggestion> suggest(App& app, const Principal& p, const AgentProfile& 
   const std::string model = app.model_for(ModelTier::fast);
   const std::int64_t estimated = route.estimated_input_tokens + kMaxTokens;
   if (app.upstream() && !app.upstream()->circuit_open(model) && app.store_writable()) {
-    if (auto admitted = co_await app.admission(p, estimated); admitted.refused) {
-      s.refused = std::move(admitted.refused);
+    const App::Admission admitted = co_await app.admission(p, estimated);
+    if (admitted.refused) {
+      s.refused = admitted.refused;
       s.text = offline_answer(route, rr.query, agent, lead, app.policy());
       co_return s;
     }
@@ -101,7 +103,7 @@ awaitable<Suggestion> suggest(App& app, const Principal& p, const AgentProfile& 
       u.kind = "live";
       u.model = r.model.empty() ? model : r.model;
       upstream::read_answer(r.body, u.usage);
-      app.account(p, std::move(u), estimated);
+      app.account(p, admitted, std::move(u));
       auto j = json::parse(r.body, nullptr, false);
       if (!j.is_discarded() && j.contains("content") && j["content"].is_array())
         for (const auto& b : j["content"])
@@ -109,6 +111,8 @@ awaitable<Suggestion> suggest(App& app, const Principal& p, const AgentProfile& 
             s.text += b["text"].get<std::string>();
       s.offline = s.text.empty();
       if (!s.offline) co_return s;
+    } else {
+      app.release(p, admitted);
     }
   }
   s.text = offline_answer(route, rr.query, agent, lead, app.policy());
@@ -210,7 +214,7 @@ awaitable<void> live(App& app, Exchange& ex) {
     bool offline = true;
     if (kind == "lead_message" && !text.empty()) {
       Suggestion s = co_await suggest(app, p, agent, lead, stage, text, route);
-      if (s.refused && !co_await send_error(ws, *s.refused)) break;
+      if (s.refused && !co_await send_error(ws, *s.refused, seq)) break;
       answer = std::move(s.text);
       offline = s.offline;
     }

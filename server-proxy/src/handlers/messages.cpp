@@ -156,21 +156,24 @@ awaitable<std::optional<Forwarded>> prepare(App& app, Exchange& ex, const Princi
   co_return f;
 }
 
-void record(App& app, Exchange& ex, const Principal& p, const Forwarded& f, const std::string& model,
-            const Usage& usage, std::int64_t estimated) {
+void record(App& app, Exchange& ex, const Principal& p, const App::Admission& admitted, const Forwarded& f,
+            const std::string& model, const Usage& usage) {
   store::UsageRecord u;
   u.agent_id = f.agent_id;
   u.request_id = ex.request_id();
   u.kind = "messages";
   u.model = model;
   u.usage = usage;
-  app.account(p, std::move(u), estimated);
+  app.account(p, admitted, std::move(u));
 }
 
 // An HTTP error from the upstream goes back as it came (the SDK's error types read its body), with
 // the headers a caller acts on: the upstream's request id and when to retry.
 awaitable<void> send_upstream_answer(Exchange& ex, upstream::Response& r) {
   if (!r.request_id.empty()) ex.response_headers.emplace_back("x-upstream-request-id", r.request_id);
+  if (r.body.empty())
+    r.body = ApiError::from_code("upstream.unavailable", "the upstream answered " + std::to_string(r.status) + " without a body")
+                 .body(ex.request_id());
   if (r.retry_after) {
     ex.response_headers.emplace_back("retry-after-ms", std::to_string(r.retry_after->count()));
     ex.response_headers.emplace_back("retry-after", std::to_string((r.retry_after->count() + 999) / 1000));
@@ -184,7 +187,8 @@ awaitable<void> messages(App& app, Exchange& ex, const Principal& p) {
   Forwarded& f = *prepared;
   const std::string text = to_json_text(f.body);
   const std::int64_t estimated = estimate_tokens(text) + f.body.value("max_tokens", 0);
-  if (!co_await app.admit(ex, p, estimated)) co_return;
+  const auto admitted = co_await app.admit(ex, p, estimated);
+  if (!admitted) co_return;
 
   if (!app.upstream()) {
     RouteRequest rr;
@@ -192,6 +196,7 @@ awaitable<void> messages(App& app, Exchange& ex, const Principal& p) {
     rr.profile.name = "agent";
     const RouteDecision route = porchlight::route(rr, app.policy());
     const json message = offline_message(f.model, offline_answer(route, rr.query, rr.profile, Lead{}, app.policy()));
+    app.release(p, *admitted);
     ex.response_headers.emplace_back("x-porchlight-offline", "true");
     if (f.stream) co_await stream_offline_message(ex, message);
     else co_await app.send_json(ex, 200, message);
@@ -207,13 +212,14 @@ awaitable<void> messages(App& app, Exchange& ex, const Principal& p) {
   if (!f.stream) {
     auto r = co_await app.upstream()->send(req);
     timer.finish(r);
+    if (r.status != 200) app.release(p, *admitted);
     if (r.error) { co_await app.fail(ex, ApiError::from_code(r.error->code, r.error->message)); co_return; }
     Usage usage;
     if (r.status == 200) upstream::read_answer(r.body, usage);
     const std::string model = r.model.empty() ? f.model : r.model;
     const bool answered = r.status == 200;
     co_await send_upstream_answer(ex, r);
-    if (answered) record(app, ex, p, f, model, usage, estimated);
+    if (answered) record(app, ex, p, *admitted, f, model, usage);
     co_return;
   }
 
@@ -230,15 +236,16 @@ awaitable<void> messages(App& app, Exchange& ex, const Principal& p) {
   auto r = co_await app.upstream()->stream(req, sink);
   timer.finish(r);
   if (!sse) {  // nothing streamed: an error before the first byte
+    app.release(p, *admitted);
     if (r.error) co_await app.fail(ex, ApiError::from_code(r.error->code, r.error->message));
-    else if (r.status == 0 || r.body.empty()) co_await app.fail(ex, ApiError::from_code("upstream.unavailable", "no answer"));
+    else if (r.status == 0) co_await app.fail(ex, ApiError::from_code("upstream.unavailable", "no answer"));
     else co_await send_upstream_answer(ex, r);
     co_return;
   }
   if (r.error && !r.stream_completed)  // cut mid-stream: tell the client in the API's own way
     co_await sse->send("error", JSON_OBJ({{"type", "error"}, {"error", {{"type", "api_error"}, {"message", r.error->message}}}}).dump());
   co_await sse->finish();
-  record(app, ex, p, f, answered_model, usage, estimated);
+  record(app, ex, p, *admitted, f, answered_model, usage);
 }
 
 awaitable<void> count_tokens(App& app, Exchange& ex, const Principal& p) {
@@ -247,9 +254,11 @@ awaitable<void> count_tokens(App& app, Exchange& ex, const Principal& p) {
   Forwarded& f = *prepared;
   f.body.erase("stream");
   f.body.erase("max_tokens");
-  // A count is a request like any other for the request limits (and one token for the token
-  // limits: it generates nothing, and the API does not bill it).
-  if (!co_await app.admit(ex, p, 1)) co_return;
+  // A count is a request like any other for the request limits; it costs nothing, so the budget
+  // does not apply and the one token admission takes goes back at once.
+  const auto admitted = co_await app.admit(ex, p, 1, App::Cost::free);
+  if (!admitted) co_return;
+  app.release(p, *admitted);
   const std::string text = to_json_text(f.body);
   if (!app.upstream()) {
     // No upstream: the core's documented estimate, labelled as one.
