@@ -390,7 +390,8 @@ awaitable<std::optional<Principal>> App::authenticate(Exchange& ex, Access acces
   if (p->browser()) {
     ex.response_headers.emplace_back("access-control-allow-origin", origin);
     ex.response_headers.emplace_back("access-control-expose-headers",
-                                     "request-id, retry-after, ratelimit-limit, ratelimit-remaining, ratelimit-reset");
+                                     "request-id, retry-after, retry-after-ms, ratelimit-limit, ratelimit-remaining, "
+                                     "ratelimit-reset, x-upstream-request-id");
   }
   co_return std::move(p).value();
 }

@@ -123,6 +123,28 @@ test('token counting is a request for the request limits', async () => {
   fake.stop();
 });
 
+test('a call refused for the budget takes nothing from the rate limits', async () => {
+  const fake = await startFake();
+  const db = sqliteUrl();
+  const proxy = await startProxy({ databaseUrl: db, upstreamUrl: fake.url, args: ['--agent-requests-per-minute', '2'] });
+  const loc = await provision(db, proxy.url);
+  const budget = (usd) => fetch(proxy.url + '/v1/settings', { method: 'PUT', headers: { 'x-api-key': loc.sk },
+    body: JSON.stringify({ monthly_budget_usd: usd }) });
+  assert.equal((await budget(0.0001)).status, 200);
+  const first = await coachRequest(proxy.url, loc, { query: 'Write a listing description for a 3-bed ranch' });
+  assert.equal(first.status, 200);  // the first of the agent's two requests; it spends the budget
+  await readSse(first);
+  const refused = await coachRequest(proxy.url, loc, { query: 'and another?' });
+  assert.equal((await refused.json()).error.code, 'budget.exhausted');
+  assert.equal((await budget(100)).status, 200);
+  // Had the refusal taken the second request, this one would be over the agent's limit.
+  const second = await coachRequest(proxy.url, loc, { query: 'one more, with budget' });
+  assert.equal(second.status, 200);
+  await readSse(second);
+  proxy.stop();
+  fake.stop();
+});
+
 // The same buckets in-process (SQLite default) and in Redis (atomic Lua) with PostgreSQL.
 const backends = [
   ['in-process limits, SQLite', () => ({ databaseUrl: sqliteUrl() })],
