@@ -123,6 +123,17 @@ describe('coaching through the proxy', () => {
     assert.ok(usage.totals.cost_usd > 0);
   });
 
+  test('analytics count an answer the moment it ends, though its usage is written in batches', async () => {
+    const requests = async () => (await (await fetch(proxy.url + '/v1/analytics', { headers: { 'x-api-key': loc.sk } })).json())
+      .usage.reduce((n, row) => n + row.requests, 0);
+    const before = await requests();
+    for (let i = 0; i < 5; i++) {
+      const events = await readSse(await coachRequest(proxy.url, loc, { query: `What should I ask first? (${i})` }));
+      assert.equal(events.at(-1).data.status, 'complete');
+      assert.equal(await requests(), before + i + 1);
+    }
+  });
+
   test('profiles: create, read, validation errors listed, browsers see only themselves', async () => {
     const created = await createAgent(proxy.url, loc.sk, 'agent-2', { role: 'listing_agent' });
     assert.equal(created.role, 'listing_agent');

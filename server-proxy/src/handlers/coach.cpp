@@ -607,7 +607,10 @@ void register_coach_routes(App& app) {
     }
     auto query_19 = [&app, scope = p->scope, from, to] { return app.store().effectiveness(scope, from, to); };
     auto eff = co_await app.blocking(query_19);
-    auto query_20 = [&app, scope = p->scope, from, to] { return app.store().usage_by_agent(scope, from, to); };
+    auto query_20 = [&app, scope = p->scope, from, to] {
+      app.flush_usage();  // answered requests whose usage is still queued count too, as in /v1/usage
+      return app.store().usage_by_agent(scope, from, to);
+    };
     auto use = co_await app.blocking(query_20);
     auto query_21 = [&app, scope = p->scope, from, to] { return app.store().latencies_ms(scope, from, to); };
     auto lat = co_await app.blocking(query_21);
