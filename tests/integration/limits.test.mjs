@@ -5,6 +5,10 @@ import { WebSocket } from 'ws';
 import { admin, coachRequest, CRM_ORIGIN, mintAgentToken, postgresUrl, provision, readSse, requireEnv, sqliteUrl, startFake,
   startProxy } from './harness.mjs';
 
+const countTokens = (proxy, key) => fetch(`${proxy.url}/v1/messages/count_tokens`, {
+  method: 'POST', headers: { 'x-api-key': key, 'content-type': 'application/json', 'anthropic-version': '2023-06-01' },
+  body: JSON.stringify({ model: 'claude-haiku-5-5', messages: [{ role: 'user', content: 'How many tokens is this?' }] }) });
+
 test('an agent over its request limit gets 429 with Retry-After and rate-limit headers', async () => {
   const fake = await startFake();
   const db = sqliteUrl();
@@ -51,9 +55,7 @@ test('a location over its monthly budget is refused until the month ends', async
   const settings = await (await fetch(proxy.url + '/v1/settings', { headers: { 'x-api-key': loc.sk } })).json();
   assert.equal(settings.monthly_budget_usd, 0.0001);
   // Counting tokens costs nothing: the budget does not stop it.
-  const count = await fetch(`${proxy.url}/v1/messages/count_tokens`, {
-    method: 'POST', headers: { 'x-api-key': loc.sk, 'content-type': 'application/json', 'anthropic-version': '2023-06-01' },
-    body: JSON.stringify({ model: 'claude-haiku-5-5', messages: [{ role: 'user', content: 'How long is this?' }] }) });
+  const count = await countTokens(proxy, loc.sk);
   assert.equal(count.status, 200);
   assert.ok((await count.json()).input_tokens > 0);
 });
@@ -111,9 +113,7 @@ test('token counting is a request for the request limits', async () => {
   const db = sqliteUrl();
   const proxy = await startProxy({ databaseUrl: db, upstreamUrl: fake.url, args: ['--key-requests-per-minute', '2'] });
   const loc = await provision(db, proxy.url);
-  const count = () => fetch(`${proxy.url}/v1/messages/count_tokens`, {
-    method: 'POST', headers: { 'x-api-key': loc.sk, 'content-type': 'application/json', 'anthropic-version': '2023-06-01' },
-    body: JSON.stringify({ model: 'claude-haiku-5-5', messages: [{ role: 'user', content: 'How many tokens is this?' }] }) });
+  const count = () => countTokens(proxy, loc.sk);
   for (let i = 0; i < 2; i++) assert.equal((await count()).status, 200);
   const refused = await count();
   assert.equal(refused.status, 429);

@@ -212,12 +212,12 @@ awaitable<void> messages(App& app, Exchange& ex, const Principal& p) {
   if (!f.stream) {
     auto r = co_await app.upstream()->send(req);
     timer.finish(r);
-    if (r.status != 200) app.release(p, *admitted);
+    const bool answered = r.status == 200;
+    if (!answered) app.release(p, *admitted);
     if (r.error) { co_await app.fail(ex, ApiError::from_code(r.error->code, r.error->message)); co_return; }
     Usage usage;
-    if (r.status == 200) upstream::read_answer(r.body, usage);
+    if (answered) upstream::read_answer(r.body, usage);
     const std::string model = r.model.empty() ? f.model : r.model;
-    const bool answered = r.status == 200;
     co_await send_upstream_answer(ex, r);
     if (answered) record(app, ex, p, *admitted, f, model, usage);
     co_return;
