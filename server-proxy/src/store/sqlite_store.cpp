@@ -14,8 +14,10 @@
 #include "store/sqlite_store.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <condition_variable>
 #include <mutex>
+#include <thread>
 #include <unordered_map>
 #include <vector>
 
@@ -52,6 +54,9 @@ Error sqlite_error(sqlite3* db, int rc) {
   }
 }
 
+// How long a connection waits for another one's lock before the store reports itself busy.
+constexpr std::chrono::milliseconds kBusyTimeout{5'000};
+
 Result<SqlitePtr> sqlite_open(const std::string& path, bool create) {
   sqlite3* raw = nullptr;
   const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
@@ -64,17 +69,21 @@ Result<SqlitePtr> sqlite_open(const std::string& path, bool create) {
     return sqlite_error(db.get(), rc);
   }
   sqlite3_extended_result_codes(db.get(), 1);
-  sqlite3_busy_timeout(db.get(), 5000);
+  sqlite3_busy_timeout(db.get(), static_cast<int>(kBusyTimeout.count()));
   // WAL is a property of the file (set once); the rest are per connection.
   const char* setup =
       "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; "
       "PRAGMA trusted_schema = OFF;";
-  char* err = nullptr;
-  if (sqlite3_exec(db.get(), setup, nullptr, nullptr, &err) != SQLITE_OK) {
-    sqlite3_free(err);
-    return sqlite_error(db.get(), sqlite3_errcode(db.get()));
+  // Two connections switching a new file to WAL at once: one of them gets SQLITE_BUSY at once,
+  // without the busy handler (SQLite's deadlock rule for a shared lock upgrading). Wait here.
+  const auto deadline = std::chrono::steady_clock::now() + kBusyTimeout;
+  for (;;) {
+    const int rc = sqlite3_exec(db.get(), setup, nullptr, nullptr, nullptr);
+    if (rc == SQLITE_OK) return db;
+    if ((rc & 0xff) != SQLITE_BUSY || std::chrono::steady_clock::now() >= deadline)
+      return sqlite_error(db.get(), rc);
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
-  return db;
 }
 
 namespace {
