@@ -1,6 +1,7 @@
 // porchlight-loadgen: an open-loop HTTP load generator for bench/gateway.
 //
 //   --url http://HOST:PORT/PATH --body FILE [--header "K: V"]...
+//   (--url again: several instances of one service; connection or stream i goes to URL i mod n)
 //   --mode rate    --rate R --duration S [--connections C]   fixed arrival rate; latency measured
 //                  from each request's scheduled start (no coordinated omission)
 //   --mode ttft    --requests N                              streaming; time to first text delta
@@ -32,8 +33,13 @@ using tcp = net::ip::tcp;
 using Clock = std::chrono::steady_clock;
 constexpr auto kTuple = net::as_tuple(net::use_awaitable);
 
+struct Endpoint {
+  std::string host, port, target;
+};
+
 struct Options {
-  std::string host = "127.0.0.1", port, target = "/", body, mode = "rate";
+  std::vector<Endpoint> endpoints;
+  std::string body, mode = "rate";
   std::vector<std::pair<std::string, std::string>> headers;
   double rate = 1000, duration = 5;
   int connections = 64, requests = 200, streams = 1000;
@@ -47,6 +53,7 @@ struct Stats {
   Clock::time_point t0;
   long ok = 0, errors = 0, sent = 0, completed_streams = 0;
   long peak_rss_kb = 0, base_rss_kb = 0;
+  long open_streams = 0, max_open_streams = 0;  // connected and not yet ended: the concurrency reached
 };
 
 double pct(std::vector<double>& v, double q) {
@@ -63,9 +70,9 @@ long rss_kb(int pid) {
   return 0;
 }
 
-http::request<http::string_body> make_request(const Options& o) {
-  http::request<http::string_body> req{http::verb::post, o.target, 11};
-  req.set(http::field::host, o.host + ":" + o.port);
+http::request<http::string_body> make_request(const Options& o, const Endpoint& to) {
+  http::request<http::string_body> req{http::verb::post, to.target, 11};
+  req.set(http::field::host, to.host + ":" + to.port);
   req.set(http::field::content_type, "application/json");
   for (const auto& [k, v] : o.headers) req.set(k, v);
   req.body() = o.body;
@@ -76,9 +83,9 @@ http::request<http::string_body> make_request(const Options& o) {
 
 // One request on `stream`; returns false on any failure (the caller reconnects). For streams,
 // reports the first text delta and waits for message_stop.
-net::awaitable<bool> exchange(beast::tcp_stream& stream, beast::flat_buffer& buffer, const Options& o,
+net::awaitable<bool> exchange(beast::tcp_stream& stream, beast::flat_buffer& buffer, const Options& o, const Endpoint& to,
                               Clock::time_point start, Stats& s, bool streaming) {
-  auto req = make_request(o);
+  auto req = make_request(o, to);
   stream.expires_after(std::chrono::seconds(120));
   auto [ec, n] = co_await http::async_write(stream, req, kTuple);
   if (ec) co_return false;
@@ -117,10 +124,10 @@ net::awaitable<bool> exchange(beast::tcp_stream& stream, beast::flat_buffer& buf
   co_return stopped && parser.get().keep_alive();
 }
 
-net::awaitable<bool> connect(beast::tcp_stream& stream, const Options& o) {
+net::awaitable<bool> connect(beast::tcp_stream& stream, const Endpoint& to) {
   auto ex = co_await net::this_coro::executor;
   tcp::resolver resolver(ex);
-  auto [ec, results] = co_await resolver.async_resolve(o.host, o.port, kTuple);
+  auto [ec, results] = co_await resolver.async_resolve(to.host, to.port, kTuple);
   if (ec) co_return false;
   stream.expires_after(std::chrono::seconds(10));
   auto [ec2, ep] = co_await stream.async_connect(results, kTuple);
@@ -131,9 +138,10 @@ net::awaitable<bool> connect(beast::tcp_stream& stream, const Options& o) {
 // Fixed-rate: worker w takes requests w, w+C, w+2C... each scheduled at t0 + i / rate.
 net::awaitable<void> rate_worker(const Options& o, Stats& s, int w, long total, Clock::time_point t0) {
   auto ex = co_await net::this_coro::executor;
+  const Endpoint& to = o.endpoints[static_cast<std::size_t>(w) % o.endpoints.size()];
   auto stream = std::make_unique<beast::tcp_stream>(ex);
   beast::flat_buffer buffer;
-  bool connected = co_await connect(*stream, o);
+  bool connected = co_await connect(*stream, to);
   net::steady_timer timer(ex);
   for (long i = w; i < total; i += o.connections) {
     const auto at = t0 + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(static_cast<double>(i) / o.rate));
@@ -143,22 +151,27 @@ net::awaitable<void> rate_worker(const Options& o, Stats& s, int w, long total, 
     if (!connected) {
       stream = std::make_unique<beast::tcp_stream>(ex);
       buffer.clear();
-      connected = co_await connect(*stream, o);
+      connected = co_await connect(*stream, to);
     }
-    const bool ok = connected && co_await exchange(*stream, buffer, o, at, s, false);
+    const bool ok = connected && co_await exchange(*stream, buffer, o, to, at, s, false);
     if (ok) ++s.ok;
     else { ++s.errors; connected = false; }
   }
 }
 
-net::awaitable<void> stream_worker(const Options& o, Stats& s, int count) {
+net::awaitable<void> stream_worker(const Options& o, const Endpoint& to, Stats& s, int count) {
   auto ex = co_await net::this_coro::executor;
   for (int i = 0; i < count; ++i) {
     beast::tcp_stream stream(ex);
     beast::flat_buffer buffer;
     ++s.sent;
     const auto start = Clock::now();
-    const bool ok = co_await connect(stream, o) && co_await exchange(stream, buffer, o, start, s, true);
+    bool ok = co_await connect(stream, to);
+    if (ok) {
+      s.max_open_streams = std::max(s.max_open_streams, ++s.open_streams);
+      ok = co_await exchange(stream, buffer, o, to, start, s, true);
+      --s.open_streams;
+    }
     ok ? ++s.ok : ++s.errors;
   }
 }
@@ -176,10 +189,11 @@ net::awaitable<void> watch_rss(const Options& o, Stats& s, bool& done) {
 
 int main(int argc, char** argv) {
   Options o;
-  std::string url, body_file;
+  std::vector<std::string> urls;
+  std::string body_file;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string k = argv[i], v = argv[i + 1];
-    if (k == "--url") url = v;
+    if (k == "--url") urls.push_back(v);
     else if (k == "--body") body_file = v;
     else if (k == "--header") { auto c = v.find(':'); o.headers.emplace_back(v.substr(0, c), v.substr(v.find_first_not_of(' ', c + 1))); }
     else if (k == "--mode") o.mode = v;
@@ -192,13 +206,18 @@ int main(int argc, char** argv) {
     else if (k == "--latencies") o.latencies_file = v;
     else { std::cerr << "loadgen: unknown option " << k << "\n"; return 2; }
   }
-  if (url.rfind("http://", 0) != 0 || body_file.empty()) { std::cerr << "loadgen: --url http://... and --body FILE are required\n"; return 2; }
-  const std::string rest = url.substr(7);
-  const auto slash = rest.find('/');
-  const std::string hostport = rest.substr(0, slash);
-  o.target = slash == std::string::npos ? "/" : rest.substr(slash);
-  o.host = hostport.substr(0, hostport.rfind(':'));
-  o.port = hostport.substr(hostport.rfind(':') + 1);
+  for (const auto& url : urls) {
+    if (url.rfind("http://", 0) != 0) break;
+    const std::string rest = url.substr(7);
+    const auto slash = rest.find('/');
+    const std::string hostport = rest.substr(0, slash);
+    o.endpoints.push_back({hostport.substr(0, hostport.rfind(':')), hostport.substr(hostport.rfind(':') + 1),
+                           slash == std::string::npos ? "/" : rest.substr(slash)});
+  }
+  if (urls.empty() || o.endpoints.size() != urls.size() || body_file.empty()) {
+    std::cerr << "loadgen: --url http://... and --body FILE are required\n";
+    return 2;
+  }
   std::ifstream bf(body_file);
   std::stringstream ss;
   ss << bf.rdbuf();
@@ -218,9 +237,10 @@ int main(int argc, char** argv) {
     const long total = static_cast<long>(o.rate * o.duration);
     for (int w = 0; w < o.connections; ++w) net::co_spawn(io, rate_worker(o, s, w, total, t0), net::detached);
   } else if (o.mode == "ttft") {
-    net::co_spawn(io, stream_worker(o, s, o.requests), net::detached);
+    net::co_spawn(io, stream_worker(o, o.endpoints[0], s, o.requests), net::detached);
   } else if (o.mode == "soak") {
-    for (int i = 0; i < o.streams; ++i) net::co_spawn(io, stream_worker(o, s, 1), net::detached);
+    for (int i = 0; i < o.streams; ++i)
+      net::co_spawn(io, stream_worker(o, o.endpoints[static_cast<std::size_t>(i) % o.endpoints.size()], s, 1), net::detached);
   } else {
     std::cerr << "loadgen: --mode is rate, ttft or soak\n";
     return 2;
@@ -243,9 +263,9 @@ int main(int argc, char** argv) {
   }
   std::printf("{\"mode\":\"%s\",\"sent\":%ld,\"ok\":%ld,\"errors\":%ld,\"completed_streams\":%ld,\"elapsed_s\":%.3f,"
               "\"p50_ms\":%.3f,\"p90_ms\":%.3f,\"p99_ms\":%.3f,\"max_ms\":%.3f,\"ttft_p50_ms\":%.3f,\"ttft_p99_ms\":%.3f,"
-              "\"peak_rss_kb\":%ld,\"base_rss_kb\":%ld}\n",
+              "\"peak_rss_kb\":%ld,\"base_rss_kb\":%ld,\"max_open_streams\":%ld}\n",
               o.mode.c_str(), s.sent, s.ok, s.errors, s.completed_streams, elapsed, pct(s.latency_ms, 0.5),
               pct(s.latency_ms, 0.9), pct(s.latency_ms, 0.99), pct(s.latency_ms, 1.0), pct(s.ttft_ms, 0.5),
-              pct(s.ttft_ms, 0.99), s.peak_rss_kb, s.base_rss_kb);
+              pct(s.ttft_ms, 0.99), s.peak_rss_kb, s.base_rss_kb, s.max_open_streams);
   return s.errors == 0 ? 0 : 1;
 }
