@@ -78,10 +78,9 @@ Result<SqlitePtr> sqlite_open(const std::string& path, bool create) {
   // without the busy handler (SQLite's deadlock rule for a shared lock upgrading). Wait here.
   const auto deadline = std::chrono::steady_clock::now() + kBusyTimeout;
   for (;;) {
-    const int rc = sqlite3_exec(db.get(), setup, nullptr, nullptr, nullptr);
-    if (rc == SQLITE_OK) return db;
-    if ((rc & 0xff) != SQLITE_BUSY || std::chrono::steady_clock::now() >= deadline)
-      return sqlite_error(db.get(), rc);
+    const int set = sqlite3_exec(db.get(), setup, nullptr, nullptr, nullptr);
+    if (set == SQLITE_OK) return db;
+    if ((set & 0xff) != SQLITE_BUSY || std::chrono::steady_clock::now() >= deadline) return sqlite_error(db.get(), set);
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
 }
