@@ -3,22 +3,34 @@
 add_subdirectory(src/upstream)
 
 add_library(porchlight_proxy STATIC
+  src/admin/commands.cpp
   src/api_error.cpp
   src/app.cpp
+  src/auth/authenticator.cpp
   src/auth/credentials.cpp
   src/config.cpp
   src/demo.cpp
   src/handlers/coach.cpp
+  src/handlers/coach_plan.cpp
+  src/handlers/conversations.cpp
   src/handlers/json_util.cpp
   src/handlers/live.cpp
   src/handlers/messages.cpp
   src/handlers/meta.cpp
   src/handlers/profiles.cpp
+  src/handlers/routes.cpp
+  src/handlers/usage.cpp
   src/handlers/web.cpp
   src/http/server.cpp
+  src/ledger/usage_ledger.cpp
+  src/limits/admission.cpp
+  src/limits/budgets.cpp
   src/limits/rate_limiter.cpp
   src/log.cpp
-  src/metrics.cpp)
+  src/metrics.cpp
+  src/providers/anthropic_provider.cpp
+  src/providers/fallback_chain.cpp
+  src/providers/playbook_provider.cpp)
 add_library(porchlight::proxy ALIAS porchlight_proxy)
 target_include_directories(porchlight_proxy PUBLIC src)
 target_link_libraries(porchlight_proxy PUBLIC porchlight::server porchlight::upstream porchlight::asio porchlight::core

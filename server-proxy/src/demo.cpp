@@ -13,6 +13,7 @@
 #include <openssl/hmac.h>
 
 #include "auth/credentials.hpp"
+#include "handlers/handlers.hpp"
 #include "handlers/json_util.hpp"
 #include "store/store_util.hpp"
 
@@ -137,83 +138,82 @@ std::string admin_login_path(const std::string& location_id, const std::string& 
   return "/dashboard/login?location=" + location_id + "&token=" + mint_agent_token(c, secret);
 }
 
-void register_demo_routes(App& app) {
-  // The sample CRM lead page. Its agent token is minted here, server-side, on every load, exactly
-  // as a CRM's backend would; the page never sees the location's secret.
-  app.add(http::verb::get, "/", Access::open, [&app](Exchange& ex, const Principal*) -> awaitable<void> {
-    if (!app.config().demo) {
-      co_await app.send_json(ex, 200, JSON_OBJ({{"service", "porchlight-proxy"}, {"docs", "see /v1/version, /healthz and docs/"},
-                                       {"demo", "start with --demo to serve the demo CRM page here"}}));
-      co_return;
-    }
-    auto query_1 = [&app] { return app.store().find_location(kDemoLocation); };
-    auto location = co_await app.blocking(query_1);
-    if (!location || !location.value()) {
-      co_await app.fail(ex, ApiError::from_code("store.unavailable", "the demo is not provisioned yet; retry"));
-      co_return;
-    }
-    const std::string secret = location.value()->agent_token_secret;
-    std::ifstream in(web_root(app.config()) / "demo/index.html");
-    std::stringstream ss;
-    ss << in.rdbuf();
-    std::string page = ss.str();
-    if (page.empty()) {
-      co_await app.fail(ex, ApiError::from_code("not_found", "the demo page is not built (npm run build)"));
-      co_return;
-    }
-    AgentClaims c;
-    c.agent_id = kDemoAgent;
-    c.location_id = kDemoLocation;
-    c.lead_id = "lead-jordan-lee";
-    c.issued_at = unix_now();
-    c.expires_at = c.issued_at + kTokenLifetime.count();
-    replace_all(page, "{{PUBLISHABLE_KEY}}", html_escape(demo_key(secret, demo_origins(app.config()))));
-    replace_all(page, "{{AGENT_TOKEN}}", html_escape(mint_agent_token(c, secret)));
-    replace_all(page, "{{DASHBOARD_LINK}}", html_escape(admin_login_path(kDemoLocation, secret)));
-    co_await ex.send(200, std::move(page), "text/html; charset=utf-8",
-                     HEADERS({{"cache-control", "no-store"},
-                      {"content-security-policy", "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; "
-                                                  "connect-src 'self'; img-src 'self' data:; frame-ancestors 'none'"}}));
-  });
-
-  // Trades an admin sign-in link (10 minutes, one use) for an HttpOnly session cookie scoped to the location.
-  app.add(http::verb::get, "/dashboard/login", Access::open, [&app](Exchange& ex, const Principal*) -> awaitable<void> {
-    const std::string location_id = ex.query_param("location");
-    const std::string token = ex.query_param("token");
-    Result<std::optional<store::Location>> location = std::optional<store::Location>{};
-    if (is_valid_id(location_id)) {
-      auto query_2 = [&app, location_id] { return app.store().find_location(location_id); };
-      location = co_await app.blocking(query_2);
-    }
-    if (!location || !location.value()) {
-      co_await app.fail(ex, ApiError::from_code("auth.invalid_token", "this sign-in link is not valid"));
-      co_return;
-    }
-    auto claims = verify_agent_token(token, location.value()->agent_token_secret, unix_now(), kLoginLifetime, "admin_login");
-    if (!claims || claims->location_id != location_id || claims->token_id.size() != 32) {
-      co_await app.fail(ex, ApiError::from_code("auth.invalid_token", "this sign-in link is not valid or has expired"));
-      co_return;
-    }
-    // One use: a link left in a browser's history or a proxy's log must not open the dashboard again.
-    auto claim_3 = [&app, key = "admin_login|" + location_id + "|" + claims->token_id] {
-      return app.cache().claim(key, kLoginLifetime + std::chrono::minutes(2));  // + the clock leeway
-    };
-    if (!co_await app.blocking(claim_3)) {
-      co_await app.fail(ex, ApiError::from_code("auth.invalid_token", "this sign-in link was used already; ask for a new one"));
-      co_return;
-    }
-    AgentClaims s = claims.value();
-    s.kind = "admin_session";
-    s.issued_at = unix_now();
-    s.expires_at = s.issued_at + std::chrono::duration_cast<std::chrono::seconds>(kSessionLifetime).count();
-    const std::string cookie = "porchlight_admin=" + location_id + "." + mint_agent_token(s, location.value()->agent_token_secret) +
-                               "; Path=/; HttpOnly; SameSite=Strict; Max-Age=" +
-                               std::to_string(std::chrono::duration_cast<std::chrono::seconds>(kSessionLifetime).count());
-    co_await ex.send(303, "", "text/plain", HEADERS({{"location", "/dashboard"}, {"set-cookie", cookie}, {"cache-control", "no-store"}}));
-  });
+// The sample CRM lead page. Its agent token is minted here, server-side, on every load, exactly
+// as a CRM's backend would; the page never sees the location's secret.
+awaitable<void> demo_page(App& app, Exchange& ex, const Principal&) {
+  if (!app.config().demo) {
+    co_await app.send_json(ex, 200, JSON_OBJ({{"service", "porchlight-proxy"}, {"docs", "see /v1/version, /healthz and docs/"},
+                                     {"demo", "start with --demo to serve the demo CRM page here"}}));
+    co_return;
+  }
+  auto query_1 = [&app] { return app.store().find_location(kDemoLocation); };
+  auto location = co_await app.blocking(query_1);
+  if (!location || !location.value()) {
+    co_await app.fail(ex, ApiError::from_code("store.unavailable", "the demo is not provisioned yet; retry"));
+    co_return;
+  }
+  const std::string secret = location.value()->agent_token_secret;
+  std::ifstream in(web_root(app.config()) / "demo/index.html");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::string page = ss.str();
+  if (page.empty()) {
+    co_await app.fail(ex, ApiError::from_code("not_found", "the demo page is not built (npm run build)"));
+    co_return;
+  }
+  AgentClaims c;
+  c.agent_id = kDemoAgent;
+  c.location_id = kDemoLocation;
+  c.lead_id = "lead-jordan-lee";
+  c.issued_at = unix_now();
+  c.expires_at = c.issued_at + kTokenLifetime.count();
+  replace_all(page, "{{PUBLISHABLE_KEY}}", html_escape(demo_key(secret, demo_origins(app.config()))));
+  replace_all(page, "{{AGENT_TOKEN}}", html_escape(mint_agent_token(c, secret)));
+  replace_all(page, "{{DASHBOARD_LINK}}", html_escape(admin_login_path(kDemoLocation, secret)));
+  co_await ex.send(200, std::move(page), "text/html; charset=utf-8",
+                   HEADERS({{"cache-control", "no-store"},
+                    {"content-security-policy", "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; "
+                                                "connect-src 'self'; img-src 'self' data:; frame-ancestors 'none'"}}));
 }
 
-// Admin sessions: the cookie set above, checked by App::authenticate.
+// Trades an admin sign-in link (10 minutes, one use) for an HttpOnly session cookie scoped to the location.
+awaitable<void> dashboard_login(App& app, Exchange& ex, const Principal&) {
+  const std::string location_id = ex.query_param("location");
+  const std::string token = ex.query_param("token");
+  Result<std::optional<store::Location>> location = std::optional<store::Location>{};
+  if (is_valid_id(location_id)) {
+    auto query_2 = [&app, location_id] { return app.store().find_location(location_id); };
+    location = co_await app.blocking(query_2);
+  }
+  if (!location || !location.value()) {
+    co_await app.fail(ex, ApiError::from_code("auth.invalid_token", "this sign-in link is not valid"));
+    co_return;
+  }
+  auto claims = verify_agent_token(token, location.value()->agent_token_secret, unix_now(), kLoginLifetime, "admin_login");
+  if (!claims || claims->location_id != location_id || claims->token_id.size() != 32) {
+    co_await app.fail(ex, ApiError::from_code("auth.invalid_token", "this sign-in link is not valid or has expired"));
+    co_return;
+  }
+  // One use: a link left in a browser's history or a proxy's log must not open the dashboard again.
+  auto claim_3 = [&app, key = "admin_login|" + location_id + "|" + claims->token_id] {
+    return app.cache().claim(key, kLoginLifetime + std::chrono::minutes(2));  // + the clock leeway
+  };
+  if (!co_await app.blocking(claim_3)) {
+    co_await app.fail(ex, ApiError::from_code("auth.invalid_token", "this sign-in link was used already; ask for a new one"));
+    co_return;
+  }
+  AgentClaims s = claims.value();
+  s.kind = "admin_session";
+  s.issued_at = unix_now();
+  s.expires_at = s.issued_at + std::chrono::duration_cast<std::chrono::seconds>(kSessionLifetime).count();
+  const std::string cookie = "porchlight_admin=" + location_id + "." + mint_agent_token(s, location.value()->agent_token_secret) +
+                             "; Path=/; HttpOnly; SameSite=Strict; Max-Age=" +
+                             std::to_string(std::chrono::duration_cast<std::chrono::seconds>(kSessionLifetime).count());
+  co_await ex.send(303, "", "text/plain", HEADERS({{"location", "/dashboard"}, {"set-cookie", cookie}, {"cache-control", "no-store"}}));
+}
+
+
+// Admin sessions: the cookie set above, checked by the Authenticator.
 std::optional<std::pair<std::string, std::string>> admin_session_cookie(std::string_view cookies) {
   const std::string v = cookie_value(cookies, "porchlight_admin");
   const auto dot = v.find('.');

@@ -11,7 +11,6 @@ namespace porchlight::proxy {
 
 // Creates what is missing (safe to run on every start). Returns the demo's location id.
 Result<std::string> provision_demo(App& app);
-void register_demo_routes(App& app);
 // "/dashboard/login?location=...&token=..." valid for 10 minutes: the way in for admins.
 std::string admin_login_path(const std::string& location_id, const std::string& secret);
 // (location id, session token) from a Cookie header, if it holds an admin session.

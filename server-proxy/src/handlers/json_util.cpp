@@ -1,5 +1,6 @@
 #include "handlers/json_util.hpp"
 
+#include "porchlight/qualify.hpp"
 #include "store/store_util.hpp"
 
 namespace porchlight::proxy {
@@ -26,6 +27,23 @@ json to_json(const store::Conversation& c) {
   return json{{"id", c.id},           {"agent_id", c.agent_id},   {"lead_id", c.lead_id},
               {"stage", name_of(c.stage)}, {"summary", c.summary}, {"created_at", c.created_at},
               {"updated_at", c.updated_at}};
+}
+
+namespace {
+std::int64_t epoch_ms(const std::string& rfc3339) {
+  std::int64_t days;
+  if (rfc3339.size() < 19 || !parse_civil_date(rfc3339.substr(0, 10), days)) return 0;
+  auto num = [&](std::size_t at) { return (rfc3339[at] - '0') * 10 + (rfc3339[at + 1] - '0'); };
+  std::int64_t ms = ((days * 24 + num(11)) * 60 + num(14)) * 60000 + num(17) * 1000;
+  if (rfc3339.size() > 23 && rfc3339[19] == '.') ms += (rfc3339[20] - '0') * 100 + (rfc3339[21] - '0') * 10 + (rfc3339[22] - '0');
+  return ms;
+}
+}  // namespace
+
+bool stream_went_stale(const store::Message& m, std::chrono::milliseconds after) {
+  const std::int64_t now_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  return now_ms - epoch_ms(m.updated_at) > after.count();
 }
 
 awaitable<std::optional<json>> read_json_body(App& app, Exchange& ex, std::size_t max_bytes) {

@@ -1,6 +1,7 @@
 // handlers/json_util.hpp: JSON for store records, and reading request bodies, shared by handlers.
 #pragma once
 
+#include <chrono>
 #include <optional>
 #include <string>
 
@@ -17,6 +18,9 @@ namespace porchlight::proxy {
 
 json to_json(const store::Message& m);
 json to_json(const store::Conversation& c);
+
+// A streaming answer nobody has touched for `after`: its proxy stopped writing it.
+bool stream_went_stale(const store::Message& m, std::chrono::milliseconds after);
 
 // Parses a request body as a JSON object within the core's limits; answers 400 and returns
 // nullopt when it is not one.

@@ -19,11 +19,10 @@
 
 #include <boost/beast/websocket.hpp>
 
-#include "app.hpp"
+#include "handlers/handlers.hpp"
 #include "upstream/answer.hpp"
 #include "handlers/json_util.hpp"
 #include "porchlight/json_input.hpp"
-#include "porchlight/offline.hpp"
 #include "porchlight/prompt.hpp"
 #include "porchlight/qualify.hpp"
 #include "porchlight/json_output.hpp"
@@ -61,7 +60,19 @@ struct Suggestion {
   std::optional<ApiError> refused;  // the limits or the budget said no
 };
 
-// A suggestion for what to do about the lead's latest message.
+// The text blocks of a Messages API answer.
+std::string answer_text(const std::string& body) {
+  std::string text;
+  auto j = json::parse(body, nullptr, false);
+  if (!j.is_discarded() && j.contains("content") && j["content"].is_array())
+    for (const auto& b : j["content"])
+      if (b.is_object() && b.value("type", "") == "text" && b.contains("text") && b["text"].is_string())
+        text += b["text"].get<std::string>();
+  return text;
+}
+
+// A suggestion for what to do about the lead's latest message: from Claude's fast tier when the
+// call can be admitted and its usage recorded, else from the playbooks.
 awaitable<Suggestion> suggest(App& app, const Principal& p, const AgentProfile& agent, const Lead& lead,
                               ConversationStage stage, const std::string& lead_text, RouteDecision& route) {
   constexpr std::int64_t kMaxTokens = 300;
@@ -73,53 +84,53 @@ awaitable<Suggestion> suggest(App& app, const Principal& p, const AgentProfile& 
   rr.tier = ModelTier::fast;  // live cards must be quick and cheap
   route = porchlight::route(rr, app.policy());
   const std::string model = app.model_for(ModelTier::fast);
-  const std::int64_t estimated = route.estimated_input_tokens + kMaxTokens;
-  if (app.upstream() && !app.upstream()->circuit_open(model) && app.store_writable()) {
-    const App::Admission admitted = co_await app.admission(p, estimated);
-    if (admitted.refused) {
-      s.refused = admitted.refused;
-      s.text = offline_answer(route, rr.query, agent, lead, app.policy());
-      co_return s;
-    }
-    PromptRequest pr;
-    pr.profile = agent;
-    pr.lead = lead;
-    pr.stage = stage;
-    pr.query = rr.query + " Answer in at most three short bullet points.";
-    pr.tier = ModelTier::fast;
-    json body = json::parse(build_prompt(pr, app.policy()).body);
-    body["model"] = model;
-    body["max_tokens"] = kMaxTokens;
-    upstream::Request req;
-    req.body = to_json_text(body);
-    req.model = model;
-    UpstreamTimer timer(app.metrics(), model);
-    auto r = co_await app.upstream()->send(req);
-    timer.finish(r);
-    if (!r.error && r.status == 200) {
-      store::UsageRecord u;
-      u.agent_id = p.agent_id;
-      u.request_id = new_id("req_live_");
-      u.kind = "live";
-      u.model = r.model.empty() ? model : r.model;
-      upstream::read_answer(r.body, u.usage);
-      app.account(p, admitted, std::move(u));
-      auto j = json::parse(r.body, nullptr, false);
-      if (!j.is_discarded() && j.contains("content") && j["content"].is_array())
-        for (const auto& b : j["content"])
-          if (b.is_object() && b.value("type", "") == "text" && b.contains("text") && b["text"].is_string())
-            s.text += b["text"].get<std::string>();
-      s.offline = s.text.empty();
-      if (!s.offline) co_return s;
-    } else {
-      app.release(p, admitted);
-    }
+
+  PromptRequest pr;
+  pr.profile = agent;
+  pr.lead = lead;
+  pr.stage = stage;
+  pr.query = rr.query + " Answer in at most three short bullet points.";
+  pr.tier = ModelTier::fast;
+  json body = json::parse(build_prompt(pr, app.policy()).body);
+  body["model"] = model;
+  body["max_tokens"] = kMaxTokens;
+  TurnRequest turn;
+  turn.request.body = to_json_text(body);
+  turn.request.model = model;
+  turn.playbooks = PlaybookContext{route, rr.query, agent, lead};
+
+  // Only a call that would reach Claude is admitted and paid for, and only while its usage can be
+  // recorded; a refused one still gets the playbooks' suggestion.
+  Provider* provider = &app.playbooks();
+  std::optional<Ticket> ticket;
+  if (app.provider().reaches_claude(model) && app.ledger().writable()) {
+    const Payer payer = Payer::of(p);
+    ticket.emplace(co_await app.admission().admit(payer, route.estimated_input_tokens + kMaxTokens));
+    if (*ticket) provider = &app.provider();
+    else s.refused = ticket->refusal();
   }
-  s.text = offline_answer(route, rr.query, agent, lead, app.policy());
+  TurnRequest again = turn;
+  TurnReply reply = co_await provider->send(std::move(turn));
+  if (!reply.offline && reply.response.status == 200) {
+    store::UsageRecord u;
+    u.agent_id = p.agent_id;
+    u.request_id = new_id("req_live_");
+    u.kind = "live";
+    u.model = reply.response.model.empty() ? model : reply.response.model;
+    upstream::read_answer(reply.response.body, u.usage);
+    ticket->settle(std::move(u));
+  }
+  s.text = answer_text(reply.response.body);
+  s.offline = reply.offline;
+  if (s.text.empty() && !reply.offline) {  // Claude answered with no text: the playbooks' instead
+    reply = co_await app.playbooks().send(std::move(again));
+    s.text = answer_text(reply.response.body);
+    s.offline = true;
+  }
   co_return s;
 }
 
-awaitable<void> live(App& app, Exchange& ex) {
+awaitable<void> live_session(App& app, Exchange& ex) {
   const std::string origin(ex.header("origin"));
   const std::string header_key(ex.header("x-api-key"));
   const std::string header_token(ex.header("x-porchlight-agent-token"));
@@ -145,7 +156,7 @@ awaitable<void> live(App& app, Exchange& ex) {
   // Authenticate: headers (server clients) or the first frame (browsers cannot set headers).
   Result<Principal> principal = Error{"auth.missing_key", "", ""};
   if (!header_key.empty()) {
-    principal = co_await app.check_credentials(header_key, header_token, origin, agent_header, Access::agent);
+    principal = co_await app.auth().check_credentials(header_key, header_token, origin, agent_header, Access::agent);
   } else {
     auto first = co_await read();
     if (!first || first->value("type", "") != "auth") {
@@ -153,7 +164,7 @@ awaitable<void> live(App& app, Exchange& ex) {
       co_await ws.async_close(websocket::close_reason(4401), kTuple);
       co_return;
     }
-    principal = co_await app.check_credentials((*first).value("key", ""), (*first).value("agent_token", ""), origin,
+    principal = co_await app.auth().check_credentials((*first).value("key", ""), (*first).value("agent_token", ""), origin,
                                                (*first).value("agent_id", ""), Access::agent);
   }
   if (!principal) {
@@ -234,14 +245,13 @@ awaitable<void> live(App& app, Exchange& ex) {
 
 }  // namespace
 
-void register_live_routes(App& app) {
-  app.add(http::verb::get, "/v1/live", Access::open, [&app](Exchange& ex, const Principal*) -> awaitable<void> {
-    if (!websocket::is_upgrade(ex.request())) {
-      co_await app.fail(ex, ApiError::from_code("request.websocket_required", "GET /v1/live is a WebSocket endpoint"));
-      co_return;
-    }
-    co_await live(app, ex);
-  });
+// GET /v1/live: upgrades to the live-mode WebSocket (authenticated by its first frame).
+awaitable<void> live(App& app, Exchange& ex, const Principal&) {
+  if (!websocket::is_upgrade(ex.request())) {
+    co_await app.fail(ex, ApiError::from_code("request.websocket_required", "GET /v1/live is a WebSocket endpoint"));
+    co_return;
+  }
+  co_await live_session(app, ex);
 }
 
 }  // namespace porchlight::proxy

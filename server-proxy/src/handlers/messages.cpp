@@ -7,10 +7,9 @@
 // specialist's playbook, the adaptation to the agent) is put before the caller's system prompt.
 // Limits and budgets apply; usage is recorded with its cost.
 
-#include "app.hpp"
+#include "handlers/handlers.hpp"
 #include "handlers/json_util.hpp"
 #include "porchlight/context.hpp"
-#include "porchlight/offline.hpp"
 #include "porchlight/prompt.hpp"
 #include "porchlight/json_output.hpp"
 #include "upstream/answer.hpp"
@@ -19,22 +18,6 @@ namespace porchlight::proxy {
 
 namespace {
 
-
-// The text of the last user message: what routing looks at.
-std::string last_user_text(const json& messages) {
-  for (auto it = messages.rbegin(); it != messages.rend(); ++it) {
-    if (!it->is_object() || it->value("role", "") != "user") continue;
-    const json& content = (*it)["content"];
-    if (content.is_string()) return content.get<std::string>();
-    std::string text;
-    if (content.is_array())
-      for (const auto& b : content)
-        if (b.is_object() && b.value("type", "") == "text" && b.contains("text") && b["text"].is_string())
-          text += b["text"].get<std::string>() + "\n";
-    return text;
-  }
-  return {};
-}
 
 int count_breakpoints(const json& body) {
   int n = 0;
@@ -67,40 +50,6 @@ void inject_agent(json& body, const AgentProfile& agent, const Policy& policy) {
   if (count_breakpoints(body) < 4) body["system"][2]["cache_control"] = {{"type", "ephemeral"}};
 }
 
-// A Messages API answer from the playbooks, for when no upstream is configured.
-json offline_message(const std::string& model, const std::string& text) {
-  return {{"id", new_id("msg_offline_")},
-          {"type", "message"},
-          {"role", "assistant"},
-          {"model", model},
-          {"content", json::array({{{"type", "text"}, {"text", text}}})},
-          {"stop_reason", "end_turn"},
-          {"stop_sequence", nullptr},
-          {"usage", {{"input_tokens", 0}, {"output_tokens", 0}, {"cache_creation_input_tokens", 0}, {"cache_read_input_tokens", 0}}}};
-}
-
-awaitable<void> stream_offline_message(Exchange& ex, const json& message) {
-  SseStream& sse = *co_await ex.start_sse();
-  json start = message;
-  start["content"] = json::array();
-  start["stop_reason"] = nullptr;
-  co_await sse.send("message_start", JSON_OBJ({{"type", "message_start"}, {"message", start}}).dump());
-  co_await sse.send("content_block_start", JSON_OBJ({{"type", "content_block_start"}, {"index", 0}, {"content_block", {{"type", "text"}, {"text", ""}}}}).dump());
-  const std::string text = message["content"][0]["text"];
-  for (std::size_t at = 0; at < text.size();) {
-    std::size_t end = std::min(text.size(), at + 64);
-    while (end < text.size() && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) ++end;
-    co_await sse.send("content_block_delta", JSON_OBJ({{"type", "content_block_delta"}, {"index", 0},
-                                                  {"delta", {{"type", "text_delta"}, {"text", text.substr(at, end - at)}}}}).dump());
-    at = end;
-  }
-  co_await sse.send("content_block_stop", JSON_OBJ({{"type", "content_block_stop"}, {"index", 0}}).dump());
-  co_await sse.send("message_delta", JSON_OBJ({{"type", "message_delta"}, {"delta", {{"stop_reason", "end_turn"}, {"stop_sequence", nullptr}}},
-                                          {"usage", {{"output_tokens", 0}}}}).dump());
-  co_await sse.send("message_stop", JSON_OBJ({{"type", "message_stop"}}).dump());
-  co_await sse.finish();
-}
-
 struct Forwarded {
   json body;
   std::string model;
@@ -111,7 +60,7 @@ struct Forwarded {
 
 // Reads, checks and (with x-porchlight-agent) enriches the caller's request.
 awaitable<std::optional<Forwarded>> prepare(App& app, Exchange& ex, const Principal& p, bool count_only) {
-  if (!count_only && !app.store_writable()) {  // its usage could not be recorded: no unrecorded work
+  if (!count_only && !app.ledger().writable()) {  // its usage could not be recorded: no unrecorded work
     co_await app.fail(ex, ApiError::from_code("store.unavailable", "the usage ledger cannot be written right now; retry shortly"));
     co_return std::nullopt;
   }
@@ -156,15 +105,14 @@ awaitable<std::optional<Forwarded>> prepare(App& app, Exchange& ex, const Princi
   co_return f;
 }
 
-void record(App& app, Exchange& ex, const Principal& p, const App::Admission& admitted, const Forwarded& f,
-            const std::string& model, const Usage& usage) {
+void settle(Ticket& ticket, const Exchange& ex, const Forwarded& f, const std::string& model, const Usage& usage) {
   store::UsageRecord u;
   u.agent_id = f.agent_id;
   u.request_id = ex.request_id();
   u.kind = "messages";
   u.model = model;
   u.usage = usage;
-  app.account(p, admitted, std::move(u));
+  ticket.settle(std::move(u));
 }
 
 // An HTTP error from the upstream goes back as it came (the SDK's error types read its body), with
@@ -181,45 +129,41 @@ awaitable<void> send_upstream_answer(Exchange& ex, upstream::Response& r) {
   co_await ex.send(r.status, std::move(r.body));
 }
 
+// A request that reached no one's answer: the error, typed.
+awaitable<void> fail_unanswered(App& app, Exchange& ex, upstream::Response& r) {
+  if (r.error) co_await app.fail(ex, ApiError::from_code(r.error->code, r.error->message));
+  else if (r.status == 0) co_await app.fail(ex, ApiError::from_code("upstream.unavailable", "no answer"));
+  else co_await send_upstream_answer(ex, r);
+}
+
+}  // namespace
+
 awaitable<void> messages(App& app, Exchange& ex, const Principal& p) {
   auto prepared = co_await prepare(app, ex, p, false);
   if (!prepared) co_return;
   Forwarded& f = *prepared;
-  const std::string text = to_json_text(f.body);
-  const std::int64_t estimated = estimate_tokens(text) + f.body.value("max_tokens", 0);
-  const auto admitted = co_await app.admit(ex, p, estimated);
-  if (!admitted) co_return;
+  TurnRequest turn;
+  turn.request.body = to_json_text(f.body);
+  turn.request.model = f.model;
+  turn.request.stream = f.stream;
+  turn.request.headers = f.headers;
+  const std::int64_t estimated = estimate_tokens(turn.request.body) + f.body.value("max_tokens", 0);
+  const Payer payer = Payer::of(p);
+  Ticket ticket = co_await app.admission().admit(ex, payer, estimated);
+  if (!ticket) { co_await app.fail(ex, ticket.refusal()); co_return; }
 
-  if (!app.upstream()) {
-    RouteRequest rr;
-    rr.query = last_user_text(f.body["messages"]);
-    rr.profile.name = "agent";
-    const RouteDecision route = porchlight::route(rr, app.policy());
-    const json message = offline_message(f.model, offline_answer(route, rr.query, rr.profile, Lead{}, app.policy()));
-    app.release(p, *admitted);
-    ex.response_headers.emplace_back("x-porchlight-offline", "true");
-    if (f.stream) co_await stream_offline_message(ex, message);
-    else co_await app.send_json(ex, 200, message);
-    co_return;
-  }
-
-  upstream::Request req;
-  req.body = text;
-  req.model = f.model;
-  req.stream = f.stream;
-  req.headers = f.headers;
-  UpstreamTimer timer(app.metrics(), f.model);
+  Provider& provider = app.passthrough();
+  if (provider.offline()) ex.response_headers.emplace_back("x-porchlight-offline", "true");  // labelled
   if (!f.stream) {
-    auto r = co_await app.upstream()->send(req);
-    timer.finish(r);
-    const bool answered = r.status == 200;
-    if (!answered) app.release(p, *admitted);
+    TurnReply reply = co_await provider.send(std::move(turn));
+    upstream::Response& r = reply.response;
     if (r.error) { co_await app.fail(ex, ApiError::from_code(r.error->code, r.error->message)); co_return; }
+    const bool answered = r.status == 200 && !reply.offline;
     Usage usage;
     if (answered) upstream::read_answer(r.body, usage);
     const std::string model = r.model.empty() ? f.model : r.model;
     co_await send_upstream_answer(ex, r);
-    if (answered) record(app, ex, p, *admitted, f, model, usage);
+    if (answered) settle(ticket, ex, f, model, usage);
     co_return;
   }
 
@@ -228,24 +172,20 @@ awaitable<void> messages(App& app, Exchange& ex, const Principal& p) {
   std::string answered_model = f.model;
   upstream::EventSink sink = [&](const upstream::SseEvent& e) -> awaitable<bool> {
     if (!sse) sse = co_await ex.start_sse();
-    timer.on_event(e.event);
     if (e.event == "message_start" || e.event == "message_delta") upstream::read_answer(e.data, usage, &answered_model);
     co_await sse->send(e.event, e.data);
     co_return true;  // keep reading even if the caller left: the usage must be recorded
   };
-  auto r = co_await app.upstream()->stream(req, sink);
-  timer.finish(r);
+  TurnReply reply = co_await provider.stream(std::move(turn), sink);
+  upstream::Response& r = reply.response;
   if (!sse) {  // nothing streamed: an error before the first byte
-    app.release(p, *admitted);
-    if (r.error) co_await app.fail(ex, ApiError::from_code(r.error->code, r.error->message));
-    else if (r.status == 0) co_await app.fail(ex, ApiError::from_code("upstream.unavailable", "no answer"));
-    else co_await send_upstream_answer(ex, r);
+    co_await fail_unanswered(app, ex, r);
     co_return;
   }
   if (r.error && !r.stream_completed)  // cut mid-stream: tell the client in the API's own way
     co_await sse->send("error", JSON_OBJ({{"type", "error"}, {"error", {{"type", "api_error"}, {"message", r.error->message}}}}).dump());
   co_await sse->finish();
-  record(app, ex, p, *admitted, f, answered_model, usage);
+  if (!reply.offline) settle(ticket, ex, f, answered_model, usage);
 }
 
 awaitable<void> count_tokens(App& app, Exchange& ex, const Principal& p) {
@@ -254,36 +194,25 @@ awaitable<void> count_tokens(App& app, Exchange& ex, const Principal& p) {
   Forwarded& f = *prepared;
   f.body.erase("stream");
   f.body.erase("max_tokens");
-  // A count is a request like any other for the request limits; it costs nothing, so the budget
-  // does not apply and the one token admission takes goes back at once.
-  const auto admitted = co_await app.admit(ex, p, 1, App::Cost::free);
-  if (!admitted) co_return;
-  app.release(p, *admitted);
-  const std::string text = to_json_text(f.body);
-  if (!app.upstream()) {
-    // No upstream: the core's documented estimate, labelled as one.
-    ex.response_headers.emplace_back("x-porchlight-estimate", "true");
-    co_await app.send_json(ex, 200, JSON_OBJ({{"input_tokens", estimate_tokens(text)}}));
-    co_return;
+  {
+    // A count is a request like any other for the request limits; it costs nothing, so the budget
+    // does not apply and the one token admission takes goes back at once.
+    const Payer payer = Payer::of(p);
+    const Ticket ticket = co_await app.admission().admit(ex, payer, 1, Admission::Cost::free);
+    if (!ticket) { co_await app.fail(ex, ticket.refusal()); co_return; }
   }
-  upstream::Request req;
-  req.path = "/v1/messages/count_tokens";
-  req.body = text;
-  req.model = f.model;
-  req.headers = f.headers;
-  auto r = co_await app.upstream()->send(req);
+  TurnRequest turn;
+  turn.request.path = "/v1/messages/count_tokens";
+  turn.request.body = to_json_text(f.body);
+  turn.request.model = f.model;
+  turn.request.headers = f.headers;
+  TurnReply reply = co_await app.passthrough().send(std::move(turn));
+  upstream::Response& r = reply.response;
+  // Without Claude: the core's documented estimate, labelled as one.
+  if (reply.offline) ex.response_headers.emplace_back("x-porchlight-estimate", "true");
   if (r.error) { co_await app.fail(ex, ApiError::from_code(r.error->code, r.error->message)); co_return; }
   co_await send_upstream_answer(ex, r);
 }
 
-}  // namespace
-
-void register_messages_routes(App& app) {
-  const std::size_t limit = app.config().max_body_bytes;
-  app.add(http::verb::post, "/v1/messages", Access::secret,
-          [&app](Exchange& ex, const Principal* p) -> awaitable<void> { co_await messages(app, ex, *p); }, limit);
-  app.add(http::verb::post, "/v1/messages/count_tokens", Access::secret,
-          [&app](Exchange& ex, const Principal* p) -> awaitable<void> { co_await count_tokens(app, ex, *p); }, limit);
-}
 
 }  // namespace porchlight::proxy

@@ -1,65 +1,63 @@
 // handlers/meta.cpp: /healthz, /readyz, /metrics, /v1/policy, /v1/version.
 
-#include "app.hpp"
+#include "handlers/handlers.hpp"
 #include "handlers/json_util.hpp"
 #include "porchlight/api.hpp"
 
 namespace porchlight::proxy {
 
-void register_meta_routes(App& app) {
-  // Liveness: the process serves requests.
-  app.add(http::verb::get, "/healthz", Access::open, [&app](Exchange& ex, const Principal*) -> awaitable<void> {
-    co_await app.send_json(ex, 200, JSON_OBJ({{"status", "ok"}}));
-  });
+// Liveness: the process serves requests.
+awaitable<void> healthz(App& app, Exchange& ex, const Principal&) {
+  co_await app.send_json(ex, 200, JSON_OBJ({{"status", "ok"}}));
+}
 
-  // Readiness: the store answers (Redis being down is a degradation, not unreadiness).
-  app.add(http::verb::get, "/readyz", Access::open, [&app](Exchange& ex, const Principal*) -> awaitable<void> {
-    if (!app.ready) {
-      co_await app.send_json(ex, 503, JSON_OBJ({{"status", "starting or stopping"}}));
-      co_return;
-    }
-    auto query_1 = [&app] { return app.store().ping(); };
-    auto ping = co_await app.blocking(query_1);
-    const bool cache_ok = app.cache().healthy();
-    json body{{"status", ping ? "ready" : "degraded"},
-              {"store", ping ? "ok" : ping.errors().front().code},
-              {"cache", std::string(app.cache().backend()) + (cache_ok ? " ok" : " down (in-process fallback)")},
-              {"upstream", app.upstream() ? "anthropic" : "offline playbooks (no ANTHROPIC_API_KEY)"}};
-    co_await app.send_json(ex, ping ? 200 : 503, body);
-  });
+// Readiness: the store answers (Redis being down is a degradation, not unreadiness).
+awaitable<void> readyz(App& app, Exchange& ex, const Principal&) {
+  if (!app.ready) {
+    co_await app.send_json(ex, 503, JSON_OBJ({{"status", "starting or stopping"}}));
+    co_return;
+  }
+  auto query_1 = [&app] { return app.store().ping(); };
+  auto ping = co_await app.blocking(query_1);
+  const bool cache_ok = app.cache().healthy();
+  json body{{"status", ping ? "ready" : "degraded"},
+            {"store", ping ? "ok" : ping.errors().front().code},
+            {"cache", std::string(app.cache().backend()) + (cache_ok ? " ok" : " down (in-process fallback)")},
+            {"upstream", app.upstream() ? "anthropic" : "offline playbooks (no ANTHROPIC_API_KEY)"}};
+  co_await app.send_json(ex, ping ? 200 : 503, body);
+}
 
-  app.add(http::verb::get, "/metrics", Access::open, [&app](Exchange& ex, const Principal*) -> awaitable<void> {
-    auto& m = app.metrics();
-    const auto cs = app.cache().stats();
-    m.set("porchlight_cache_hits", {{"backend", std::string(app.cache().backend())}}, static_cast<double>(cs.hits));
-    m.set("porchlight_cache_misses", {{"backend", std::string(app.cache().backend())}}, static_cast<double>(cs.misses));
-    m.set("porchlight_cache_errors", {{"backend", std::string(app.cache().backend())}}, static_cast<double>(cs.errors));
-    const double lookups = static_cast<double>(cs.hits + cs.misses);
-    m.set("porchlight_cache_hit_ratio", {{"backend", std::string(app.cache().backend())}},
-          lookups > 0 ? static_cast<double>(cs.hits) / lookups : 0);
-    if (auto* up = app.upstream()) {
-      const auto us = up->stats();
-      m.set("porchlight_upstream_requests", {}, static_cast<double>(us.requests));
-      m.set("porchlight_upstream_retries", {}, static_cast<double>(us.retries));
-      m.set("porchlight_upstream_fallbacks", {}, static_cast<double>(us.fallbacks));
-      m.set("porchlight_upstream_breaker_opens", {}, static_cast<double>(us.breaker_opens));
-      m.set("porchlight_upstream_pool_reuses", {}, static_cast<double>(us.pool_reuses));
-    }
-    co_await ex.send(200, m.render(), "text/plain; version=0.0.4");
-  });
+awaitable<void> metrics_page(App& app, Exchange& ex, const Principal&) {
+  auto& m = app.metrics();
+  const auto cs = app.cache().stats();
+  m.set("porchlight_cache_hits", {{"backend", std::string(app.cache().backend())}}, static_cast<double>(cs.hits));
+  m.set("porchlight_cache_misses", {{"backend", std::string(app.cache().backend())}}, static_cast<double>(cs.misses));
+  m.set("porchlight_cache_errors", {{"backend", std::string(app.cache().backend())}}, static_cast<double>(cs.errors));
+  const double lookups = static_cast<double>(cs.hits + cs.misses);
+  m.set("porchlight_cache_hit_ratio", {{"backend", std::string(app.cache().backend())}},
+        lookups > 0 ? static_cast<double>(cs.hits) / lookups : 0);
+  if (auto* up = app.upstream()) {
+    const auto us = up->stats();
+    m.set("porchlight_upstream_requests", {}, static_cast<double>(us.requests));
+    m.set("porchlight_upstream_retries", {}, static_cast<double>(us.retries));
+    m.set("porchlight_upstream_fallbacks", {}, static_cast<double>(us.fallbacks));
+    m.set("porchlight_upstream_breaker_opens", {}, static_cast<double>(us.breaker_opens));
+    m.set("porchlight_upstream_pool_reuses", {}, static_cast<double>(us.pool_reuses));
+  }
+  co_await ex.send(200, m.render(), "text/plain; version=0.0.4");
+}
 
-  // The core's data, so the browser (WASM) and the proxy decide with the same policy.
-  app.add(http::verb::get, "/v1/policy", Access::open, [&app](Exchange& ex, const Principal*) -> awaitable<void> {
-    const Policy& p = app.policy();
-    co_await app.send_json(ex, 200, JSON_OBJ({{"version", p.version()}, {"release", p.release()}, {"files", p.files()}}));
-  });
+// The core's data, so the browser (WASM) and the proxy decide with the same policy.
+awaitable<void> policy(App& app, Exchange& ex, const Principal&) {
+  const Policy& p = app.policy();
+  co_await app.send_json(ex, 200, JSON_OBJ({{"version", p.version()}, {"release", p.release()}, {"files", p.files()}}));
+}
 
-  app.add(http::verb::get, "/v1/version", Access::open, [&app](Exchange& ex, const Principal*) -> awaitable<void> {
-    json v = json::parse(api::version());
-    v["proxy"] = "0.1.0";
-    v["upstream"] = app.upstream() ? "anthropic" : "offline";
-    co_await app.send_json(ex, 200, v);
-  });
+awaitable<void> version(App& app, Exchange& ex, const Principal&) {
+  json v = json::parse(api::version());
+  v["proxy"] = "0.1.0";
+  v["upstream"] = app.upstream() ? "anthropic" : "offline";
+  co_await app.send_json(ex, 200, v);
 }
 
 }  // namespace porchlight::proxy

@@ -3,7 +3,7 @@
 // Secret keys (the CRM's backend, admins) manage every profile of their location. A browser
 // (publishable key + agent token) sees and edits only its own agent's profile.
 
-#include "app.hpp"
+#include "handlers/handlers.hpp"
 #include "handlers/json_util.hpp"
 #include "porchlight/context.hpp"
 
@@ -56,141 +56,139 @@ awaitable<void> put_profile(App& app, Exchange& ex, const Principal& p, const st
 
 }  // namespace
 
-void register_profile_routes(App& app) {
-  app.add(http::verb::get, "/v1/profiles", Access::agent, [&app](Exchange& ex, const Principal* p) -> awaitable<void> {
-    auto query_3 = [&app, scope = p->scope] { return app.store().list_profiles(scope); };
-    auto list = co_await app.blocking(query_3);
-    if (!list) { co_await app.fail(ex, list.errors()); co_return; }
-    json out = json::array();
-    for (const auto& prof : list.value())
-      if (may_touch(*p, prof.id)) out.push_back(porchlight::to_json(prof));
-    co_await app.send_json(ex, 200, JSON_OBJ({{"data", out}}));
-  });
+awaitable<void> list_profiles(App& app, Exchange& ex, const Principal& p) {
+  auto query_3 = [&app, scope = p.scope] { return app.store().list_profiles(scope); };
+  auto list = co_await app.blocking(query_3);
+  if (!list) { co_await app.fail(ex, list.errors()); co_return; }
+  json out = json::array();
+  for (const auto& prof : list.value())
+    if (may_touch(p, prof.id)) out.push_back(porchlight::to_json(prof));
+  co_await app.send_json(ex, 200, JSON_OBJ({{"data", out}}));
+}
 
-  app.add(http::verb::post, "/v1/profiles", Access::agent, [&app](Exchange& ex, const Principal* p) -> awaitable<void> {
-    co_await put_profile(app, ex, *p, nullptr);
-  });
+awaitable<void> create_profile(App& app, Exchange& ex, const Principal& p) {
+  co_await put_profile(app, ex, p, nullptr);
+}
 
-  app.add(http::verb::get, "/v1/profiles/*", Access::agent, [&app](Exchange& ex, const Principal* p) -> awaitable<void> {
-    const std::string id = ex.params[0];
-    std::optional<AgentProfile> found;
-    if (may_touch(*p, id)) {
-      auto query_4 = [&app, scope = p->scope, id] { return app.store().get_profile(scope, id); };
-      auto got = co_await app.blocking(query_4);
-      if (!got) { co_await app.fail(ex, got.errors()); co_return; }
-      found = got.value();
-    }
-    if (!found) { co_await app.fail(ex, ApiError::from_code("not_found", "no profile " + id + " in this location")); co_return; }
-    co_await app.send_json(ex, 200, porchlight::to_json(*found));
-  });
-
-  app.add(http::verb::put, "/v1/profiles/*", Access::agent, [&app](Exchange& ex, const Principal* p) -> awaitable<void> {
-    const std::string id = ex.params[0];
-    co_await put_profile(app, ex, *p, &id);
-  });
-
-  app.add(http::verb::delete_, "/v1/profiles/*", Access::secret, [&app](Exchange& ex, const Principal* p) -> awaitable<void> {
-    const std::string id = ex.params[0];
-    auto query_5 = [&app, scope = p->scope, id] { return app.store().delete_profile(scope, id); };
-    auto deleted = co_await app.blocking(query_5);
-    if (!deleted) { co_await app.fail(ex, deleted.errors()); co_return; }
-    if (!deleted.value()) { co_await app.fail(ex, ApiError::from_code("not_found", "no profile " + id + " in this location")); co_return; }
-    co_await app.send_json(ex, 200, JSON_OBJ({{"id", id}, {"deleted", true}}));
-  });
-
-  // The location's monthly budget and rate limits (secret keys and admin sessions).
-  app.add(http::verb::get, "/v1/settings", Access::secret, [&app](Exchange& ex, const Principal* p) -> awaitable<void> {
-    auto query_6 = [&app, scope = p->scope] { return app.store().get_budget(scope); };
-    auto budget = co_await app.blocking(query_6);
-    auto query_7 = [&app, scope = p->scope] { return app.store().get_rate_limits(scope); };
-    auto limits = co_await app.blocking(query_7);
-    if (!budget || !limits) {
-      const Errors errors = !budget ? budget.errors() : limits.errors();
-      co_await app.fail(ex, errors);
-      co_return;
-    }
-    const auto& l = limits.value();
-    const json body{{"location_id", p->scope.location_id},
-                    {"monthly_budget_usd", budget->monthly_usd},
-                    {"rate_limits", {{"key_requests", l.key_requests}, {"key_tokens", l.key_tokens},
-                                     {"agent_requests", l.agent_requests}, {"agent_tokens", l.agent_tokens},
-                                     {"location_requests", l.location_requests}, {"location_tokens", l.location_tokens}}}};
-    co_await app.send_json(ex, 200, body);
-  });
-
-  app.add(http::verb::put, "/v1/settings", Access::secret, [&app](Exchange& ex, const Principal* p) -> awaitable<void> {
-    auto body = co_await read_json_body(app, ex, 16 * 1024);
-    if (!body) co_return;
-    Errors errors;
-    json_input::FieldReader r(*body, "settings", "", errors);
-    r.reject_unknown({"monthly_budget_usd", "rate_limits"});
-    auto monthly = r.number("monthly_budget_usd", json_input::Need::optional, 0, 1e9);
-    std::optional<store::RateLimits> limits;
-    if (const json* rl = r.object("rate_limits", json_input::Need::optional)) {
-      json_input::FieldReader lr(*rl, "settings", "rate_limits", errors);
-      lr.reject_unknown({"key_requests", "key_tokens", "agent_requests", "agent_tokens", "location_requests", "location_tokens"});
-      store::RateLimits l;
-      const std::pair<const char*, std::int64_t store::RateLimits::*> fields[] = {
-          {"key_requests", &store::RateLimits::key_requests}, {"key_tokens", &store::RateLimits::key_tokens},
-          {"agent_requests", &store::RateLimits::agent_requests}, {"agent_tokens", &store::RateLimits::agent_tokens},
-          {"location_requests", &store::RateLimits::location_requests}, {"location_tokens", &store::RateLimits::location_tokens}};
-      for (const auto& [name, field] : fields)
-        if (auto v = lr.integer(name, json_input::Need::optional, 0, 1'000'000'000)) l.*field = *v;
-      limits = l;
-    }
-    if (!errors.empty()) { co_await app.fail(ex, errors); co_return; }
-    if (monthly) {
-      auto query_8 = [&app, scope = p->scope, b = store::Budget{*monthly}] { return app.store().set_budget(scope, b); };
-      auto saved = co_await app.blocking(query_8);
-      if (!saved) { co_await app.fail(ex, saved.errors()); co_return; }
-      app.forget_budget(p->scope.location_id);
-    }
-    if (limits) {
-      auto query_9 = [&app, scope = p->scope, l = *limits] { return app.store().set_rate_limits(scope, l); };
-      auto saved = co_await app.blocking(query_9);
-      if (!saved) { co_await app.fail(ex, saved.errors()); co_return; }
-    }
-    const json ok{{"saved", true}};
-    co_await app.send_json(ex, 200, ok);
-  });
-
-  // Sessions: one per agent and surface visit; the conversation id ties surfaces together.
-  app.add(http::verb::post, "/v1/sessions", Access::agent, [&app](Exchange& ex, const Principal* p) -> awaitable<void> {
-    auto body = co_await read_json_body(app, ex);
-    if (!body) co_return;
-    json& j = *body;
-    if (!j.contains("id")) j["id"] = new_id("ses_");
-    j["location_id"] = p->scope.location_id;
-    if (p->browser()) j["agent_id"] = p->agent_id;
-    if (!j.contains("conversation_id") && j.contains("lead_id") && j["lead_id"].is_string() && j.contains("agent_id") &&
-        j["agent_id"].is_string())
-      j["conversation_id"] = conversation_id(p->scope.location_id, j["agent_id"].get<std::string>(), j["lead_id"].get<std::string>());
-    const std::string now = now_rfc3339();
-    if (!j.contains("started_at")) j["started_at"] = now;
-    j["last_active_at"] = now;
-    auto session = session_from_json(j);
-    if (!session) { co_await app.fail(ex, session.errors()); co_return; }
-    if (!may_touch(*p, session->agent_id)) {
-      co_await app.fail(ex, ApiError::from_code("auth.not_your_profile", "a browser may only open its own agent's sessions"));
-      co_return;
-    }
-    auto query_10 = [&app, scope = p->scope, s = session.value()] { return app.store().put_session(scope, s); };
-    auto saved = co_await app.blocking(query_10);
-    if (!saved) { co_await app.fail(ex, saved.errors()); co_return; }
-    co_await app.send_json(ex, 201, porchlight::to_json(saved.value()));
-  });
-
-  app.add(http::verb::get, "/v1/sessions/*", Access::agent, [&app](Exchange& ex, const Principal* p) -> awaitable<void> {
-    const std::string id = ex.params[0];
-    auto query_11 = [&app, scope = p->scope, id] { return app.store().get_session(scope, id); };
-    auto got = co_await app.blocking(query_11);
+awaitable<void> get_profile(App& app, Exchange& ex, const Principal& p) {
+  const std::string id = ex.params[0];
+  std::optional<AgentProfile> found;
+  if (may_touch(p, id)) {
+    auto query_4 = [&app, scope = p.scope, id] { return app.store().get_profile(scope, id); };
+    auto got = co_await app.blocking(query_4);
     if (!got) { co_await app.fail(ex, got.errors()); co_return; }
-    if (!got.value() || !may_touch(*p, got.value()->agent_id)) {
-      co_await app.fail(ex, ApiError::from_code("not_found", "no session " + id + " in this location"));
-      co_return;
-    }
-    co_await app.send_json(ex, 200, porchlight::to_json(*got.value()));
-  });
+    found = got.value();
+  }
+  if (!found) { co_await app.fail(ex, ApiError::from_code("not_found", "no profile " + id + " in this location")); co_return; }
+  co_await app.send_json(ex, 200, porchlight::to_json(*found));
+}
+
+awaitable<void> replace_profile(App& app, Exchange& ex, const Principal& p) {
+  const std::string id = ex.params[0];
+  co_await put_profile(app, ex, p, &id);
+}
+
+awaitable<void> delete_profile(App& app, Exchange& ex, const Principal& p) {
+  const std::string id = ex.params[0];
+  auto query_5 = [&app, scope = p.scope, id] { return app.store().delete_profile(scope, id); };
+  auto deleted = co_await app.blocking(query_5);
+  if (!deleted) { co_await app.fail(ex, deleted.errors()); co_return; }
+  if (!deleted.value()) { co_await app.fail(ex, ApiError::from_code("not_found", "no profile " + id + " in this location")); co_return; }
+  co_await app.send_json(ex, 200, JSON_OBJ({{"id", id}, {"deleted", true}}));
+}
+
+// The location's monthly budget and rate limits (secret keys and admin sessions).
+awaitable<void> get_settings(App& app, Exchange& ex, const Principal& p) {
+  auto query_6 = [&app, scope = p.scope] { return app.store().get_budget(scope); };
+  auto budget = co_await app.blocking(query_6);
+  auto query_7 = [&app, scope = p.scope] { return app.store().get_rate_limits(scope); };
+  auto limits = co_await app.blocking(query_7);
+  if (!budget || !limits) {
+    const Errors errors = !budget ? budget.errors() : limits.errors();
+    co_await app.fail(ex, errors);
+    co_return;
+  }
+  const auto& l = limits.value();
+  const json body{{"location_id", p.scope.location_id},
+                  {"monthly_budget_usd", budget->monthly_usd},
+                  {"rate_limits", {{"key_requests", l.key_requests}, {"key_tokens", l.key_tokens},
+                                   {"agent_requests", l.agent_requests}, {"agent_tokens", l.agent_tokens},
+                                   {"location_requests", l.location_requests}, {"location_tokens", l.location_tokens}}}};
+  co_await app.send_json(ex, 200, body);
+}
+
+awaitable<void> put_settings(App& app, Exchange& ex, const Principal& p) {
+  auto body = co_await read_json_body(app, ex, 16 * 1024);
+  if (!body) co_return;
+  Errors errors;
+  json_input::FieldReader r(*body, "settings", "", errors);
+  r.reject_unknown({"monthly_budget_usd", "rate_limits"});
+  auto monthly = r.number("monthly_budget_usd", json_input::Need::optional, 0, 1e9);
+  std::optional<store::RateLimits> limits;
+  if (const json* rl = r.object("rate_limits", json_input::Need::optional)) {
+    json_input::FieldReader lr(*rl, "settings", "rate_limits", errors);
+    lr.reject_unknown({"key_requests", "key_tokens", "agent_requests", "agent_tokens", "location_requests", "location_tokens"});
+    store::RateLimits l;
+    const std::pair<const char*, std::int64_t store::RateLimits::*> fields[] = {
+        {"key_requests", &store::RateLimits::key_requests}, {"key_tokens", &store::RateLimits::key_tokens},
+        {"agent_requests", &store::RateLimits::agent_requests}, {"agent_tokens", &store::RateLimits::agent_tokens},
+        {"location_requests", &store::RateLimits::location_requests}, {"location_tokens", &store::RateLimits::location_tokens}};
+    for (const auto& [name, field] : fields)
+      if (auto v = lr.integer(name, json_input::Need::optional, 0, 1'000'000'000)) l.*field = *v;
+    limits = l;
+  }
+  if (!errors.empty()) { co_await app.fail(ex, errors); co_return; }
+  if (monthly) {
+    auto query_8 = [&app, scope = p.scope, b = store::Budget{*monthly}] { return app.store().set_budget(scope, b); };
+    auto saved = co_await app.blocking(query_8);
+    if (!saved) { co_await app.fail(ex, saved.errors()); co_return; }
+    app.budgets().forget(p.scope.location_id);
+  }
+  if (limits) {
+    auto query_9 = [&app, scope = p.scope, l = *limits] { return app.store().set_rate_limits(scope, l); };
+    auto saved = co_await app.blocking(query_9);
+    if (!saved) { co_await app.fail(ex, saved.errors()); co_return; }
+  }
+  const json ok{{"saved", true}};
+  co_await app.send_json(ex, 200, ok);
+}
+
+// Sessions: one per agent and surface visit; the conversation id ties surfaces together.
+awaitable<void> create_session(App& app, Exchange& ex, const Principal& p) {
+  auto body = co_await read_json_body(app, ex);
+  if (!body) co_return;
+  json& j = *body;
+  if (!j.contains("id")) j["id"] = new_id("ses_");
+  j["location_id"] = p.scope.location_id;
+  if (p.browser()) j["agent_id"] = p.agent_id;
+  if (!j.contains("conversation_id") && j.contains("lead_id") && j["lead_id"].is_string() && j.contains("agent_id") &&
+      j["agent_id"].is_string())
+    j["conversation_id"] = conversation_id(p.scope.location_id, j["agent_id"].get<std::string>(), j["lead_id"].get<std::string>());
+  const std::string now = now_rfc3339();
+  if (!j.contains("started_at")) j["started_at"] = now;
+  j["last_active_at"] = now;
+  auto session = session_from_json(j);
+  if (!session) { co_await app.fail(ex, session.errors()); co_return; }
+  if (!may_touch(p, session->agent_id)) {
+    co_await app.fail(ex, ApiError::from_code("auth.not_your_profile", "a browser may only open its own agent's sessions"));
+    co_return;
+  }
+  auto query_10 = [&app, scope = p.scope, s = session.value()] { return app.store().put_session(scope, s); };
+  auto saved = co_await app.blocking(query_10);
+  if (!saved) { co_await app.fail(ex, saved.errors()); co_return; }
+  co_await app.send_json(ex, 201, porchlight::to_json(saved.value()));
+}
+
+awaitable<void> get_session(App& app, Exchange& ex, const Principal& p) {
+  const std::string id = ex.params[0];
+  auto query_11 = [&app, scope = p.scope, id] { return app.store().get_session(scope, id); };
+  auto got = co_await app.blocking(query_11);
+  if (!got) { co_await app.fail(ex, got.errors()); co_return; }
+  if (!got.value() || !may_touch(p, got.value()->agent_id)) {
+    co_await app.fail(ex, ApiError::from_code("not_found", "no session " + id + " in this location"));
+    co_return;
+  }
+  co_await app.send_json(ex, 200, porchlight::to_json(*got.value()));
 }
 
 }  // namespace porchlight::proxy

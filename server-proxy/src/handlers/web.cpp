@@ -6,7 +6,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "app.hpp"
+#include "handlers/handlers.hpp"
 #include "handlers/json_util.hpp"
 #include "demo.hpp"
 
@@ -98,29 +98,31 @@ awaitable<void> send_file(App& app, Exchange& ex, const std::string& relative, c
   co_await ex.send(200, ss.str(), content_type(*file), headers);
 }
 
-void register_web_routes(App& app) {
-  const Headers cors_assets{{"access-control-allow-origin", "*"}, {"cache-control", "public, max-age=300"},
-                            {"cross-origin-resource-policy", "cross-origin"}};
-  // The widget loads on any CRM page: its assets are public and carry no secrets.
-  app.add(http::verb::get, "/porchlight.js", Access::open, [&app, cors_assets](Exchange& ex, const Principal*) -> awaitable<void> {
-    co_await send_file(app, ex, "porchlight.js", cors_assets);
-  });
-  app.add(http::verb::get, "/web/**", Access::open, [&app, cors_assets](Exchange& ex, const Principal*) -> awaitable<void> {
-    // Pages have their own routes (/, /dashboard) with their CSP, and the demo page is a template:
-    // of the HTML under the web root only the Streamlit component's frame is an asset.
-    const std::string& path = ex.params[0];
-    if (path.ends_with(".html") && !path.starts_with("streamlit/")) {
-      co_await app.fail(ex, ApiError::from_code("not_found", "no such file: /web/" + path));
-      co_return;
-    }
-    co_await send_file(app, ex, path, cors_assets);
-  });
-  app.add(http::verb::get, "/dashboard", Access::open, [&app](Exchange& ex, const Principal*) -> awaitable<void> {
-    co_await send_file(app, ex, "dashboard/index.html",
-                       HEADERS({{"content-security-policy", "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; connect-src 'self'; frame-ancestors 'none'"},
-                        {"cache-control", "no-cache"}}));
-  });
-  register_demo_routes(app);
+namespace {
+// The widget loads on any CRM page: its assets are public and carry no secrets.
+const Headers kPublicAsset{{"access-control-allow-origin", "*"}, {"cache-control", "public, max-age=300"},
+                           {"cross-origin-resource-policy", "cross-origin"}};
+}  // namespace
+
+awaitable<void> widget_script(App& app, Exchange& ex, const Principal&) {
+  co_await send_file(app, ex, "porchlight.js", kPublicAsset);
+}
+
+awaitable<void> web_asset(App& app, Exchange& ex, const Principal&) {
+  // Pages have their own routes (/, /dashboard) with their CSP, and the demo page is a template:
+  // of the HTML under the web root only the Streamlit component's frame is an asset.
+  const std::string& path = ex.params[0];
+  if (path.ends_with(".html") && !path.starts_with("streamlit/")) {
+    co_await app.fail(ex, ApiError::from_code("not_found", "no such file: /web/" + path));
+    co_return;
+  }
+  co_await send_file(app, ex, path, kPublicAsset);
+}
+
+awaitable<void> dashboard_page(App& app, Exchange& ex, const Principal&) {
+  co_await send_file(app, ex, "dashboard/index.html",
+                     HEADERS({{"content-security-policy", "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; connect-src 'self'; frame-ancestors 'none'"},
+                      {"cache-control", "no-cache"}}));
 }
 
 }  // namespace porchlight::proxy

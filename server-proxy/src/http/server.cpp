@@ -113,12 +113,6 @@ Router::Match Router::match(http::verb method, std::string_view path) const {
   return result;
 }
 
-std::vector<std::string> Router::list() const {
-  std::vector<std::string> out;
-  for (const auto& r : routes_) out.push_back(std::string(http::to_string(r.method)) + " " + r.pattern);
-  return out;
-}
-
 std::size_t Router::max_body_limit() const {
   std::size_t m = 64 * 1024;
   for (const auto& r : routes_) m = std::max(m, r.body_limit);

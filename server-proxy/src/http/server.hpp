@@ -113,8 +113,6 @@ class Router {
   };
   Match match(http::verb method, std::string_view path) const;
   std::size_t max_body_limit() const;
-  // Every route as "METHOD pattern", in the order added (`porchlight-proxy routes`).
-  std::vector<std::string> list() const;
 
  private:
   struct Route {

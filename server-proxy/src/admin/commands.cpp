@@ -1,0 +1,204 @@
+// admin/commands.cpp: the operator's commands (see the header).
+
+#include "admin/commands.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <iostream>
+
+#include "auth/credentials.hpp"
+#include "demo.hpp"
+#include "handlers/routes.hpp"
+#include "store/migrate.hpp"
+#include "store/store.hpp"
+
+namespace porchlight::proxy::admin {
+
+namespace {
+
+int print_errors(const Errors& errors) {
+  for (const auto& e : errors) std::cerr << "porchlight-proxy: " << e.code << ": " << e.message << "\n";
+  return 1;
+}
+
+// Takes "--name VALUE" pairs out of args (repeatable); leaves the rest.
+std::vector<std::string> take(std::vector<std::string>& args, const std::string& name) {
+  std::vector<std::string> values, rest;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--" + name && i + 1 < args.size()) values.push_back(args[++i]);
+    else if (args[i].rfind("--" + name + "=", 0) == 0) values.push_back(args[i].substr(name.size() + 3));
+    else rest.push_back(args[i]);
+  }
+  args = rest;
+  return values;
+}
+
+Result<std::unique_ptr<store::Store>> open_admin_store(const Config& c) {
+  if (c.database_url.rfind("sqlite://", 0) == 0) {
+    const std::filesystem::path file = c.database_url.substr(9);
+    if (file.has_parent_path()) std::filesystem::create_directories(file.parent_path());
+    auto migrated = store::migrate(c.database_url);
+    if (!migrated) return migrated.errors();
+  }
+  return store::open_store(c.database_url, 1);
+}
+
+int migrate(const Config& c) {
+  auto report = store::migrate(c.database_url);
+  if (!report) return print_errors(report.errors());
+  for (const auto& name : report->applied) std::cout << "applied " << name << "\n";
+  std::cout << "migrations: " << report->applied.size() << " applied, " << report->already_applied.size()
+            << " already applied (" << report->backend << ")\n";
+  return 0;
+}
+
+int create_location(store::Store& store, const CommandLine& line) {
+  if (line.positional.empty()) {
+    std::cerr << "usage: porchlight-proxy locations create NAME\n";
+    return 2;
+  }
+  auto loc = store.create_location(line.positional[0]);
+  if (!loc) return print_errors(loc.errors());
+  std::cout << loc->id << "\n" << "agent-token-secret: " << loc->agent_token_secret << "\n";
+  std::cerr << "Keep the agent-token secret on the CRM's server: it signs agent tokens. It is shown once here.\n";
+  return 0;
+}
+
+// The location named by --location, or a printed error.
+Result<store::Location> named_location(store::Store& store, const std::string& id) {
+  auto found = store.find_location(id);
+  if (!found) return found.errors();
+  if (!found.value()) return Error{"not_found", "no location " + id, "location"};
+  return *found.value();
+}
+
+int create_key(store::Store& store, const CommandLine& line) {
+  if (line.location.size() != 1 || line.kind.size() != 1 || (line.kind[0] != "sk" && line.kind[0] != "pk")) {
+    std::cerr << "usage: porchlight-proxy keys create --location ID --kind sk|pk [--origin URL]... [--scope S]...\n";
+    return 2;
+  }
+  const auto kind = line.kind[0] == "sk" ? store::KeyKind::secret : store::KeyKind::publishable;
+  if (kind == store::KeyKind::publishable && line.origins.empty()) {
+    std::cerr << "porchlight-proxy: publishable keys need at least one --origin (the CRM pages' origins)\n";
+    return 2;
+  }
+  auto location = named_location(store, line.location[0]);
+  if (!location) return print_errors(location.errors());
+  const NewApiKey fresh = generate_api_key(kind);
+  store::ApiKey record;
+  record.location_id = line.location[0];
+  record.kind = kind;
+  record.prefix = fresh.prefix;
+  record.key_hash = fresh.hash;
+  record.scopes = line.scopes;
+  record.allowed_origins = line.origins;
+  auto created = store.create_api_key(record);
+  if (!created) return print_errors(created.errors());
+  std::cout << fresh.key << "\n";
+  std::cerr << "key id " << created->id << " (prefix " << fresh.prefix << "); the key is shown once and stored hashed.\n";
+  return 0;
+}
+
+int revoke_key(store::Store& store, const CommandLine& line) {
+  if (line.positional.empty()) {
+    std::cerr << "usage: porchlight-proxy keys revoke KEY_ID_OR_PREFIX\n";
+    return 2;
+  }
+  auto revoked = store.revoke_api_key(line.positional[0]);
+  if (!revoked) return print_errors(revoked.errors());
+  if (!revoked.value()) return print_errors({{"not_found", "no active key " + line.positional[0], "key"}});
+  std::cout << "revoked " << line.positional[0] << " (proxies stop accepting it within 30 s)\n";
+  return 0;
+}
+
+int admin_link(store::Store& store, const CommandLine& line, const Config& c) {
+  if (line.location.size() != 1) {
+    std::cerr << config_help();
+    return 2;
+  }
+  auto location = named_location(store, line.location[0]);
+  if (!location) return print_errors(location.errors());
+  std::cout << (c.public_url.empty() ? "http://localhost:8080" : c.public_url)
+            << admin_login_path(line.location[0], location->agent_token_secret) << "\n";
+  return 0;
+}
+
+int mint_token(store::Store& store, const CommandLine& line) {
+  if (line.location.size() != 1 || line.agent.size() != 1) {
+    std::cerr << config_help();
+    return 2;
+  }
+  auto location = named_location(store, line.location[0]);
+  if (!location) return print_errors(location.errors());
+  AgentClaims claims;
+  claims.agent_id = line.agent[0];
+  claims.location_id = line.location[0];
+  if (!line.lead.empty()) claims.lead_id = line.lead[0];
+  claims.issued_at = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  long long lifetime = 3600;
+  try {
+    if (!line.ttl.empty()) lifetime = std::stoll(line.ttl[0]);
+  } catch (...) {
+    lifetime = -1;
+  }
+  if (lifetime <= 0 || lifetime > 86400) {
+    std::cerr << "porchlight-proxy: --ttl is 1-86400 seconds\n";
+    return 2;
+  }
+  claims.expires_at = claims.issued_at + lifetime;
+  std::cout << mint_agent_token(claims, location->agent_token_secret) << "\n";
+  return 0;
+}
+
+}  // namespace
+
+bool is_admin_command(const std::string& command) {
+  static const char* const kCommands[] = {"migrate", "routes", "locations", "keys", "tokens", "admin-link"};
+  return std::any_of(std::begin(kCommands), std::end(kCommands), [&](const char* c) { return command == c; });
+}
+
+CommandLine parse(const std::string& command, std::vector<std::string> args) {
+  CommandLine line;
+  line.command = command;
+  if (command == "locations" || command == "keys" || command == "tokens") {
+    if (args.empty() || args[0].rfind("--", 0) == 0) return CommandLine{};  // the verb is missing
+    line.command += " " + args[0];
+    args.erase(args.begin());
+    if (!args.empty() && args[0].rfind("--", 0) != 0) {
+      line.positional.push_back(args[0]);
+      args.erase(args.begin());
+    }
+  }
+  // Subcommand options come out before the shared configuration is read.
+  line.location = take(args, "location");
+  line.kind = take(args, "kind");
+  line.origins = take(args, "origin");
+  line.scopes = take(args, "scope");
+  line.agent = take(args, "agent");
+  line.lead = take(args, "lead");
+  line.ttl = take(args, "ttl");
+  line.rest = std::move(args);
+  return line;
+}
+
+int run(const CommandLine& line, const Config& c) {
+  if (line.command == "routes") {  // the route table, without opening the store or listening
+    for (const auto& r : route_table(c)) std::cout << http::to_string(r.method) << " " << r.pattern << "\n";
+    return 0;
+  }
+  if (line.command == "migrate") return migrate(c);
+
+  auto store = open_admin_store(c);
+  if (!store) return print_errors(store.errors());
+  store::Store& s = *store.value();
+  if (line.command == "locations create") return create_location(s, line);
+  if (line.command == "keys create") return create_key(s, line);
+  if (line.command == "keys revoke") return revoke_key(s, line);
+  if (line.command == "tokens mint") return mint_token(s, line);
+  if (line.command == "admin-link") return admin_link(s, line, c);
+  std::cerr << "porchlight-proxy: unknown command '" << line.command << "'\n" << config_help();
+  return 2;
+}
+
+}  // namespace porchlight::proxy::admin

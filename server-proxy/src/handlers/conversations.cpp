@@ -1,0 +1,97 @@
+// handlers/conversations.cpp: what an agent's conversations left behind: the transcript of a
+// conversation, and feedback and outcomes on a coaching event.
+
+#include "handlers/handlers.hpp"
+#include "handlers/json_util.hpp"
+
+namespace porchlight::proxy {
+
+namespace {
+
+using json_input::FieldReader;
+using json_input::Need;
+
+// The coaching event, if the principal may see it (browsers: their own agent's only).
+awaitable<std::optional<CoachingEvent>> visible_event(App& app, Exchange& ex, const Principal& p, const std::string& id) {
+  auto query_13 = [&app, scope = p.scope, id] { return app.store().get_event(scope, id); };
+  auto e = co_await app.blocking(query_13);
+  if (!e) { co_await app.fail(ex, e.errors()); co_return std::nullopt; }
+  if (!e.value() || (p.browser() && e.value()->agent_id != p.agent_id)) {
+    co_await app.fail(ex, ApiError::from_code("not_found", "no coaching event " + id + " here"));
+    co_return std::nullopt;
+  }
+  co_return e.value();
+}
+
+// An optional integer query parameter: true when absent (out unchanged) or valid.
+bool parse_count(const std::string& text, std::int64_t min, std::int64_t max, std::int64_t& out) {
+  if (text.empty()) return true;
+  if (text.size() > 18 || text.find_first_not_of("0123456789") != std::string::npos) return false;
+  const std::int64_t v = std::stoll(text);
+  if (v < min || v > max) return false;
+  out = v;
+  return true;
+}
+
+}  // namespace
+
+// A rating (with a comment) or an outcome for a coaching event.
+awaitable<void> feedback(App& app, Exchange& ex, const Principal& p) {
+  auto body = co_await read_json_body(app, ex, 16 * 1024);
+  if (!body) co_return;
+  Errors errors;
+  FieldReader r(*body, "feedback", "", errors);
+  r.reject_unknown({"event_id", "rating", "comment", "outcome"});
+  auto id = r.id("event_id", Need::required);
+  auto rating = r.enumeration<Feedback>("rating", Need::optional);
+  auto outcome = r.enumeration<Outcome>("outcome", Need::optional);
+  auto comment = r.string("comment", Need::optional, 2000, true);
+  if (!rating && !outcome && errors.empty()) r.add("missing_rating", "rating", "give a rating (helpful, not_helpful) or an outcome");
+  if (!errors.empty()) { co_await app.fail(ex, errors); co_return; }
+  if (!co_await visible_event(app, ex, p, *id)) co_return;
+  if (rating) {
+    auto query_14 = [&app, scope = p.scope, id = *id, f = *rating, c = comment.value_or("")] {
+      return app.store().set_feedback(scope, id, f, c);
+    };
+    auto ok = co_await app.blocking(query_14);
+    if (!ok) { co_await app.fail(ex, ok.errors()); co_return; }
+  }
+  if (outcome) {
+    auto query_15 = [&app, scope = p.scope, id = *id, o = *outcome] { return app.store().set_outcome(scope, id, o); };
+    auto ok = co_await app.blocking(query_15);
+    if (!ok) { co_await app.fail(ex, ok.errors()); co_return; }
+  }
+  app.metrics().count("porchlight_feedback_total", {{"rating", rating ? std::string(name_of(*rating)) : "none"}});
+  co_await app.send_json(ex, 200, JSON_OBJ({{"event_id", *id}, {"rating", rating ? name_of(*rating) : "none"},
+                                   {"outcome", outcome ? name_of(*outcome) : "unchanged"}, {"saved", true}}));
+}
+
+// A conversation and its messages, oldest first (?after=SEQ&limit=N).
+awaitable<void> conversation_messages(App& app, Exchange& ex, const Principal& p) {
+  const std::string id = ex.params[0];
+  auto query_16 = [&app, scope = p.scope, id] { return app.store().get_conversation(scope, id); };
+  auto conv = co_await app.blocking(query_16);
+  if (!conv) { co_await app.fail(ex, conv.errors()); co_return; }
+  if (!conv.value() || (p.browser() && conv.value()->agent_id != p.agent_id)) {
+    co_await app.fail(ex, ApiError::from_code("not_found", "no conversation " + id + " here"));
+    co_return;
+  }
+  std::int64_t after = 0, limit = 200;
+  if (!parse_count(ex.query_param("after"), 0, INT64_MAX, after) || !parse_count(ex.query_param("limit"), 1, 500, limit)) {
+    co_await app.fail(ex, ApiError::from_code("request.invalid_query", "after and limit must be integers (limit 1-500)"));
+    co_return;
+  }
+  auto query_17 = [&app, scope = p.scope, id, after, limit] { return app.store().list_messages(scope, id, after, limit); };
+  auto list = co_await app.blocking(query_17);
+  if (!list) { co_await app.fail(ex, list.errors()); co_return; }
+  json data = json::array();
+  for (const auto& m : list.value()) {
+    json item = to_json(m);
+    if (m.status == store::MessageStatus::streaming && stream_went_stale(m, app.config().stream_stale_after))
+      item["status"] = "incomplete";  // its proxy stopped writing it
+    data.push_back(std::move(item));
+  }
+  co_await app.send_json(ex, 200, JSON_OBJ({{"conversation", to_json(*conv.value())}, {"data", data}}));
+}
+
+}  // namespace porchlight::proxy

@@ -1,0 +1,55 @@
+// handlers/handlers.hpp: every endpoint's handler, by file. handlers/routes.cpp puts them in the
+// route table with their methods, paths, access and body limits.
+#pragma once
+
+#include "app.hpp"
+
+namespace porchlight::proxy {
+
+// meta.cpp: health, readiness, metrics, the policy the browser decides with, versions
+awaitable<void> healthz(App& app, Exchange& ex, const Principal& caller);
+awaitable<void> readyz(App& app, Exchange& ex, const Principal& caller);
+awaitable<void> metrics_page(App& app, Exchange& ex, const Principal& caller);
+awaitable<void> policy(App& app, Exchange& ex, const Principal& caller);
+awaitable<void> version(App& app, Exchange& ex, const Principal& caller);
+
+// profiles.cpp: agent profiles, agent sessions, the location's settings
+awaitable<void> list_profiles(App& app, Exchange& ex, const Principal& caller);
+awaitable<void> create_profile(App& app, Exchange& ex, const Principal& caller);
+awaitable<void> get_profile(App& app, Exchange& ex, const Principal& caller);
+awaitable<void> replace_profile(App& app, Exchange& ex, const Principal& caller);
+awaitable<void> delete_profile(App& app, Exchange& ex, const Principal& caller);
+awaitable<void> get_settings(App& app, Exchange& ex, const Principal& caller);
+awaitable<void> put_settings(App& app, Exchange& ex, const Principal& caller);
+awaitable<void> create_session(App& app, Exchange& ex, const Principal& caller);
+awaitable<void> get_session(App& app, Exchange& ex, const Principal& caller);
+
+// coach.cpp: a coaching turn (SSE), and resuming one
+awaitable<void> coach(App& app, Exchange& ex, const Principal& caller);
+awaitable<void> coach_resume(App& app, Exchange& ex, const Principal& caller);
+
+// conversations.cpp: transcripts, feedback and outcomes
+awaitable<void> conversation_messages(App& app, Exchange& ex, const Principal& caller);
+awaitable<void> feedback(App& app, Exchange& ex, const Principal& caller);
+
+// usage.cpp: usage and analytics over a range of days
+awaitable<void> usage(App& app, Exchange& ex, const Principal& caller);
+awaitable<void> analytics(App& app, Exchange& ex, const Principal& caller);
+
+// messages.cpp: the Anthropic-compatible endpoints
+awaitable<void> messages(App& app, Exchange& ex, const Principal& caller);
+awaitable<void> count_tokens(App& app, Exchange& ex, const Principal& caller);
+
+// live.cpp: the live-mode WebSocket
+awaitable<void> live(App& app, Exchange& ex, const Principal& caller);
+
+// web.cpp: the widget, web assets and the dashboard page
+awaitable<void> widget_script(App& app, Exchange& ex, const Principal& caller);
+awaitable<void> web_asset(App& app, Exchange& ex, const Principal& caller);
+awaitable<void> dashboard_page(App& app, Exchange& ex, const Principal& caller);
+
+// demo.cpp: the demo CRM page and the dashboard's sign-in link
+awaitable<void> demo_page(App& app, Exchange& ex, const Principal& caller);
+awaitable<void> dashboard_login(App& app, Exchange& ex, const Principal& caller);
+
+}  // namespace porchlight::proxy

@@ -1,0 +1,108 @@
+// handlers/usage.cpp: reading what was spent and how coaching went, over a range of days:
+// GET /v1/usage (agents see their own; secret keys the location's) and GET /v1/analytics (the
+// dashboard: effectiveness, usage per agent, latency percentiles).
+
+#include <algorithm>
+
+#include "handlers/handlers.hpp"
+#include "handlers/json_util.hpp"
+#include "porchlight/cost.hpp"
+#include "porchlight/qualify.hpp"
+
+namespace porchlight::proxy {
+
+namespace {
+
+// ?from=YYYY-MM-DD&to=YYYY-MM-DD, inclusive UTC days; by default the month so far.
+struct DayRange {
+  std::string from, to;
+};
+
+std::optional<DayRange> read_day_range(const App& app, const Exchange& ex) {
+  DayRange r{ex.query_param("from"), ex.query_param("to")};
+  if (r.to.empty()) r.to = app.today();
+  if (r.from.empty()) r.from = r.to.substr(0, 8) + "01";
+  std::int64_t days;
+  if (!parse_civil_date(r.from, days) || !parse_civil_date(r.to, days)) return std::nullopt;
+  return r;
+}
+
+ApiError bad_range() { return ApiError::from_code("request.invalid_query", "from and to are dates as YYYY-MM-DD"); }
+
+}  // namespace
+
+// Usage for a period: per agent, model and day, with totals and the month's budget.
+awaitable<void> usage(App& app, Exchange& ex, const Principal& p) {
+  const auto range = read_day_range(app, ex);
+  if (!range) {
+    co_await app.fail(ex, bad_range());
+    co_return;
+  }
+  const std::string& from = range->from;
+  const std::string& to = range->to;
+  auto query_18 = [&app, scope = p.scope, from, to] {
+    app.ledger().flush();  // answered requests whose usage is still queued count too
+    return app.store().usage_by_agent(scope, from, to);
+  };
+  auto rows = co_await app.blocking(query_18);
+  if (!rows) { co_await app.fail(ex, rows.errors()); co_return; }
+  json data = json::array();
+  double total = 0;
+  std::int64_t requests = 0;
+  for (const auto& r : rows.value()) {
+    if (p.browser() && r.agent_id != p.agent_id) continue;
+    data.push_back({{"day", r.day}, {"agent_id", r.agent_id}, {"model", r.model}, {"requests", r.requests},
+                    {"input_tokens", r.input_tokens}, {"output_tokens", r.output_tokens},
+                    {"cache_read_tokens", r.cache_read_tokens}, {"cache_write_tokens", r.cache_write_tokens},
+                    {"cost_usd", round_usd(r.cost_usd)}});
+    total += r.cost_usd;
+    requests += r.requests;
+  }
+  const LocationBudget budget = co_await app.budgets().get(p.scope);
+  const double spent = budget.spent, monthly = budget.monthly;
+  co_await app.send_json(ex, 200, JSON_OBJ({{"from", from}, {"to", to}, {"data", data},
+                                   {"totals", {{"requests", requests}, {"cost_usd", round_usd(total)}}},
+                                   {"budget", {{"monthly_usd", monthly}, {"spent_this_month_usd", round_usd(spent)}}}}));
+}
+
+// Analytics for the dashboard (secret keys and admin sessions): coaching effectiveness by
+// guidance type and variant per day, usage per agent, latency percentiles.
+awaitable<void> analytics(App& app, Exchange& ex, const Principal& p) {
+  const auto range = read_day_range(app, ex);
+  if (!range) {
+    co_await app.fail(ex, bad_range());
+    co_return;
+  }
+  const std::string& from = range->from;
+  const std::string& to = range->to;
+  auto query_19 = [&app, scope = p.scope, from, to] { return app.store().effectiveness(scope, from, to); };
+  auto eff = co_await app.blocking(query_19);
+  auto query_20 = [&app, scope = p.scope, from, to] {
+    app.ledger().flush();  // answered requests whose usage is still queued count too, as in /v1/usage
+    return app.store().usage_by_agent(scope, from, to);
+  };
+  auto use = co_await app.blocking(query_20);
+  auto query_21 = [&app, scope = p.scope, from, to] { return app.store().latencies_ms(scope, from, to); };
+  auto lat = co_await app.blocking(query_21);
+  if (!eff || !use || !lat) {
+    const Errors errors = !eff ? eff.errors() : !use ? use.errors() : lat.errors();
+    co_await app.fail(ex, errors);
+    co_return;
+  }
+  json effectiveness = json::array();
+  for (const auto& r : eff.value())
+    effectiveness.push_back({{"day", r.day}, {"guidance_type", r.guidance_type}, {"approach_variant", r.approach_variant},
+                             {"events", r.events}, {"helpful", r.helpful}, {"not_helpful", r.not_helpful}});
+  json usage = json::array();
+  for (const auto& r : use.value())
+    usage.push_back({{"day", r.day}, {"agent_id", r.agent_id}, {"model", r.model}, {"requests", r.requests},
+                     {"input_tokens", r.input_tokens}, {"output_tokens", r.output_tokens},
+                     {"cache_read_tokens", r.cache_read_tokens}, {"cost_usd", round_usd(r.cost_usd)}});
+  auto l = lat.value();
+  std::sort(l.begin(), l.end());
+  auto pct = [&](double q) -> std::int64_t { return l.empty() ? 0 : l[std::min(l.size() - 1, static_cast<std::size_t>(q * static_cast<double>(l.size())))]; };
+  co_await app.send_json(ex, 200, JSON_OBJ({{"from", from}, {"to", to}, {"effectiveness", effectiveness}, {"usage", usage},
+                                   {"latency_ms", {{"count", l.size()}, {"p50", pct(0.5)}, {"p90", pct(0.9)}, {"p99", pct(0.99)}}}}));
+}
+
+}  // namespace porchlight::proxy

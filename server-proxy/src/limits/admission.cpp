@@ -1,0 +1,152 @@
+// limits/admission.cpp: admitting calls to Claude and settling them (see the header).
+
+#include "limits/admission.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <ctime>
+#include <vector>
+
+#include "porchlight/cost.hpp"
+#include "store/store_util.hpp"
+
+namespace porchlight::proxy {
+
+namespace {
+
+std::vector<BucketRequest> buckets_for(const Payer& p, const Config& c, const store::RateLimits& r, std::int64_t tokens) {
+  auto pick = [](std::int64_t location_value, std::int64_t fallback) { return location_value > 0 ? location_value : fallback; };
+  const std::string& loc = p.location_id;
+  std::vector<BucketRequest> b = {
+      {"key:" + p.key_id + ":req", "key_requests", pick(r.key_requests, c.key_requests_per_minute), 1},
+      {"loc:" + loc + ":req", "location_requests", pick(r.location_requests, c.location_requests_per_minute), 1},
+      {"loc:" + loc + ":tok", "location_tokens", pick(r.location_tokens, c.location_tokens_per_minute), tokens},
+  };
+  if (!p.agent_id.empty()) {
+    b.push_back({"agent:" + loc + ":" + p.agent_id + ":req", "agent_requests", pick(r.agent_requests, c.agent_requests_per_minute), 1});
+    b.push_back({"agent:" + loc + ":" + p.agent_id + ":tok", "agent_tokens", pick(r.agent_tokens, c.agent_tokens_per_minute), tokens});
+  }
+  if (r.key_tokens > 0) b.push_back({"key:" + p.key_id + ":tok", "key_tokens", r.key_tokens, tokens});
+  return b;
+}
+
+std::int64_t seconds_to_month_end() {
+  std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  tm.tm_mon += 1;
+  tm.tm_mday = 1;
+  tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
+  return static_cast<std::int64_t>(timegm(&tm) - now);
+}
+
+}  // namespace
+
+// ---- Ticket ------------------------------------------------------------------------------------
+
+Ticket::Ticket(Ticket&& other) noexcept
+    : admission_(other.admission_),
+      payer_(std::move(other.payer_)),
+      refused_(std::move(other.refused_)),
+      limit_(other.limit_),
+      remaining_(other.remaining_),
+      estimated_tokens_(other.estimated_tokens_),
+      limits_(other.limits_),
+      open_(other.open_) {
+  other.open_ = false;
+}
+
+Ticket::~Ticket() {
+  if (open_) admission_->settle_tokens(*this, 0);  // no answer to pay for: the estimate goes back
+}
+
+void Ticket::settle(store::UsageRecord record) {
+  if (!open_) return;
+  open_ = false;
+  admission_->settle(*this, std::move(record));
+}
+
+// ---- Admission ---------------------------------------------------------------------------------
+
+Admission::Admission(Budgets& budgets, RateLimiter& limiter, UsageLedger& ledger, Metrics& metrics, const Config& config,
+                     const Policy& policy)
+    : budgets_(budgets), limiter_(limiter), ledger_(ledger), metrics_(metrics), config_(config), policy_(policy) {}
+
+awaitable<Ticket> Admission::admit(const Payer& payer, std::int64_t estimated_tokens, Cost cost) {
+  const store::Scope scope{payer.location_id};
+  const LocationBudget state = co_await budgets_.get(scope);
+  Ticket t(*this);
+  t.payer_ = payer;
+  t.limits_ = state.limits;
+  t.estimated_tokens_ = std::max<std::int64_t>(estimated_tokens, 1);
+  if (cost == Cost::tokens && state.monthly > 0 && state.spent >= state.monthly) {
+    char amount[32];
+    std::snprintf(amount, sizeof amount, state.monthly >= 1 ? "%.2f" : "%.4g", state.monthly);
+    t.refused_ = ApiError::from_code("budget.exhausted", std::string("this location has spent its monthly budget ($") +
+                                                             amount + "); it resets at the start of next month (UTC)");
+    t.refused_->retry_after = std::chrono::seconds(seconds_to_month_end());
+    co_return t;
+  }
+  const LimitDecision d = limiter_.take(buckets_for(payer, config_, t.limits_, t.estimated_tokens_));
+  if (d.fell_back) metrics_.count("porchlight_limiter_fallbacks_total", {});
+  t.limit_ = d.limit;
+  t.remaining_ = d.remaining;
+  if (!d.allowed) {
+    const auto secs = std::max<std::int64_t>(1, (d.retry_after.count() + 999) / 1000);
+    t.refused_ = ApiError::from_code("limits." + d.exceeded, "rate limit reached (" + d.exceeded + ": " +
+                                                                 std::to_string(d.limit) + " per minute); retry in " +
+                                                                 std::to_string(secs) + " s");
+    t.refused_->retry_after = std::chrono::seconds(secs);
+    co_return t;
+  }
+  t.open_ = true;
+  co_return t;
+}
+
+awaitable<Ticket> Admission::admit(Exchange& ex, const Payer& payer, std::int64_t estimated_tokens, Cost cost) {
+  Ticket t = co_await admit(payer, estimated_tokens, cost);
+  if (t.limit() > 0) {
+    ex.response_headers.emplace_back("ratelimit-limit", std::to_string(t.limit()));
+    ex.response_headers.emplace_back("ratelimit-remaining", std::to_string(t.remaining()));
+  }
+  if (!t && t.refusal().code.starts_with("limits.") && t.refusal().retry_after)
+    ex.response_headers.emplace_back("ratelimit-reset", std::to_string(t.refusal().retry_after->count()));
+  co_return t;
+}
+
+double Admission::price(const Usage& usage, const std::string& model) const {
+  auto priced = cost_of(usage, model, policy_);
+  return priced ? priced->total_usd : 0;
+}
+
+void Admission::settle(Ticket& ticket, store::UsageRecord record) {
+  const Payer& p = ticket.payer_;
+  record.location_id = p.location_id;
+  record.key_id = p.key_id;
+  if (record.cost_usd == 0) record.cost_usd = price(record.usage, record.model);
+  if (record.at.empty()) record.at = store::detail::now_rfc3339();
+  const Usage& u = record.usage;
+  const std::int64_t actual = u.input_tokens + u.output_tokens + u.cache_read_input_tokens + u.cache_creation_input_tokens;
+  budgets_.add_spend(p.location_id, record.cost_usd);
+  count_usage(p.location_id, record.model, u, record.cost_usd);
+  settle_tokens(ticket, actual);
+  ledger_.record(std::move(record));
+}
+
+void Admission::settle_tokens(const Ticket& ticket, std::int64_t actual_tokens) {
+  for (const auto& b : buckets_for(ticket.payer_, config_, ticket.limits_, 0))
+    if (std::string_view(b.name).ends_with("_tokens")) limiter_.adjust(b, actual_tokens - ticket.estimated_tokens_);
+}
+
+// Tokens by kind (input, output, cache_read, cache_write) and cost, per location and model.
+void Admission::count_usage(const std::string& location_id, const std::string& model, const Usage& usage, double cost_usd) {
+  const std::pair<const char*, std::int64_t> kinds[] = {{"input", usage.input_tokens},
+                                                        {"output", usage.output_tokens},
+                                                        {"cache_read", usage.cache_read_input_tokens},
+                                                        {"cache_write", usage.cache_creation_input_tokens}};
+  for (const auto& [kind, tokens] : kinds)
+    metrics_.count("porchlight_tokens_total", {{"location", location_id}, {"model", model}, {"kind", kind}}, static_cast<double>(tokens));
+  metrics_.count("porchlight_cost_usd_total", {{"location", location_id}, {"model", model}}, cost_usd);
+}
+
+}  // namespace porchlight::proxy

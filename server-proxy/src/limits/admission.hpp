@@ -1,0 +1,93 @@
+// limits/admission.hpp: whether a call to Claude may go ahead, and paying for it afterwards.
+//
+// A call is admitted by the location's monthly budget, then by the request and token buckets of
+// the key, the agent and the location (the estimate taken from the token buckets). Admission
+// hands back a Ticket: settle(record) when the call was answered (the ledger, the month's spend,
+// the token buckets moved from the estimate to the real usage, the metrics); a ticket that was
+// never settled (no answer, the playbooks answered, the client left before the call) gives its
+// estimate back to the token buckets when it goes out of scope. A refused call takes nothing.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "api_error.hpp"
+#include "auth/authenticator.hpp"
+#include "config.hpp"
+#include "ledger/usage_ledger.hpp"
+#include "limits/budgets.hpp"
+#include "limits/rate_limiter.hpp"
+#include "metrics.hpp"
+#include "porchlight/policy.hpp"
+
+namespace porchlight::proxy {
+
+class Admission;
+
+// Whose buckets a call counts against.
+struct Payer {
+  std::string key_id;
+  std::string location_id;
+  std::string agent_id;  // may be empty: then no agent buckets
+  static Payer of(const Principal& p) { return {p.key.id, p.scope.location_id, p.agent_id}; }
+};
+
+class Ticket {
+ public:
+  Ticket(Ticket&& other) noexcept;
+  Ticket& operator=(Ticket&&) = delete;
+  Ticket(const Ticket&) = delete;
+  ~Ticket();
+
+  explicit operator bool() const { return !refused_; }
+  const ApiError& refusal() const { return *refused_; }  // only when refused
+  std::int64_t limit() const { return limit_; }          // the tightest bucket (0: none)
+  std::int64_t remaining() const { return remaining_; }
+
+  // The call was answered: records `record` (its location, key, time and, when 0, its cost are
+  // filled in) and settles the token buckets to its real usage. Once; later calls do nothing.
+  void settle(store::UsageRecord record);
+
+ private:
+  friend class Admission;
+  explicit Ticket(Admission& admission) : admission_(&admission) {}
+
+  Admission* admission_;
+  Payer payer_;
+  std::optional<ApiError> refused_;
+  std::int64_t limit_ = 0, remaining_ = 0;
+  std::int64_t estimated_tokens_ = 0;
+  store::RateLimits limits_;  // the location's limits as applied: settled against the same
+  bool open_ = false;         // admitted and not yet settled or released
+};
+
+class Admission {
+ public:
+  Admission(Budgets& budgets, RateLimiter& limiter, UsageLedger& ledger, Metrics& metrics, const Config& config,
+            const Policy& policy);
+
+  enum class Cost { tokens, free };  // free: the call costs nothing (token counting): no budget check
+  awaitable<Ticket> admit(const Payer& payer, std::int64_t estimated_tokens, Cost cost = Cost::tokens);
+  // admit() for an HTTP request: also sets the rate-limit answer headers on `ex`.
+  awaitable<Ticket> admit(Exchange& ex, const Payer& payer, std::int64_t estimated_tokens, Cost cost = Cost::tokens);
+
+  // The cost in USD of `usage` on `model` by the policy's prices (0 for a model it does not price).
+  double price(const Usage& usage, const std::string& model) const;
+
+ private:
+  friend class Ticket;
+  void settle(Ticket& ticket, store::UsageRecord record);
+  // Moves the token buckets the ticket took from by (actual - estimated).
+  void settle_tokens(const Ticket& ticket, std::int64_t actual_tokens);
+  void count_usage(const std::string& location_id, const std::string& model, const Usage& usage, double cost_usd);
+
+  Budgets& budgets_;
+  RateLimiter& limiter_;
+  UsageLedger& ledger_;
+  Metrics& metrics_;
+  const Config& config_;
+  const Policy& policy_;
+};
+
+}  // namespace porchlight::proxy
