@@ -14,6 +14,7 @@ import { label, renderCard } from './cards';
 import { callCore, loadCore, today, type Core } from './core';
 import { plainText, renderMarkdown } from './markdown';
 import { readSse } from './sse';
+import { STAGES } from './generated/enums';
 import { CSS } from './styles';
 import { TokenSource } from './token';
 import type { Card, FactValue, Guidance, Lead, Profile, RouteInfo, Source, StoredMessage } from './types';
@@ -36,8 +37,6 @@ export interface WidgetOptions {
   conversationId?: string;
 }
 
-const STAGES = ['new_lead', 'contacted', 'qualifying', 'nurturing', 'appointment_set', 'agreement_signed', 'active',
-  'offer_negotiation', 'under_contract', 'clear_to_close', 'closed_won', 'closed_lost'];
 const FACT_KEY = /^[a-z][a-z0-9_]{0,63}$/;
 const ID = /^[A-Za-z0-9_.:-]{1,64}$/;
 
@@ -950,5 +949,5 @@ export function cleanLead(lead?: Lead): Lead | undefined {
 }
 
 function cleanStage(stage?: string): string | undefined {
-  return stage && STAGES.includes(stage) ? stage : undefined;
+  return stage && (STAGES as readonly string[]).includes(stage) ? stage : undefined;
 }
