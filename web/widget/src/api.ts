@@ -1,8 +1,10 @@
 // api.ts: the proxy's browser API: publishable key + agent token on every call, JSON errors as
-// ApiError, the coaching stream (POST /v1/coach, read with fetch) with resume after a dropped
-// connection (GET /v1/coach/resume with Last-Event-ID), and the live-mode WebSocket.
+// ApiError, the coaching stream (POST /v1/coach, read with fetch, as typed events) with resume
+// after a dropped connection or a reload (GET /v1/coach/resume with Last-Event-ID), and the
+// live-mode WebSocket. Every request goes through send(): one place for the headers.
 
-import { readSse, type SseEvent } from './sse';
+import { coachEvent, type CoachEvent } from './coach-stream';
+import { readSse } from './sse';
 import type { TokenSource } from './token';
 import type { ApiErrorBody } from './types';
 
@@ -11,10 +13,6 @@ export class ApiError extends Error {
               public errors: Array<{ code: string; message: string; path: string }> = [], public retryAfter = 0) {
     super(message);
   }
-}
-
-export interface CoachHandlers {
-  onEvent(e: SseEvent, data: any): void;
 }
 
 const RESUME_DELAYS = [200, 800, 2000];
@@ -58,22 +56,34 @@ export class Client {
   }
 
   /** POST /v1/coach; reconnects with Last-Event-ID if the stream drops before `done`. */
-  async coach(body: unknown, h: CoachHandlers, signal?: AbortSignal): Promise<void> {
-    let last: string | undefined;
+  coach(body: unknown, onEvent: (e: CoachEvent) => void, signal?: AbortSignal): Promise<void> {
+    return this.follow(() => this.send('POST', '/v1/coach', body, {}, signal), undefined, onEvent, signal);
+  }
+
+  /** An answer from `lastEventId` ("<message id>:<bytes the client has>") to its end, as coach() follows one. */
+  resume(lastEventId: string, onEvent: (e: CoachEvent) => void, signal?: AbortSignal): Promise<void> {
+    return this.follow(() => this.resumeFrom(lastEventId, signal), lastEventId, onEvent, signal);
+  }
+
+  private resumeFrom(lastEventId: string, signal?: AbortSignal): Promise<Response> {
+    return this.send('GET', '/v1/coach/resume', undefined, { 'last-event-id': lastEventId }, signal);
+  }
+
+  // Reads the stream `first` answers, then resumes from the last event id until `done`.
+  private async follow(first: () => Promise<Response>, last: string | undefined, onEvent: (e: CoachEvent) => void,
+                       signal?: AbortSignal): Promise<void> {
     let done = false;
     const pump = async (r: Response) => {
-      for await (const e of readSse(r.body!)) {
-        if (e.id) last = e.id;
-        let data: any = e.data;
-        try {
-          data = JSON.parse(e.data);
-        } catch { /* keep text */ }
+      for await (const sse of readSse(r.body!)) {
+        if (sse.id) last = sse.id;
+        const e = coachEvent(sse);
+        if (!e) continue;  // an event this widget does not know
         if (e.event === 'done') done = true;
-        h.onEvent(e, data);
+        onEvent(e);
       }
     };
     try {
-      await pump(await this.send('POST', '/v1/coach', body, {}, signal));
+      await pump(await first());
     } catch (err) {
       if (signal?.aborted) return;
       if (err instanceof ApiError || !last) throw err;  // refused, or dropped before anything arrived
@@ -82,7 +92,7 @@ export class Client {
       if (signal?.aborted) return;
       await new Promise((r) => setTimeout(r, RESUME_DELAYS[attempt]));
       try {
-        await pump(await this.send('GET', '/v1/coach/resume', undefined, { 'last-event-id': last }, signal));
+        await pump(await this.resumeFrom(last, signal));
       } catch (err) {
         if (signal?.aborted) return;
         if (err instanceof ApiError && err.code !== 'network') throw err;

@@ -13,7 +13,6 @@ import { ApiError, Client } from './api';
 import { label, renderCard } from './cards';
 import { callCore, loadCore, today, type Core } from './core';
 import { plainText, renderMarkdown } from './markdown';
-import { readSse } from './sse';
 import { STAGES } from './generated/enums';
 import { CSS } from './styles';
 import { TokenSource } from './token';
@@ -362,20 +361,15 @@ export class Widget {
     v.li.classList.add('streaming');
     const bytes = new TextEncoder().encode(m.content).length;
     try {
-      const r = await fetch(`${this.opts.apiBase}/v1/coach/resume`, {
-        headers: { 'x-api-key': this.opts.key, 'x-porchlight-agent-token': await this.tokens.get(), 'last-event-id': `${m.id}:${bytes}` },
-      });
-      if (!r.ok) return;
-      for await (const e of readSse(r.body!)) {
-        const d = JSON.parse(e.data);
+      await this.client.resume(`${m.id}:${bytes}`, (e) => {
         if (e.event === 'delta') {
-          v.text += d.text ?? '';
+          v.text += e.data.text ?? '';
           this.renderText(v);
         } else if (e.event === 'done') {
-          if (d.event_id) v.eventId = d.event_id;
-          if (d.status !== 'complete') v.foot.appendChild(h('p', { class: 'error' }, 'This answer was interrupted.'));
+          if (e.data.event_id) v.eventId = e.data.event_id;
+          if (e.data.status !== 'complete') v.foot.appendChild(h('p', { class: 'error' }, 'This answer was interrupted.'));
         }
-      }
+      });
     } catch { /* shown as it is */ } finally {
       v.li.classList.remove('streaming');
       this.renderText(v);
@@ -571,68 +565,66 @@ export class Widget {
       if (preview) body.client_route = { specialist: preview.specialist, tier: preview.tier, policy_version: preview.policy_version };
       const abort = new AbortController();
       this.abort = abort;
-      await this.client.coach(body, {
-        onEvent: (e, d) => {
-          if (abort.signal.aborted) return;  // the lead changed (or the widget went): not ours to show
-          switch (e.event) {
-            case 'meta':
-              if (d.conversation_id && d.conversation_id !== this.cid) {
-                this.cid = d.conversation_id;
-                if (!this.lead?.id) try { localStorage.setItem(this.storageKey(), d.conversation_id); } catch { /* blocked */ }
-              }
-              if (d.message_id) a.messageId = d.message_id;
-              if (d.event_id) a.eventId = d.event_id;
-              if (d.user_message_id) user.li.dataset.messageId = d.user_message_id;
-              a.li.dataset.messageId = a.messageId ?? '';
-              break;
-            case 'route': {
-              const r = d as RouteInfo;
-              this.lastRoute = r;
-              const version = this.core ? JSON.parse(this.core.version()).policy : undefined;
-              this.policyMismatch = !!version && version !== r.policy_version;
-              const same = !preview || (preview.specialist === r.specialist && preview.tier === r.tier);
-              this.renderBadge(r, preview ? (same ? 'confirmed' : 'corrected') : 'confirmed');
-              a.who.append(h('span', {}, `· ${label(r.specialist)}`));
-              this.emit('route', { source: 'server', route: r, preview, matches: same });
-              break;
+      await this.client.coach(body, (e) => {
+        if (abort.signal.aborted) return;  // the lead changed (or the widget went): not ours to show
+        switch (e.event) {
+          case 'meta':
+            if (e.data.conversation_id && e.data.conversation_id !== this.cid) {
+              this.cid = e.data.conversation_id;
+              if (!this.lead?.id) try { localStorage.setItem(this.storageKey(), e.data.conversation_id); } catch { /* blocked */ }
             }
-            case 'notice':
-              a.foot.before(h('p', { class: 'notice' }, d.message ?? 'Answering from the playbooks.'));
-              break;
-            case 'delta':
-              a.text += d.text ?? '';
-              if (firstToken) {
-                firstToken = false;
-                this.renderText(a);  // the first words at once, then once per frame
-                performance.mark?.('porchlight:first-token');
-                this.emit('token', { ms: performance.now() - sentAt });
-              } else if (!frame) {
-                frame = requestAnimationFrame(() => {
-                  frame = 0;
-                  this.renderText(a);
-                  this.scrollDown();
-                });
-              }
-              flushAnnouncements(false);
-              break;
-            case 'card':
-              serverCards.push(d as Card);
-              break;
-            case 'usage': {
-              const bits = [d.offline ? 'offline playbooks' : d.model, d.cost_usd ? `$${Number(d.cost_usd).toFixed(4)}` : '',
-                            d.latency_ms ? `${(d.latency_ms / 1000).toFixed(1)} s` : ''].filter(Boolean);
-              a.foot.appendChild(h('p', { class: 'meta' }, bits.join(' · ')));
-              break;
-            }
-            case 'error':
-              a.foot.appendChild(h('p', { class: 'error' }, d.message ?? 'Something went wrong.'));
-              break;
-            case 'done':
-              status = d.status ?? 'complete';
-              if (d.event_id) a.eventId = d.event_id;
-              break;
+            if (e.data.message_id) a.messageId = e.data.message_id;
+            if (e.data.event_id) a.eventId = e.data.event_id;
+            if (e.data.user_message_id) user.li.dataset.messageId = e.data.user_message_id;
+            a.li.dataset.messageId = a.messageId ?? '';
+            break;
+          case 'route': {
+            const r = e.data;
+            this.lastRoute = r;
+            const version = this.core ? JSON.parse(this.core.version()).policy : undefined;
+            this.policyMismatch = !!version && version !== r.policy_version;
+            const same = !preview || (preview.specialist === r.specialist && preview.tier === r.tier);
+            this.renderBadge(r, preview ? (same ? 'confirmed' : 'corrected') : 'confirmed');
+            a.who.append(h('span', {}, `· ${label(r.specialist)}`));
+            this.emit('route', { source: 'server', route: r, preview, matches: same });
+            break;
           }
-        },
+          case 'notice':
+            a.foot.before(h('p', { class: 'notice' }, e.data.message ?? 'Answering from the playbooks.'));
+            break;
+          case 'delta':
+            a.text += e.data.text ?? '';
+            if (firstToken) {
+              firstToken = false;
+              this.renderText(a);  // the first words at once, then once per frame
+              performance.mark?.('porchlight:first-token');
+              this.emit('token', { ms: performance.now() - sentAt });
+            } else if (!frame) {
+              frame = requestAnimationFrame(() => {
+                frame = 0;
+                this.renderText(a);
+                this.scrollDown();
+              });
+            }
+            flushAnnouncements(false);
+            break;
+          case 'card':
+            serverCards.push(e.data);
+            break;
+          case 'usage': {
+            const bits = [e.data.offline ? 'offline playbooks' : e.data.model, e.data.cost_usd ? `$${Number(e.data.cost_usd).toFixed(4)}` : '',
+                          e.data.latency_ms ? `${(e.data.latency_ms / 1000).toFixed(1)} s` : ''].filter(Boolean);
+            a.foot.appendChild(h('p', { class: 'meta' }, bits.join(' · ')));
+            break;
+          }
+          case 'error':
+            a.foot.appendChild(h('p', { class: 'error' }, e.data.message ?? 'Something went wrong.'));
+            break;
+          case 'done':
+            status = e.data.status ?? 'complete';
+            if (e.data.event_id) a.eventId = e.data.event_id;
+            break;
+        }
       }, this.abort.signal);
     } catch (e) {
       const err = e instanceof ApiError ? e : new ApiError('internal', String((e as Error)?.message ?? e));
