@@ -101,7 +101,8 @@ describe('the widget\'s client against the proxy', () => {
   });
 
   test('a stream dropped mid-answer resumes from its last event id, with nothing repeated or missing', async () => {
-    // Let the first POST's body through until its third delta, then fail it as a dropped connection would.
+    // Let the first POST's body through until its second delta, then fail it as a dropped connection
+    // would. No high-water mark: each chunk goes to a waiting read, none is queued and lost to error().
     cut = (url, init, r) => {
       if (!String(url).endsWith('/v1/coach') || init.method !== 'POST') return r;
       cut = null;
@@ -113,12 +114,12 @@ describe('the widget\'s client against the proxy', () => {
           if (done) return controller.close();
           deltas += (new TextDecoder().decode(value).match(/^event: delta$/gm) ?? []).length;
           controller.enqueue(value);
-          if (deltas >= 3) {
+          if (deltas >= 2) {
             controller.error(new TypeError('network error'));
             void reader.cancel();
           }
         },
-      });
+      }, { highWaterMark: 0 });
       return new Response(body, { status: r.status, headers: r.headers });
     };
     const resumes = [];
