@@ -2,6 +2,7 @@
 // proxy lands, what `npm start` shows).
 //
 //   porchlight version
+//   porchlight enums             every enum's JSON spellings (web/gen-enums.mjs writes them as TypeScript)
 //   porchlight route|prompt|context|cost|validate|cards|offline [FILE]   request from FILE or stdin
 //   porchlight corpus FILE       runs a JSONL corpus: {"fn": "...", "input": <json or string>}
 //                                (or "input_b64": bytes that are not text, e.g. invalid UTF-8)
@@ -49,6 +50,7 @@ const std::map<std::string, std::string (*)(std::string_view)> kApiNames = {
 
 int usage() {
   std::cerr << "usage: porchlight version\n"
+               "       porchlight enums\n"
                "       porchlight route|prompt|context|cost|validate|cards|offline [FILE]\n"
                "       porchlight corpus FILE\n"
                "       porchlight policy check DIR\n";
@@ -147,6 +149,7 @@ int main(int argc, char** argv) {
   if (argc < 2) return usage();
   const std::string cmd = argv[1];
   if (cmd == "version") { std::cout << porchlight::api::version() << "\n"; return 0; }
+  if (cmd == "enums") { std::cout << porchlight::api::enums() << "\n"; return 0; }
   if (cmd == "corpus") return argc == 3 ? run_corpus(argv[2]) : usage();
   if (cmd == "policy") return argc == 4 && std::string(argv[2]) == "check" ? check_policy(argv[3]) : usage();
   auto it = kCommands.find(cmd);

@@ -3,7 +3,7 @@
 // Sections:
 //   [1] envelope (parse, errors, dump)
 //   [2] request readers
-//   [3] the six entry points
+//   [3] the entry points
 
 #include "porchlight/api.hpp"
 
@@ -132,6 +132,12 @@ Common read_common(FieldReader& r, Errors& errors) {
   c.specialist = r.enumeration<Specialist>("specialist", Need::optional);
   c.tier = r.enumeration<ModelTier>("tier", Need::optional);
   return c;
+}
+
+template <class E> json names_of() {
+  json names = json::array();
+  for (const std::string_view name : EnumNames<E>::names) names.push_back(name);
+  return names;
 }
 
 }  // namespace
@@ -308,6 +314,23 @@ std::string offline_answer(std::string_view request) {
                 {"route", to_json(decision)},
                 {"offline", true}};
   });
+}
+
+std::string enums() {
+  return dump(json{{"roles", names_of<AgentRole>()},
+                   {"experience_levels", names_of<ExperienceLevel>()},
+                   {"specializations", names_of<Specialization>()},
+                   {"tones", names_of<Tone>()},
+                   {"verbosity_levels", names_of<Verbosity>()},
+                   {"stages", names_of<ConversationStage>()},
+                   {"specialists", names_of<Specialist>()},
+                   {"tiers", names_of<ModelTier>()},
+                   {"guidance_types", names_of<GuidanceType>()},
+                   {"card_types", names_of<CardType>()},
+                   {"surfaces", names_of<Surface>()},
+                   {"feedback_ratings", names_of<Feedback>()},
+                   {"outcomes", names_of<Outcome>()},
+                   {"coach_events", names_of<CoachEvent>()}});
 }
 
 }  // namespace porchlight::api

@@ -213,11 +213,11 @@ json guidance_cards(const AgentProfile& profile, const Lead& lead, ConversationS
   json cards = json::array();
   const Checklist checklist = qualification_checklist(profile, lead, policy);
   if (std::string action = first_action(answer); !action.empty())
-    cards.push_back({{"type", "next_best_action"}, {"title", "Next best action"}, {"text", action},
+    cards.push_back({{"type", name_of(CardType::next_best_action)}, {"title", "Next best action"}, {"text", action},
                      {"specialist", name_of(route.specialist)}});
   else if (const ChecklistItem* next = checklist.next(); next && early_stage(stage) &&
                                                        profile.role != AgentRole::transaction_coordinator)
-    cards.push_back({{"type", "next_best_action"}, {"title", "Next best action"}, {"text", "Ask: " + next->label},
+    cards.push_back({{"type", name_of(CardType::next_best_action)}, {"title", "Next best action"}, {"text", "Ask: " + next->label},
                      {"specialist", "qualification"}});
 
   if (early_stage(stage) && profile.role != AgentRole::transaction_coordinator) {
@@ -225,7 +225,7 @@ json guidance_cards(const AgentProfile& profile, const Lead& lead, ConversationS
     for (const auto& i : checklist.items)
       items.push_back({{"id", i.id}, {"label", i.label}, {"done", i.done}, {"known_as", i.known_as}});
     const ChecklistItem* next = checklist.next();
-    cards.push_back({{"type", "qualification_checklist"},
+    cards.push_back({{"type", name_of(CardType::qualification_checklist)},
                      {"title", checklist.side == "buyer" ? "LPMAMA checklist" : "Seller checklist"},
                      {"side", checklist.side},
                      {"score", checklist.score},
@@ -239,7 +239,7 @@ json guidance_cards(const AgentProfile& profile, const Lead& lead, ConversationS
       for (const auto& x : deadlines)
         items.push_back({{"fact", x.fact}, {"label", x.label}, {"date", x.date}, {"days_left", x.days_left},
                          {"derived", x.derived}});
-      cards.push_back({{"type", "deadlines"}, {"title", "Upcoming deadlines"}, {"today", today}, {"items", items}});
+      cards.push_back({{"type", name_of(CardType::deadlines)}, {"title", "Upcoming deadlines"}, {"today", today}, {"items", items}});
     }
   }
   return cards;

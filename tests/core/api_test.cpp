@@ -93,3 +93,19 @@ TEST_CASE("api: version names the core, the policy and the schema") {
   CHECK(v["policy"].get<std::string>().find('+') != std::string::npos);
   CHECK(v["schema_version"] == 1);
 }
+
+TEST_CASE("api: enums lists every enum's JSON spellings in the core's order") {
+  const json e = json::parse(api::enums());
+  CHECK(e.size() == 14);
+  CHECK(e["stages"].size() == porchlight::enum_count<porchlight::ConversationStage>());
+  CHECK(e["stages"].front() == "new_lead");
+  CHECK(e["roles"][3] == "team_lead");
+  CHECK(e["card_types"] == json::array({"next_best_action", "qualification_checklist", "deadlines"}));
+  CHECK(e["coach_events"].front() == "meta");
+  CHECK(e["coach_events"].back() == "done");
+  for (const auto& [kind, names] : e.items()) {
+    INFO(kind);
+    CHECK(names.is_array());
+    CHECK_FALSE(names.empty());
+  }
+}

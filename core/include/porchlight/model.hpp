@@ -52,6 +52,12 @@ enum class Outcome {
   pending, no_response, lead_advanced, appointment_set, agreement_signed, offer_written,
   under_contract, closed_won, closed_lost
 };
+// The cards guidance_cards() builds (qualify.hpp), by their "type".
+enum class CardType { next_best_action, qualification_checklist, deadlines };
+// The events of the coaching stream (POST /v1/coach and its resume), a protocol vocabulary the
+// proxy and its clients share: meta, route, deltas (a notice when the playbooks take over), cards,
+// usage, an error if any, and done last.
+enum class CoachEvent { meta, route, delta, notice, card, usage, error, done };
 
 template <class E> struct EnumNames;
 #define PORCHLIGHT_ENUM_NAMES(E, what, ...)                                              \
@@ -82,6 +88,9 @@ PORCHLIGHT_ENUM_NAMES(Feedback, "feedback", "none", "helpful", "not_helpful")
 PORCHLIGHT_ENUM_NAMES(Outcome, "outcome", "pending", "no_response", "lead_advanced", "appointment_set",
                       "agreement_signed", "offer_written", "under_contract", "closed_won",
                       "closed_lost")
+PORCHLIGHT_ENUM_NAMES(CardType, "card_type", "next_best_action", "qualification_checklist", "deadlines")
+PORCHLIGHT_ENUM_NAMES(CoachEvent, "coach_event", "meta", "route", "delta", "notice", "card", "usage",
+                      "error", "done")
 #undef PORCHLIGHT_ENUM_NAMES
 
 template <class E> constexpr std::string_view name_of(E value) {

@@ -12,14 +12,10 @@ import {
   BarController, BarElement, CategoryScale, Chart, Legend, LinearScale, LineController, LineElement, PointElement, Tooltip,
 } from 'chart.js';
 
+import { EXPERIENCE_LEVELS, ROLES, SPECIALIZATIONS, TONES, VERBOSITY_LEVELS } from '../../widget/src/generated/enums';
+
 Chart.register(BarController, BarElement, CategoryScale, LinearScale, LineController, LineElement, PointElement, Legend, Tooltip);
 
-const ROLES = ['buyer_agent', 'listing_agent', 'transaction_coordinator', 'team_lead'];
-const EXPERIENCE = ['novice', 'intermediate', 'experienced', 'expert'];
-const SPECIALIZATIONS = ['luxury', 'first_time_buyers', 'investors', 'relocation', 'new_construction', 'military_veterans',
-  'seniors_downsizing', 'distressed_properties', 'condos_townhomes', 'land_rural'];
-const TONES = ['friendly', 'direct', 'formal', 'encouraging'];
-const VERBOSITY = ['brief', 'standard', 'detailed'];
 const PALETTE = ['#a34a06', '#1f5eb8', '#166c2e', '#7b3fb0', '#b42318', '#0f766e', '#6b5b00', '#4b5563'];
 
 interface FieldError { code: string; message: string; path: string }
@@ -104,15 +100,15 @@ let editing: Profile | null = null;
 const form = $<HTMLFormElement>('profile-form');
 const touched = new Set<string>();
 
-function fillSelect(id: string, values: string[], placeholder?: string): void {
+function fillSelect(id: string, values: readonly string[], placeholder?: string): void {
   const s = $<HTMLSelectElement>(id);
   if (placeholder !== undefined) s.add(new Option(placeholder, ''));
   for (const v of values) s.add(new Option(nice(v), v));
 }
 fillSelect('f-role', ROLES, 'Choose a role…');
-fillSelect('f-experience', EXPERIENCE);
+fillSelect('f-experience', EXPERIENCE_LEVELS);
 fillSelect('f-tone', TONES);
-fillSelect('f-verbosity', VERBOSITY);
+fillSelect('f-verbosity', VERBOSITY_LEVELS);
 for (const s of SPECIALIZATIONS) {
   const id = `spec-${s}`;
   $('f-specializations').append(el('label', { for: id }, el('input', { type: 'checkbox', id, name: 'specializations', value: s }), nice(s)));

@@ -2,6 +2,8 @@
 // record and the message thread (as text, never HTML), and tells the widget about the lead
 // through the host API (Porchlight.setLead / pushEvent / ask).
 
+import { STAGES } from '../../widget/src/generated/enums';
+
 type Fact = string | number | boolean;
 interface DemoLead {
   id: string;
@@ -19,9 +21,6 @@ interface PorchlightApi {
   open(): void;
   ask(q: string): Promise<unknown>;
 }
-
-const STAGES = ['new_lead', 'contacted', 'qualifying', 'nurturing', 'appointment_set', 'agreement_signed', 'active',
-  'offer_negotiation', 'under_contract', 'clear_to_close', 'closed_won', 'closed_lost'];
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const lead: DemoLead = JSON.parse($('demo-lead').textContent || '{}');

@@ -1,10 +1,12 @@
 // api.ts: the proxy's browser API: publishable key + agent token on every call, JSON errors as
-// ApiError, the coaching stream (POST /v1/coach, read with fetch) with resume after a dropped
-// connection (GET /v1/coach/resume with Last-Event-ID), and the live-mode WebSocket.
+// ApiError, the coaching stream (POST /v1/coach, read with fetch, as typed events) with resume
+// after a dropped connection or a reload (GET /v1/coach/resume with Last-Event-ID), and the
+// live-mode WebSocket. Every request goes through send(): one place for the headers.
 
-import { readSse, type SseEvent } from './sse';
+import { coachEvent, type CoachEvent } from './coach-stream';
+import { readSse } from './sse';
 import type { TokenSource } from './token';
-import type { ApiErrorBody } from './types';
+import type { ApiErrorBody, StoredMessage } from './types';
 
 export class ApiError extends Error {
   constructor(public code: string, message: string, public status = 0,
@@ -13,20 +15,16 @@ export class ApiError extends Error {
   }
 }
 
-export interface CoachHandlers {
-  onEvent(e: SseEvent, data: any): void;
-}
-
 const RESUME_DELAYS = [200, 800, 2000];
 
 export class Client {
   constructor(public base: string, public key: string, public tokens: TokenSource) {}
 
-  private async headers(extra: Record<string, string> = {}): Promise<Record<string, string>> {
+  async #headers(extra: Record<string, string> = {}): Promise<Record<string, string>> {
     return { 'x-api-key': this.key, 'x-porchlight-agent-token': await this.tokens.get(), ...extra };
   }
 
-  private async fail(r: Response): Promise<never> {
+  async #fail(r: Response): Promise<never> {
     let body: ApiErrorBody | null = null;
     try {
       body = await r.json();
@@ -36,9 +34,9 @@ export class Client {
                        e?.errors ?? [], Number(r.headers.get('retry-after')) || 0);
   }
 
-  private async send(method: string, path: string, body?: unknown, extra: Record<string, string> = {},
-                     signal?: AbortSignal): Promise<Response> {
-    const headers = await this.headers(body === undefined ? extra : { 'content-type': 'application/json', ...extra });
+  async #send(method: string, path: string, body?: unknown, extra: Record<string, string> = {},
+              signal?: AbortSignal): Promise<Response> {
+    const headers = await this.#headers(body === undefined ? extra : { 'content-type': 'application/json', ...extra });
     let r: Response;
     try {
       r = await fetch(this.base + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body),
@@ -48,32 +46,61 @@ export class Client {
       throw new ApiError('network', `cannot reach Porchlight at ${this.base} (${(err as Error).message}); check the network, ` +
                                     'the publishable key\'s allowed origins and the page\'s Content-Security-Policy (connect-src)');
     }
-    if (!r.ok) await this.fail(r);
+    if (!r.ok) await this.#fail(r);
     return r;
   }
 
   async json<T = any>(method: string, path: string, body?: unknown): Promise<T> {
-    const r = await this.send(method, path, body);
+    const r = await this.#send(method, path, body);
     return r.json();
   }
 
+  /** A conversation's stored messages, oldest first (up to 1000; none for a conversation not stored yet). */
+  async messages(conversationId: string): Promise<StoredMessage[]> {
+    let after = 0;
+    const all: StoredMessage[] = [];
+    try {
+      for (let page = 0; page < 5; page++) {
+        const r = await this.json<{ data: StoredMessage[] }>('GET', `/v1/conversations/${conversationId}/messages?after=${after}&limit=200`);
+        all.push(...r.data);
+        if (r.data.length < 200) break;
+        after = r.data[r.data.length - 1].seq;
+      }
+    } catch (e) {
+      if (!(e instanceof ApiError && e.code === 'not_found')) throw e;  // a new conversation has no messages yet
+    }
+    return all;
+  }
+
   /** POST /v1/coach; reconnects with Last-Event-ID if the stream drops before `done`. */
-  async coach(body: unknown, h: CoachHandlers, signal?: AbortSignal): Promise<void> {
-    let last: string | undefined;
+  coach(body: unknown, onEvent: (e: CoachEvent) => void, signal?: AbortSignal): Promise<void> {
+    return this.#follow(() => this.#send('POST', '/v1/coach', body, {}, signal), undefined, onEvent, signal);
+  }
+
+  /** An answer from `lastEventId` ("<message id>:<bytes the client has>") to its end, as coach() follows one. */
+  resume(lastEventId: string, onEvent: (e: CoachEvent) => void, signal?: AbortSignal): Promise<void> {
+    return this.#follow(() => this.#resumeFrom(lastEventId, signal), lastEventId, onEvent, signal);
+  }
+
+  #resumeFrom(lastEventId: string, signal?: AbortSignal): Promise<Response> {
+    return this.#send('GET', '/v1/coach/resume', undefined, { 'last-event-id': lastEventId }, signal);
+  }
+
+  // Reads the stream `first` answers, then resumes from the last event id until `done`.
+  async #follow(first: () => Promise<Response>, last: string | undefined, onEvent: (e: CoachEvent) => void,
+                signal?: AbortSignal): Promise<void> {
     let done = false;
     const pump = async (r: Response) => {
-      for await (const e of readSse(r.body!)) {
-        if (e.id) last = e.id;
-        let data: any = e.data;
-        try {
-          data = JSON.parse(e.data);
-        } catch { /* keep text */ }
+      for await (const sse of readSse(r.body!)) {
+        if (sse.id) last = sse.id;
+        const e = coachEvent(sse);
+        if (!e) continue;  // an event this widget does not know
         if (e.event === 'done') done = true;
-        h.onEvent(e, data);
+        onEvent(e);
       }
     };
     try {
-      await pump(await this.send('POST', '/v1/coach', body, {}, signal));
+      await pump(await first());
     } catch (err) {
       if (signal?.aborted) return;
       if (err instanceof ApiError || !last) throw err;  // refused, or dropped before anything arrived
@@ -82,7 +109,7 @@ export class Client {
       if (signal?.aborted) return;
       await new Promise((r) => setTimeout(r, RESUME_DELAYS[attempt]));
       try {
-        await pump(await this.send('GET', '/v1/coach/resume', undefined, { 'last-event-id': last }, signal));
+        await pump(await this.#resumeFrom(last, signal));
       } catch (err) {
         if (signal?.aborted) return;
         if (err instanceof ApiError && err.code !== 'network') throw err;

@@ -28,46 +28,46 @@ export function decodeClaims(token: string): Claims | null {
 }
 
 export class TokenSource {
-  private token = '';
-  private url?: string;
-  private pending?: Promise<string>;
-  private timer?: ReturnType<typeof setTimeout>;
-  private waiters: Array<(t: string) => void> = [];
+  #token = '';
+  #url?: string;
+  #pending?: Promise<string>;
+  #timer?: ReturnType<typeof setTimeout>;
+  #waiters: Array<(t: string) => void> = [];
   onChange?: (token: string) => void;
 
   constructor(opts: { token?: string; url?: string }) {
-    this.url = opts.url;
+    this.#url = opts.url;
     if (opts.token) this.set(opts.token);
   }
 
   get claims(): Claims | null {
-    return this.token ? decodeClaims(this.token) : null;
+    return this.#token ? decodeClaims(this.#token) : null;
   }
 
   /** A token valid for at least the next 30 s (fetching or waiting for one if needed). */
   async get(): Promise<string> {
     const c = this.claims;
     const fresh = c && (!c.exp || c.exp * 1000 - Date.now() > 30_000);
-    if (this.token && fresh) return this.token;
-    if (this.url) return this.refresh();
-    if (this.token) return this.token;  // the host sets a new one with setToken()
-    return new Promise((resolve) => this.waiters.push(resolve));
+    if (this.#token && fresh) return this.#token;
+    if (this.#url) return this.refresh();
+    if (this.#token) return this.#token;  // the host sets a new one with setToken()
+    return new Promise((resolve) => this.#waiters.push(resolve));
   }
 
   set(token: string): void {
     const t = String(token || '').trim();
-    if (!t || t === this.token) return;
-    this.token = t;
-    for (const w of this.waiters.splice(0)) w(t);
-    this.schedule();
+    if (!t || t === this.#token) return;
+    this.#token = t;
+    for (const w of this.#waiters.splice(0)) w(t);
+    this.#schedule();
     this.onChange?.(t);
   }
 
   refresh(): Promise<string> {
-    if (!this.url) return Promise.resolve(this.token);
-    this.pending ??= (async () => {
+    if (!this.#url) return Promise.resolve(this.#token);
+    this.#pending ??= (async () => {
       try {
-        const r = await fetch(this.url!, { credentials: 'include', headers: { accept: 'application/json' }, cache: 'no-store' });
+        const r = await fetch(this.#url!, { credentials: 'include', headers: { accept: 'application/json' }, cache: 'no-store' });
         if (!r.ok) throw new Error(`the token endpoint answered ${r.status}`);
         const text = (await r.text()).trim();
         let token = text;
@@ -79,29 +79,29 @@ export class TokenSource {
         this.set(token);
         return token;
       } finally {
-        this.pending = undefined;
+        this.#pending = undefined;
       }
     })();
-    return this.pending;
+    return this.#pending;
   }
 
-  private schedule(): void {
-    clearTimeout(this.timer);
+  #schedule(): void {
+    clearTimeout(this.#timer);
     const c = this.claims;
-    if (!this.url || !c?.exp) return;
+    if (!this.#url || !c?.exp) return;
     const life = c.iat ? (c.exp - c.iat) * 1000 : 600_000;
     // Refresh at 80% of the lifetime, and at least a minute before expiry.
     const at = Math.min(c.exp * 1000 - 60_000, (c.iat ?? c.exp - life / 1000) * 1000 + life * 0.8);
     const delay = Math.max(1_000, at - Date.now());
-    this.timer = setTimeout(() => this.refresh().catch(() => this.retryLater()), Math.min(delay, 2 ** 31 - 1));
+    this.#timer = setTimeout(() => this.refresh().catch(() => this.#retryLater()), Math.min(delay, 2 ** 31 - 1));
   }
 
-  private retryLater(): void {
-    clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.refresh().catch(() => this.retryLater()), 15_000);
+  #retryLater(): void {
+    clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => this.refresh().catch(() => this.#retryLater()), 15_000);
   }
 
   stop(): void {
-    clearTimeout(this.timer);
+    clearTimeout(this.#timer);
   }
 }

@@ -1,5 +1,7 @@
 // types.ts: the shapes the widget exchanges with the proxy and the WASM core (docs/core-api.md).
 
+import type { CARD_TYPES } from './generated/enums';
+
 export type FactValue = string | number | boolean;
 
 export interface Lead {
@@ -36,7 +38,7 @@ export interface ChecklistItem { id: string; label: string; done: boolean; known
 export interface DeadlineItem { fact: string; label: string; date: string; days_left: number; derived: boolean }
 
 export interface Card {
-  type: 'next_best_action' | 'qualification_checklist' | 'deadlines' | string;
+  type: (typeof CARD_TYPES)[number] | string;  // the core's card types (a newer proxy may send more)
   title?: string;
   text?: string;
   specialist?: string;
