@@ -165,7 +165,7 @@ awaitable<void> add_text(App& app, const store::Scope& scope, SseStream& sse, An
   if (text.empty()) co_return;
   if (a.ttft_ms < 0) a.ttft_ms = ms_since(a.started);
   a.text.append(text);
-  co_await sse.send("delta", text_event(text), event_id(a));
+  co_await sse.send(name_of(CoachEvent::delta), text_event(text), event_id(a));
   if (Clock::now() - a.last_persist >= kPersistEvery) co_await save_answer(app, scope, a, store::MessageStatus::streaming);
 }
 
@@ -177,7 +177,7 @@ awaitable<void> stream_answer(App& app, const store::Scope& scope, SseStream& ss
     if (e.event == kFallbackEvent) {  // Claude failed before answering: the playbooks take over
       auto why = json::parse(e.data, nullptr, false);
       const std::string code = why.is_object() ? why.value("code", "upstream.unavailable") : "upstream.unavailable";
-      co_await sse.send("notice", JSON_OBJ({{"code", code}, {"message", "Claude is unavailable; answering from the playbooks"}}).dump());
+      co_await sse.send(name_of(CoachEvent::notice), JSON_OBJ({{"code", code}, {"message", "Claude is unavailable; answering from the playbooks"}}).dump());
       a.error.reset();
     } else if (e.event == "message_start" || e.event == "message_delta") {
       upstream::read_answer(e.data, a.usage, &a.model);
@@ -249,15 +249,15 @@ awaitable<void> finalize(App& app, Exchange& ex, SseStream& sse, const Principal
   co_await app.blocking(query_8);
 
   for (const auto& card : guidance_cards(ctx.agent, c.lead, plan.stage, route, a.text, app.today(), app.policy()))
-    co_await sse.send("card", card.dump(-1, ' ', false, json::error_handler_t::replace), event_id(a));
-  co_await sse.send("usage", JSON_OBJ({{"model", a.model}, {"offline", a.offline}, {"usage", porchlight::to_json(a.usage)},
+    co_await sse.send(name_of(CoachEvent::card), card.dump(-1, ' ', false, json::error_handler_t::replace), event_id(a));
+  co_await sse.send(name_of(CoachEvent::usage), JSON_OBJ({{"model", a.model}, {"offline", a.offline}, {"usage", porchlight::to_json(a.usage)},
                                   {"cost_usd", round_usd(cost)}, {"latency_ms", latency},
                                   {"ttft_ms", static_cast<std::int64_t>(std::max(0.0, a.ttft_ms))}}).dump(), event_id(a));
-  if (a.error) co_await sse.send("error", JSON_OBJ({{"type", a.error->type}, {"code", a.error->code}, {"message", a.error->message}}).dump());
+  if (a.error) co_await sse.send(name_of(CoachEvent::error), JSON_OBJ({{"type", a.error->type}, {"code", a.error->code}, {"message", a.error->message}}).dump());
   if (!saved)
-    co_await sse.send("error", JSON_OBJ({{"type", "overloaded_error"}, {"code", "store.unavailable"},
+    co_await sse.send(name_of(CoachEvent::error), JSON_OBJ({{"type", "overloaded_error"}, {"code", "store.unavailable"},
                                     {"message", "the end of this answer could not be saved; it may be incomplete after a reload"}}).dump());
-  co_await sse.send("done", JSON_OBJ({{"status", store::to_string(saved ? final_status : store::MessageStatus::incomplete)},
+  co_await sse.send(name_of(CoachEvent::done), JSON_OBJ({{"status", store::to_string(saved ? final_status : store::MessageStatus::incomplete)},
                                  {"message_id", a.message.id}, {"event_id", a.message.event_id},
                                  {"conversation_id", c.conversation_id}}).dump(), event_id(a));
   co_await sse.finish();
@@ -299,14 +299,14 @@ awaitable<void> resume(App& app, Exchange& ex, const Principal& p, const std::st
   }
   store::Message m = *first.value();
   SseStream& sse = *co_await ex.start_sse();
-  co_await sse.send("meta", JSON_OBJ({{"conversation_id", m.conversation_id}, {"message_id", m.id}, {"event_id", m.event_id},
+  co_await sse.send(name_of(CoachEvent::meta), JSON_OBJ({{"conversation_id", m.conversation_id}, {"message_id", m.id}, {"event_id", m.event_id},
                                  {"resumed_from", offset}, {"request_id", ex.request_id()}}).dump());
   net::steady_timer timer(co_await net::this_coro::executor);
   const auto deadline = Clock::now() + std::chrono::minutes(10);
   for (;;) {
     if (m.content.size() > offset) {
       std::size_t end = m.content.size();
-      co_await sse.send("delta", text_event(std::string_view(m.content).substr(offset, end - offset)), m.id + ":" + std::to_string(end));
+      co_await sse.send(name_of(CoachEvent::delta), text_event(std::string_view(m.content).substr(offset, end - offset)), m.id + ":" + std::to_string(end));
       offset = end;
     }
     if (m.status != store::MessageStatus::streaming) break;
@@ -324,12 +324,12 @@ awaitable<void> resume(App& app, Exchange& ex, const Principal& p, const std::st
     m = *next.value();
   }
   if (m.status == store::MessageStatus::complete)
-    co_await sse.send("usage", JSON_OBJ({{"model", m.model}, {"usage", porchlight::to_json(m.usage)}, {"cost_usd", round_usd(m.cost_usd)},
+    co_await sse.send(name_of(CoachEvent::usage), JSON_OBJ({{"model", m.model}, {"usage", porchlight::to_json(m.usage)}, {"cost_usd", round_usd(m.cost_usd)},
                                     {"latency_ms", m.latency_ms}}).dump());
   else
-    co_await sse.send("error", JSON_OBJ({{"type", "api_error"}, {"code", "upstream.interrupted"},
+    co_await sse.send(name_of(CoachEvent::error), JSON_OBJ({{"type", "api_error"}, {"code", "upstream.interrupted"},
                                     {"message", "this answer was interrupted; what was received is shown"}}).dump());
-  co_await sse.send("done", JSON_OBJ({{"status", store::to_string(m.status)}, {"message_id", m.id}, {"event_id", m.event_id},
+  co_await sse.send(name_of(CoachEvent::done), JSON_OBJ({{"status", store::to_string(m.status)}, {"message_id", m.id}, {"event_id", m.event_id},
                                  {"conversation_id", m.conversation_id}}).dump(), m.id + ":" + std::to_string(offset));
   co_await sse.finish();
 }
@@ -378,10 +378,10 @@ awaitable<void> coach(App& app, Exchange& ex, const Principal& p) {
   SseStream& sse = *co_await ex.start_sse();
   json route_json = porchlight::to_json(route);
   route_json["offline"] = !app.provider().reaches_claude(route.model);
-  co_await sse.send("meta", JSON_OBJ({{"conversation_id", c.conversation_id}, {"user_message_id", user_message_id},
+  co_await sse.send(name_of(CoachEvent::meta), JSON_OBJ({{"conversation_id", c.conversation_id}, {"user_message_id", user_message_id},
                                  {"message_id", a.message.id}, {"event_id", a.message.event_id},
                                  {"request_id", ex.request_id()}}).dump(), event_id(a));
-  co_await sse.send("route", route_json.dump(), event_id(a));
+  co_await sse.send(name_of(CoachEvent::route), route_json.dump(), event_id(a));
   TurnRequest turn;
   turn.request.body = std::move(plan.prompt.body);
   turn.request.model = route.model;
