@@ -7,6 +7,7 @@
 //   porchlight-proxy keys revoke KEY_ID_OR_PREFIX
 //   porchlight-proxy tokens mint --location ID --agent AGENT [--lead LEAD] [--ttl SECONDS]
 //   porchlight-proxy admin-link --location ID   a one-use, 10-minute sign-in link for the dashboard
+//   porchlight-proxy errors                 the error-code registry, as JSON
 
 #include <sys/resource.h>
 
@@ -20,6 +21,7 @@
 #include "app.hpp"
 #include "auth/credentials.hpp"
 #include "demo.hpp"
+#include "error_codes.hpp"
 #include "log.hpp"
 #include "store/migrate.hpp"
 
@@ -144,6 +146,7 @@ int main(int argc, char** argv) {
     std::cout << config_help();
     return 0;
   }
+  if (command == "errors") return print_error_codes(std::cout);
   std::vector<std::string> positional;
   if (command == "locations" || command == "keys" || command == "tokens") {
     if (args.empty() || args[0].rfind("--", 0) == 0) {

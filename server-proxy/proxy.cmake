@@ -8,6 +8,7 @@ add_library(porchlight_proxy STATIC
   src/auth/credentials.cpp
   src/config.cpp
   src/demo.cpp
+  src/error_codes.cpp
   src/handlers/coach.cpp
   src/handlers/json_util.cpp
   src/handlers/live.cpp
