@@ -14,7 +14,7 @@ function migrate(databaseUrl) {
     let out = '';
     child.stdout.on('data', (d) => { out += d; });
     child.stderr.on('data', (d) => { out += d; });
-    child.on('exit', (code) => resolve({ code, out }));
+    child.on('close', (code) => resolve({ code, out }));  // not 'exit': its output may still be unread then
   });
 }
 
