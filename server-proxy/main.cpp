@@ -2,7 +2,7 @@
 //
 //   porchlight-proxy [serve] [options]      the server (default)
 //   porchlight-proxy COMMAND ...            an operator's command: migrate, routes, locations,
-//                                           keys, tokens, admin-link (src/admin/commands.hpp)
+//                                           keys, tokens, admin-link, errors (src/admin/commands.hpp)
 
 #include <sys/resource.h>
 

@@ -10,6 +10,7 @@ add_library(porchlight_proxy STATIC
   src/auth/credentials.cpp
   src/config.cpp
   src/demo.cpp
+  src/error_codes.cpp
   src/handlers/coach.cpp
   src/handlers/coach_plan.cpp
   src/handlers/conversations.cpp
@@ -44,3 +45,9 @@ endif()
 add_executable(porchlight-proxy main.cpp)
 target_link_libraries(porchlight-proxy PRIVATE porchlight::proxy)
 set_target_properties(porchlight-proxy PROPERTIES RUNTIME_OUTPUT_DIRECTORY "${CMAKE_BINARY_DIR}/bin")
+
+# ---- tests: the error-code registry as ApiError reads it (doctest) ----
+add_executable(porchlight_api_error_tests "${PROJECT_SOURCE_DIR}/tests/proxy/api_error_test.cpp")
+target_link_libraries(porchlight_api_error_tests PRIVATE porchlight::proxy)
+add_test(NAME proxy.api_error COMMAND porchlight_api_error_tests)
+add_dependencies(porchlight_unit_tests porchlight_api_error_tests)

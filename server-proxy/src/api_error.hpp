@@ -1,4 +1,5 @@
-// api_error.hpp: the proxy's one error type, and the one place that maps error codes to HTTP.
+// api_error.hpp: the proxy's one error type. Codes map to HTTP through the registry in
+// error_codes.hpp.
 //
 // On the wire every error is
 //   {"type": "error", "error": {"type", "code", "message"}, "request_id"}
@@ -7,6 +8,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -23,12 +25,15 @@ struct ApiError {
   std::optional<std::chrono::seconds> retry_after;
   Errors details;  // every problem, when there were several (validation)
 
-  // From a code: status, type and retryability come from the table in api_error.cpp.
+  // From a code: status, type and retryability come from the registry (error_codes.hpp).
   static ApiError from_code(std::string code, std::string message);
   // From the core's or the store's errors (the first one leads; the rest join the message).
   static ApiError from(const Errors& errors);
 
   std::string body(const std::string& request_id) const;
+
+  // How many errors were made with a code missing from the registry (each is a bug; /metrics).
+  static std::uint64_t unregistered_codes();
 };
 
 }  // namespace porchlight::proxy

@@ -259,7 +259,8 @@ std::string config_help() {
       "       porchlight-proxy keys revoke KEY_ID_OR_PREFIX\n"
       "       porchlight-proxy tokens mint --location ID --agent AGENT_ID [--lead LEAD_ID] [--ttl SECONDS]\n"
       "       porchlight-proxy admin-link --location ID [--public-url URL]\n"
-      "       porchlight-proxy routes        (every route the server answers, as METHOD PATTERN)\n\n"
+      "       porchlight-proxy routes        (every route the server answers, as METHOD PATTERN)\n"
+      "       porchlight-proxy errors        (every error code: HTTP status, type, retryable, meaning; JSON)\n\n"
       "options (flag > environment > --config FILE > default):\n"
       "  --config FILE                 JSON object with any of the options below (underscores or hyphens)\n"
       "  --demo                        provision the demo location, key and agent; serve the demo page at /\n";

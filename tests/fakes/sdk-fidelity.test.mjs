@@ -2,49 +2,24 @@
 //
 // If the SDK accepts the fake's answers, its errors and its streams, the fake is faithful enough
 // to stand in for the real API in every other test. Run:
-//   PORCHLIGHT_BIN=/work/main/build/native/bin node --test tests/fakes/
+//   PORCHLIGHT_BIN=build/native/bin node --test tests/fakes/
 import { test, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import path from 'node:path';
-import readline from 'node:readline';
 import Anthropic from '@anthropic-ai/sdk';
+import { startFake } from '../support/processes.mjs';
 
-const BIN_DIR = process.env.PORCHLIGHT_BIN ?? '/work/main/build/native/bin';
 const API_KEY = 'sk-ant-fidelity-0123456789';
 const MODEL = 'claude-sonnet-5-5';
 
 let fake;
 let baseURL;
 
-async function startFake() {
-  const bin = path.join(BIN_DIR, 'porchlight-fake-anthropic');
-  const child = spawn(bin, ['--listen', '127.0.0.1:0', '--api-key', API_KEY], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const lines = readline.createInterface({ input: child.stdout });
-  const address = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${bin} did not print "listening on" within 10 s`)), 10_000);
-    child.once('error', (err) => { clearTimeout(timer); reject(new Error(`cannot start ${bin}: ${err.message}`)); });
-    child.once('exit', (code, signal) => { clearTimeout(timer); reject(new Error(`${bin} exited early (${code ?? signal})`)); });
-    lines.on('line', (line) => {
-      const match = /^listening on (\S+)$/.exec(line);
-      if (match) { clearTimeout(timer); resolve(match[1]); }
-    });
-  });
-  return { child, baseURL: `http://${address}` };
-}
-
-function stopFake() {
-  if (fake && fake.exitCode === null && fake.signalCode === null) fake.kill('SIGKILL');
-}
-
 before(async () => {
-  ({ child: fake, baseURL } = await startFake());
+  fake = await startFake({ args: ['--api-key', API_KEY] });
+  baseURL = fake.url;
 });
-after(stopFake);
-process.on('exit', stopFake);  // even when a hook or the runner itself fails
+after(() => fake?.stop());  // and tests/support/processes.mjs stops it at exit, whatever fails
 
 beforeEach(async () => {
   await control('POST', '/_fake/reset');

@@ -1,8 +1,7 @@
 // Trust: keys, origins, agent tokens, admin sessions. Every refusal is a typed error.
 import assert from 'node:assert/strict';
-import { createHmac } from 'node:crypto';
 import { before, describe, test } from 'node:test';
-import { CRM_ORIGIN, admin, coachRequest, mintAgentToken, provision, sqliteUrl, startFake, startProxy } from './harness.mjs';
+import { CRM_ORIGIN, admin, base64url as b64, coachRequest, mintAgentToken, provision, signJwt, sqliteUrl, startFake, startProxy } from './harness.mjs';
 
 async function errorOf(response) {
   const body = await response.json();
@@ -51,11 +50,9 @@ describe('authentication and authorization', () => {
       [mintAgentToken(loc.secret, { locationId: loc.id, ttl: 86400 }), 'auth.token_lifetime'],
       [mintAgentToken(loc.secret, { locationId: 'loc_other' }), 'auth.invalid_token'],
     ];
-    const b64 = (o) => Buffer.from(JSON.stringify(o)).toString('base64url');
     const now = Math.floor(Date.now() / 1000);
     cases.push([`${b64({ alg: 'none', typ: 'JWT' })}.${b64({ sub: 'agent-1', location_id: loc.id, iat: now, exp: now + 60 })}.`, 'auth.invalid_token']);
-    const hs = (alg) => { const input = `${b64({ alg, typ: 'JWT' })}.${b64({ sub: 'agent-1', location_id: loc.id, iat: now, exp: now + 60 })}`;
-      return `${input}.${createHmac('sha256', loc.secret).update(input).digest('base64url')}`; };
+    const hs = (alg) => signJwt(loc.secret, { sub: 'agent-1', location_id: loc.id, iat: now, exp: now + 60 }, { alg, typ: 'JWT' });
     cases.push([hs('HS512'), 'auth.invalid_token']);
     for (const [token, code] of cases) {
       const headers = { 'x-api-key': loc.pk, origin: CRM_ORIGIN, 'content-type': 'application/json' };

@@ -3,10 +3,8 @@
 // with a server-minted agent token. Without --demo nothing is provisioned and / is no demo.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { createServer } from 'node:net';
 import { describe, test } from 'node:test';
-import { sql } from '../web/env.mjs';
-import { postgresUrl, requireEnv, sqliteUrl, startProxy } from './harness.mjs';
+import { freePort, postgresUrl, requireEnv, sql, sqliteUrl, startProxy } from './harness.mjs';
 
 function count(databaseUrl, query) {
   if (databaseUrl.startsWith('sqlite://')) {
@@ -17,13 +15,6 @@ function count(databaseUrl, query) {
   return Number(execFileSync('psql', [owner, '-qtA', '-c', "SET porchlight.location_id = 'loc_demo'", '-c', query], { encoding: 'utf8' }).trim());
 }
 
-// The demo key is bound to the origins of the --listen port, so the port is chosen up front.
-const freePort = () => new Promise((resolve) => {
-  const server = createServer().listen(0, '127.0.0.1', () => {
-    const { port } = server.address();
-    server.close(() => resolve(port));
-  });
-});
 const exited = (child) => new Promise((resolve) => (child.exitCode !== null ? resolve() : child.once('exit', resolve)));
 
 const demoPage = async (url) => {
@@ -37,6 +28,7 @@ for (const [name, fresh] of [['SQLite', sqliteUrl], ['PostgreSQL', postgresUrl]]
   describe(`--demo on a fresh ${name} database`, () => {
     test('provisions once, serves the page with a minted token, and a restart finds the same key', async () => {
       const databaseUrl = fresh();
+      // The demo key is bound to the origins of the --listen port, so the port is chosen up front.
       const listen = ['--listen', `127.0.0.1:${await freePort()}`];
       const first = await startProxy({ databaseUrl, args: ['--demo', ...listen] });
       const page = await demoPage(first.url);

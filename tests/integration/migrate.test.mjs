@@ -2,13 +2,11 @@
 // each migration is applied once, and a third run has nothing to do.
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { sql } from '../web/env.mjs';
-import { proxyBin, requireEnv, root } from './harness.mjs';
+import { createPostgresDatabase, proxyBin, root, sql } from './harness.mjs';
 
 function migrate(databaseUrl) {
   return new Promise((resolve) => {
@@ -16,7 +14,7 @@ function migrate(databaseUrl) {
     let out = '';
     child.stdout.on('data', (d) => { out += d; });
     child.stderr.on('data', (d) => { out += d; });
-    child.on('exit', (code) => resolve({ code, out }));
+    child.on('close', (code) => resolve({ code, out }));  // not 'exit': its output may still be unread then
   });
 }
 
@@ -39,10 +37,7 @@ test('SQLite: two migrators at once, then a third', async () => {
 });
 
 test('PostgreSQL: two migrators at once (as the owner), then a third', async () => {
-  const owner = requireEnv('PORCHLIGHT_TEST_PG_OWNER_URL');
-  const name = `mig_${process.pid}_${randomBytes(3).toString('hex')}`;
-  execFileSync('psql', [owner, '-q', '-v', 'ON_ERROR_STOP=1', '-c', `CREATE DATABASE ${name}`], { stdio: 'pipe' });
-  const url = owner.replace(/\/[^/]+$/, '/' + name);
+  const { ownerUrl: url } = createPostgresDatabase('mig');
   await twoAtOnce(url, 'postgres');
   const rows = execFileSync('psql', [url, '-tA', '-c', 'SELECT count(*) FROM schema_migrations'], { encoding: 'utf8' }).trim();
   assert.equal(Number(rows), readdirSync(join(root, 'migrations/postgres')).filter((f) => f.endsWith('.sql')).length);

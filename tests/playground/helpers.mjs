@@ -1,19 +1,21 @@
 // helpers.mjs: what the playground tests share: the binaries, running the playground, the fake
 // upstream, temporary folders, and a small PNG reader (to check a screenshot is not blank).
+// Paths, processes and scratch folders are tests/support/'s.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import readline from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import zlib from 'node:zlib';
+import { artifacts, binary, binDir, fakeBin, root, tempDir } from '../support/paths.mjs';
+import * as processes from '../support/processes.mjs';
 
-export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const BIN_DIR = path.resolve(REPO, process.env.PORCHLIGHT_BIN ?? 'build/native/bin');
-export const PLAYGROUND = path.join(BIN_DIR, 'porchlight-playground');
+export { tempDir };
+
+export const REPO = root;
+export const BIN_DIR = binDir;
+export const PLAYGROUND = binary('porchlight-playground');
 export const SCENARIOS = path.join(REPO, 'tests/playground/scenarios');
-export const ARTIFACTS = path.resolve(REPO, process.env.PORCHLIGHT_ARTIFACTS ?? 'test-artifacts');
+export const ARTIFACTS = artifacts;
 
 export function scenarioFile(name) {
   return path.join(SCENARIOS, name);
@@ -39,15 +41,6 @@ export function dump(args, { status = 0, env } = {}) {
   return JSON.parse(r.stdout);
 }
 
-const tempDirs = [];
-process.on('exit', () => { for (const d of tempDirs) fs.rmSync(d, { recursive: true, force: true }); });
-
-export function tempDir(prefix = 'playground-') {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-  tempDirs.push(dir);
-  return dir;
-}
-
 // A copy of core/data to edit: what a developer does before loading it with --policy.
 export function policyCopy() {
   const dir = path.join(tempDir('playground-policy-'), 'data');
@@ -55,33 +48,16 @@ export function policyCopy() {
   return dir;
 }
 
+// The fake upstream; control(method, route, body) asserts that it answered 200.
 export async function startFake() {
-  const bin = path.join(BIN_DIR, 'porchlight-fake-anthropic');
-  assert.ok(fs.existsSync(bin), `${bin} is missing: build it`);
-  const child = spawn(bin, ['--listen', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const lines = readline.createInterface({ input: child.stdout });
-  const address = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${bin} did not print "listening on" within 10 s`)), 10_000);
-    child.once('error', (err) => { clearTimeout(timer); reject(err); });
-    child.once('exit', (code, signal) => { clearTimeout(timer); reject(new Error(`${bin} exited early (${code ?? signal})`)); });
-    lines.on('line', (line) => {
-      const m = /^listening on (\S+)$/.exec(line);
-      if (m) { clearTimeout(timer); resolve(m[1]); }
-    });
-  });
-  const url = `http://${address}`;
-  const stop = () => { if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL'); };
-  process.on('exit', stop);
+  assert.ok(fs.existsSync(fakeBin), `${fakeBin} is missing: build it`);
+  const fake = await processes.startFake();
   const control = async (method, route, body) => {
-    const res = await fetch(url + route, {
-      method,
-      headers: { 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
+    const res = await fake.request(method, route, body);
     assert.equal(res.status, 200, `${method} ${route}`);
     return res.json();
   };
-  return { url, stop, control };
+  return { url: fake.url, stop: fake.stop, control };
 }
 
 // Runs the playground in the background (for tests that talk to the fake meanwhile).

@@ -6,11 +6,11 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { binDir, root } from '../support/paths.mjs';
 
-export const root = resolve(new URL('../..', import.meta.url).pathname);
-export const binDir = process.env.PORCHLIGHT_BIN ?? join(root, 'build/native/bin');
+export { binDir, root };
 export const asanBinDir = process.env.PORCHLIGHT_ASAN_BIN;
 export const wasmDir = process.env.PORCHLIGHT_WASM ?? join(root, 'build/wasm/wasm');
 

@@ -9,6 +9,7 @@
 
 #include "auth/credentials.hpp"
 #include "demo.hpp"
+#include "error_codes.hpp"
 #include "handlers/routes.hpp"
 #include "store/migrate.hpp"
 #include "store/store.hpp"
@@ -154,7 +155,7 @@ int mint_token(store::Store& store, const CommandLine& line) {
 }  // namespace
 
 bool is_admin_command(const std::string& command) {
-  static const char* const kCommands[] = {"migrate", "routes", "locations", "keys", "tokens", "admin-link"};
+  static const char* const kCommands[] = {"migrate", "routes", "errors", "locations", "keys", "tokens", "admin-link"};
   return std::any_of(std::begin(kCommands), std::end(kCommands), [&](const char* c) { return command == c; });
 }
 
@@ -187,6 +188,7 @@ int run(const CommandLine& line, const Config& c) {
     for (const auto& r : route_table(c)) std::cout << http::to_string(r.method) << " " << r.pattern << "\n";
     return 0;
   }
+  if (line.command == "errors") return print_error_codes(std::cout);
   if (line.command == "migrate") return migrate(c);
 
   auto store = open_admin_store(c);

@@ -8,6 +8,7 @@
 //   keys revoke KEY_ID_OR_PREFIX
 //   tokens mint --location ID --agent AGENT [--lead LEAD] [--ttl SECONDS]
 //   admin-link --location ID                  a one-use, 10-minute sign-in link for the dashboard
+//   errors                                    the error-code registry, as JSON
 #pragma once
 
 #include <string>

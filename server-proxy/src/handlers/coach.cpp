@@ -175,9 +175,11 @@ awaitable<void> stream_answer(App& app, const store::Scope& scope, SseStream& ss
   upstream::EventSink sink = [&](const upstream::SseEvent& e) -> awaitable<bool> {
     if (e.event == "ping") co_return true;
     if (e.event == kFallbackEvent) {  // Claude failed before answering: the playbooks take over
-      auto why = json::parse(e.data, nullptr, false);
-      const std::string code = why.is_object() ? why.value("code", "upstream.unavailable") : "upstream.unavailable";
-      co_await sse.send(name_of(CoachEvent::notice), JSON_OBJ({{"code", code}, {"message", "Claude is unavailable; answering from the playbooks"}}).dump());
+      // The notice keeps the failure's code (the chain sends {"code","message"}) with our words.
+      json notice = json::parse(e.data, nullptr, false);
+      if (!notice.is_object()) notice = json::object();
+      notice["message"] = "Claude is unavailable; answering from the playbooks";
+      co_await sse.send(name_of(CoachEvent::notice), notice.dump());
       a.error.reset();
     } else if (e.event == "message_start" || e.event == "message_delta") {
       upstream::read_answer(e.data, a.usage, &a.model);

@@ -44,6 +44,7 @@ awaitable<void> metrics_page(App& app, Exchange& ex, const Principal&) {
     m.set("porchlight_upstream_breaker_opens", {}, static_cast<double>(us.breaker_opens));
     m.set("porchlight_upstream_pool_reuses", {}, static_cast<double>(us.pool_reuses));
   }
+  m.set("porchlight_unregistered_error_codes", {}, static_cast<double>(ApiError::unregistered_codes()));
   co_await ex.send(200, m.render(), "text/plain; version=0.0.4");
 }
 

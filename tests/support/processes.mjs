@@ -1,0 +1,98 @@
+// processes.mjs: the built programs as tests and benches run them: the proxy, the fake Anthropic
+// upstream and the admin command line. No node:test here (bench scripts use it too): every child
+// is killed by stopProcesses(), which test files call from after(), and at the latest when this
+// process exits.
+import { execFileSync, spawn } from 'node:child_process';
+import { basename } from 'node:path';
+import { createServer } from 'node:net';
+import { fakeBin, proxyBin } from './paths.mjs';
+
+const children = new Set();
+export function stopProcesses() {
+  for (const child of children) child.kill('SIGKILL');
+  children.clear();
+}
+process.on('exit', stopProcesses);
+
+const LISTENING = /listening on (?:http:\/\/)?([\d.]+):(\d+)/;
+
+// Starts a program and resolves with its child process once its output matches `pattern` (its
+// first two groups: host and port), with child.url set; child.output() is all it printed so far
+// and child.exited its exit ({code, signal}) once it has exited.
+export function startListening(bin, args, { env = {}, name = basename(bin), pattern = LISTENING, timeoutMs = 20000 } = {}) {
+  return new Promise((resolveChild, reject) => {
+    const child = spawn(bin, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    children.add(child);
+    let out = '';
+    child.output = () => out;
+    const timer = setTimeout(() => reject(new Error(`${name} did not start in ${timeoutMs / 1000} s: ${out}`)), timeoutMs);
+    const onData = (d) => {
+      out += d;
+      if (process.env.PORCHLIGHT_DEBUG) process.stderr.write(d);
+      const m = out.match(pattern);
+      if (m && !child.url) {
+        child.url = `http://${m[1]}:${m[2]}`;
+        clearTimeout(timer);
+        resolveChild(child);
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.on('error', (e) => { clearTimeout(timer); reject(new Error(`cannot run ${bin} (build it: npm run build): ${e.message}`)); });
+    child.on('exit', (code, signal) => {
+      children.delete(child);
+      child.exited = { code, signal };
+      if (!child.url) { clearTimeout(timer); reject(new Error(`${name} exited (${code ?? signal}): ${out}`)); }
+    });
+  });
+}
+
+// A port free a moment ago, for a program that must know its port before it starts.
+export function freePort() {
+  return new Promise((resolvePort, reject) => {
+    const s = createServer();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolvePort(port));
+    });
+  });
+}
+
+// porchlight-fake-anthropic on a free port, with its control API (tests/fakes/anthropic/README.md).
+export async function startFake({ args = [] } = {}) {
+  const child = await startListening(fakeBin, ['--listen', '127.0.0.1:0', ...args], { name: 'fake upstream' });
+  const request = (method, path, body) => fetch(child.url + path, {
+    method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const control = async (path, body) => (await request(body === undefined ? 'GET' : 'POST', path, body)).json();
+  return {
+    url: child.url,
+    process: child,
+    request,
+    script: (behaviours) => control('/_fake/script', behaviours),
+    defaults: (behaviour) => control('/_fake/defaults', behaviour),
+    reset: () => control('/_fake/reset', {}),
+    requests: () => control('/_fake/requests'),
+    stats: () => control('/_fake/stats'),
+    stop: () => child.kill('SIGKILL'),
+  };
+}
+
+// porchlight-proxy on `listen` (port 0: any free one). With an upstream URL it gets `apiKey` as
+// ANTHROPIC_API_KEY; without one it answers from the offline playbooks.
+export async function startProxy({ databaseUrl, redisUrl, upstreamUrl, apiKey = 'sk-ant-test-key', listen = '127.0.0.1:0',
+  threads = 2, args = [], env = {} } = {}) {
+  const argv = ['--listen', listen, '--database-url', databaseUrl, '--threads', String(threads), ...args];
+  if (redisUrl) argv.push('--redis-url', redisUrl);
+  if (upstreamUrl) argv.push('--upstream-url', upstreamUrl);
+  const child = await startListening(proxyBin, argv, {
+    name: 'porchlight-proxy',
+    env: { ANTHROPIC_API_KEY: upstreamUrl ? apiKey : '', ...env },
+  });
+  return { url: child.url, process: child, stop: () => child.kill('SIGTERM'), kill9: () => child.kill('SIGKILL') };
+}
+
+// The proxy's command line (migrate, locations, keys, tokens); returns what it printed on stdout.
+export function admin(args, env = {}) {
+  return execFileSync(proxyBin, args, { env: { ...process.env, ...env }, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}

@@ -1,0 +1,14 @@
+// provision.mjs: locations and keys made with the proxy's admin command line, as an operator does.
+import { admin } from './processes.mjs';
+
+// A new location: its id and its agent-token secret (printed once, on the second line).
+export function createLocation(databaseUrl, name) {
+  const [id, secretLine] = admin(['locations', 'create', name, '--database-url', databaseUrl]).trim().split('\n');
+  return { id, secret: secretLine.replace('agent-token-secret: ', '') };
+}
+
+// A secret (sk) or publishable (pk) key of a location; publishable keys name their page origins.
+export function createKey(databaseUrl, locationId, kind, { origins = [] } = {}) {
+  return admin(['keys', 'create', '--location', locationId, '--kind', kind, ...origins.flatMap((o) => ['--origin', o]),
+    '--database-url', databaseUrl]).trim();
+}
