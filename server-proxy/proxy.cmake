@@ -46,8 +46,18 @@ add_executable(porchlight-proxy main.cpp)
 target_link_libraries(porchlight-proxy PRIVATE porchlight::proxy)
 set_target_properties(porchlight-proxy PROPERTIES RUNTIME_OUTPUT_DIRECTORY "${CMAKE_BINARY_DIR}/bin")
 
-# ---- tests: the error-code registry as ApiError reads it (doctest) ----
-add_executable(porchlight_api_error_tests "${PROJECT_SOURCE_DIR}/tests/proxy/api_error_test.cpp")
-target_link_libraries(porchlight_api_error_tests PRIVATE porchlight::proxy)
-add_test(NAME proxy.api_error COMMAND porchlight_api_error_tests)
-add_dependencies(porchlight_unit_tests porchlight_api_error_tests)
+# ---- unit tests of the proxy's parts (doctest; sources compiled into the executable so that
+# every test registers). The auth, limits and ledger tests use a scratch SQLite store.
+set(PORCHLIGHT_PROXY_UNIT_TESTS "${PROJECT_SOURCE_DIR}/tests/proxy")
+add_executable(porchlight_proxy_tests
+  "${PORCHLIGHT_PROXY_UNIT_TESTS}/main.cpp"
+  "${PORCHLIGHT_PROXY_UNIT_TESTS}/api_error_test.cpp"
+  "${PORCHLIGHT_PROXY_UNIT_TESTS}/handlers/coach_plan_test.cpp"
+  "${PORCHLIGHT_PROXY_UNIT_TESTS}/http/router_test.cpp"
+  "${PORCHLIGHT_PROXY_UNIT_TESTS}/providers/provider_test.cpp"
+  "${PORCHLIGHT_PROXY_UNIT_TESTS}/store/test_env.cpp")
+target_include_directories(porchlight_proxy_tests PRIVATE "${PORCHLIGHT_PROXY_UNIT_TESTS}")
+target_link_libraries(porchlight_proxy_tests PRIVATE porchlight::proxy)
+target_compile_definitions(porchlight_proxy_tests PRIVATE PORCHLIGHT_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
+add_test(NAME proxy.units COMMAND porchlight_proxy_tests)
+add_dependencies(porchlight_unit_tests porchlight_proxy_tests)

@@ -1,7 +1,6 @@
 // api_error_test.cpp: the error-code registry as ApiError::from_code reads it (server-proxy/src/
 // api_error.cpp and error_codes.cpp). That every code the sources raise is registered and
 // documented is tests/integration/error-codes.test.mjs's to check.
-#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
 #include <doctest/doctest.h>
 
 #include "api_error.hpp"

@@ -75,6 +75,10 @@ Admission::Admission(Budgets& budgets, RateLimiter& limiter, UsageLedger& ledger
 awaitable<Ticket> Admission::admit(const Payer& payer, std::int64_t estimated_tokens, Cost cost) {
   const store::Scope scope{payer.location_id};
   const LocationBudget state = co_await budgets_.get(scope);
+  co_return decide(payer, state, estimated_tokens, cost);
+}
+
+Ticket Admission::decide(const Payer& payer, const LocationBudget& state, std::int64_t estimated_tokens, Cost cost) {
   Ticket t(*this);
   t.payer_ = payer;
   t.limits_ = state.limits;
@@ -85,7 +89,7 @@ awaitable<Ticket> Admission::admit(const Payer& payer, std::int64_t estimated_to
     t.refused_ = ApiError::from_code("budget.exhausted", std::string("this location has spent its monthly budget ($") +
                                                              amount + "); it resets at the start of next month (UTC)");
     t.refused_->retry_after = std::chrono::seconds(seconds_to_month_end());
-    co_return t;
+    return t;
   }
   const LimitDecision d = limiter_.take(buckets_for(payer, config_, t.limits_, t.estimated_tokens_));
   if (d.fell_back) metrics_.count("porchlight_limiter_fallbacks_total", {});
@@ -97,10 +101,10 @@ awaitable<Ticket> Admission::admit(const Payer& payer, std::int64_t estimated_to
                                                                  std::to_string(d.limit) + " per minute); retry in " +
                                                                  std::to_string(secs) + " s");
     t.refused_->retry_after = std::chrono::seconds(secs);
-    co_return t;
+    return t;
   }
   t.open_ = true;
-  co_return t;
+  return t;
 }
 
 awaitable<Ticket> Admission::admit(Exchange& ex, const Payer& payer, std::int64_t estimated_tokens, Cost cost) {

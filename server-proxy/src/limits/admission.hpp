@@ -69,6 +69,8 @@ class Admission {
 
   enum class Cost { tokens, free };  // free: the call costs nothing (token counting): no budget check
   awaitable<Ticket> admit(const Payer& payer, std::int64_t estimated_tokens, Cost cost = Cost::tokens);
+  // The decision itself, from the location's figures (admit() reads them from Budgets).
+  Ticket decide(const Payer& payer, const LocationBudget& location, std::int64_t estimated_tokens, Cost cost);
   // admit() for an HTTP request: also sets the rate-limit answer headers on `ex`.
   awaitable<Ticket> admit(Exchange& ex, const Payer& payer, std::int64_t estimated_tokens, Cost cost = Cost::tokens);
 
