@@ -196,7 +196,7 @@ int main(int argc, char** argv) {
 
   if (command == "locations create") {
     if (positional.empty()) { std::cerr << "usage: porchlight-proxy locations create NAME\n"; return 2; }
-    auto loc = store.value()->create_location(positional[0]);
+    auto loc = store.value()->admin().create_location(positional[0]);
     if (!loc) return print_errors(loc.errors());
     std::cout << loc->id << "\n" << "agent-token-secret: " << loc->agent_token_secret << "\n";
     std::cerr << "Keep the agent-token secret on the CRM's server: it signs agent tokens. It is shown once here.\n";
@@ -212,7 +212,7 @@ int main(int argc, char** argv) {
       std::cerr << "porchlight-proxy: publishable keys need at least one --origin (the CRM pages' origins)\n";
       return 2;
     }
-    auto found = store.value()->find_location(location[0]);
+    auto found = store.value()->admin().find_location(location[0]);
     if (!found) return print_errors(found.errors());
     if (!found.value()) return print_errors({{"not_found", "no location " + location[0], "location"}});
     const NewApiKey fresh = generate_api_key(k);
@@ -223,7 +223,7 @@ int main(int argc, char** argv) {
     record.key_hash = fresh.hash;
     record.scopes = scopes;
     record.allowed_origins = origins;
-    auto created = store.value()->create_api_key(record);
+    auto created = store.value()->admin().create_api_key(record);
     if (!created) return print_errors(created.errors());
     std::cout << fresh.key << "\n";
     std::cerr << "key id " << created->id << " (prefix " << fresh.prefix << "); the key is shown once and stored hashed.\n";
@@ -231,7 +231,7 @@ int main(int argc, char** argv) {
   }
   if (command == "keys revoke") {
     if (positional.empty()) { std::cerr << "usage: porchlight-proxy keys revoke KEY_ID_OR_PREFIX\n"; return 2; }
-    auto revoked = store.value()->revoke_api_key(positional[0]);
+    auto revoked = store.value()->admin().revoke_api_key(positional[0]);
     if (!revoked) return print_errors(revoked.errors());
     if (!revoked.value()) return print_errors({{"not_found", "no active key " + positional[0], "key"}});
     std::cout << "revoked " << positional[0] << " (proxies stop accepting it within 30 s)\n";
@@ -242,7 +242,7 @@ int main(int argc, char** argv) {
       std::cerr << config_help();
       return 2;
     }
-    auto found = store.value()->find_location(location[0]);
+    auto found = store.value()->admin().find_location(location[0]);
     if (!found) return print_errors(found.errors());
     if (!found.value()) return print_errors({{"not_found", "no location " + location[0], "location"}});
     if (command == "admin-link") {

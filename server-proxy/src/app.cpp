@@ -298,7 +298,7 @@ awaitable<std::optional<store::ApiKey>> App::find_key(const std::string& hash) {
     if (hit->empty()) co_return std::nullopt;  // known not to exist
     co_return key_from_text(*hit);
   }
-  auto query_1 = [this, hash] { return store_->find_api_key_by_hash(hash); };
+  auto query_1 = [this, hash] { return store_->admin().find_api_key_by_hash(hash); };
   auto found = co_await blocking(query_1);
   if (!found) throw std::runtime_error("key lookup failed: " + found.errors().front().code);
   // Revocations from another process reach this instance within the TTL.
@@ -317,7 +317,7 @@ awaitable<std::optional<store::Location>> App::find_location(const std::string& 
     l.agent_token_secret = j.value("secret", "");
     co_return l;
   }
-  auto query_2 = [this, id] { return store_->find_location(id); };
+  auto query_2 = [this, id] { return store_->admin().find_location(id); };
   auto found = co_await blocking(query_2);
   if (!found || !found.value()) co_return std::nullopt;
   auth_cache_->set(cache_key, json{{"name", found.value()->name}, {"secret", found.value()->agent_token_secret}}.dump(),
@@ -431,11 +431,11 @@ awaitable<std::optional<Principal>> App::check_admin_session(Exchange& ex, const
 
 // The store's figures for a location; nullopt when any of them could not be read.
 awaitable<std::optional<App::BudgetEntry>> App::load_location_state(const store::Scope& scope, const std::string& month) {
-  auto query_3 = [this, scope, month] { return store_->month_spend_usd(scope, month); };
+  auto query_3 = [this, scope, month] { return store_->ledger().month_spend_usd(scope, month); };
   auto spent = co_await blocking(query_3);
-  auto query_4 = [this, scope] { return store_->get_budget(scope); };
+  auto query_4 = [this, scope] { return store_->ledger().get_budget(scope); };
   auto budget = co_await blocking(query_4);
-  auto query_5 = [this, scope] { return store_->get_rate_limits(scope); };
+  auto query_5 = [this, scope] { return store_->ledger().get_rate_limits(scope); };
   auto limits = co_await blocking(query_5);
   if (!spent || !budget || !limits) co_return std::nullopt;
   BudgetEntry e;
@@ -536,14 +536,14 @@ void App::write_queued_usage(Drain drain) {
     std::vector<store::UsageRecord> unwritten;  // the store is down: kept, and retried
     for (auto& [location_id, records] : by_location) {
       const store::Scope scope{location_id};
-      auto saved = store_->record_usage_batch(scope, records);
+      auto saved = store_->ledger().record_usage_batch(scope, records);
       if (saved) continue;
       if (saved.errors().front().code == "store.unavailable") {
         std::move(records.begin(), records.end(), std::back_inserter(unwritten));
         continue;
       }
       for (const auto& r : records) {  // an invalid record must not take the others with it
-        auto one = store_->record_usage(scope, r);
+        auto one = store_->ledger().record_usage(scope, r);
         if (one) continue;
         metrics_.count("porchlight_usage_write_failures_total", {});
         log::write(log::Level::error, "usage for request " + r.request_id + " not recorded: " + one.errors().front().code);

@@ -110,7 +110,7 @@ awaitable<bool> persist(App& app, const store::Scope& scope, Answer& a, store::M
   a.message.content = a.text;
   a.message.status = status;
   a.message.usage = a.usage;
-  auto query_1 = [&app, scope, m = a.message] { return app.store().update_message(scope, m); };
+  auto query_1 = [&app, scope, m = a.message] { return app.store().transcript().update_message(scope, m); };
   auto saved = co_await app.blocking(query_1);
   a.last_persist = Clock::now();
   if (saved) a.persisted_bytes = a.text.size();
@@ -202,7 +202,7 @@ awaitable<void> coach(App& app, Exchange& ex, const Principal& p) {
   CoachRequest& c = *request;
   const store::Scope scope = p.scope;
 
-  auto query_2 = [&app, scope, id = c.agent_id] { return app.store().get_profile(scope, id); };
+  auto query_2 = [&app, scope, id = c.agent_id] { return app.store().profiles().get(scope, id); };
   auto profile = co_await app.blocking(query_2);
   if (!profile) { co_await app.fail(ex, profile.errors()); co_return; }
   if (!profile.value()) {
@@ -219,7 +219,7 @@ awaitable<void> coach(App& app, Exchange& ex, const Principal& p) {
   wanted.agent_id = c.agent_id;
   wanted.lead_id = c.lead.id;
   wanted.stage = c.stage.value_or(ConversationStage::new_lead);
-  auto query_3 = [&app, scope, wanted] { return app.store().open_conversation(scope, wanted); };
+  auto query_3 = [&app, scope, wanted] { return app.store().transcript().open_conversation(scope, wanted); };
   auto conversation = co_await app.blocking(query_3);
   if (!conversation) { co_await app.fail(ex, conversation.errors()); co_return; }
   if (p.browser() && conversation->agent_id != c.agent_id) {
@@ -229,7 +229,7 @@ awaitable<void> coach(App& app, Exchange& ex, const Principal& p) {
   const ConversationStage stage = c.stage.value_or(conversation->stage);
 
   auto query_4 = [&app, scope, id = c.conversation_id, after = conversation->summary_through_seq] {
-    return app.store().list_messages(scope, id, after, 400);
+    return app.store().transcript().list_messages(scope, id, after, 400);
   };
   auto messages = co_await app.blocking(query_4);
   if (!messages) { co_await app.fail(ex, messages.errors()); co_return; }
@@ -277,7 +277,7 @@ awaitable<void> coach(App& app, Exchange& ex, const Principal& p) {
   user.content = c.query;
   user.status = store::MessageStatus::complete;
   user.surface = c.surface;
-  auto query_5 = [&app, scope, user] { return app.store().append_message(scope, user); };
+  auto query_5 = [&app, scope, user] { return app.store().transcript().append_message(scope, user); };
   auto stored_user = co_await app.blocking(query_5);
   if (!stored_user) { co_await app.fail(ex, stored_user.errors()); co_return; }
 
@@ -290,7 +290,7 @@ awaitable<void> coach(App& app, Exchange& ex, const Principal& p) {
   a.message.specialist = std::string(name_of(route.specialist));
   a.message.model = route.model;
   a.message.event_id = new_id("evt_");
-  auto query_6 = [&app, scope, m = a.message] { return app.store().append_message(scope, m); };
+  auto query_6 = [&app, scope, m = a.message] { return app.store().transcript().append_message(scope, m); };
   auto stored_answer = co_await app.blocking(query_6);
   if (!stored_answer) { co_await app.fail(ex, stored_answer.errors()); co_return; }
   a.message = stored_answer.value();
@@ -300,13 +300,13 @@ awaitable<void> coach(App& app, Exchange& ex, const Principal& p) {
   if (built.context.first_kept > 0 && built.context.first_kept <= seqs.size()) {
     const std::int64_t through = seqs[built.context.first_kept - 1];
     auto query_7 = [&app, scope, id = c.conversation_id, stage, summary = built.context.summary, through] {
-      return app.store().update_conversation(scope, id, stage, summary, through);
+      return app.store().transcript().update_conversation(scope, id, stage, summary, through);
     };
     co_await app.blocking(query_7);
   } else if (stage != conversation->stage) {
     auto query_8 = [&app, scope, id = c.conversation_id, stage, summary = conversation->summary,
                            through = conversation->summary_through_seq] {
-      return app.store().update_conversation(scope, id, stage, summary, through);
+      return app.store().transcript().update_conversation(scope, id, stage, summary, through);
     };
     co_await app.blocking(query_8);
   }
@@ -361,7 +361,7 @@ awaitable<void> coach(App& app, Exchange& ex, const Principal& p) {
   event.cost_usd = cost;
   event.latency_ms = latency;
   event.created_at = now_rfc3339();
-  auto query_10 = [&app, scope, event] { return app.store().record_event(scope, event); };
+  auto query_10 = [&app, scope, event] { return app.store().coaching_history().record(scope, event); };
   co_await app.blocking(query_10);
 
   for (const auto& card : guidance_cards(agent, c.lead, stage, route, a.text, app.today(), app.policy()))
@@ -409,7 +409,7 @@ awaitable<void> resume(App& app, Exchange& ex, const Principal& p, const std::st
     co_await app.fail(ex, ApiError::from_code("request.invalid_last_event_id", "Last-Event-ID must be an id this stream sent"));
     co_return;
   }
-  auto load = [&app, scope = p.scope, id]() { return app.store().get_message(scope, id); };
+  auto load = [&app, scope = p.scope, id]() { return app.store().transcript().get_message(scope, id); };
   auto first = co_await app.blocking(load);
   if (!first) { co_await app.fail(ex, first.errors()); co_return; }
   if (!first.value() || first.value()->role != "assistant") {
@@ -418,7 +418,7 @@ awaitable<void> resume(App& app, Exchange& ex, const Principal& p, const std::st
   }
   if (p.browser()) {
     auto query_11 = [&app, scope = p.scope, cid = first.value()->conversation_id] {
-      return app.store().get_conversation(scope, cid);
+      return app.store().transcript().get_conversation(scope, cid);
     };
     auto conv = co_await app.blocking(query_11);
     if (!conv || !conv.value() || conv.value()->agent_id != p.agent_id) {
@@ -443,7 +443,7 @@ awaitable<void> resume(App& app, Exchange& ex, const Principal& p, const std::st
     if (now_ms() - epoch_ms(m.updated_at) > app.config().stream_stale_after.count() || Clock::now() > deadline) {
       // Nobody is writing this answer any more (its proxy died): it ends here, incomplete.
       m.status = store::MessageStatus::incomplete;
-      auto query_12 = [&app, scope = p.scope, m] { return app.store().update_message(scope, m); };
+      auto query_12 = [&app, scope = p.scope, m] { return app.store().transcript().update_message(scope, m); };
       co_await app.blocking(query_12);
       break;
     }
@@ -468,7 +468,7 @@ awaitable<void> resume(App& app, Exchange& ex, const Principal& p, const std::st
 
 // The coaching event, if the principal may see it (browsers: their own agent's only).
 awaitable<std::optional<CoachingEvent>> visible_event(App& app, Exchange& ex, const Principal& p, const std::string& id) {
-  auto query_13 = [&app, scope = p.scope, id] { return app.store().get_event(scope, id); };
+  auto query_13 = [&app, scope = p.scope, id] { return app.store().coaching_history().get(scope, id); };
   auto e = co_await app.blocking(query_13);
   if (!e) { co_await app.fail(ex, e.errors()); co_return std::nullopt; }
   if (!e.value() || (p.browser() && e.value()->agent_id != p.agent_id)) {
@@ -520,13 +520,13 @@ void register_coach_routes(App& app) {
     if (!co_await visible_event(app, ex, *p, *id)) co_return;
     if (rating) {
       auto query_14 = [&app, scope = p->scope, id = *id, f = *rating, c = comment.value_or("")] {
-        return app.store().set_feedback(scope, id, f, c);
+        return app.store().coaching_history().set_feedback(scope, id, f, c);
       };
       auto ok = co_await app.blocking(query_14);
       if (!ok) { co_await app.fail(ex, ok.errors()); co_return; }
     }
     if (outcome) {
-      auto query_15 = [&app, scope = p->scope, id = *id, o = *outcome] { return app.store().set_outcome(scope, id, o); };
+      auto query_15 = [&app, scope = p->scope, id = *id, o = *outcome] { return app.store().coaching_history().set_outcome(scope, id, o); };
       auto ok = co_await app.blocking(query_15);
       if (!ok) { co_await app.fail(ex, ok.errors()); co_return; }
     }
@@ -537,7 +537,7 @@ void register_coach_routes(App& app) {
 
   app.add(http::verb::get, "/v1/conversations/*/messages", Access::agent, [&app](Exchange& ex, const Principal* p) -> awaitable<void> {
     const std::string id = ex.params[0];
-    auto query_16 = [&app, scope = p->scope, id] { return app.store().get_conversation(scope, id); };
+    auto query_16 = [&app, scope = p->scope, id] { return app.store().transcript().get_conversation(scope, id); };
     auto conv = co_await app.blocking(query_16);
     if (!conv) { co_await app.fail(ex, conv.errors()); co_return; }
     if (!conv.value() || (p->browser() && conv.value()->agent_id != p->agent_id)) {
@@ -549,7 +549,7 @@ void register_coach_routes(App& app) {
       co_await app.fail(ex, ApiError::from_code("request.invalid_query", "after and limit must be integers (limit 1-500)"));
       co_return;
     }
-    auto query_17 = [&app, scope = p->scope, id, after, limit] { return app.store().list_messages(scope, id, after, limit); };
+    auto query_17 = [&app, scope = p->scope, id, after, limit] { return app.store().transcript().list_messages(scope, id, after, limit); };
     auto list = co_await app.blocking(query_17);
     if (!list) { co_await app.fail(ex, list.errors()); co_return; }
     json data = json::array();
@@ -573,7 +573,7 @@ void register_coach_routes(App& app) {
     }
     auto query_18 = [&app, scope = p->scope, from, to] {
       app.flush_usage();  // answered requests whose usage is still queued count too
-      return app.store().usage_by_agent(scope, from, to);
+      return app.store().analytics().usage_by_agent(scope, from, to);
     };
     auto rows = co_await app.blocking(query_18);
     if (!rows) { co_await app.fail(ex, rows.errors()); co_return; }
@@ -605,14 +605,14 @@ void register_coach_routes(App& app) {
       co_await app.fail(ex, ApiError::from_code("request.invalid_query", "from and to are dates as YYYY-MM-DD"));
       co_return;
     }
-    auto query_19 = [&app, scope = p->scope, from, to] { return app.store().effectiveness(scope, from, to); };
+    auto query_19 = [&app, scope = p->scope, from, to] { return app.store().analytics().effectiveness(scope, from, to); };
     auto eff = co_await app.blocking(query_19);
     auto query_20 = [&app, scope = p->scope, from, to] {
       app.flush_usage();  // answered requests whose usage is still queued count too, as in /v1/usage
-      return app.store().usage_by_agent(scope, from, to);
+      return app.store().analytics().usage_by_agent(scope, from, to);
     };
     auto use = co_await app.blocking(query_20);
-    auto query_21 = [&app, scope = p->scope, from, to] { return app.store().latencies_ms(scope, from, to); };
+    auto query_21 = [&app, scope = p->scope, from, to] { return app.store().analytics().latencies_ms(scope, from, to); };
     auto lat = co_await app.blocking(query_21);
     if (!eff || !use || !lat) {
       const Errors errors = !eff ? eff.errors() : !use ? use.errors() : lat.errors();
