@@ -52,32 +52,22 @@ class SqlCoachingHistory final : public CoachingHistory {
       c.core(valid.errors());
       return c.errors;
     }
-    return in_tx<Done>(db_, s.location_id, TxMode::write, [&](Session& db) -> Result<Done> {
-      auto r = db.run("INSERT INTO agent_coaching_history (" + kEventColumns + ") VALUES ($1, $2, $3, $4, $5, $6, $7, "
-                      "$8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)",
-                      P({text(e.location_id), text(e.id), text(e.agent_id), text(e.session_id), text(e.conversation_id),
-                         text(name_of(e.guidance_type)), text(e.approach_variant), text(name_of(e.specialist)),
-                         text(e.model), integer(e.usage.input_tokens), integer(e.usage.output_tokens),
-                         integer(e.usage.cache_creation_input_tokens), integer(e.usage.cache_creation_1h_input_tokens),
-                         integer(e.usage.cache_read_input_tokens), real(e.cost_usd), integer(e.latency_ms),
-                         text(name_of(e.feedback)), text(e.feedback_comment), text(name_of(e.outcome)),
-                         text(e.created_at)}));
-      if (!r.ok()) return r.errors();
-      return Done{};
-    });
+    auto r = run_one(db_, s.location_id, TxMode::write,
+                     "INSERT INTO agent_coaching_history (" + kEventColumns + ") VALUES ($1, $2, $3, $4, $5, $6, $7, "
+                     "$8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)",
+                     P({text(e.location_id), text(e.id), text(e.agent_id), text(e.session_id), text(e.conversation_id),
+                        text(name_of(e.guidance_type)), text(e.approach_variant), text(name_of(e.specialist)),
+                        text(e.model), integer(e.usage.input_tokens), integer(e.usage.output_tokens),
+                        integer(e.usage.cache_creation_input_tokens), integer(e.usage.cache_creation_1h_input_tokens),
+                        integer(e.usage.cache_read_input_tokens), real(e.cost_usd), integer(e.latency_ms),
+                        text(name_of(e.feedback)), text(e.feedback_comment), text(name_of(e.outcome)),
+                        text(e.created_at)}));
+    if (!r.ok()) return r.errors();
+    return Done{};
   }
 
   Result<std::optional<CoachingEvent>> get(const Scope& s, const std::string& id) override {
-    Checks c;
-    c.id("scope.location_id", s.location_id);
-    c.id("id", id);
-    if (!c.ok()) return c.errors;
-    return in_tx<std::optional<CoachingEvent>>(db_, s.location_id, TxMode::read, [&](Session& db) -> Result<std::optional<CoachingEvent>> {
-      auto r = db.run("SELECT " + kEventColumns + " FROM agent_coaching_history WHERE location_id = $1 AND id = $2",
-                      P({text(s.location_id), text(id)}));
-      if (!r.ok()) return r.errors();
-      return decode_first<CoachingEvent>(r.value(), decode_event);
-    });
+    return find_by_id<CoachingEvent>(db_, s, id, "agent_coaching_history", kEventColumns, decode_event);
   }
 
   Result<bool> set_feedback(const Scope& s, const std::string& event_id, Feedback f,
@@ -87,26 +77,21 @@ class SqlCoachingHistory final : public CoachingHistory {
     c.id("event_id", event_id);
     c.utf8("comment", comment, 8000);
     if (!c.ok()) return c.errors;
-    return in_tx<bool>(db_, s.location_id, TxMode::write, [&](Session& db) -> Result<bool> {
-      auto r = db.run("UPDATE agent_coaching_history SET feedback = $3, feedback_comment = $4 "
-                      "WHERE location_id = $1 AND id = $2",
-                      P({text(s.location_id), text(event_id), text(name_of(f)), text(comment)}));
-      if (!r.ok()) return r.errors();
-      return r.value().affected() > 0;
-    });
+    auto r = run_one(db_, s.location_id, TxMode::write,
+                     "UPDATE agent_coaching_history SET feedback = $3, feedback_comment = $4 "
+                     "WHERE location_id = $1 AND id = $2",
+                     P({text(s.location_id), text(event_id), text(name_of(f)), text(comment)}));
+    if (!r.ok()) return r.errors();
+    return r.value().affected() > 0;
   }
 
   Result<bool> set_outcome(const Scope& s, const std::string& event_id, Outcome o) override {
-    Checks c;
-    c.id("scope.location_id", s.location_id);
-    c.id("event_id", event_id);
-    if (!c.ok()) return c.errors;
-    return in_tx<bool>(db_, s.location_id, TxMode::write, [&](Session& db) -> Result<bool> {
-      auto r = db.run("UPDATE agent_coaching_history SET outcome = $3 WHERE location_id = $1 AND id = $2",
-                      P({text(s.location_id), text(event_id), text(name_of(o))}));
-      if (!r.ok()) return r.errors();
-      return r.value().affected() > 0;
-    });
+    if (auto e = check_scoped_id(s, "event_id", event_id); !e.empty()) return e;
+    auto r = run_one(db_, s.location_id, TxMode::write,
+                     "UPDATE agent_coaching_history SET outcome = $3 WHERE location_id = $1 AND id = $2",
+                     P({text(s.location_id), text(event_id), text(name_of(o))}));
+    if (!r.ok()) return r.errors();
+    return r.value().affected() > 0;
   }
 
  private:

@@ -46,26 +46,24 @@ class SqlExperiments final : public Experiments {
     }
     if (!c.ok()) return c.errors;
     const std::string now = now_rfc3339();
-    return in_tx<Done>(db_, s.location_id, TxMode::write, [&](Session& db) -> Result<Done> {
-      auto r = db.run("INSERT INTO experiments (location_id, id, name, variants, active, created_at, updated_at) "
-                      "VALUES ($1, $2, $3, $4, $5, $6, $6) ON CONFLICT (location_id, id) DO UPDATE SET "
-                      "name = excluded.name, variants = excluded.variants, active = excluded.active, "
-                      "updated_at = excluded.updated_at",
-                      P({text(e.location_id), text(e.id), text(e.name), text(names_json(e.variants).dump()),
-                         boolean(e.active), text(now)}));
-      if (!r.ok()) return r.errors();
-      return Done{};
-    });
+    auto r = run_one(db_, s.location_id, TxMode::write,
+                     "INSERT INTO experiments (location_id, id, name, variants, active, created_at, updated_at) "
+                     "VALUES ($1, $2, $3, $4, $5, $6, $6) ON CONFLICT (location_id, id) DO UPDATE SET "
+                     "name = excluded.name, variants = excluded.variants, active = excluded.active, "
+                     "updated_at = excluded.updated_at",
+                     P({text(e.location_id), text(e.id), text(e.name), text(names_json(e.variants).dump()),
+                        boolean(e.active), text(now)}));
+    if (!r.ok()) return r.errors();
+    return Done{};
   }
 
   Result<std::vector<Experiment>> list(const Scope& s) override {
     if (auto e = check_scope(s); !e.empty()) return e;
-    return in_tx<std::vector<Experiment>>(db_, s.location_id, TxMode::read, [&](Session& db) -> Result<std::vector<Experiment>> {
-      auto r = db.run("SELECT " + kExperimentColumns + " FROM experiments WHERE location_id = $1 ORDER BY id",
-                      P({text(s.location_id)}));
-      if (!r.ok()) return r.errors();
-      return decode_all<Experiment>(r.value(), decode_experiment);
-    });
+    auto r = run_one(db_, s.location_id, TxMode::read,
+                     "SELECT " + kExperimentColumns + " FROM experiments WHERE location_id = $1 ORDER BY id",
+                     P({text(s.location_id)}));
+    if (!r.ok()) return r.errors();
+    return decode_all<Experiment>(r.value(), decode_experiment);
   }
 
   Result<std::string> assign(const Scope& s, const std::string& experiment_id,

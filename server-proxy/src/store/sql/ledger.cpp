@@ -63,23 +63,21 @@ class SqlLedger final : public Ledger {
   Result<double> month_spend_usd(const Scope& s, const std::string& month) override {
     if (auto e = check_scope(s); !e.empty()) return e;
     if (!month_bounds(month)) return invalid("month", "expected a UTC month such as 2026-11");
-    return in_tx<double>(db_, s.location_id, TxMode::read, [&](Session& db) -> Result<double> {
-      auto r = db.run("SELECT cost_usd FROM usage_monthly WHERE location_id = $1 AND month = $2",
-                      P({text(s.location_id), text(month)}));
-      if (!r.ok()) return r.errors();
-      return r.value().empty() ? 0.0 : r.value().real(0, 0);
-    });
+    auto r = run_one(db_, s.location_id, TxMode::read,
+                     "SELECT cost_usd FROM usage_monthly WHERE location_id = $1 AND month = $2",
+                     P({text(s.location_id), text(month)}));
+    if (!r.ok()) return r.errors();
+    return r.value().empty() ? 0.0 : r.value().real(0, 0);
   }
 
   Result<Budget> get_budget(const Scope& s) override {
     if (auto e = check_scope(s); !e.empty()) return e;
-    return in_tx<Budget>(db_, s.location_id, TxMode::read, [&](Session& db) -> Result<Budget> {
-      auto r = db.run("SELECT monthly_usd FROM budgets WHERE location_id = $1", P({text(s.location_id)}));
-      if (!r.ok()) return r.errors();
-      Budget b;
-      if (!r.value().empty()) b.monthly_usd = r.value().real(0, 0);
-      return b;
-    });
+    auto r = run_one(db_, s.location_id, TxMode::read,
+                     "SELECT monthly_usd FROM budgets WHERE location_id = $1", P({text(s.location_id)}));
+    if (!r.ok()) return r.errors();
+    Budget b;
+    if (!r.value().empty()) b.monthly_usd = r.value().real(0, 0);
+    return b;
   }
 
   Result<Done> set_budget(const Scope& s, const Budget& b) override {
@@ -87,30 +85,28 @@ class SqlLedger final : public Ledger {
     c.id("scope.location_id", s.location_id);
     c.money("budget.monthly_usd", b.monthly_usd);
     if (!c.ok()) return c.errors;
-    return in_tx<Done>(db_, s.location_id, TxMode::write, [&](Session& db) -> Result<Done> {
-      auto r = db.run("INSERT INTO budgets (location_id, monthly_usd, updated_at) VALUES ($1, $2, $3) "
-                      "ON CONFLICT (location_id) DO UPDATE SET monthly_usd = excluded.monthly_usd, "
-                      "updated_at = excluded.updated_at",
-                      P({text(s.location_id), real(b.monthly_usd), text(now_rfc3339())}));
-      if (!r.ok()) return r.errors();
-      return Done{};
-    });
+    auto r = run_one(db_, s.location_id, TxMode::write,
+                     "INSERT INTO budgets (location_id, monthly_usd, updated_at) VALUES ($1, $2, $3) "
+                     "ON CONFLICT (location_id) DO UPDATE SET monthly_usd = excluded.monthly_usd, "
+                     "updated_at = excluded.updated_at",
+                     P({text(s.location_id), real(b.monthly_usd), text(now_rfc3339())}));
+    if (!r.ok()) return r.errors();
+    return Done{};
   }
 
   Result<RateLimits> get_rate_limits(const Scope& s) override {
     if (auto e = check_scope(s); !e.empty()) return e;
-    return in_tx<RateLimits>(db_, s.location_id, TxMode::read, [&](Session& db) -> Result<RateLimits> {
-      auto r = db.run("SELECT key_requests, key_tokens, agent_requests, agent_tokens, location_requests, "
-                      "location_tokens FROM rate_limit_settings WHERE location_id = $1",
-                      P({text(s.location_id)}));
-      if (!r.ok()) return r.errors();
-      RateLimits l;
-      if (!r.value().empty()) {
-        const Rows& x = r.value();
-        l = RateLimits{x.integer(0, 0), x.integer(0, 1), x.integer(0, 2), x.integer(0, 3), x.integer(0, 4), x.integer(0, 5)};
-      }
-      return l;
-    });
+    auto r = run_one(db_, s.location_id, TxMode::read,
+                     "SELECT key_requests, key_tokens, agent_requests, agent_tokens, location_requests, "
+                     "location_tokens FROM rate_limit_settings WHERE location_id = $1",
+                     P({text(s.location_id)}));
+    if (!r.ok()) return r.errors();
+    RateLimits l;
+    if (!r.value().empty()) {
+      const Rows& x = r.value();
+      l = RateLimits{x.integer(0, 0), x.integer(0, 1), x.integer(0, 2), x.integer(0, 3), x.integer(0, 4), x.integer(0, 5)};
+    }
+    return l;
   }
 
   Result<Done> set_rate_limits(const Scope& s, const RateLimits& l) override {
@@ -124,19 +120,17 @@ class SqlLedger final : public Ledger {
     c.range("limits.location_requests", l.location_requests, 0, kMax);
     c.range("limits.location_tokens", l.location_tokens, 0, kMax);
     if (!c.ok()) return c.errors;
-    return in_tx<Done>(db_, s.location_id, TxMode::write, [&](Session& db) -> Result<Done> {
-      auto r = db.run(
-          "INSERT INTO rate_limit_settings (location_id, key_requests, key_tokens, agent_requests, agent_tokens, "
-          "location_requests, location_tokens, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) "
-          "ON CONFLICT (location_id) DO UPDATE SET key_requests = excluded.key_requests, "
-          "key_tokens = excluded.key_tokens, agent_requests = excluded.agent_requests, "
-          "agent_tokens = excluded.agent_tokens, location_requests = excluded.location_requests, "
-          "location_tokens = excluded.location_tokens, updated_at = excluded.updated_at",
-          P({text(s.location_id), integer(l.key_requests), integer(l.key_tokens), integer(l.agent_requests),
-             integer(l.agent_tokens), integer(l.location_requests), integer(l.location_tokens), text(now_rfc3339())}));
-      if (!r.ok()) return r.errors();
-      return Done{};
-    });
+    auto r = run_one(db_, s.location_id, TxMode::write,
+        "INSERT INTO rate_limit_settings (location_id, key_requests, key_tokens, agent_requests, agent_tokens, "
+        "location_requests, location_tokens, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) "
+        "ON CONFLICT (location_id) DO UPDATE SET key_requests = excluded.key_requests, "
+        "key_tokens = excluded.key_tokens, agent_requests = excluded.agent_requests, "
+        "agent_tokens = excluded.agent_tokens, location_requests = excluded.location_requests, "
+        "location_tokens = excluded.location_tokens, updated_at = excluded.updated_at",
+        P({text(s.location_id), integer(l.key_requests), integer(l.key_tokens), integer(l.agent_requests),
+           integer(l.agent_tokens), integer(l.location_requests), integer(l.location_tokens), text(now_rfc3339())}));
+    if (!r.ok()) return r.errors();
+    return Done{};
   }
 
  private:

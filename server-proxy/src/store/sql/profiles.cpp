@@ -120,35 +120,27 @@ class SqlProfiles final : public Profiles {
   }
 
   Result<std::optional<AgentProfile>> get(const Scope& s, const std::string& id) override {
-    Checks c;
-    c.id("scope.location_id", s.location_id);
-    c.id("id", id);
-    if (!c.ok()) return c.errors;
-    return in_tx<std::optional<AgentProfile>>(db_, s.location_id, TxMode::read, [&](Session& db) -> Result<std::optional<AgentProfile>> {
-      auto r = db.run("SELECT " + kProfileColumns + " FROM agent_profiles p WHERE p.id = $2 AND " + kProfileVisible +
-                          " ORDER BY CASE WHEN p.location_id = $1 THEN 0 ELSE 1 END, p.location_id LIMIT 1",
-                      P({text(s.location_id), text(id)}));
-      if (!r.ok()) return r.errors();
-      return decode_first<AgentProfile>(r.value(), decode_profile);
-    });
+    if (auto e = check_scoped_id(s, "id", id); !e.empty()) return e;
+    auto r = run_one(db_, s.location_id, TxMode::read,
+                     "SELECT " + kProfileColumns + " FROM agent_profiles p WHERE p.id = $2 AND " + kProfileVisible +
+                         " ORDER BY CASE WHEN p.location_id = $1 THEN 0 ELSE 1 END, p.location_id LIMIT 1",
+                     P({text(s.location_id), text(id)}));
+    if (!r.ok()) return r.errors();
+    return decode_first<AgentProfile>(r.value(), decode_profile);
   }
 
   Result<std::vector<AgentProfile>> list(const Scope& s) override {
     if (auto e = check_scope(s); !e.empty()) return e;
-    return in_tx<std::vector<AgentProfile>>(db_, s.location_id, TxMode::read, [&](Session& db) -> Result<std::vector<AgentProfile>> {
-      auto r = db.run("SELECT " + kProfileColumns + " FROM agent_profiles p WHERE " + kProfileVisible +
-                          " ORDER BY p.id, CASE WHEN p.location_id = $1 THEN 0 ELSE 1 END, p.location_id",
-                      P({text(s.location_id)}));
-      if (!r.ok()) return r.errors();
-      return decode_all<AgentProfile>(r.value(), decode_profile);
-    });
+    auto r = run_one(db_, s.location_id, TxMode::read,
+                     "SELECT " + kProfileColumns + " FROM agent_profiles p WHERE " + kProfileVisible +
+                         " ORDER BY p.id, CASE WHEN p.location_id = $1 THEN 0 ELSE 1 END, p.location_id",
+                     P({text(s.location_id)}));
+    if (!r.ok()) return r.errors();
+    return decode_all<AgentProfile>(r.value(), decode_profile);
   }
 
   Result<bool> remove(const Scope& s, const std::string& id) override {
-    Checks c;
-    c.id("scope.location_id", s.location_id);
-    c.id("id", id);
-    if (!c.ok()) return c.errors;
+    if (auto e = check_scoped_id(s, "id", id); !e.empty()) return e;
     return in_tx<bool>(db_, s.location_id, TxMode::write, [&](Session& db) -> Result<bool> {
       auto r = db.run("DELETE FROM agent_location_access WHERE location_id = $1 AND agent_id = $2",
                       P({text(s.location_id), text(id)}));
@@ -192,16 +184,7 @@ class SqlProfiles final : public Profiles {
   }
 
   Result<std::optional<AgentSession>> get_session(const Scope& s, const std::string& id) override {
-    Checks c;
-    c.id("scope.location_id", s.location_id);
-    c.id("id", id);
-    if (!c.ok()) return c.errors;
-    return in_tx<std::optional<AgentSession>>(db_, s.location_id, TxMode::read, [&](Session& db) -> Result<std::optional<AgentSession>> {
-      auto r = db.run("SELECT " + kSessionColumns + " FROM agent_sessions WHERE location_id = $1 AND id = $2",
-                      P({text(s.location_id), text(id)}));
-      if (!r.ok()) return r.errors();
-      return decode_first<AgentSession>(r.value(), decode_session);
-    });
+    return find_by_id<AgentSession>(db_, s, id, "agent_sessions", kSessionColumns, decode_session);
   }
 
  private:

@@ -1,4 +1,5 @@
-// store/sql/repository.cpp: the checks and the row decoder every aggregate's SQL shares.
+// store/sql/repository.cpp: one-statement transactions, the checks and the row decoder that every
+// aggregate's SQL shares.
 
 #include "store/sql/repository.hpp"
 
@@ -7,6 +8,11 @@
 #include "store/store_util.hpp"
 
 namespace porchlight::store::detail {
+
+Result<Rows> run_one(Database& db, std::string_view tenant, TxMode mode, const std::string& sql,
+                     const std::vector<Param>& params) {
+  return in_tx<Rows>(db, tenant, mode, [&](Session& s) { return s.run(sql, params); });
+}
 
 // ---- checks ------------------------------------------------------------------------------------
 
@@ -58,6 +64,13 @@ void Checks::core(const Errors& core_errors) {
 Errors check_scope(const Scope& s) {
   Checks c;
   c.id("scope.location_id", s.location_id);
+  return c.errors;
+}
+
+Errors check_scoped_id(const Scope& s, const std::string& path, std::string_view id) {
+  Checks c;
+  c.id("scope.location_id", s.location_id);
+  c.id(path, id);
   return c.errors;
 }
 

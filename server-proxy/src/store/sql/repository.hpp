@@ -32,6 +32,10 @@ Result<T> in_tx(Database& db, std::string_view tenant, TxMode mode, F&& f) {
   return std::move(*out);
 }
 
+// Runs one statement in a transaction of its own.
+Result<Rows> run_one(Database& db, std::string_view tenant, TxMode mode, const std::string& sql,
+                     const std::vector<Param>& params);
+
 inline std::vector<Param> P(std::initializer_list<Param> params) { return std::vector<Param>(params); }
 
 // ---- checks ----
@@ -54,6 +58,8 @@ struct Checks {
 };
 
 Errors check_scope(const Scope& s);
+// A scope and the id, at `path`, of a record in it.
+Errors check_scoped_id(const Scope& s, const std::string& path, std::string_view id);
 
 // A record's location must be the scope's (or empty, meaning the scope's).
 void check_location(Checks& c, const Scope& s, std::string& location_id, const std::string& path);
@@ -115,6 +121,20 @@ Result<std::optional<T>> decode_first(const Rows& rows, F decode) {
   auto v = decode(rows, 0);
   if (!v.ok()) return v.errors();
   return std::optional<T>(std::move(v).value());
+}
+
+// ---- reads ----
+
+// The record of `table` with this id in the scope's location (its `columns`, decoded), or none.
+template <class T, class F>
+Result<std::optional<T>> find_by_id(Database& db, const Scope& s, const std::string& id, std::string_view table,
+                                    std::string_view columns, F decode) {
+  if (auto e = check_scoped_id(s, "id", id); !e.empty()) return e;
+  auto r = run_one(db, s.location_id, TxMode::read,
+                   "SELECT " + std::string(columns) + " FROM " + std::string(table) + " WHERE location_id = $1 AND id = $2",
+                   P({text(s.location_id), text(id)}));
+  if (!r.ok()) return r.errors();
+  return decode_first<T>(r.value(), decode);
 }
 
 }  // namespace porchlight::store::detail

@@ -102,16 +102,7 @@ class SqlTranscript final : public Transcript {
   }
 
   Result<std::optional<Conversation>> get_conversation(const Scope& s, const std::string& id) override {
-    Checks c;
-    c.id("scope.location_id", s.location_id);
-    c.id("id", id);
-    if (!c.ok()) return c.errors;
-    return in_tx<std::optional<Conversation>>(db_, s.location_id, TxMode::read, [&](Session& db) -> Result<std::optional<Conversation>> {
-      auto r = db.run("SELECT " + kConversationColumns + " FROM conversations WHERE id = $1 AND location_id = $2",
-                      P({text(id), text(s.location_id)}));
-      if (!r.ok()) return r.errors();
-      return decode_first<Conversation>(r.value(), decode_conversation);
-    });
+    return find_by_id<Conversation>(db_, s, id, "conversations", kConversationColumns, decode_conversation);
   }
 
   Result<Done> update_conversation(const Scope& s, const std::string& id, ConversationStage stage,
@@ -209,26 +200,16 @@ class SqlTranscript final : public Transcript {
     if (after_seq < 0) c.fail("after_seq", "expected 0 or more");
     c.range("limit", limit, 1, 10'000);
     if (!c.ok()) return c.errors;
-    return in_tx<std::vector<Message>>(db_, s.location_id, TxMode::read, [&](Session& db) -> Result<std::vector<Message>> {
-      auto r = db.run("SELECT " + kMessageColumns + " FROM messages WHERE location_id = $1 AND conversation_id = $2 "
-                      "AND seq > $3 ORDER BY seq LIMIT $4",
-                      P({text(s.location_id), text(conversation_id), integer(after_seq), integer(limit)}));
-      if (!r.ok()) return r.errors();
-      return decode_all<Message>(r.value(), decode_message);
-    });
+    auto r = run_one(db_, s.location_id, TxMode::read,
+                     "SELECT " + kMessageColumns + " FROM messages WHERE location_id = $1 AND conversation_id = $2 "
+                     "AND seq > $3 ORDER BY seq LIMIT $4",
+                     P({text(s.location_id), text(conversation_id), integer(after_seq), integer(limit)}));
+    if (!r.ok()) return r.errors();
+    return decode_all<Message>(r.value(), decode_message);
   }
 
   Result<std::optional<Message>> get_message(const Scope& s, const std::string& id) override {
-    Checks c;
-    c.id("scope.location_id", s.location_id);
-    c.id("id", id);
-    if (!c.ok()) return c.errors;
-    return in_tx<std::optional<Message>>(db_, s.location_id, TxMode::read, [&](Session& db) -> Result<std::optional<Message>> {
-      auto r = db.run("SELECT " + kMessageColumns + " FROM messages WHERE location_id = $1 AND id = $2",
-                      P({text(s.location_id), text(id)}));
-      if (!r.ok()) return r.errors();
-      return decode_first<Message>(r.value(), decode_message);
-    });
+    return find_by_id<Message>(db_, s, id, "messages", kMessageColumns, decode_message);
   }
 
  private:

@@ -49,15 +49,14 @@ class SqlWebhookInbox final : public WebhookInbox {
     if (!json::accept(w.headers_json)) c.fail("webhook.headers_json", "expected a JSON object of the request headers");
     c.time("webhook.received_at", w.received_at);
     if (!c.ok()) return c.errors;
-    return in_tx<bool>(db_, s.location_id, TxMode::write, [&](Session& db) -> Result<bool> {
-      auto r = db.run("INSERT INTO webhook_inbox (id, location_id, provider, dedupe_key, body, headers_json, "
-                      "signature_valid, state, attempts, error, received_at) "
-                      "VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', 0, '', $8) ON CONFLICT DO NOTHING",
-                      P({text(random_id("wh_")), text(w.location_id), text(w.provider), text(w.dedupe_key),
-                         blob(w.body), text(w.headers_json), boolean(w.signature_valid), text(w.received_at)}));
-      if (!r.ok()) return r.errors();
-      return r.value().affected() > 0;
-    });
+    auto r = run_one(db_, s.location_id, TxMode::write,
+                     "INSERT INTO webhook_inbox (id, location_id, provider, dedupe_key, body, headers_json, "
+                     "signature_valid, state, attempts, error, received_at) "
+                     "VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', 0, '', $8) ON CONFLICT DO NOTHING",
+                     P({text(random_id("wh_")), text(w.location_id), text(w.provider), text(w.dedupe_key),
+                        blob(w.body), text(w.headers_json), boolean(w.signature_valid), text(w.received_at)}));
+    if (!r.ok()) return r.errors();
+    return r.value().affected() > 0;
   }
 
   Result<std::vector<WebhookRecord>> claim(std::int64_t limit) override {
@@ -82,13 +81,12 @@ class SqlWebhookInbox final : public WebhookInbox {
     c.id("id", id);
     c.utf8("error", error, 8000);
     if (!c.ok()) return c.errors;
-    return in_tx<Done>(db_, s.location_id, TxMode::write, [&](Session& db) -> Result<Done> {
-      auto r = db.run("UPDATE webhook_inbox SET state = $3, error = $4, processed_at = $5 WHERE location_id = $1 AND id = $2",
-                      P({text(s.location_id), text(id), text(ok ? "done" : "failed"), text(error), text(now_rfc3339())}));
-      if (!r.ok()) return r.errors();
-      if (r.value().affected() == 0) return not_found("id", "webhook '" + id + "' does not exist in this location");
-      return Done{};
-    });
+    auto r = run_one(db_, s.location_id, TxMode::write,
+                     "UPDATE webhook_inbox SET state = $3, error = $4, processed_at = $5 WHERE location_id = $1 AND id = $2",
+                     P({text(s.location_id), text(id), text(ok ? "done" : "failed"), text(error), text(now_rfc3339())}));
+    if (!r.ok()) return r.errors();
+    if (r.value().affected() == 0) return not_found("id", "webhook '" + id + "' does not exist in this location");
+    return Done{};
   }
 
  private:

@@ -2,12 +2,6 @@
 
 #include "store/conformance/fixtures.hpp"
 
-namespace {
-using namespace porchlight;
-using namespace porchlight::store;
-using namespace porchlight::test;
-}  // namespace
-
 TEST_CASE_TEMPLATE("store: locations are created with a random id and secret, and found by id", B, STORE_BACKENDS) {
   auto db = B::open();
   Location a = REQUIRE_OK(db->admin().create_location("Sunset Realty"));

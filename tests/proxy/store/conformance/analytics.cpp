@@ -4,12 +4,6 @@
 
 #include "store/conformance/fixtures.hpp"
 
-namespace {
-using namespace porchlight;
-using namespace porchlight::store;
-using namespace porchlight::test;
-}  // namespace
-
 TEST_CASE_TEMPLATE("store: analytics group by UTC day over an inclusive range", B, STORE_BACKENDS) {
   auto db = B::open();
   const Scope s = new_location(*db);

@@ -2,12 +2,6 @@
 
 #include "store/conformance/fixtures.hpp"
 
-namespace {
-using namespace porchlight;
-using namespace porchlight::store;
-using namespace porchlight::test;
-}  // namespace
-
 TEST_CASE_TEMPLATE("store: coaching events record, and take feedback and outcomes", B, STORE_BACKENDS) {
   auto db = B::open();
   const Scope s = new_location(*db);

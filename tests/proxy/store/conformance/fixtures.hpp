@@ -81,3 +81,8 @@ inline bool is_canonical_time(const std::string& t) {
 }
 
 }  // namespace porchlight::test
+
+// The suite's files name records and helpers unqualified (this header is theirs alone).
+using namespace porchlight;
+using namespace porchlight::store;
+using namespace porchlight::test;

@@ -2,12 +2,6 @@
 
 #include "store/conformance/fixtures.hpp"
 
-namespace {
-using namespace porchlight;
-using namespace porchlight::store;
-using namespace porchlight::test;
-}  // namespace
-
 TEST_CASE_TEMPLATE("store: ping and the backend's name", B, STORE_BACKENDS) {
   auto db = B::open();
   auto pinged = db->ping();
