@@ -4,7 +4,7 @@
 //
 // Prints `BENCH name=value unit` lines:
 //   lru_get_p50/p99                      the in-process LRU alone (target p99 <= 10 us)
-//   profile_lookup_lru_p50/p99           get_profile through the cache-aside store, LRU cache
+//   profile_lookup_lru_p50/p99           profiles().get through the cache-aside store, LRU cache
 //   profile_lookup_redis_p50/p99         the same, Redis cache with its local level off: every
 //                                        lookup is a Redis round trip (target p99 <= 1 ms)
 //   profile_lookup_redis_l1_p50/p99      the same with the local level on (the default)
