@@ -52,8 +52,11 @@ set(PORCHLIGHT_PROXY_UNIT_TESTS "${PROJECT_SOURCE_DIR}/tests/proxy")
 add_executable(porchlight_proxy_tests
   "${PORCHLIGHT_PROXY_UNIT_TESTS}/main.cpp"
   "${PORCHLIGHT_PROXY_UNIT_TESTS}/api_error_test.cpp"
+  "${PORCHLIGHT_PROXY_UNIT_TESTS}/auth/authenticator_test.cpp"
   "${PORCHLIGHT_PROXY_UNIT_TESTS}/handlers/coach_plan_test.cpp"
   "${PORCHLIGHT_PROXY_UNIT_TESTS}/http/router_test.cpp"
+  "${PORCHLIGHT_PROXY_UNIT_TESTS}/ledger/usage_ledger_test.cpp"
+  "${PORCHLIGHT_PROXY_UNIT_TESTS}/limits/admission_test.cpp"
   "${PORCHLIGHT_PROXY_UNIT_TESTS}/providers/provider_test.cpp"
   "${PORCHLIGHT_PROXY_UNIT_TESTS}/store/test_env.cpp")
 target_include_directories(porchlight_proxy_tests PRIVATE "${PORCHLIGHT_PROXY_UNIT_TESTS}")

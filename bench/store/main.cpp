@@ -4,7 +4,7 @@
 //
 // Prints `BENCH name=value unit` lines:
 //   lru_get_p50/p99                      the in-process LRU alone (target p99 <= 10 us)
-//   profile_lookup_lru_p50/p99           get_profile through the cache-aside store, LRU cache
+//   profile_lookup_lru_p50/p99           profiles().get through the cache-aside store, LRU cache
 //   profile_lookup_redis_p50/p99         the same, Redis cache with its local level off: every
 //                                        lookup is a Redis round trip (target p99 <= 1 ms)
 //   profile_lookup_redis_l1_p50/p99      the same with the local level on (the default)
@@ -77,7 +77,7 @@ void latency(const std::string& name, int n, const std::function<void(int)>& op)
 constexpr int kProfiles = 100;
 
 Scope seed(Store& db) {
-  Scope s{must(db.create_location("Bench Realty"), "create_location").id};
+  Scope s{must(db.admin().create_location("Bench Realty"), "create_location").id};
   for (int i = 0; i < kProfiles; ++i) {
     AgentProfile p;
     p.id = "agent_" + std::to_string(i);
@@ -87,14 +87,14 @@ Scope seed(Store& db) {
     p.experience = ExperienceLevel::experienced;
     p.specializations = {Specialization::luxury, Specialization::relocation, Specialization::investors};
     p.preferences.tone = Tone::direct;
-    must(db.put_profile(s, p), "put_profile");
+    must(db.profiles().put(s, p), "profiles().put");
   }
   return s;
 }
 
 void lookups(const std::string& name, Store& db, const Scope& s, int n) {
   latency(name, n, [&](int i) {
-    auto r = db.get_profile(s, "agent_" + std::to_string(i % kProfiles));
+    auto r = db.profiles().get(s, "agent_" + std::to_string(i % kProfiles));
     if (!r.ok() || !r.value()) die(name, r.ok() ? Errors{} : r.errors());
   });
 }
@@ -107,7 +107,7 @@ void appends(const std::string& name, Store& db, const Scope& s, int threads, in
     c.id = "cv_bench_" + std::to_string(t) + "_" + std::to_string(::getpid()) + "_" +
            std::to_string(Clock::now().time_since_epoch().count() % 1000000);
     c.agent_id = "agent_0";
-    conversations.push_back(must(db.open_conversation(s, c), "open_conversation").id);
+    conversations.push_back(must(db.transcript().open_conversation(s, c), "open_conversation").id);
   }
   std::atomic<int> failures{0};
   const auto t0 = Clock::now();
@@ -120,7 +120,7 @@ void appends(const std::string& name, Store& db, const Scope& s, int threads, in
       m.content = std::string(400, 'x');  // a typical answer chunk
       m.status = MessageStatus::complete;
       for (int i = 0; i < n / threads; ++i)
-        if (!db.append_message(s, m).ok()) ++failures;
+        if (!db.transcript().append_message(s, m).ok()) ++failures;
     });
   for (auto& w : workers) w.join();
   const double seconds = std::chrono::duration<double>(Clock::now() - t0).count();

@@ -61,9 +61,9 @@ Result<store::Done> App::open() {
   }
   store_ = store::make_cached_store(std::move(opened).value(), cache_);
 
-  ledger_ = std::make_unique<UsageLedger>(*store_, io_, pool_, metrics_);
-  auth_ = std::make_unique<Authenticator>(*store_, pool_, config_);
-  budgets_ = std::make_unique<Budgets>(*store_, pool_, io_, config_.default_monthly_budget_usd);
+  ledger_ = std::make_unique<UsageLedger>(store_->ledger(), io_, pool_, metrics_);
+  auth_ = std::make_unique<Authenticator>(store_->admin(), pool_, config_);
+  budgets_ = std::make_unique<Budgets>(store_->ledger(), pool_, io_, config_.default_monthly_budget_usd);
   admission_ = std::make_unique<Admission>(*budgets_, *limiter_, *ledger_, metrics_, config_, policy());
 
   playbooks_ = make_playbook_provider(policy());

@@ -92,12 +92,12 @@ std::string cookie_value(std::string_view cookies, std::string_view name) {
 
 Result<std::string> provision_demo(App& app) {
   auto& store = app.store();
-  auto location = store.ensure_location(kDemoLocation, "Demo Realty (Porchlight demo)");
+  auto location = store.admin().ensure_location(kDemoLocation, "Demo Realty (Porchlight demo)");
   if (!location) return location.errors();
   const store::Scope scope{kDemoLocation};
   const auto origins = demo_origins(app.config());
   const std::string key = demo_key(location->agent_token_secret, origins);
-  auto existing = store.find_api_key_by_hash(hash_api_key(key));
+  auto existing = store.admin().find_api_key_by_hash(hash_api_key(key));
   if (!existing) return existing.errors();
   if (!existing.value()) {
     store::ApiKey k;
@@ -107,10 +107,10 @@ Result<std::string> provision_demo(App& app) {
     k.key_hash = hash_api_key(key);
     k.scopes = {"coach"};
     k.allowed_origins = origins;
-    auto created = store.create_api_key(k);
+    auto created = store.admin().create_api_key(k);
     if (!created) return created.errors();
   }
-  auto agent = store.get_profile(scope, kDemoAgent);
+  auto agent = store.profiles().get(scope, kDemoAgent);
   if (!agent) return agent.errors();
   if (!agent.value()) {
     AgentProfile p;
@@ -120,7 +120,7 @@ Result<std::string> provision_demo(App& app) {
     p.role = AgentRole::buyer_agent;
     p.experience = ExperienceLevel::novice;
     p.specializations = {Specialization::first_time_buyers, Specialization::relocation};
-    auto saved = store.put_profile(scope, p);
+    auto saved = store.profiles().put(scope, p);
     if (!saved) return saved.errors();
   }
   return std::string(kDemoLocation);
@@ -146,7 +146,7 @@ awaitable<void> demo_page(App& app, Exchange& ex, const Principal&) {
                                      {"demo", "start with --demo to serve the demo CRM page here"}}));
     co_return;
   }
-  auto query_1 = [&app] { return app.store().find_location(kDemoLocation); };
+  auto query_1 = [&app] { return app.store().admin().find_location(kDemoLocation); };
   auto location = co_await app.blocking(query_1);
   if (!location || !location.value()) {
     co_await app.fail(ex, ApiError::from_code("store.unavailable", "the demo is not provisioned yet; retry"));
@@ -182,7 +182,7 @@ awaitable<void> dashboard_login(App& app, Exchange& ex, const Principal&) {
   const std::string token = ex.query_param("token");
   Result<std::optional<store::Location>> location = std::optional<store::Location>{};
   if (is_valid_id(location_id)) {
-    auto query_2 = [&app, location_id] { return app.store().find_location(location_id); };
+    auto query_2 = [&app, location_id] { return app.store().admin().find_location(location_id); };
     location = co_await app.blocking(query_2);
   }
   if (!location || !location.value()) {

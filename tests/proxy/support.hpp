@@ -14,10 +14,8 @@ template <class T>
 T run(net::io_context& io, awaitable<T> operation) {
   std::optional<T> out;
   std::exception_ptr failure;
-  net::co_spawn(io, std::move(operation), [&](std::exception_ptr e, T value) {
-    failure = e;
-    if (!e) out.emplace(std::move(value));
-  });
+  auto wrapper = [&out, op = std::move(operation)]() mutable -> awaitable<void> { out.emplace(co_await std::move(op)); };
+  net::co_spawn(io, wrapper(), [&](std::exception_ptr e) { failure = e; });
   io.restart();
   io.run();
   if (failure) std::rethrow_exception(failure);

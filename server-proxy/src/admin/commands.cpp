@@ -59,7 +59,7 @@ int create_location(store::Store& store, const CommandLine& line) {
     std::cerr << "usage: porchlight-proxy locations create NAME\n";
     return 2;
   }
-  auto loc = store.create_location(line.positional[0]);
+  auto loc = store.admin().create_location(line.positional[0]);
   if (!loc) return print_errors(loc.errors());
   std::cout << loc->id << "\n" << "agent-token-secret: " << loc->agent_token_secret << "\n";
   std::cerr << "Keep the agent-token secret on the CRM's server: it signs agent tokens. It is shown once here.\n";
@@ -68,7 +68,7 @@ int create_location(store::Store& store, const CommandLine& line) {
 
 // The location named by --location, or a printed error.
 Result<store::Location> named_location(store::Store& store, const std::string& id) {
-  auto found = store.find_location(id);
+  auto found = store.admin().find_location(id);
   if (!found) return found.errors();
   if (!found.value()) return Error{"not_found", "no location " + id, "location"};
   return *found.value();
@@ -94,7 +94,7 @@ int create_key(store::Store& store, const CommandLine& line) {
   record.key_hash = fresh.hash;
   record.scopes = line.scopes;
   record.allowed_origins = line.origins;
-  auto created = store.create_api_key(record);
+  auto created = store.admin().create_api_key(record);
   if (!created) return print_errors(created.errors());
   std::cout << fresh.key << "\n";
   std::cerr << "key id " << created->id << " (prefix " << fresh.prefix << "); the key is shown once and stored hashed.\n";
@@ -106,7 +106,7 @@ int revoke_key(store::Store& store, const CommandLine& line) {
     std::cerr << "usage: porchlight-proxy keys revoke KEY_ID_OR_PREFIX\n";
     return 2;
   }
-  auto revoked = store.revoke_api_key(line.positional[0]);
+  auto revoked = store.admin().revoke_api_key(line.positional[0]);
   if (!revoked) return print_errors(revoked.errors());
   if (!revoked.value()) return print_errors({{"not_found", "no active key " + line.positional[0], "key"}});
   std::cout << "revoked " << line.positional[0] << " (proxies stop accepting it within 30 s)\n";

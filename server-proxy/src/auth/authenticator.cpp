@@ -87,7 +87,7 @@ std::optional<store::ApiKey> decode_cached_key(std::string_view in) {
 
 // ---- [2] keys and locations, cached ------------------------------------------------------------
 
-Authenticator::Authenticator(store::Store& store, WorkerPool& pool, const Config& config)
+Authenticator::Authenticator(store::Admin& store, WorkerPool& pool, const Config& config)
     : store_(store), pool_(pool), config_(config), cache_(cache::make_lru_cache(20000)) {}
 
 awaitable<std::optional<store::ApiKey>> Authenticator::find_key(const std::string& hash) {

@@ -15,7 +15,7 @@
 #include "cache/cache.hpp"
 #include "config.hpp"
 #include "http/server.hpp"
-#include "store/store.hpp"
+#include "store/admin.hpp"
 #include "worker_pool.hpp"
 
 namespace porchlight::proxy {
@@ -37,7 +37,7 @@ enum class Access {
 
 class Authenticator {
  public:
-  Authenticator(store::Store& store, WorkerPool& pool, const Config& config);
+  Authenticator(store::Admin& store, WorkerPool& pool, const Config& config);
 
   // Checks the request's credentials for `access`. A browser's principal also sets the CORS
   // answer headers on `ex`. Errors: auth.* (the caller's), store.unavailable (retryable).
@@ -52,7 +52,7 @@ class Authenticator {
   awaitable<Result<Principal>> check_admin_session(const Exchange& ex, const std::string& location_id,
                                                    const std::string& token);
 
-  store::Store& store_;
+  store::Admin& store_;
   WorkerPool& pool_;
   const Config& config_;
   std::unique_ptr<cache::Cache> cache_;  // keys and location secrets: in-process only, never Redis

@@ -51,7 +51,7 @@ std::string text_event(std::string_view text) {
 awaitable<std::optional<TurnContext>> load_context(App& app, Exchange& ex, const Principal& p, CoachRequest& c) {
   const store::Scope scope = p.scope;
   TurnContext ctx;
-  auto query_1 = [&app, scope, id = c.agent_id] { return app.store().get_profile(scope, id); };
+  auto query_1 = [&app, scope, id = c.agent_id] { return app.store().profiles().get(scope, id); };
   auto profile = co_await app.blocking(query_1);
   if (!profile) { co_await app.fail(ex, profile.errors()); co_return std::nullopt; }
   if (!profile.value()) {
@@ -68,7 +68,7 @@ awaitable<std::optional<TurnContext>> load_context(App& app, Exchange& ex, const
   wanted.agent_id = c.agent_id;
   wanted.lead_id = c.lead.id;
   wanted.stage = c.stage.value_or(ConversationStage::new_lead);
-  auto query_2 = [&app, scope, wanted] { return app.store().open_conversation(scope, wanted); };
+  auto query_2 = [&app, scope, wanted] { return app.store().transcript().open_conversation(scope, wanted); };
   auto conversation = co_await app.blocking(query_2);
   if (!conversation) { co_await app.fail(ex, conversation.errors()); co_return std::nullopt; }
   if (p.browser() && conversation->agent_id != c.agent_id) {
@@ -78,7 +78,7 @@ awaitable<std::optional<TurnContext>> load_context(App& app, Exchange& ex, const
   ctx.conversation = conversation.value();
 
   auto query_3 = [&app, scope, id = c.conversation_id, after = ctx.conversation.summary_through_seq] {
-    return app.store().list_messages(scope, id, after, 400);
+    return app.store().transcript().list_messages(scope, id, after, 400);
   };
   auto messages = co_await app.blocking(query_3);
   if (!messages) { co_await app.fail(ex, messages.errors()); co_return std::nullopt; }
@@ -119,7 +119,7 @@ awaitable<bool> persist_turn(App& app, Exchange& ex, const store::Scope& scope, 
   user.content = c.query;
   user.status = store::MessageStatus::complete;
   user.surface = c.surface;
-  auto query_4 = [&app, scope, user] { return app.store().append_message(scope, user); };
+  auto query_4 = [&app, scope, user] { return app.store().transcript().append_message(scope, user); };
   auto stored_user = co_await app.blocking(query_4);
   if (!stored_user) { co_await app.fail(ex, stored_user.errors()); co_return false; }
   user_message_id = stored_user->id;
@@ -133,14 +133,14 @@ awaitable<bool> persist_turn(App& app, Exchange& ex, const store::Scope& scope, 
   a.message.specialist = std::string(name_of(route.specialist));
   a.message.model = route.model;
   a.message.event_id = new_id("evt_");
-  auto query_5 = [&app, scope, m = a.message] { return app.store().append_message(scope, m); };
+  auto query_5 = [&app, scope, m = a.message] { return app.store().transcript().append_message(scope, m); };
   auto stored_answer = co_await app.blocking(query_5);
   if (!stored_answer) { co_await app.fail(ex, stored_answer.errors()); co_return false; }
   a.message = stored_answer.value();
 
   if (const auto& u = plan.conversation_update) {
     auto query_6 = [&app, scope, id = c.conversation_id, u = *u] {
-      return app.store().update_conversation(scope, id, u.stage, u.summary, u.summary_through_seq);
+      return app.store().transcript().update_conversation(scope, id, u.stage, u.summary, u.summary_through_seq);
     };
     co_await app.blocking(query_6);
   }
@@ -152,7 +152,7 @@ awaitable<bool> save_answer(App& app, const store::Scope& scope, Answer& a, stor
   a.message.content = a.text;
   a.message.status = status;
   a.message.usage = a.usage;
-  auto query_7 = [&app, scope, m = a.message] { return app.store().update_message(scope, m); };
+  auto query_7 = [&app, scope, m = a.message] { return app.store().transcript().update_message(scope, m); };
   auto saved = co_await app.blocking(query_7);
   a.last_persist = Clock::now();
   co_return saved.ok();
@@ -247,7 +247,7 @@ awaitable<void> finalize(App& app, Exchange& ex, SseStream& sse, const Principal
   event.cost_usd = cost;
   event.latency_ms = latency;
   event.created_at = now_rfc3339();
-  auto query_8 = [&app, scope, event] { return app.store().record_event(scope, event); };
+  auto query_8 = [&app, scope, event] { return app.store().coaching_history().record(scope, event); };
   co_await app.blocking(query_8);
 
   for (const auto& card : guidance_cards(ctx.agent, c.lead, plan.stage, route, a.text, app.today(), app.policy()))
@@ -282,7 +282,7 @@ awaitable<void> resume(App& app, Exchange& ex, const Principal& p, const std::st
     co_await app.fail(ex, ApiError::from_code("request.invalid_last_event_id", "Last-Event-ID must be an id this stream sent"));
     co_return;
   }
-  auto load = [&app, scope = p.scope, id]() { return app.store().get_message(scope, id); };
+  auto load = [&app, scope = p.scope, id]() { return app.store().transcript().get_message(scope, id); };
   auto first = co_await app.blocking(load);
   if (!first) { co_await app.fail(ex, first.errors()); co_return; }
   if (!first.value() || first.value()->role != "assistant") {
@@ -291,7 +291,7 @@ awaitable<void> resume(App& app, Exchange& ex, const Principal& p, const std::st
   }
   if (p.browser()) {
     auto query_9 = [&app, scope = p.scope, cid = first.value()->conversation_id] {
-      return app.store().get_conversation(scope, cid);
+      return app.store().transcript().get_conversation(scope, cid);
     };
     auto conv = co_await app.blocking(query_9);
     if (!conv || !conv.value() || conv.value()->agent_id != p.agent_id) {
@@ -315,7 +315,7 @@ awaitable<void> resume(App& app, Exchange& ex, const Principal& p, const std::st
     if (stream_went_stale(m, app.config().stream_stale_after) || Clock::now() > deadline) {
       // Nobody is writing this answer any more (its proxy died): it ends here, incomplete.
       m.status = store::MessageStatus::incomplete;
-      auto query_10 = [&app, scope = p.scope, m] { return app.store().update_message(scope, m); };
+      auto query_10 = [&app, scope = p.scope, m] { return app.store().transcript().update_message(scope, m); };
       co_await app.blocking(query_10);
       break;
     }

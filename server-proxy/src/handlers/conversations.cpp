@@ -13,7 +13,7 @@ using json_input::Need;
 
 // The coaching event, if the principal may see it (browsers: their own agent's only).
 awaitable<std::optional<CoachingEvent>> visible_event(App& app, Exchange& ex, const Principal& p, const std::string& id) {
-  auto query_13 = [&app, scope = p.scope, id] { return app.store().get_event(scope, id); };
+  auto query_13 = [&app, scope = p.scope, id] { return app.store().coaching_history().get(scope, id); };
   auto e = co_await app.blocking(query_13);
   if (!e) { co_await app.fail(ex, e.errors()); co_return std::nullopt; }
   if (!e.value() || (p.browser() && e.value()->agent_id != p.agent_id)) {
@@ -51,13 +51,13 @@ awaitable<void> feedback(App& app, Exchange& ex, const Principal& p) {
   if (!co_await visible_event(app, ex, p, *id)) co_return;
   if (rating) {
     auto query_14 = [&app, scope = p.scope, id = *id, f = *rating, c = comment.value_or("")] {
-      return app.store().set_feedback(scope, id, f, c);
+      return app.store().coaching_history().set_feedback(scope, id, f, c);
     };
     auto ok = co_await app.blocking(query_14);
     if (!ok) { co_await app.fail(ex, ok.errors()); co_return; }
   }
   if (outcome) {
-    auto query_15 = [&app, scope = p.scope, id = *id, o = *outcome] { return app.store().set_outcome(scope, id, o); };
+    auto query_15 = [&app, scope = p.scope, id = *id, o = *outcome] { return app.store().coaching_history().set_outcome(scope, id, o); };
     auto ok = co_await app.blocking(query_15);
     if (!ok) { co_await app.fail(ex, ok.errors()); co_return; }
   }
@@ -69,7 +69,7 @@ awaitable<void> feedback(App& app, Exchange& ex, const Principal& p) {
 // A conversation and its messages, oldest first (?after=SEQ&limit=N).
 awaitable<void> conversation_messages(App& app, Exchange& ex, const Principal& p) {
   const std::string id = ex.params[0];
-  auto query_16 = [&app, scope = p.scope, id] { return app.store().get_conversation(scope, id); };
+  auto query_16 = [&app, scope = p.scope, id] { return app.store().transcript().get_conversation(scope, id); };
   auto conv = co_await app.blocking(query_16);
   if (!conv) { co_await app.fail(ex, conv.errors()); co_return; }
   if (!conv.value() || (p.browser() && conv.value()->agent_id != p.agent_id)) {
@@ -81,7 +81,7 @@ awaitable<void> conversation_messages(App& app, Exchange& ex, const Principal& p
     co_await app.fail(ex, ApiError::from_code("request.invalid_query", "after and limit must be integers (limit 1-500)"));
     co_return;
   }
-  auto query_17 = [&app, scope = p.scope, id, after, limit] { return app.store().list_messages(scope, id, after, limit); };
+  auto query_17 = [&app, scope = p.scope, id, after, limit] { return app.store().transcript().list_messages(scope, id, after, limit); };
   auto list = co_await app.blocking(query_17);
   if (!list) { co_await app.fail(ex, list.errors()); co_return; }
   json data = json::array();

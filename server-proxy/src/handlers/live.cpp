@@ -173,7 +173,7 @@ awaitable<void> live_session(App& app, Exchange& ex) {
     co_return;
   }
   const Principal& p = principal.value();
-  auto query_1 = [&app, scope = p.scope, id = p.agent_id] { return app.store().get_profile(scope, id); };
+  auto query_1 = [&app, scope = p.scope, id = p.agent_id] { return app.store().profiles().get(scope, id); };
   auto profile = co_await app.blocking(query_1);
   if (!profile || !profile.value()) {
     const std::string code = profile ? "not_found" : "store.unavailable";

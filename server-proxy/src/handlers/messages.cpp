@@ -93,7 +93,7 @@ awaitable<std::optional<Forwarded>> prepare(App& app, Exchange& ex, const Princi
     if (auto v = ex.header(h); !v.empty()) f.headers.emplace_back(h, std::string(v));
   f.agent_id = p.agent_id;
   if (!f.agent_id.empty()) {
-    auto query_1 = [&app, scope = p.scope, id = f.agent_id] { return app.store().get_profile(scope, id); };
+    auto query_1 = [&app, scope = p.scope, id = f.agent_id] { return app.store().profiles().get(scope, id); };
     auto profile = co_await app.blocking(query_1);
     if (!profile) { co_await app.fail(ex, profile.errors()); co_return std::nullopt; }
     if (!profile.value()) {

@@ -40,7 +40,7 @@ awaitable<void> put_profile(App& app, Exchange& ex, const Principal& p, const st
   }
   std::optional<AgentProfile> before;
   if (!path_id) {  // POST creates: an existing id is a conflict
-    auto query_1 = [&app, scope = p.scope, id = profile->id] { return app.store().get_profile(scope, id); };
+    auto query_1 = [&app, scope = p.scope, id = profile->id] { return app.store().profiles().get(scope, id); };
     auto existing = co_await app.blocking(query_1);
     if (!existing) { co_await app.fail(ex, existing.errors()); co_return; }
     if (existing.value()) {
@@ -48,7 +48,7 @@ awaitable<void> put_profile(App& app, Exchange& ex, const Principal& p, const st
       co_return;
     }
   }
-  auto query_2 = [&app, scope = p.scope, prof = profile.value()] { return app.store().put_profile(scope, prof); };
+  auto query_2 = [&app, scope = p.scope, prof = profile.value()] { return app.store().profiles().put(scope, prof); };
   auto saved = co_await app.blocking(query_2);
   if (!saved) { co_await app.fail(ex, saved.errors()); co_return; }
   co_await app.send_json(ex, path_id ? 200 : 201, porchlight::to_json(saved.value()));
@@ -57,7 +57,7 @@ awaitable<void> put_profile(App& app, Exchange& ex, const Principal& p, const st
 }  // namespace
 
 awaitable<void> list_profiles(App& app, Exchange& ex, const Principal& p) {
-  auto query_3 = [&app, scope = p.scope] { return app.store().list_profiles(scope); };
+  auto query_3 = [&app, scope = p.scope] { return app.store().profiles().list(scope); };
   auto list = co_await app.blocking(query_3);
   if (!list) { co_await app.fail(ex, list.errors()); co_return; }
   json out = json::array();
@@ -74,7 +74,7 @@ awaitable<void> get_profile(App& app, Exchange& ex, const Principal& p) {
   const std::string id = ex.params[0];
   std::optional<AgentProfile> found;
   if (may_touch(p, id)) {
-    auto query_4 = [&app, scope = p.scope, id] { return app.store().get_profile(scope, id); };
+    auto query_4 = [&app, scope = p.scope, id] { return app.store().profiles().get(scope, id); };
     auto got = co_await app.blocking(query_4);
     if (!got) { co_await app.fail(ex, got.errors()); co_return; }
     found = got.value();
@@ -90,7 +90,7 @@ awaitable<void> replace_profile(App& app, Exchange& ex, const Principal& p) {
 
 awaitable<void> delete_profile(App& app, Exchange& ex, const Principal& p) {
   const std::string id = ex.params[0];
-  auto query_5 = [&app, scope = p.scope, id] { return app.store().delete_profile(scope, id); };
+  auto query_5 = [&app, scope = p.scope, id] { return app.store().profiles().remove(scope, id); };
   auto deleted = co_await app.blocking(query_5);
   if (!deleted) { co_await app.fail(ex, deleted.errors()); co_return; }
   if (!deleted.value()) { co_await app.fail(ex, ApiError::from_code("not_found", "no profile " + id + " in this location")); co_return; }
@@ -99,9 +99,9 @@ awaitable<void> delete_profile(App& app, Exchange& ex, const Principal& p) {
 
 // The location's monthly budget and rate limits (secret keys and admin sessions).
 awaitable<void> get_settings(App& app, Exchange& ex, const Principal& p) {
-  auto query_6 = [&app, scope = p.scope] { return app.store().get_budget(scope); };
+  auto query_6 = [&app, scope = p.scope] { return app.store().ledger().get_budget(scope); };
   auto budget = co_await app.blocking(query_6);
-  auto query_7 = [&app, scope = p.scope] { return app.store().get_rate_limits(scope); };
+  auto query_7 = [&app, scope = p.scope] { return app.store().ledger().get_rate_limits(scope); };
   auto limits = co_await app.blocking(query_7);
   if (!budget || !limits) {
     const Errors errors = !budget ? budget.errors() : limits.errors();
@@ -139,13 +139,13 @@ awaitable<void> put_settings(App& app, Exchange& ex, const Principal& p) {
   }
   if (!errors.empty()) { co_await app.fail(ex, errors); co_return; }
   if (monthly) {
-    auto query_8 = [&app, scope = p.scope, b = store::Budget{*monthly}] { return app.store().set_budget(scope, b); };
+    auto query_8 = [&app, scope = p.scope, b = store::Budget{*monthly}] { return app.store().ledger().set_budget(scope, b); };
     auto saved = co_await app.blocking(query_8);
     if (!saved) { co_await app.fail(ex, saved.errors()); co_return; }
     app.budgets().forget(p.scope.location_id);
   }
   if (limits) {
-    auto query_9 = [&app, scope = p.scope, l = *limits] { return app.store().set_rate_limits(scope, l); };
+    auto query_9 = [&app, scope = p.scope, l = *limits] { return app.store().ledger().set_rate_limits(scope, l); };
     auto saved = co_await app.blocking(query_9);
     if (!saved) { co_await app.fail(ex, saved.errors()); co_return; }
   }
@@ -173,7 +173,7 @@ awaitable<void> create_session(App& app, Exchange& ex, const Principal& p) {
     co_await app.fail(ex, ApiError::from_code("auth.not_your_profile", "a browser may only open its own agent's sessions"));
     co_return;
   }
-  auto query_10 = [&app, scope = p.scope, s = session.value()] { return app.store().put_session(scope, s); };
+  auto query_10 = [&app, scope = p.scope, s = session.value()] { return app.store().profiles().put_session(scope, s); };
   auto saved = co_await app.blocking(query_10);
   if (!saved) { co_await app.fail(ex, saved.errors()); co_return; }
   co_await app.send_json(ex, 201, porchlight::to_json(saved.value()));
@@ -181,7 +181,7 @@ awaitable<void> create_session(App& app, Exchange& ex, const Principal& p) {
 
 awaitable<void> get_session(App& app, Exchange& ex, const Principal& p) {
   const std::string id = ex.params[0];
-  auto query_11 = [&app, scope = p.scope, id] { return app.store().get_session(scope, id); };
+  auto query_11 = [&app, scope = p.scope, id] { return app.store().profiles().get_session(scope, id); };
   auto got = co_await app.blocking(query_11);
   if (!got) { co_await app.fail(ex, got.errors()); co_return; }
   if (!got.value() || !may_touch(p, got.value()->agent_id)) {

@@ -42,7 +42,7 @@ awaitable<void> usage(App& app, Exchange& ex, const Principal& p) {
   const std::string& to = range->to;
   auto query_18 = [&app, scope = p.scope, from, to] {
     app.ledger().flush();  // answered requests whose usage is still queued count too
-    return app.store().usage_by_agent(scope, from, to);
+    return app.store().analytics().usage_by_agent(scope, from, to);
   };
   auto rows = co_await app.blocking(query_18);
   if (!rows) { co_await app.fail(ex, rows.errors()); co_return; }
@@ -75,14 +75,14 @@ awaitable<void> analytics(App& app, Exchange& ex, const Principal& p) {
   }
   const std::string& from = range->from;
   const std::string& to = range->to;
-  auto query_19 = [&app, scope = p.scope, from, to] { return app.store().effectiveness(scope, from, to); };
+  auto query_19 = [&app, scope = p.scope, from, to] { return app.store().analytics().effectiveness(scope, from, to); };
   auto eff = co_await app.blocking(query_19);
   auto query_20 = [&app, scope = p.scope, from, to] {
     app.ledger().flush();  // answered requests whose usage is still queued count too, as in /v1/usage
-    return app.store().usage_by_agent(scope, from, to);
+    return app.store().analytics().usage_by_agent(scope, from, to);
   };
   auto use = co_await app.blocking(query_20);
-  auto query_21 = [&app, scope = p.scope, from, to] { return app.store().latencies_ms(scope, from, to); };
+  auto query_21 = [&app, scope = p.scope, from, to] { return app.store().analytics().latencies_ms(scope, from, to); };
   auto lat = co_await app.blocking(query_21);
   if (!eff || !use || !lat) {
     const Errors errors = !eff ? eff.errors() : !use ? use.errors() : lat.errors();

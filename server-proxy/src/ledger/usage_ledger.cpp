@@ -26,7 +26,7 @@ void lower_to_background_priority() {
 }
 }  // namespace
 
-UsageLedger::UsageLedger(store::Store& store, net::io_context& io, WorkerPool& pool, Metrics& metrics)
+UsageLedger::UsageLedger(store::Ledger& store, net::io_context& io, WorkerPool& pool, Metrics& metrics)
     : store_(store), io_(io), pool_(pool), metrics_(metrics) {
   net::post(background_, lower_to_background_priority);
 }

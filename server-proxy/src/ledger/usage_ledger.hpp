@@ -16,7 +16,7 @@
 
 #include "metrics.hpp"
 #include "net.hpp"
-#include "store/store.hpp"
+#include "store/ledger.hpp"
 #include "worker_pool.hpp"
 
 namespace porchlight::proxy {
@@ -31,7 +31,7 @@ class UsageLedger {
   static constexpr std::size_t kBackgroundLimit = 5000;
 
   // Timers run on `io`; batches on a thread of the ledger's own, or on `pool` when behind.
-  UsageLedger(store::Store& store, net::io_context& io, WorkerPool& pool, Metrics& metrics);
+  UsageLedger(store::Ledger& store, net::io_context& io, WorkerPool& pool, Metrics& metrics);
   ~UsageLedger();
   UsageLedger(const UsageLedger&) = delete;
   UsageLedger& operator=(const UsageLedger&) = delete;
@@ -52,7 +52,7 @@ class UsageLedger {
   void write_queued(Drain drain);
   void write_after(std::chrono::milliseconds delay);  // on background_ or the pool
 
-  store::Store& store_;
+  store::Ledger& store_;
   net::io_context& io_;
   WorkerPool& pool_;
   Metrics& metrics_;

@@ -17,7 +17,7 @@ std::string current_month() {  // UTC, "2026-11"
 }
 }  // namespace
 
-Budgets::Budgets(store::Store& store, WorkerPool& pool, net::io_context& io, double default_monthly_usd)
+Budgets::Budgets(store::Ledger& store, WorkerPool& pool, net::io_context& io, double default_monthly_usd)
     : store_(store), pool_(pool), io_(io), default_monthly_usd_(default_monthly_usd) {}
 
 // The store's figures for a location; nullopt when any of them could not be read.

@@ -10,7 +10,7 @@
 #include <optional>
 #include <string>
 
-#include "store/store.hpp"
+#include "store/ledger.hpp"
 #include "worker_pool.hpp"
 
 namespace porchlight::proxy {
@@ -24,7 +24,7 @@ struct LocationBudget {
 class Budgets {
  public:
   // `default_monthly_usd` applies to locations without a budget of their own.
-  Budgets(store::Store& store, WorkerPool& pool, net::io_context& io, double default_monthly_usd);
+  Budgets(store::Ledger& store, WorkerPool& pool, net::io_context& io, double default_monthly_usd);
 
   // The location's figures. When the store cannot be read and nothing is known yet: the default
   // budget, no spend and no location limits (nothing is cached then).
@@ -44,7 +44,7 @@ class Budgets {
   awaitable<std::optional<Entry>> load(const store::Scope& scope, const std::string& month);
   awaitable<void> refresh(store::Scope scope, std::string month);
 
-  store::Store& store_;
+  store::Ledger& store_;
   WorkerPool& pool_;
   net::io_context& io_;
   double default_monthly_usd_;

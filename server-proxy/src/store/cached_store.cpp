@@ -11,7 +11,10 @@
 //
 // Sections:
 //   [1] codecs
-//   [2] the decorator: profiles, session context, pass-through
+//   [2] cache-aside: keys and write generations
+//   [3] profiles
+//   [4] session context
+//   [5] the store
 
 #include "store/cached_store.hpp"
 
@@ -193,187 +196,22 @@ std::optional<AgentProfile> decode_profile(std::string_view value) {
   return p;
 }
 
-// ---- [2] the decorator -------------------------------------------------------------------------
+// ---- [2] cache-aside: keys and write generations -----------------------------------------------
 
 constexpr std::size_t kMaxValueBytes = 1 << 20;
 
-class CachedStore final : public Store {
+std::string profile_key(const std::string& loc, const std::string& id) { return "pl1|p|" + loc + "|" + id; }
+std::string conversation_key(const std::string& loc, const std::string& id) { return "pl1|c|" + loc + "|" + id; }
+std::string messages_key(const std::string& loc, const std::string& id) { return "pl1|m|" + loc + "|" + id; }
+
+// The cache, its options and the write generations, shared by the two decorated aggregates.
+class CacheAside {
  public:
-  CachedStore(std::unique_ptr<Store> inner, std::shared_ptr<cache::Cache> cache, CachedStoreOptions options)
-      : inner_(std::move(inner)), cache_(std::move(cache)), options_(options) {}
+  CacheAside(std::shared_ptr<cache::Cache> cache, CachedStoreOptions options)
+      : cache_(std::move(cache)), options_(options) {}
 
-  std::string_view backend() const override { return inner_->backend(); }
-  Result<Done> ping() override { return inner_->ping(); }
-
-  // ---- profiles ----
-
-  Result<std::optional<AgentProfile>> get_profile(const Scope& s, const std::string& id) override {
-    if (!is_valid_id(s.location_id) || !is_valid_id(id)) return inner_->get_profile(s, id);  // it explains
-    const std::string key = profile_key(s.location_id, id);
-    if (auto hit = cache_->get(key)) {
-      if (*hit == "null") return std::optional<AgentProfile>{};
-      if (auto p = decode_profile(*hit)) return p;
-    }
-    const std::uint64_t before = generation(key).load();
-    auto r = inner_->get_profile(s, id);
-    if (!r.ok()) return r;
-    if (r.value()) fill(key, before, encode_profile(*r.value()), options_.profile_ttl);
-    else fill(key, before, "null", options_.not_found_ttl);
-    return r;
-  }
-
-  Result<AgentProfile> put_profile(const Scope& s, const AgentProfile& p) override {
-    const auto before = served_by(s, p.id);
-    auto r = inner_->put_profile(s, p);
-    if (r.ok()) touch_profile(s, p.id, before, r.value().served_locations);
-    return r;
-  }
-
-  Result<bool> delete_profile(const Scope& s, const std::string& id) override {
-    const auto before = served_by(s, id);
-    auto r = inner_->delete_profile(s, id);
-    if (r.ok()) touch_profile(s, id, before, {});
-    return r;
-  }
-
-  Result<std::vector<AgentProfile>> list_profiles(const Scope& s) override { return inner_->list_profiles(s); }
-
-  // ---- session context: the conversation and the tail of its transcript ----
-
-  Result<std::optional<Conversation>> get_conversation(const Scope& s, const std::string& id) override {
-    if (!is_valid_id(s.location_id) || !is_valid_id(id)) return inner_->get_conversation(s, id);
-    const std::string key = conversation_key(s.location_id, id);
-    if (auto hit = cache_->get(key))
-      if (auto c = conversation_from_json(parse(*hit))) return std::optional<Conversation>(std::move(*c));
-    const std::uint64_t before = generation(key).load();
-    auto r = inner_->get_conversation(s, id);
-    if (r.ok() && r.value()) fill(key, before, conversation_to_json(*r.value()).dump(), options_.conversation_ttl);
-    return r;
-  }
-
-  Result<Done> update_conversation(const Scope& s, const std::string& id, ConversationStage stage,
-                                   const std::string& summary, std::int64_t through) override {
-    auto r = inner_->update_conversation(s, id, stage, summary, through);
-    if (r.ok()) touch({conversation_key(s.location_id, id)});
-    return r;
-  }
-
-  Result<Message> append_message(const Scope& s, const Message& m) override {
-    auto r = inner_->append_message(s, m);
-    if (r.ok())
-      touch({conversation_key(s.location_id, m.conversation_id), messages_key(s.location_id, m.conversation_id)});
-    return r;
-  }
-
-  Result<Done> update_message(const Scope& s, const Message& m) override {
-    std::string conversation = m.conversation_id;
-    if (conversation.empty() && is_valid_id(s.location_id) && is_valid_id(m.id)) {
-      auto found = inner_->get_message(s, m.id);
-      if (!found.ok()) return found.errors();  // the store is down: the update would fail too
-      if (found.value()) conversation = found.value()->conversation_id;
-    }
-    auto r = inner_->update_message(s, m);
-    if (r.ok() && !conversation.empty()) touch({messages_key(s.location_id, conversation)});
-    return r;
-  }
-
-  // Served from a cached tail {from, messages} when it covers the request: the tail holds every
-  // message with seq > from as of when it was read, and any append since would have dropped it.
-  Result<std::vector<Message>> list_messages(const Scope& s, const std::string& conversation_id,
-                                             std::int64_t after_seq, std::int64_t limit) override {
-    if (!is_valid_id(s.location_id) || !is_valid_id(conversation_id) || after_seq < 0 || limit < 1 ||
-        limit >= options_.max_cached_messages)
-      return inner_->list_messages(s, conversation_id, after_seq, limit);
-    const std::string key = messages_key(s.location_id, conversation_id);
-    if (auto hit = cache_->get(key)) {
-      if (auto tail = decode_tail(*hit); tail && tail->first <= after_seq) {
-        std::vector<Message> out;
-        for (Message& m : tail->second)
-          if (m.seq > after_seq && static_cast<std::int64_t>(out.size()) < limit) out.push_back(std::move(m));
-        return out;
-      }
-    }
-    const std::uint64_t before = generation(key).load();
-    auto r = inner_->list_messages(s, conversation_id, after_seq, limit + 1);  // one more: is this the end?
-    if (!r.ok()) return r;
-    std::vector<Message> out = std::move(r).value();
-    const bool complete = static_cast<std::int64_t>(out.size()) <= limit;
-    if (!complete) out.resize(static_cast<std::size_t>(limit));
-    if (complete) {
-      json messages = json::array();
-      for (const Message& m : out) messages.push_back(message_to_json(m));
-      std::string value = json{{"from", after_seq}, {"messages", std::move(messages)}}.dump();
-      if (value.size() <= kMaxValueBytes) fill(key, before, value, options_.conversation_ttl);
-    }
-    return out;
-  }
-
-  // ---- everything else passes through ----
-
-  Result<Location> create_location(const std::string& name) override { return inner_->create_location(name); }
-  Result<std::optional<Location>> find_location(const std::string& id) override { return inner_->find_location(id); }
-  Result<Location> ensure_location(const std::string& id, const std::string& name) override {
-    return inner_->ensure_location(id, name);
-  }
-  Result<ApiKey> create_api_key(const ApiKey& key) override { return inner_->create_api_key(key); }
-  Result<std::optional<ApiKey>> find_api_key_by_hash(const std::string& h) override {
-    return inner_->find_api_key_by_hash(h);
-  }
-  Result<bool> revoke_api_key(const std::string& x) override { return inner_->revoke_api_key(x); }
-  Result<AgentSession> put_session(const Scope& s, const AgentSession& x) override { return inner_->put_session(s, x); }
-  Result<std::optional<AgentSession>> get_session(const Scope& s, const std::string& id) override {
-    return inner_->get_session(s, id);
-  }
-  Result<Conversation> open_conversation(const Scope& s, const Conversation& c) override {
-    return inner_->open_conversation(s, c);
-  }
-  Result<std::optional<Message>> get_message(const Scope& s, const std::string& id) override {
-    return inner_->get_message(s, id);
-  }
-  Result<Done> record_event(const Scope& s, const CoachingEvent& e) override { return inner_->record_event(s, e); }
-  Result<std::optional<CoachingEvent>> get_event(const Scope& s, const std::string& id) override {
-    return inner_->get_event(s, id);
-  }
-  Result<bool> set_feedback(const Scope& s, const std::string& id, Feedback f, const std::string& c) override {
-    return inner_->set_feedback(s, id, f, c);
-  }
-  Result<bool> set_outcome(const Scope& s, const std::string& id, Outcome o) override {
-    return inner_->set_outcome(s, id, o);
-  }
-  Result<Done> record_usage_batch(const Scope& s, const std::vector<UsageRecord>& b) override {
-    return inner_->record_usage_batch(s, b);
-  }
-  Result<double> month_spend_usd(const Scope& s, const std::string& m) override { return inner_->month_spend_usd(s, m); }
-  Result<Budget> get_budget(const Scope& s) override { return inner_->get_budget(s); }
-  Result<Done> set_budget(const Scope& s, const Budget& b) override { return inner_->set_budget(s, b); }
-  Result<RateLimits> get_rate_limits(const Scope& s) override { return inner_->get_rate_limits(s); }
-  Result<Done> set_rate_limits(const Scope& s, const RateLimits& r) override { return inner_->set_rate_limits(s, r); }
-  Result<Done> put_experiment(const Scope& s, const Experiment& e) override { return inner_->put_experiment(s, e); }
-  Result<std::vector<Experiment>> list_experiments(const Scope& s) override { return inner_->list_experiments(s); }
-  Result<std::string> assign(const Scope& s, const std::string& e, const std::string& a, const std::string& v) override {
-    return inner_->assign(s, e, a, v);
-  }
-  Result<bool> insert_webhook(const Scope& s, const WebhookRecord& w) override { return inner_->insert_webhook(s, w); }
-  Result<std::vector<WebhookRecord>> claim_webhooks(std::int64_t limit) override {
-    return inner_->claim_webhooks(limit);
-  }
-  Result<Done> finish_webhook(const Scope& s, const std::string& id, bool ok, const std::string& e) override {
-    return inner_->finish_webhook(s, id, ok, e);
-  }
-  Result<std::vector<EffectivenessRow>> effectiveness(const Scope& s, const std::string& a, const std::string& b) override {
-    return inner_->effectiveness(s, a, b);
-  }
-  Result<std::vector<UsageRow>> usage_by_agent(const Scope& s, const std::string& a, const std::string& b) override {
-    return inner_->usage_by_agent(s, a, b);
-  }
-  Result<std::vector<std::int64_t>> latencies_ms(const Scope& s, const std::string& a, const std::string& b) override {
-    return inner_->latencies_ms(s, a, b);
-  }
-
- private:
-  static std::string profile_key(const std::string& loc, const std::string& id) { return "pl1|p|" + loc + "|" + id; }
-  static std::string conversation_key(const std::string& loc, const std::string& id) { return "pl1|c|" + loc + "|" + id; }
-  static std::string messages_key(const std::string& loc, const std::string& id) { return "pl1|m|" + loc + "|" + id; }
+  cache::Cache& cache() { return *cache_; }
+  const CachedStoreOptions& options() const { return options_; }
 
   std::atomic<std::uint64_t>& generation(const std::string& key) {
     return generations_[std::hash<std::string>{}(key) % generations_.size()];
@@ -392,10 +230,59 @@ class CachedStore final : public Store {
     }
   }
 
+ private:
+  std::shared_ptr<cache::Cache> cache_;
+  const CachedStoreOptions options_;
+  std::array<std::atomic<std::uint64_t>, 256> generations_{};
+};
+
+// ---- [3] profiles ------------------------------------------------------------------------------
+
+class CachedProfiles final : public Profiles {
+ public:
+  CachedProfiles(Profiles& inner, CacheAside& aside) : inner_(inner), aside_(aside) {}
+
+  Result<std::optional<AgentProfile>> get(const Scope& s, const std::string& id) override {
+    if (!is_valid_id(s.location_id) || !is_valid_id(id)) return inner_.get(s, id);  // it explains
+    const std::string key = profile_key(s.location_id, id);
+    if (auto hit = aside_.cache().get(key)) {
+      if (*hit == "null") return std::optional<AgentProfile>{};
+      if (auto p = decode_profile(*hit)) return p;
+    }
+    const std::uint64_t before = aside_.generation(key).load();
+    auto r = inner_.get(s, id);
+    if (!r.ok()) return r;
+    if (r.value()) aside_.fill(key, before, encode_profile(*r.value()), aside_.options().profile_ttl);
+    else aside_.fill(key, before, "null", aside_.options().not_found_ttl);
+    return r;
+  }
+
+  Result<AgentProfile> put(const Scope& s, const AgentProfile& p) override {
+    const auto before = served_by(s, p.id);
+    auto r = inner_.put(s, p);
+    if (r.ok()) touch_profile(s, p.id, before, r.value().served_locations);
+    return r;
+  }
+
+  Result<bool> remove(const Scope& s, const std::string& id) override {
+    const auto before = served_by(s, id);
+    auto r = inner_.remove(s, id);
+    if (r.ok()) touch_profile(s, id, before, {});
+    return r;
+  }
+
+  // Not cached.
+  Result<std::vector<AgentProfile>> list(const Scope& s) override { return inner_.list(s); }
+  Result<AgentSession> put_session(const Scope& s, const AgentSession& x) override { return inner_.put_session(s, x); }
+  Result<std::optional<AgentSession>> get_session(const Scope& s, const std::string& id) override {
+    return inner_.get_session(s, id);
+  }
+
+ private:
   // The locations a profile is visible in before a write, so that all their keys are dropped.
   std::vector<std::string> served_by(const Scope& s, const std::string& id) {
     if (!is_valid_id(s.location_id) || !is_valid_id(id)) return {};
-    auto current = inner_->get_profile(s, id);
+    auto current = inner_.get(s, id);
     if (!current.ok() || !current.value() || current.value()->location_id != s.location_id) return {};
     return current.value()->served_locations;
   }
@@ -407,9 +294,97 @@ class CachedStore final : public Store {
     locations.insert(s.location_id);
     std::vector<std::string> keys;
     for (const auto& loc : locations) keys.push_back(profile_key(loc, id));
-    touch(keys);
+    aside_.touch(keys);
   }
 
+  Profiles& inner_;
+  CacheAside& aside_;
+};
+
+// ---- [4] session context: the conversation and the tail of its transcript ----------------------
+
+class CachedTranscript final : public Transcript {
+ public:
+  CachedTranscript(Transcript& inner, CacheAside& aside) : inner_(inner), aside_(aside) {}
+
+  Result<std::optional<Conversation>> get_conversation(const Scope& s, const std::string& id) override {
+    if (!is_valid_id(s.location_id) || !is_valid_id(id)) return inner_.get_conversation(s, id);
+    const std::string key = conversation_key(s.location_id, id);
+    if (auto hit = aside_.cache().get(key))
+      if (auto c = conversation_from_json(parse(*hit))) return std::optional<Conversation>(std::move(*c));
+    const std::uint64_t before = aside_.generation(key).load();
+    auto r = inner_.get_conversation(s, id);
+    if (r.ok() && r.value())
+      aside_.fill(key, before, conversation_to_json(*r.value()).dump(), aside_.options().conversation_ttl);
+    return r;
+  }
+
+  Result<Done> update_conversation(const Scope& s, const std::string& id, ConversationStage stage,
+                                   const std::string& summary, std::int64_t through) override {
+    auto r = inner_.update_conversation(s, id, stage, summary, through);
+    if (r.ok()) aside_.touch({conversation_key(s.location_id, id)});
+    return r;
+  }
+
+  Result<Message> append_message(const Scope& s, const Message& m) override {
+    auto r = inner_.append_message(s, m);
+    if (r.ok())
+      aside_.touch({conversation_key(s.location_id, m.conversation_id), messages_key(s.location_id, m.conversation_id)});
+    return r;
+  }
+
+  Result<Done> update_message(const Scope& s, const Message& m) override {
+    std::string conversation = m.conversation_id;
+    if (conversation.empty() && is_valid_id(s.location_id) && is_valid_id(m.id)) {
+      auto found = inner_.get_message(s, m.id);
+      if (!found.ok()) return found.errors();  // the store is down: the update would fail too
+      if (found.value()) conversation = found.value()->conversation_id;
+    }
+    auto r = inner_.update_message(s, m);
+    if (r.ok() && !conversation.empty()) aside_.touch({messages_key(s.location_id, conversation)});
+    return r;
+  }
+
+  // Served from a cached tail {from, messages} when it covers the request: the tail holds every
+  // message with seq > from as of when it was read, and any append since would have dropped it.
+  Result<std::vector<Message>> list_messages(const Scope& s, const std::string& conversation_id,
+                                             std::int64_t after_seq, std::int64_t limit) override {
+    if (!is_valid_id(s.location_id) || !is_valid_id(conversation_id) || after_seq < 0 || limit < 1 ||
+        limit >= aside_.options().max_cached_messages)
+      return inner_.list_messages(s, conversation_id, after_seq, limit);
+    const std::string key = messages_key(s.location_id, conversation_id);
+    if (auto hit = aside_.cache().get(key)) {
+      if (auto tail = decode_tail(*hit); tail && tail->first <= after_seq) {
+        std::vector<Message> out;
+        for (Message& m : tail->second)
+          if (m.seq > after_seq && static_cast<std::int64_t>(out.size()) < limit) out.push_back(std::move(m));
+        return out;
+      }
+    }
+    const std::uint64_t before = aside_.generation(key).load();
+    auto r = inner_.list_messages(s, conversation_id, after_seq, limit + 1);  // one more: is this the end?
+    if (!r.ok()) return r;
+    std::vector<Message> out = std::move(r).value();
+    const bool complete = static_cast<std::int64_t>(out.size()) <= limit;
+    if (!complete) out.resize(static_cast<std::size_t>(limit));
+    if (complete) {
+      json messages = json::array();
+      for (const Message& m : out) messages.push_back(message_to_json(m));
+      std::string value = json{{"from", after_seq}, {"messages", std::move(messages)}}.dump();
+      if (value.size() <= kMaxValueBytes) aside_.fill(key, before, value, aside_.options().conversation_ttl);
+    }
+    return out;
+  }
+
+  // Not cached.
+  Result<Conversation> open_conversation(const Scope& s, const Conversation& c) override {
+    return inner_.open_conversation(s, c);
+  }
+  Result<std::optional<Message>> get_message(const Scope& s, const std::string& id) override {
+    return inner_.get_message(s, id);
+  }
+
+ private:
   static std::optional<std::pair<std::int64_t, std::vector<Message>>> decode_tail(const std::string& value) {
     json j = parse(value);
     if (!j.is_object()) return std::nullopt;
@@ -425,10 +400,38 @@ class CachedStore final : public Store {
     return std::pair{*from, std::move(out)};
   }
 
+  Transcript& inner_;
+  CacheAside& aside_;
+};
+
+// ---- [5] the store: the two decorated aggregates, and the inner store's others as they are -----
+
+class CachedStore final : public Store {
+ public:
+  CachedStore(std::unique_ptr<Store> inner, std::shared_ptr<cache::Cache> cache, CachedStoreOptions options)
+      : inner_(std::move(inner)),
+        aside_(std::move(cache), options),
+        profiles_(inner_->profiles(), aside_),
+        transcript_(inner_->transcript(), aside_) {}
+
+  std::string_view backend() const override { return inner_->backend(); }
+  Result<Done> ping() override { return inner_->ping(); }
+
+  Profiles& profiles() override { return profiles_; }
+  Transcript& transcript() override { return transcript_; }
+
+  Admin& admin() override { return inner_->admin(); }
+  CoachingHistory& coaching_history() override { return inner_->coaching_history(); }
+  Ledger& ledger() override { return inner_->ledger(); }
+  Experiments& experiments() override { return inner_->experiments(); }
+  WebhookInbox& webhook_inbox() override { return inner_->webhook_inbox(); }
+  Analytics& analytics() override { return inner_->analytics(); }
+
+ private:
   std::unique_ptr<Store> inner_;
-  std::shared_ptr<cache::Cache> cache_;
-  const CachedStoreOptions options_;
-  std::array<std::atomic<std::uint64_t>, 256> generations_{};
+  CacheAside aside_;
+  CachedProfiles profiles_;
+  CachedTranscript transcript_;
 };
 
 }  // namespace

@@ -1,7 +1,8 @@
 // store/cached_store.hpp: cache-aside in front of any Store, for what every request reads:
 // profiles (with short negative caching of "no such profile") and session context (a
-// conversation and the tail of its messages). Every write that touches them invalidates them;
-// all other calls pass straight through.
+// conversation and the tail of its messages). Only profiles() and transcript() are decorated, and
+// every write through them that touches a cached record invalidates it; the other aggregates are
+// the inner store's own.
 //
 // When the store is down, reads present in the cache are still served, and writes fail at once
 // with the store's store.unavailable (nothing is written to the cache for a failed write).

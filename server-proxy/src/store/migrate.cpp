@@ -14,7 +14,7 @@
 
 #include "store/embedded_migrations.hpp"
 #include "store/postgres_store.hpp"
-#include "store/sql_database.hpp"
+#include "store/sql/sql_database.hpp"
 #include "store/sqlite_store.hpp"
 #include "store/store_util.hpp"
 

@@ -11,7 +11,7 @@
 //   [1] connecting and errors
 //   [2] one connection: commands with a deadline, prepared statements
 //   [3] the pool
-//   [4] the Database and the admin operations
+//   [4] the Database, with the cross-tenant statements
 
 #include "store/postgres_store.hpp"
 
@@ -28,7 +28,7 @@
 #include <vector>
 
 #include "store/migrate.hpp"
-#include "store/sql_store.hpp"
+#include "store/sql/sql_store.hpp"
 #include "store/store_util.hpp"
 
 namespace porchlight::store::detail {
@@ -308,7 +308,7 @@ class PgPool {
   std::string last_error_;
 };
 
-// ---- [4] the Database and the admin operations -------------------------------------------------
+// ---- [4] the Database, with the cross-tenant statements ------------------------------------------
 
 class PgDatabase final : public Database {
  public:
@@ -318,6 +318,25 @@ class PgDatabase final : public Database {
 
   std::string day_of(std::string_view column) const override {
     return "to_char(" + std::string(column) + " AT TIME ZONE 'UTC', 'YYYY-MM-DD')";
+  }
+
+  // The cross-tenant statements call the SECURITY DEFINER functions of the initial migration: the
+  // app role itself sees no other tenant's rows.
+  Result<Rows> find_api_key(Session& s, std::string_view key_hash) override {
+    return s.run(std::string("SELECT ") + kApiKeyColumns + " FROM porchlight_find_api_key($1)", {text(key_hash)});
+  }
+
+  Result<std::int64_t> revoke_api_key(Session& s, std::string_view id_or_prefix, std::string_view now) override {
+    auto r = s.run("SELECT porchlight_revoke_api_key($1, $2)", {text(id_or_prefix), text(now)});
+    if (!r.ok()) return r.errors();
+    return r.value().empty() ? 0 : r.value().integer(0, 0);
+  }
+
+  Result<Rows> claim_webhooks(Session& s, std::int64_t limit, std::string_view now,
+                              std::string_view stale_before) override {
+    return s.run(std::string("SELECT ") + kWebhookColumns + " FROM porchlight_claim_webhooks($1, $2, $3) "
+                 "ORDER BY received_at, id",
+                 {integer(limit), text(now), text(stale_before)});
   }
 
   Result<Done> transact(std::string_view tenant, TxMode mode,
@@ -369,62 +388,13 @@ class PgDatabase final : public Database {
   PgPool pool_;
 };
 
-class PostgresStore final : public SqlStore {
- public:
-  using SqlStore::SqlStore;
-
-  Result<std::optional<ApiKey>> find_api_key_by_hash(const std::string& key_hash) override {
-    if (!is_sha256_hex(key_hash)) return invalid("key_hash", "expected 64 lowercase hex digits");
-    return in_tx<std::optional<ApiKey>>("", TxMode::read, [&](Session& s) -> Result<std::optional<ApiKey>> {
-      auto r = s.run(std::string("SELECT ") + kApiKeyColumns + " FROM porchlight_find_api_key($1)", {text(key_hash)});
-      if (!r.ok()) return r.errors();
-      if (r.value().empty()) return std::optional<ApiKey>{};
-      auto k = decode_api_key(r.value(), 0);
-      if (!k.ok()) return k.errors();
-      return std::optional<ApiKey>(std::move(k).value());
-    });
-  }
-
-  Result<bool> revoke_api_key(const std::string& id_or_prefix) override {
-    if (!is_plain_text(id_or_prefix, 64) || id_or_prefix.empty())
-      return invalid("id_or_prefix", "expected a key id or a key prefix");
-    return in_tx<bool>("", TxMode::write, [&](Session& s) -> Result<bool> {
-      auto r = s.run("SELECT porchlight_revoke_api_key($1, $2)", {text(id_or_prefix), text(now_rfc3339())});
-      if (!r.ok()) return r.errors();
-      const std::int64_t n = r.value().empty() ? 0 : r.value().integer(0, 0);
-      if (n > 1)
-        return conflict("id_or_prefix", "prefix '" + id_or_prefix + "' matches " + std::to_string(n) +
-                                            " live keys; revoke by key id");
-      return n == 1;
-    });
-  }
-
-  Result<std::vector<WebhookRecord>> claim_webhooks(std::int64_t limit) override {
-    if (limit < 1 || limit > 1000) return invalid("limit", "expected 1..1000");
-    const std::int64_t now = now_unix_micros();
-    return in_tx<std::vector<WebhookRecord>>("", TxMode::write, [&](Session& s) -> Result<std::vector<WebhookRecord>> {
-      auto r = s.run(std::string("SELECT ") + kWebhookColumns + " FROM porchlight_claim_webhooks($1, $2, $3) "
-                     "ORDER BY received_at, id",
-                     {integer(limit), text(timestamp_at(now)), text(timestamp_at(now - kWebhookClaimStaleMicros))});
-      if (!r.ok()) return r.errors();
-      std::vector<WebhookRecord> out;
-      for (std::size_t i = 0; i < r.value().size(); ++i) {
-        auto w = decode_webhook(r.value(), i);
-        if (!w.ok()) return w.errors();
-        out.push_back(std::move(w).value());
-      }
-      return out;
-    });
-  }
-};
-
 }  // namespace
 
 Result<std::unique_ptr<Store>> open_postgres_store(const std::string& url, int pool_size) {
   if (pool_size < 1 || pool_size > 1000) return invalid("pool_size", "expected 1..1000");
   auto db = std::make_unique<PgDatabase>(url, static_cast<std::size_t>(pool_size));
   if (auto current = check_schema_current(*db); !current.ok()) return current.errors();
-  return std::unique_ptr<Store>(std::make_unique<PostgresStore>(std::move(db)));
+  return make_sql_store(std::move(db));
 }
 
 }  // namespace porchlight::store::detail

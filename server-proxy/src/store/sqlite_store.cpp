@@ -8,8 +8,7 @@
 // Sections:
 //   [1] opening and errors
 //   [2] one connection: prepared statements
-//   [3] the pool and the Database
-//   [4] the admin operations
+//   [3] the pool and the Database, with the cross-tenant statements
 
 #include "store/sqlite_store.hpp"
 
@@ -22,7 +21,7 @@
 #include <vector>
 
 #include "store/migrate.hpp"
-#include "store/sql_store.hpp"
+#include "store/sql/sql_store.hpp"
 #include "store/store_util.hpp"
 
 namespace porchlight::store::detail {
@@ -182,7 +181,7 @@ class SqliteConnection final : public Session {
   std::unordered_map<std::string, StmtPtr> stmts_;  // SQL -> prepared statement
 };
 
-// ---- [3] the pool and the Database -------------------------------------------------------------
+// ---- [3] the pool and the Database, with the cross-tenant statements ----------------------------
 
 class SqliteDatabase final : public Database {
  public:
@@ -190,6 +189,32 @@ class SqliteDatabase final : public Database {
 
   std::string_view backend() const override { return "sqlite"; }
   std::string day_of(std::string_view column) const override { return "substr(" + std::string(column) + ", 1, 10)"; }
+
+  // The cross-tenant statements: SQLite has no row-level security to pass, so they are plain SQL.
+  Result<Rows> find_api_key(Session& s, std::string_view key_hash) override {
+    return s.run(std::string("SELECT ") + kApiKeyColumns + " FROM api_keys WHERE key_hash = $1", {text(key_hash)});
+  }
+
+  Result<std::int64_t> revoke_api_key(Session& s, std::string_view id_or_prefix, std::string_view now) override {
+    auto r = s.run("SELECT count(*) FROM api_keys WHERE (id = $1 OR prefix = $1) AND revoked_at IS NULL",
+                   {text(id_or_prefix)});
+    if (!r.ok()) return r.errors();
+    const std::int64_t n = r.value().integer(0, 0);
+    if (n != 1) return n;
+    r = s.run("UPDATE api_keys SET revoked_at = $2 WHERE (id = $1 OR prefix = $1) AND revoked_at IS NULL",
+              {text(id_or_prefix), text(now)});
+    if (!r.ok()) return r.errors();
+    return n;
+  }
+
+  Result<Rows> claim_webhooks(Session& s, std::int64_t limit, std::string_view now,
+                              std::string_view stale_before) override {
+    return s.run(std::string("UPDATE webhook_inbox SET state = 'processing', attempts = attempts + 1, "
+                             "claimed_at = $1 WHERE id IN (SELECT id FROM webhook_inbox WHERE state = 'pending' "
+                             "OR (state = 'processing' AND claimed_at < $2) ORDER BY received_at, id LIMIT $3) "
+                             "RETURNING ") + kWebhookColumns,
+                 {text(now), text(stale_before), integer(limit)});
+  }
 
   Result<Done> transact(std::string_view, TxMode mode, const std::function<Result<Done>(Session&)>& work) override {
     auto conn = acquire();
@@ -265,67 +290,6 @@ class SqliteDatabase final : public Database {
   std::size_t open_ = 0;
 };
 
-// ---- [4] the admin operations ------------------------------------------------------------------
-
-class SqliteStore final : public SqlStore {
- public:
-  using SqlStore::SqlStore;
-
-  Result<std::optional<ApiKey>> find_api_key_by_hash(const std::string& key_hash) override {
-    if (!is_sha256_hex(key_hash)) return invalid("key_hash", "expected 64 lowercase hex digits");
-    return in_tx<std::optional<ApiKey>>("", TxMode::read, [&](Session& s) -> Result<std::optional<ApiKey>> {
-      auto r = s.run(std::string("SELECT ") + kApiKeyColumns + " FROM api_keys WHERE key_hash = $1", {text(key_hash)});
-      if (!r.ok()) return r.errors();
-      if (r.value().empty()) return std::optional<ApiKey>{};
-      auto k = decode_api_key(r.value(), 0);
-      if (!k.ok()) return k.errors();
-      return std::optional<ApiKey>(std::move(k).value());
-    });
-  }
-
-  Result<bool> revoke_api_key(const std::string& id_or_prefix) override {
-    if (!is_plain_text(id_or_prefix, 64) || id_or_prefix.empty())
-      return invalid("id_or_prefix", "expected a key id or a key prefix");
-    return in_tx<bool>("", TxMode::write, [&](Session& s) -> Result<bool> {
-      auto r = s.run("SELECT count(*) FROM api_keys WHERE (id = $1 OR prefix = $1) AND revoked_at IS NULL",
-                     {text(id_or_prefix)});
-      if (!r.ok()) return r.errors();
-      const std::int64_t n = r.value().integer(0, 0);
-      if (n > 1)
-        return conflict("id_or_prefix", "prefix '" + id_or_prefix + "' matches " + std::to_string(n) +
-                                            " live keys; revoke by key id");
-      if (n == 0) return false;
-      r = s.run("UPDATE api_keys SET revoked_at = $2 WHERE (id = $1 OR prefix = $1) AND revoked_at IS NULL",
-                {text(id_or_prefix), text(now_rfc3339())});
-      if (!r.ok()) return r.errors();
-      return true;
-    });
-  }
-
-  Result<std::vector<WebhookRecord>> claim_webhooks(std::int64_t limit) override {
-    if (limit < 1 || limit > 1000) return invalid("limit", "expected 1..1000");
-    const std::int64_t now = now_unix_micros();
-    return in_tx<std::vector<WebhookRecord>>("", TxMode::write, [&](Session& s) -> Result<std::vector<WebhookRecord>> {
-      auto r = s.run(std::string("UPDATE webhook_inbox SET state = 'processing', attempts = attempts + 1, "
-                                 "claimed_at = $1 WHERE id IN (SELECT id FROM webhook_inbox WHERE state = 'pending' "
-                                 "OR (state = 'processing' AND claimed_at < $2) ORDER BY received_at, id LIMIT $3) "
-                                 "RETURNING ") + kWebhookColumns,
-                     {text(timestamp_at(now)), text(timestamp_at(now - kWebhookClaimStaleMicros)), integer(limit)});
-      if (!r.ok()) return r.errors();
-      std::vector<WebhookRecord> out;
-      for (std::size_t i = 0; i < r.value().size(); ++i) {
-        auto w = decode_webhook(r.value(), i);
-        if (!w.ok()) return w.errors();
-        out.push_back(std::move(w).value());
-      }
-      std::sort(out.begin(), out.end(), [](const WebhookRecord& a, const WebhookRecord& b) {
-        return a.received_at != b.received_at ? a.received_at < b.received_at : a.id < b.id;
-      });
-      return out;
-    });
-  }
-};
-
 }  // namespace
 
 Result<std::unique_ptr<Store>> open_sqlite_store(const std::string& path, int pool_size) {
@@ -333,7 +297,7 @@ Result<std::unique_ptr<Store>> open_sqlite_store(const std::string& path, int po
   auto db = std::make_unique<SqliteDatabase>(path, static_cast<std::size_t>(pool_size));
   if (auto first = db->open_first(); !first.ok()) return first.errors();
   if (auto current = check_schema_current(*db); !current.ok()) return current.errors();
-  return std::unique_ptr<Store>(std::make_unique<SqliteStore>(std::move(db)));
+  return make_sql_store(std::move(db));
 }
 
 }  // namespace porchlight::store::detail

@@ -1,4 +1,4 @@
-// store.cpp: open_store() and the small free functions of store.hpp.
+// store.cpp: open_store() and the small free functions of records.hpp.
 
 #include "store/store.hpp"
 

@@ -46,9 +46,9 @@ TEST_CASE("faults: Redis stops mid-run; lookups fall back to the store, then the
   std::shared_ptr<cache::Cache> redis = REQUIRE_OK(cache::make_redis_cache(redis_url(), o));
   REQUIRE(eventually([&] { return redis->healthy(); }, 5s));
   auto db = make_cached_store(open_sqlite(), redis);
-  const Scope s{REQUIRE_OK(db->create_location("L")).id};
-  REQUIRE_OK(db->put_profile(s, profile(s, "First")));
-  REQUIRE(REQUIRE_OK(db->get_profile(s, "agent_1"))->name == "First");
+  const Scope s{REQUIRE_OK(db->admin().create_location("L")).id};
+  REQUIRE_OK(db->profiles().put(s, profile(s, "First")));
+  REQUIRE(REQUIRE_OK(db->profiles().get(s, "agent_1"))->name == "First");
 
   cache::RedisClient raw(REQUIRE_OK(cache::parse_redis_url(redis_url())), 1);
   const std::string redis_key = o.key_prefix + "pl1|p|" + s.location_id + "|agent_1";
@@ -59,15 +59,15 @@ TEST_CASE("faults: Redis stops mid-run; lookups fall back to the store, then the
     double slowest = 0;
     for (int i = 0; i < 20; ++i) {
       Result<std::optional<AgentProfile>> r = Error{};
-      slowest = std::max(slowest, elapsed_ms([&] { r = db->get_profile(s, "agent_1"); }));
+      slowest = std::max(slowest, elapsed_ms([&] { r = db->profiles().get(s, "agent_1"); }));
       REQUIRE_MESSAGE(r.ok(), errors_of(r));  // no error surfaced
       REQUIRE(r.value().has_value());
       CHECK(r.value()->name == "First");
       std::this_thread::sleep_for(25ms);
     }
     CHECK(slowest < 100);  // a dead Redis costs milliseconds
-    REQUIRE_OK(db->put_profile(s, profile(s, "Second")));  // the store is fine: writes work
-    CHECK(REQUIRE_OK(db->get_profile(s, "agent_1"))->name == "Second");
+    REQUIRE_OK(db->profiles().put(s, profile(s, "Second")));  // the store is fine: writes work
+    CHECK(REQUIRE_OK(db->profiles().get(s, "agent_1"))->name == "Second");
     CHECK_FALSE(redis->healthy());
     CHECK(redis->stats().errors > 0);
     CHECK(code_of(raw.command({"PING"})) == "redis.unavailable");
@@ -78,14 +78,14 @@ TEST_CASE("faults: Redis stops mid-run; lookups fall back to the store, then the
     stopped.restart();
   }
   CHECK(eventually([&] { return redis->healthy(); }, 10s));
-  CHECK(REQUIRE_OK(db->get_profile(s, "agent_1"))->name == "Second");
+  CHECK(REQUIRE_OK(db->profiles().get(s, "agent_1"))->name == "Second");
   // The cache is filled in Redis again (the restarted Redis starts empty).
   CHECK(eventually([&] {
     auto v = raw.command({"GET", redis_key});
     return v.ok() && v.value().str.find("Second") != std::string::npos;
   }, 5s));
   const auto errors_before = redis->stats().errors;
-  for (int i = 0; i < 5; ++i) CHECK(REQUIRE_OK(db->get_profile(s, "agent_1"))->name == "Second");
+  for (int i = 0; i < 5; ++i) CHECK(REQUIRE_OK(db->profiles().get(s, "agent_1"))->name == "Second");
   CHECK(redis->stats().errors == errors_before);
 }
 

@@ -24,56 +24,56 @@ struct Estate {
 
 Estate furnish(Store& db, const std::string& served_by_pool = "") {
   Estate e;
-  e.scope = Scope{REQUIRE_OK(db.create_location("Tenant")).id};
+  e.scope = Scope{REQUIRE_OK(db.admin().create_location("Tenant")).id};
   const Scope& s = e.scope;
   AgentProfile p;
   p.id = "agent_a";
   p.location_id = s.location_id;
   p.name = "Agent A";
   p.role = AgentRole::buyer_agent;
-  REQUIRE_OK(db.put_profile(s, p));
+  REQUIRE_OK(db.profiles().put(s, p));
   if (!served_by_pool.empty()) {
     AgentProfile pool = p;
     pool.id = "isa_pool";
     pool.shared_pool = true;
     pool.served_locations = {served_by_pool};
-    REQUIRE_OK(db.put_profile(s, pool));
+    REQUIRE_OK(db.profiles().put(s, pool));
   }
   AgentSession session;
   session.id = "sess_a";
   session.agent_id = "agent_a";
   session.conversation_id = "cv_x";
-  REQUIRE_OK(db.put_session(s, session));
+  REQUIRE_OK(db.profiles().put_session(s, session));
   Conversation c;
   c.id = unique("cv_") + "00000000000000000000";
   c.agent_id = "agent_a";
-  e.conversation = REQUIRE_OK(db.open_conversation(s, c)).id;
+  e.conversation = REQUIRE_OK(db.transcript().open_conversation(s, c)).id;
   Message m;
   m.conversation_id = e.conversation;
   m.role = "assistant";
   m.content = "tenant secret advice";
   m.status = MessageStatus::complete;
-  e.message = REQUIRE_OK(db.append_message(s, m)).id;
+  e.message = REQUIRE_OK(db.transcript().append_message(s, m)).id;
   CoachingEvent ev;
   ev.id = "ev_a";
   ev.agent_id = "agent_a";
   ev.guidance_type = GuidanceType::coaching_tip;
   ev.specialist = Specialist::coaching;
-  REQUIRE_OK(db.record_event(s, ev));
+  REQUIRE_OK(db.coaching_history().record(s, ev));
   UsageRecord u;
   u.kind = "coach";
   u.request_id = "req_a";
   u.cost_usd = 2.5;
-  REQUIRE_OK(db.record_usage(s, u));
-  REQUIRE_OK(db.set_budget(s, Budget{100}));
-  REQUIRE_OK(db.set_rate_limits(s, RateLimits{1, 2, 3, 4, 5, 6}));
-  REQUIRE_OK(db.put_experiment(s, Experiment{"exp_a", "", "Experiment", {"control", "b"}, true}));
-  REQUIRE_OK(db.assign(s, "exp_a", "agent_a", "b"));
+  REQUIRE_OK(db.ledger().record_usage(s, u));
+  REQUIRE_OK(db.ledger().set_budget(s, Budget{100}));
+  REQUIRE_OK(db.ledger().set_rate_limits(s, RateLimits{1, 2, 3, 4, 5, 6}));
+  REQUIRE_OK(db.experiments().put(s, Experiment{"exp_a", "", "Experiment", {"control", "b"}, true}));
+  REQUIRE_OK(db.experiments().assign(s, "exp_a", "agent_a", "b"));
   WebhookRecord w;
   w.provider = "gohighlevel";
   w.dedupe_key = e.webhook_dedupe = unique("evt_");
   w.body = "{}";
-  REQUIRE(REQUIRE_OK(db.insert_webhook(s, w)));
+  REQUIRE(REQUIRE_OK(db.webhook_inbox().insert(s, w)));
   const std::string key = unique("sk_live_");
   ApiKey k;
   k.location_id = s.location_id;
@@ -81,7 +81,7 @@ Estate furnish(Store& db, const std::string& served_by_pool = "") {
   k.prefix = key.substr(0, 12);
   k.key_hash = e.key_hash = store::detail::sha256_hex(key);
   k.scopes = {"messages"};
-  REQUIRE_OK(db.create_api_key(k));
+  REQUIRE_OK(db.admin().create_api_key(k));
   return e;
 }
 
@@ -93,59 +93,59 @@ Estate furnish(Store& db, const std::string& served_by_pool = "") {
 TEST_CASE_TEMPLATE("isolation: another tenant's ids are simply not found", B, STORE_BACKENDS) {
   auto db = B::open();
   const Estate a = furnish(*db);
-  const Scope b{REQUIRE_OK(db->create_location("Other")).id};
+  const Scope b{REQUIRE_OK(db->admin().create_location("Other")).id};
 
-  CHECK_FALSE(REQUIRE_OK(db->get_profile(b, "agent_a")).has_value());
-  CHECK(REQUIRE_OK(db->list_profiles(b)).empty());
-  CHECK_FALSE(REQUIRE_OK(db->delete_profile(b, "agent_a")));
-  CHECK_FALSE(REQUIRE_OK(db->get_session(b, "sess_a")).has_value());
+  CHECK_FALSE(REQUIRE_OK(db->profiles().get(b, "agent_a")).has_value());
+  CHECK(REQUIRE_OK(db->profiles().list(b)).empty());
+  CHECK_FALSE(REQUIRE_OK(db->profiles().remove(b, "agent_a")));
+  CHECK_FALSE(REQUIRE_OK(db->profiles().get_session(b, "sess_a")).has_value());
 
-  CHECK_FALSE(REQUIRE_OK(db->get_conversation(b, a.conversation)).has_value());
+  CHECK_FALSE(REQUIRE_OK(db->transcript().get_conversation(b, a.conversation)).has_value());
   Conversation steal;
   steal.id = a.conversation;
   steal.agent_id = "agent_b";
-  CHECK(code_of(db->open_conversation(b, steal)) == "store.conflict");
+  CHECK(code_of(db->transcript().open_conversation(b, steal)) == "store.conflict");
   Message m;
   m.conversation_id = a.conversation;
   m.role = "user";
   m.content = "injected";
-  CHECK(code_of(db->append_message(b, m)) == "store.not_found");
-  CHECK(REQUIRE_OK(db->list_messages(b, a.conversation, 0, 100)).empty());
-  CHECK_FALSE(REQUIRE_OK(db->get_message(b, a.message)).has_value());
+  CHECK(code_of(db->transcript().append_message(b, m)) == "store.not_found");
+  CHECK(REQUIRE_OK(db->transcript().list_messages(b, a.conversation, 0, 100)).empty());
+  CHECK_FALSE(REQUIRE_OK(db->transcript().get_message(b, a.message)).has_value());
   Message overwrite;
   overwrite.id = a.message;
   overwrite.content = "overwritten";
-  CHECK(code_of(db->update_message(b, overwrite)) == "store.not_found");
-  CHECK(code_of(db->update_conversation(b, a.conversation, ConversationStage::closed_lost, "x", 0)) == "store.not_found");
+  CHECK(code_of(db->transcript().update_message(b, overwrite)) == "store.not_found");
+  CHECK(code_of(db->transcript().update_conversation(b, a.conversation, ConversationStage::closed_lost, "x", 0)) == "store.not_found");
 
-  CHECK_FALSE(REQUIRE_OK(db->get_event(b, "ev_a")).has_value());
-  CHECK_FALSE(REQUIRE_OK(db->set_feedback(b, "ev_a", Feedback::not_helpful, "sabotage")));
-  CHECK_FALSE(REQUIRE_OK(db->set_outcome(b, "ev_a", Outcome::closed_lost)));
+  CHECK_FALSE(REQUIRE_OK(db->coaching_history().get(b, "ev_a")).has_value());
+  CHECK_FALSE(REQUIRE_OK(db->coaching_history().set_feedback(b, "ev_a", Feedback::not_helpful, "sabotage")));
+  CHECK_FALSE(REQUIRE_OK(db->coaching_history().set_outcome(b, "ev_a", Outcome::closed_lost)));
 
   const std::string month = store::detail::now_rfc3339().substr(0, 7);
-  CHECK(REQUIRE_OK(db->month_spend_usd(b, month)) == 0.0);
-  CHECK(REQUIRE_OK(db->get_budget(b)).monthly_usd == 0.0);
-  CHECK(REQUIRE_OK(db->get_rate_limits(b)).key_requests == 0);
-  CHECK(REQUIRE_OK(db->list_experiments(b)).empty());
-  CHECK(code_of(db->assign(b, "exp_a", "agent_a", "control")) == "store.not_found");
+  CHECK(REQUIRE_OK(db->ledger().month_spend_usd(b, month)) == 0.0);
+  CHECK(REQUIRE_OK(db->ledger().get_budget(b)).monthly_usd == 0.0);
+  CHECK(REQUIRE_OK(db->ledger().get_rate_limits(b)).key_requests == 0);
+  CHECK(REQUIRE_OK(db->experiments().list(b)).empty());
+  CHECK(code_of(db->experiments().assign(b, "exp_a", "agent_a", "control")) == "store.not_found");
 
   const std::string today = store::detail::now_rfc3339().substr(0, 10);
-  CHECK(REQUIRE_OK(db->effectiveness(b, today, today)).empty());
-  CHECK(REQUIRE_OK(db->usage_by_agent(b, today, today)).empty());
-  CHECK(REQUIRE_OK(db->latencies_ms(b, today, today)).empty());
+  CHECK(REQUIRE_OK(db->analytics().effectiveness(b, today, today)).empty());
+  CHECK(REQUIRE_OK(db->analytics().usage_by_agent(b, today, today)).empty());
+  CHECK(REQUIRE_OK(db->analytics().latencies_ms(b, today, today)).empty());
 
   WebhookRecord w;
   w.provider = "gohighlevel";
   w.dedupe_key = a.webhook_dedupe;  // the same key in another tenant is another delivery
   w.body = "{}";
-  CHECK(REQUIRE_OK(db->insert_webhook(b, w)));
+  CHECK(REQUIRE_OK(db->webhook_inbox().insert(b, w)));
   std::string a_webhook;
   for (int round = 0; round < 50 && a_webhook.empty(); ++round)
-    for (const auto& c : REQUIRE_OK(db->claim_webhooks(1000)))
+    for (const auto& c : REQUIRE_OK(db->webhook_inbox().claim(1000)))
       if (c.location_id == a.scope.location_id) a_webhook = c.id;
   REQUIRE_FALSE(a_webhook.empty());
-  CHECK(code_of(db->finish_webhook(b, a_webhook, true, "")) == "store.not_found");
-  REQUIRE_OK(db->finish_webhook(a.scope, a_webhook, true, ""));
+  CHECK(code_of(db->webhook_inbox().finish(b, a_webhook, true, "")) == "store.not_found");
+  REQUIRE_OK(db->webhook_inbox().finish(a.scope, a_webhook, true, ""));
 
   // A writing its own id in B creates B's record and leaves A's alone.
   AgentProfile mine;
@@ -153,30 +153,30 @@ TEST_CASE_TEMPLATE("isolation: another tenant's ids are simply not found", B, ST
   mine.location_id = b.location_id;
   mine.name = "B's own agent";
   mine.role = AgentRole::team_lead;
-  REQUIRE_OK(db->put_profile(b, mine));
+  REQUIRE_OK(db->profiles().put(b, mine));
 
   // Nothing of A's changed.
-  CHECK(REQUIRE_OK(db->get_profile(a.scope, "agent_a"))->name == "Agent A");
-  CHECK(REQUIRE_OK(db->get_message(a.scope, a.message))->content == "tenant secret advice");
-  CHECK(REQUIRE_OK(db->list_messages(a.scope, a.conversation, 0, 100)).size() == 1);
-  CHECK(REQUIRE_OK(db->get_event(a.scope, "ev_a"))->feedback == Feedback::none);
-  CHECK(REQUIRE_OK(db->month_spend_usd(a.scope, month)) == 2.5);
-  CHECK(REQUIRE_OK(db->assign(a.scope, "exp_a", "agent_a", "control")) == "b");
+  CHECK(REQUIRE_OK(db->profiles().get(a.scope, "agent_a"))->name == "Agent A");
+  CHECK(REQUIRE_OK(db->transcript().get_message(a.scope, a.message))->content == "tenant secret advice");
+  CHECK(REQUIRE_OK(db->transcript().list_messages(a.scope, a.conversation, 0, 100)).size() == 1);
+  CHECK(REQUIRE_OK(db->coaching_history().get(a.scope, "ev_a"))->feedback == Feedback::none);
+  CHECK(REQUIRE_OK(db->ledger().month_spend_usd(a.scope, month)) == 2.5);
+  CHECK(REQUIRE_OK(db->experiments().assign(a.scope, "exp_a", "agent_a", "control")) == "b");
 }
 
 TEST_CASE_TEMPLATE("isolation: a shared-pool agent crosses only into the locations it serves", B, STORE_BACKENDS) {
   auto db = B::open();
-  const Scope served{REQUIRE_OK(db->create_location("Served")).id};
+  const Scope served{REQUIRE_OK(db->admin().create_location("Served")).id};
   const Estate home = furnish(*db, served.location_id);
-  const Scope stranger{REQUIRE_OK(db->create_location("Stranger")).id};
+  const Scope stranger{REQUIRE_OK(db->admin().create_location("Stranger")).id};
 
-  CHECK(REQUIRE_OK(db->get_profile(served, "isa_pool")).has_value());
-  CHECK_FALSE(REQUIRE_OK(db->get_profile(served, "agent_a")).has_value());  // not shared
-  CHECK_FALSE(REQUIRE_OK(db->get_profile(stranger, "isa_pool")).has_value());
+  CHECK(REQUIRE_OK(db->profiles().get(served, "isa_pool")).has_value());
+  CHECK_FALSE(REQUIRE_OK(db->profiles().get(served, "agent_a")).has_value());  // not shared
+  CHECK_FALSE(REQUIRE_OK(db->profiles().get(stranger, "isa_pool")).has_value());
   // Serving a location grants reading the profile, nothing else of the home location.
-  CHECK_FALSE(REQUIRE_OK(db->get_conversation(served, home.conversation)).has_value());
-  CHECK_FALSE(REQUIRE_OK(db->delete_profile(served, "isa_pool")));
-  CHECK(REQUIRE_OK(db->get_profile(home.scope, "isa_pool")).has_value());
+  CHECK_FALSE(REQUIRE_OK(db->transcript().get_conversation(served, home.conversation)).has_value());
+  CHECK_FALSE(REQUIRE_OK(db->profiles().remove(served, "isa_pool")));
+  CHECK(REQUIRE_OK(db->profiles().get(home.scope, "isa_pool")).has_value());
 }
 
 // ---- straight through SQL, as porchlight_app ---------------------------------------------------
@@ -245,14 +245,14 @@ const std::vector<std::string> kTenantTables = {
 
 TEST_CASE("isolation: as porchlight_app, row-level security hides and refuses other tenants' rows") {
   auto db = open_postgres();
-  const Scope b{REQUIRE_OK(db->create_location("Served")).id};
+  const Scope b{REQUIRE_OK(db->admin().create_location("Served")).id};
   const Estate a = furnish(*db, b.location_id);
   AgentProfile bp;
   bp.id = "agent_b";
   bp.location_id = b.location_id;
   bp.name = "Agent B";
-  REQUIRE_OK(db->put_profile(b, bp));
-  const Scope c{REQUIRE_OK(db->create_location("Stranger")).id};
+  REQUIRE_OK(db->profiles().put(b, bp));
+  const Scope c{REQUIRE_OK(db->admin().create_location("Stranger")).id};
   const std::string A = a.scope.location_id, Bid = b.location_id;
 
   AppConnection app(pg_app_url());
@@ -368,6 +368,6 @@ TEST_CASE("isolation: as porchlight_app, row-level security hides and refuses ot
   }
 
   // The repository saw all of this as intact.
-  CHECK(REQUIRE_OK(db->get_profile(b, "isa_pool"))->name == "Agent A");
-  CHECK(REQUIRE_OK(db->list_messages(a.scope, a.conversation, 0, 10)).size() == 1);
+  CHECK(REQUIRE_OK(db->profiles().get(b, "isa_pool"))->name == "Agent A");
+  CHECK(REQUIRE_OK(db->transcript().list_messages(a.scope, a.conversation, 0, 10)).size() == 1);
 }

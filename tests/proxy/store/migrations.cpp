@@ -159,7 +159,7 @@ TEST_CASE_TEMPLATE("migrations: two migrators at once apply each file exactly on
   CHECK(applied == all.size());
   // And the result is a working store.
   auto store = REQUIRE_OK(open_store(target.app_url(), 2));
-  CHECK(REQUIRE_OK(store->create_location("After the race")).id.rfind("loc_", 0) == 0);
+  CHECK(REQUIRE_OK(store->admin().create_location("After the race")).id.rfind("loc_", 0) == 0);
 }
 
 // A new file switched to WAL by two connections at once: SQLite answers one of them "busy" without
@@ -204,7 +204,7 @@ TEST_CASE("migrations: a store refuses a database that is not migrated") {
     ScratchDatabase scratch;
     REQUIRE_OK(migrate(scratch.url));
     auto store = REQUIRE_OK(open_store(with_database(pg_app_url(), scratch.name), 2));
-    CHECK(REQUIRE_OK(store->create_location("Fresh")).id.rfind("loc_", 0) == 0);
+    CHECK(REQUIRE_OK(store->admin().create_location("Fresh")).id.rfind("loc_", 0) == 0);
   }
   SUBCASE("bad URLs never echo the password") {
     auto r = open_store("postgresql://u:hunter2@127.0.0.1:1/db?bogus_option=1", 1);
@@ -244,15 +244,15 @@ TEST_CASE_TEMPLATE("migrations: usage_monthly starts from the ledger already wri
   REQUIRE_OK(migrate(target.url));
   auto db = REQUIRE_OK(open_store(target.app_url(), 2));
   const Scope a{"loc_a"}, b{"loc_b"};
-  CHECK(REQUIRE_OK(db->month_spend_usd(a, "2026-11")) == doctest::Approx(0.75));
-  CHECK(REQUIRE_OK(db->month_spend_usd(a, "2026-12")) == doctest::Approx(1.0));
-  CHECK(REQUIRE_OK(db->month_spend_usd(b, "2026-11")) == doctest::Approx(4.0));
+  CHECK(REQUIRE_OK(db->ledger().month_spend_usd(a, "2026-11")) == doctest::Approx(0.75));
+  CHECK(REQUIRE_OK(db->ledger().month_spend_usd(a, "2026-12")) == doctest::Approx(1.0));
+  CHECK(REQUIRE_OK(db->ledger().month_spend_usd(b, "2026-11")) == doctest::Approx(4.0));
   // New records add to the figure carried over.
   UsageRecord u;
   u.request_id = "req_after";
   u.kind = "coach";
   u.cost_usd = 0.125;
   u.at = "2026-11-30T12:00:00Z";
-  REQUIRE_OK(db->record_usage(a, u));
-  CHECK(REQUIRE_OK(db->month_spend_usd(a, "2026-11")) == doctest::Approx(0.875));
+  REQUIRE_OK(db->ledger().record_usage(a, u));
+  CHECK(REQUIRE_OK(db->ledger().month_spend_usd(a, "2026-11")) == doctest::Approx(0.875));
 }

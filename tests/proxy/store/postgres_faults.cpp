@@ -52,58 +52,58 @@ TEST_CASE("faults: Postgres stops; cached reads are served, writes fail fast and
   auto lru = std::shared_ptr<cache::Cache>(cache::make_lru_cache(1000));
   auto db = make_cached_store(open_postgres(), lru);
   auto direct = open_postgres();
-  const Scope s{REQUIRE_OK(db->create_location("L")).id};
+  const Scope s{REQUIRE_OK(db->admin().create_location("L")).id};
   AgentProfile p;
   p.id = "agent_1";
   p.location_id = s.location_id;
   p.name = "Before";
-  REQUIRE_OK(db->put_profile(s, p));
+  REQUIRE_OK(db->profiles().put(s, p));
   Conversation c;
   c.id = unique("cv_") + "bbbbbbbbbbbbbbbbbbbb";
   c.agent_id = "agent_1";
-  REQUIRE_OK(db->open_conversation(s, c));
+  REQUIRE_OK(db->transcript().open_conversation(s, c));
   Message m;
   m.conversation_id = c.id;
   m.role = "user";
   m.content = "saved before the outage";
-  REQUIRE_OK(db->append_message(s, m));
-  REQUIRE_OK(db->append_message(s, m));
+  REQUIRE_OK(db->transcript().append_message(s, m));
+  REQUIRE_OK(db->transcript().append_message(s, m));
   // Warm the cache.
-  REQUIRE(REQUIRE_OK(db->get_profile(s, "agent_1")).has_value());
-  REQUIRE(REQUIRE_OK(db->get_conversation(s, c.id)).has_value());
-  REQUIRE(REQUIRE_OK(db->list_messages(s, c.id, 0, 50)).size() == 2);
+  REQUIRE(REQUIRE_OK(db->profiles().get(s, "agent_1")).has_value());
+  REQUIRE(REQUIRE_OK(db->transcript().get_conversation(s, c.id)).has_value());
+  REQUIRE(REQUIRE_OK(db->transcript().list_messages(s, c.id, 0, 50)).size() == 2);
   const std::string month = store::detail::now_rfc3339().substr(0, 7);
 
   {
     PostgresStopped stopped;
     // Reads present in the cache are served.
-    CHECK(REQUIRE_OK(db->get_profile(s, "agent_1"))->name == "Before");
-    CHECK(REQUIRE_OK(db->get_conversation(s, c.id))->id == c.id);
-    CHECK(REQUIRE_OK(db->list_messages(s, c.id, 0, 50)).size() == 2);
+    CHECK(REQUIRE_OK(db->profiles().get(s, "agent_1"))->name == "Before");
+    CHECK(REQUIRE_OK(db->transcript().get_conversation(s, c.id))->id == c.id);
+    CHECK(REQUIRE_OK(db->transcript().list_messages(s, c.id, 0, 50)).size() == 2);
     // Reads that are not: a typed, retryable error.
-    fails_fast("get_profile (uncached)", [&] { return db->get_profile(s, "agent_2"); });
+    fails_fast("profiles().get (uncached)", [&] { return db->profiles().get(s, "agent_2"); });
 
     Message lost = m;
     lost.content = "written during the outage";
-    fails_fast("append_message", [&] { return db->append_message(s, lost); });
+    fails_fast("append_message", [&] { return db->transcript().append_message(s, lost); });
     p.name = "During";
-    fails_fast("put_profile", [&] { return db->put_profile(s, p); });
+    fails_fast("profiles().put", [&] { return db->profiles().put(s, p); });
     UsageRecord u;
     u.kind = "coach";
     u.cost_usd = 9;
-    fails_fast("record_usage", [&] { return db->record_usage(s, u); });
-    fails_fast("set_budget", [&] { return db->set_budget(s, Budget{5}); });
+    fails_fast("record_usage", [&] { return db->ledger().record_usage(s, u); });
+    fails_fast("set_budget", [&] { return db->ledger().set_budget(s, Budget{5}); });
     fails_fast("update_conversation",
-               [&] { return db->update_conversation(s, c.id, ConversationStage::closed_lost, "x", 1); });
+               [&] { return db->transcript().update_conversation(s, c.id, ConversationStage::closed_lost, "x", 1); });
     WebhookRecord w;
     w.provider = "gohighlevel";
     w.dedupe_key = "during";
     w.body = "{}";
-    fails_fast("insert_webhook", [&] { return db->insert_webhook(s, w); });
-    fails_fast("append_message (uncached store)", [&] { return direct->append_message(s, lost); });
+    fails_fast("webhook_inbox().insert", [&] { return db->webhook_inbox().insert(s, w); });
+    fails_fast("append_message (uncached store)", [&] { return direct->transcript().append_message(s, lost); });
     fails_fast("ping", [&] { return direct->ping(); });
     // The cached reads still stand after the failed writes.
-    CHECK(REQUIRE_OK(db->get_profile(s, "agent_1"))->name == "Before");
+    CHECK(REQUIRE_OK(db->profiles().get(s, "agent_1"))->name == "Before");
 
     stopped.restart();
   }
@@ -111,20 +111,20 @@ TEST_CASE("faults: Postgres stops; cached reads are served, writes fail fast and
   CHECK(eventually([&] { return db->ping().ok(); }, 5s));
 
   // Nothing that was reported failed was saved.
-  auto messages = REQUIRE_OK(direct->list_messages(s, c.id, 0, 50));
+  auto messages = REQUIRE_OK(direct->transcript().list_messages(s, c.id, 0, 50));
   CHECK(messages.size() == 2);
   for (const auto& msg : messages) CHECK(msg.content == "saved before the outage");
-  CHECK(REQUIRE_OK(direct->get_profile(s, "agent_1"))->name == "Before");
-  CHECK(REQUIRE_OK(direct->month_spend_usd(s, month)) == 0.0);
-  CHECK(REQUIRE_OK(direct->get_budget(s)).monthly_usd == 0.0);
-  CHECK(REQUIRE_OK(direct->get_conversation(s, c.id))->stage == ConversationStage::new_lead);
+  CHECK(REQUIRE_OK(direct->profiles().get(s, "agent_1"))->name == "Before");
+  CHECK(REQUIRE_OK(direct->ledger().month_spend_usd(s, month)) == 0.0);
+  CHECK(REQUIRE_OK(direct->ledger().get_budget(s)).monthly_usd == 0.0);
+  CHECK(REQUIRE_OK(direct->transcript().get_conversation(s, c.id))->stage == ConversationStage::new_lead);
 
   // And the store works again (the pools reconnected).
   Message after = m;
   after.content = "after the outage";
-  CHECK(REQUIRE_OK(db->append_message(s, after)).seq == 3);
+  CHECK(REQUIRE_OK(db->transcript().append_message(s, after)).seq == 3);
   p.name = "After";
-  REQUIRE_OK(db->put_profile(s, p));
-  CHECK(REQUIRE_OK(db->get_profile(s, "agent_1"))->name == "After");
-  CHECK(REQUIRE_OK(db->list_messages(s, c.id, 0, 50)).size() == 3);
+  REQUIRE_OK(db->profiles().put(s, p));
+  CHECK(REQUIRE_OK(db->profiles().get(s, "agent_1"))->name == "After");
+  CHECK(REQUIRE_OK(db->transcript().list_messages(s, c.id, 0, 50)).size() == 3);
 }

@@ -1,6 +1,8 @@
-// store/sql_database.hpp (internal): the little a SQL backend must provide so that one repository
-// (sql_store.cpp) serves both Postgres and SQLite: run a parameterized statement, and run work in
-// one transaction scoped to a tenant. Statements use $1..$n placeholders on both backends.
+// store/sql/sql_database.hpp (internal): the little a SQL backend must provide so that one
+// repository (store/sql/*.cpp, an aggregate a file) serves both Postgres and SQLite: run a
+// parameterized statement, run work in one transaction scoped to a tenant, and the three
+// cross-tenant statements, which differ (SECURITY DEFINER functions on Postgres, plain statements
+// on SQLite). Statements use $1..$n placeholders on both backends.
 #pragma once
 
 #include <cstdint>
@@ -10,7 +12,7 @@
 #include <vector>
 
 #include "porchlight/error.hpp"
-#include "store/store.hpp"
+#include "store/records.hpp"
 
 namespace porchlight::store::detail {
 
@@ -78,7 +80,23 @@ class Database {
                                 const std::function<Result<Done>(Session&)>& work) = 0;
   // SQL for the UTC day ("2026-11-25") of a timestamp column.
   virtual std::string day_of(std::string_view column) const = 0;
+
+  // ---- the cross-tenant statements, run by `session` in a transaction without a tenant ----
+  // The api_keys rows (kApiKeyColumns) with this hash.
+  virtual Result<Rows> find_api_key(Session& session, std::string_view key_hash) = 0;
+  // Revokes the one live key with this id or prefix at `now`; returns how many live keys matched:
+  // 0, 1 (revoked) or more (an ambiguous prefix: nothing revoked).
+  virtual Result<std::int64_t> revoke_api_key(Session& session, std::string_view id_or_prefix,
+                                              std::string_view now) = 0;
+  // Marks up to `limit` webhooks processing (claimed_at = now): pending ones, and ones claimed
+  // before `stale_before`, oldest received first; returns them (kWebhookColumns), in any order.
+  virtual Result<Rows> claim_webhooks(Session& session, std::int64_t limit, std::string_view now,
+                                      std::string_view stale_before) = 0;
 };
+
+// The columns the cross-tenant statements return, in this order (defined beside their decoders).
+extern const char* const kApiKeyColumns;
+extern const char* const kWebhookColumns;
 
 // Shortest text that reads back as the same double.
 std::string format_real(double value);

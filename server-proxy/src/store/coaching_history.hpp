@@ -1,0 +1,23 @@
+// store/coaching_history.hpp: what coaching was given, and how it was judged and turned out
+// (store.coaching_history()). Error codes and threading: store.hpp.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "store/records.hpp"
+
+namespace porchlight::store {
+
+class CoachingHistory {
+ public:
+  virtual ~CoachingHistory() = default;
+  virtual Result<Done> record(const Scope& s, const CoachingEvent& e) = 0;  // an id that exists: store.conflict
+  virtual Result<std::optional<CoachingEvent>> get(const Scope& s, const std::string& id) = 0;
+  // Both return false when there is no such event in this location.
+  virtual Result<bool> set_feedback(const Scope& s, const std::string& event_id, Feedback f,
+                                    const std::string& comment) = 0;
+  virtual Result<bool> set_outcome(const Scope& s, const std::string& event_id, Outcome o) = 0;
+};
+
+}  // namespace porchlight::store

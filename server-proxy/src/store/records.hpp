@@ -1,0 +1,136 @@
+// store/records.hpp: the records that cross the store's interfaces, and Scope, the tenant every
+// tenant call names. Included by store.hpp (the umbrella) and by each aggregate's header.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "porchlight/error.hpp"
+#include "porchlight/model.hpp"
+
+namespace porchlight::store {
+
+struct Scope {
+  std::string location_id;
+};
+
+// Result<void> stand-in.
+struct Done {};
+
+struct Location {
+  std::string id;
+  std::string name;
+  std::string agent_token_secret;  // signs agent tokens (HMAC); never leaves the proxy
+  std::string created_at;
+};
+
+enum class KeyKind { publishable, secret };  // pk_ (browser) and sk_ (server)
+
+struct ApiKey {
+  std::string id;
+  std::string location_id;
+  KeyKind kind = KeyKind::publishable;
+  std::string prefix;                        // first characters of the key, for display and revoke
+  std::string key_hash;                      // SHA-256 hex of the whole key; the key is never stored
+  std::vector<std::string> scopes;           // e.g. "coach", "messages", "admin"
+  std::vector<std::string> allowed_origins;  // pk only: exact origins ("https://app.example.com")
+  std::string created_at;
+  std::optional<std::string> revoked_at;
+};
+
+enum class MessageStatus { pending, streaming, complete, incomplete, failed };
+std::string_view to_string(MessageStatus s);
+std::optional<MessageStatus> parse_message_status(std::string_view s);
+
+struct Conversation {
+  std::string id;  // porchlight::conversation_id() or a client's random cv_ id
+  std::string location_id;
+  std::string agent_id;
+  std::string lead_id;
+  ConversationStage stage = ConversationStage::new_lead;
+  std::string summary;                // summary of messages with seq <= summary_through_seq
+  std::int64_t summary_through_seq = 0;
+  std::string created_at;
+  std::string updated_at;
+};
+
+struct Message {
+  std::string id;
+  std::string conversation_id;
+  std::string location_id;
+  std::int64_t seq = 0;               // 1, 2, 3... per conversation, assigned by the store
+  std::string role;                   // "user" or "assistant"
+  std::string content;
+  MessageStatus status = MessageStatus::complete;
+  std::string surface;                // widget, streamlit, api, live, playground
+  std::string specialist;             // assistant messages: who answered
+  std::string model;
+  Usage usage;
+  double cost_usd = 0;
+  std::int64_t latency_ms = 0;
+  std::string event_id;               // the coaching event this answer belongs to
+  std::string created_at;
+  std::string updated_at;
+};
+
+struct UsageRecord {
+  std::string location_id;
+  std::string key_id;
+  std::string agent_id;
+  std::string request_id;
+  std::string kind;                   // "coach", "messages" or "live"
+  std::string model;
+  Usage usage;
+  double cost_usd = 0;
+  std::string at;                     // RFC 3339; the month of a budget is taken from it (UTC)
+};
+
+struct Budget {
+  double monthly_usd = 0;             // 0: no budget
+};
+
+struct RateLimits {                   // per minute; 0: unlimited
+  std::int64_t key_requests = 0, key_tokens = 0;
+  std::int64_t agent_requests = 0, agent_tokens = 0;
+  std::int64_t location_requests = 0, location_tokens = 0;
+};
+
+struct Experiment {
+  std::string id;
+  std::string location_id;
+  std::string name;
+  std::vector<std::string> variants;  // "control" first
+  bool active = true;
+};
+
+struct WebhookRecord {
+  std::string id;
+  std::string location_id;
+  std::string provider;               // "gohighlevel"
+  std::string dedupe_key;             // unique per (location, provider)
+  std::string body;                   // raw bytes as received
+  std::string headers_json;
+  bool signature_valid = false;
+  std::string state = "pending";      // pending, processing, done, failed
+  std::int64_t attempts = 0;
+  std::string error;
+  std::string received_at;
+  std::string processed_at;
+};
+
+// Analytics rows for the dashboard (days are UTC dates "2026-11-25").
+struct EffectivenessRow {
+  std::string day, guidance_type, approach_variant;
+  std::int64_t events = 0, helpful = 0, not_helpful = 0;
+};
+struct UsageRow {
+  std::string day, agent_id, model;
+  std::int64_t requests = 0, input_tokens = 0, output_tokens = 0, cache_read_tokens = 0,
+               cache_write_tokens = 0;
+  double cost_usd = 0;
+};
+
+}  // namespace porchlight::store

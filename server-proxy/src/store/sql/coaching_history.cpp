@@ -1,0 +1,105 @@
+// store/sql/coaching_history.cpp: coaching events, feedback and outcomes
+// (store/coaching_history.hpp), for both backends.
+
+#include "store/sql/repository.hpp"
+#include "store/sql/sql_store.hpp"
+#include "store/store_util.hpp"
+
+namespace porchlight::store::detail {
+
+namespace {
+
+const std::string kEventColumns =
+    "location_id, id, agent_id, session_id, conversation_id, guidance_type, approach_variant, "
+    "specialist, model, " + std::string(kUsageColumns) +
+    ", cost_usd, latency_ms, feedback, feedback_comment, outcome, created_at";
+
+Result<CoachingEvent> decode_event(const Rows& rows, std::size_t row) {
+  Decoder d{rows, row};
+  CoachingEvent e;
+  e.location_id = d.str();
+  e.id = d.str();
+  e.agent_id = d.str();
+  e.session_id = d.str();
+  e.conversation_id = d.str();
+  e.guidance_type = d.enumeration<GuidanceType>();
+  e.approach_variant = d.str();
+  e.specialist = d.enumeration<Specialist>();
+  e.model = d.str();
+  e.usage = d.usage();
+  e.cost_usd = d.f64();
+  e.latency_ms = d.i64();
+  e.feedback = d.enumeration<Feedback>();
+  e.feedback_comment = d.str();
+  e.outcome = d.enumeration<Outcome>();
+  e.created_at = d.time();
+  if (!d.problem.empty()) return internal("agent_coaching_history: " + d.problem);
+  return e;
+}
+
+class SqlCoachingHistory final : public CoachingHistory {
+ public:
+  explicit SqlCoachingHistory(Database& db) : db_(db) {}
+
+  Result<Done> record(const Scope& s, const CoachingEvent& input) override {
+    if (auto e = check_scope(s); !e.empty()) return e;
+    CoachingEvent e = input;
+    Checks c;
+    check_location(c, s, e.location_id, "event.location_id");
+    c.time("event.created_at", e.created_at);
+    if (!c.ok()) return c.errors;
+    if (auto valid = event_from_json(to_json(e)); !valid.ok()) {
+      c.core(valid.errors());
+      return c.errors;
+    }
+    auto r = run_one(db_, s.location_id, TxMode::write,
+                     "INSERT INTO agent_coaching_history (" + kEventColumns + ") VALUES ($1, $2, $3, $4, $5, $6, $7, "
+                     "$8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)",
+                     P({text(e.location_id), text(e.id), text(e.agent_id), text(e.session_id), text(e.conversation_id),
+                        text(name_of(e.guidance_type)), text(e.approach_variant), text(name_of(e.specialist)),
+                        text(e.model), integer(e.usage.input_tokens), integer(e.usage.output_tokens),
+                        integer(e.usage.cache_creation_input_tokens), integer(e.usage.cache_creation_1h_input_tokens),
+                        integer(e.usage.cache_read_input_tokens), real(e.cost_usd), integer(e.latency_ms),
+                        text(name_of(e.feedback)), text(e.feedback_comment), text(name_of(e.outcome)),
+                        text(e.created_at)}));
+    if (!r.ok()) return r.errors();
+    return Done{};
+  }
+
+  Result<std::optional<CoachingEvent>> get(const Scope& s, const std::string& id) override {
+    return find_by_id<CoachingEvent>(db_, s, id, "agent_coaching_history", kEventColumns, decode_event);
+  }
+
+  Result<bool> set_feedback(const Scope& s, const std::string& event_id, Feedback f,
+                            const std::string& comment) override {
+    Checks c;
+    c.id("scope.location_id", s.location_id);
+    c.id("event_id", event_id);
+    c.utf8("comment", comment, 8000);
+    if (!c.ok()) return c.errors;
+    auto r = run_one(db_, s.location_id, TxMode::write,
+                     "UPDATE agent_coaching_history SET feedback = $3, feedback_comment = $4 "
+                     "WHERE location_id = $1 AND id = $2",
+                     P({text(s.location_id), text(event_id), text(name_of(f)), text(comment)}));
+    if (!r.ok()) return r.errors();
+    return r.value().affected() > 0;
+  }
+
+  Result<bool> set_outcome(const Scope& s, const std::string& event_id, Outcome o) override {
+    if (auto e = check_scoped_id(s, "event_id", event_id); !e.empty()) return e;
+    auto r = run_one(db_, s.location_id, TxMode::write,
+                     "UPDATE agent_coaching_history SET outcome = $3 WHERE location_id = $1 AND id = $2",
+                     P({text(s.location_id), text(event_id), text(name_of(o))}));
+    if (!r.ok()) return r.errors();
+    return r.value().affected() > 0;
+  }
+
+ private:
+  Database& db_;
+};
+
+}  // namespace
+
+std::unique_ptr<CoachingHistory> make_sql_coaching_history(Database& db) { return std::make_unique<SqlCoachingHistory>(db); }
+
+}  // namespace porchlight::store::detail

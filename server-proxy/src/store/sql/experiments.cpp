@@ -1,0 +1,109 @@
+// store/sql/experiments.cpp: experiments and assignments (store/experiments.hpp), for both
+// backends.
+
+#include <algorithm>
+#include <set>
+
+#include "store/sql/repository.hpp"
+#include "store/sql/sql_store.hpp"
+#include "store/store_util.hpp"
+
+namespace porchlight::store::detail {
+
+namespace {
+
+const std::string kExperimentColumns = "location_id, id, name, variants, active";
+
+Result<Experiment> decode_experiment(const Rows& rows, std::size_t row) {
+  Decoder d{rows, row};
+  Experiment e;
+  e.location_id = d.str();
+  e.id = d.str();
+  e.name = d.str();
+  e.variants = d.strings();
+  e.active = d.flag();
+  if (!d.problem.empty()) return internal("experiments: " + d.problem);
+  return e;
+}
+
+class SqlExperiments final : public Experiments {
+ public:
+  explicit SqlExperiments(Database& db) : db_(db) {}
+
+  Result<Done> put(const Scope& s, const Experiment& input) override {
+    if (auto e = check_scope(s); !e.empty()) return e;
+    Experiment e = input;
+    Checks c;
+    check_location(c, s, e.location_id, "experiment.location_id");
+    c.id("experiment.id", e.id);
+    c.plain("experiment.name", e.name, 200, true);
+    if (e.variants.empty() || e.variants.size() > 16) c.fail("experiment.variants", "expected 1-16 variants, \"control\" first");
+    std::set<std::string> seen;
+    for (std::size_t i = 0; i < e.variants.size(); ++i) {
+      c.id("experiment.variants[" + std::to_string(i) + "]", e.variants[i]);
+      if (!seen.insert(e.variants[i]).second)
+        c.fail("experiment.variants[" + std::to_string(i) + "]", "variant '" + e.variants[i] + "' is listed twice");
+    }
+    if (!c.ok()) return c.errors;
+    const std::string now = now_rfc3339();
+    auto r = run_one(db_, s.location_id, TxMode::write,
+                     "INSERT INTO experiments (location_id, id, name, variants, active, created_at, updated_at) "
+                     "VALUES ($1, $2, $3, $4, $5, $6, $6) ON CONFLICT (location_id, id) DO UPDATE SET "
+                     "name = excluded.name, variants = excluded.variants, active = excluded.active, "
+                     "updated_at = excluded.updated_at",
+                     P({text(e.location_id), text(e.id), text(e.name), text(names_json(e.variants).dump()),
+                        boolean(e.active), text(now)}));
+    if (!r.ok()) return r.errors();
+    return Done{};
+  }
+
+  Result<std::vector<Experiment>> list(const Scope& s) override {
+    if (auto e = check_scope(s); !e.empty()) return e;
+    auto r = run_one(db_, s.location_id, TxMode::read,
+                     "SELECT " + kExperimentColumns + " FROM experiments WHERE location_id = $1 ORDER BY id",
+                     P({text(s.location_id)}));
+    if (!r.ok()) return r.errors();
+    return decode_all<Experiment>(r.value(), decode_experiment);
+  }
+
+  Result<std::string> assign(const Scope& s, const std::string& experiment_id,
+                             const std::string& agent_id, const std::string& variant) override {
+    Checks c;
+    c.id("scope.location_id", s.location_id);
+    c.id("experiment_id", experiment_id);
+    c.id("agent_id", agent_id);
+    c.id("variant", variant);
+    if (!c.ok()) return c.errors;
+    return in_tx<std::string>(db_, s.location_id, TxMode::write, [&](Session& db) -> Result<std::string> {
+      auto r = db.run("SELECT " + kExperimentColumns + " FROM experiments WHERE location_id = $1 AND id = $2",
+                      P({text(s.location_id), text(experiment_id)}));
+      if (!r.ok()) return r.errors();
+      if (r.value().empty())
+        return not_found("experiment_id", "experiment '" + experiment_id + "' does not exist in this location");
+      auto exp = decode_experiment(r.value(), 0);
+      if (!exp.ok()) return exp.errors();
+      const auto& vs = exp.value().variants;
+      if (std::find(vs.begin(), vs.end(), variant) == vs.end())
+        return invalid("variant", "'" + variant + "' is not a variant of experiment '" + experiment_id + "'");
+      r = db.run("INSERT INTO experiment_assignments (location_id, experiment_id, agent_id, variant, assigned_at) "
+                 "VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+                 P({text(s.location_id), text(experiment_id), text(agent_id), text(variant), text(now_rfc3339())}));
+      if (!r.ok()) return r.errors();
+      r = db.run("SELECT variant FROM experiment_assignments WHERE location_id = $1 AND experiment_id = $2 "
+                 "AND agent_id = $3",
+                 P({text(s.location_id), text(experiment_id), text(agent_id)}));
+      if (!r.ok()) return r.errors();
+      if (r.value().empty()) return internal("experiment_assignments: assignment vanished");
+      return r.value().text(0, 0);
+    });
+  }
+
+ private:
+  Database& db_;
+};
+
+}  // namespace
+
+std::unique_ptr<Experiments> make_sql_experiments(Database& db) { return std::make_unique<SqlExperiments>(db); }
+
+}  // namespace porchlight::store::detail

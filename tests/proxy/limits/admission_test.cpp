@@ -1,0 +1,145 @@
+// limits/admission_test.cpp: admitting calls to Claude (server-proxy/src/limits/): the budget
+// first, then the buckets; a ticket gives its estimate back unless settled; settling records the
+// usage, priced, and adds to the month's spend.
+#include <doctest/doctest.h>
+
+#include <mutex>
+
+#include "limits/admission.hpp"
+#include "store/ledger.hpp"
+#include "support.hpp"
+
+using namespace porchlight;
+using namespace porchlight::proxy;
+using porchlight::test::run;
+
+namespace {
+
+// A store ledger with a budget, that keeps the usage it is given.
+class BudgetLedger final : public store::Ledger {
+ public:
+  Result<store::Done> record_usage_batch(const store::Scope&, const std::vector<store::UsageRecord>& batch) override {
+    std::lock_guard lock(mutex);
+    written.insert(written.end(), batch.begin(), batch.end());
+    return store::Done{};
+  }
+  Result<double> month_spend_usd(const store::Scope&, const std::string&) override { return spent; }
+  Result<store::Budget> get_budget(const store::Scope&) override { return store::Budget{monthly}; }
+  Result<store::Done> set_budget(const store::Scope&, const store::Budget&) override { return store::Done{}; }
+  Result<store::RateLimits> get_rate_limits(const store::Scope&) override { return limits; }
+  Result<store::Done> set_rate_limits(const store::Scope&, const store::RateLimits&) override { return store::Done{}; }
+
+  std::mutex mutex;
+  double spent = 0, monthly = 0;
+  store::RateLimits limits;
+  std::vector<store::UsageRecord> written;
+};
+
+// Admission with every part it needs, in-process.
+struct Setup {
+  BudgetLedger store;
+  net::io_context io;
+  WorkerPool pool{2};
+  Metrics metrics;
+  Config config;
+  std::unique_ptr<RateLimiter> limiter = make_local_limiter();
+  std::unique_ptr<UsageLedger> ledger;
+  std::unique_ptr<Budgets> budgets;
+  std::unique_ptr<Admission> admission;
+
+  Setup() {
+    ledger = std::make_unique<UsageLedger>(store, io, pool, metrics);
+    budgets = std::make_unique<Budgets>(store, pool, io, 0.0);
+    admission = std::make_unique<Admission>(*budgets, *limiter, *ledger, metrics, config, Policy::embedded());
+  }
+  ~Setup() {
+    pool.join();
+    admission.reset();
+    budgets.reset();
+    ledger.reset();
+  }
+};
+
+const Payer kPayer{"key_1", "loc_1", "agent_1"};
+
+}  // namespace
+
+TEST_CASE("admission: a spent budget refuses with budget.exhausted until the month's end, taking nothing") {
+  Setup s;
+  LocationBudget spent;
+  spent.monthly = 10;
+  spent.spent = 10.01;
+  const Ticket refused = s.admission->decide(kPayer, spent, 100, Admission::Cost::tokens);
+  REQUIRE_FALSE(refused);
+  CHECK(refused.refusal().code == "budget.exhausted");
+  CHECK(refused.refusal().status == 429);
+  REQUIRE(refused.refusal().retry_after);
+  CHECK(refused.refusal().retry_after->count() > 0);
+  CHECK(refused.refusal().retry_after->count() <= 31 * 86400);
+  // Token counting costs nothing: the budget does not apply to it.
+  CHECK(s.admission->decide(kPayer, spent, 1, Admission::Cost::free));
+}
+
+TEST_CASE("admission: the tightest bucket refuses with its name and when to retry") {
+  Setup s;
+  s.config.agent_requests_per_minute = 2;
+  const LocationBudget open;
+  const Ticket first = s.admission->decide(kPayer, open, 10, Admission::Cost::tokens);
+  const Ticket second = s.admission->decide(kPayer, open, 10, Admission::Cost::tokens);
+  CHECK(first);
+  CHECK(second);
+  CHECK(first.limit() > 0);
+  const Ticket third = s.admission->decide(kPayer, open, 10, Admission::Cost::tokens);
+  REQUIRE_FALSE(third);
+  CHECK(third.refusal().code == "limits.agent_requests");
+  REQUIRE(third.refusal().retry_after);
+  CHECK(third.refusal().retry_after->count() >= 1);
+  // Another agent of the same location is not held up by this one's bucket.
+  const Payer other{"key_1", "loc_1", "agent_2"};
+  CHECK(s.admission->decide(other, open, 10, Admission::Cost::tokens));
+}
+
+TEST_CASE("admission: an unsettled ticket gives its estimated tokens back when it goes out of scope") {
+  Setup s;
+  s.config.agent_tokens_per_minute = 1000;
+  const LocationBudget open;
+  {
+    const Ticket held = s.admission->decide(kPayer, open, 700, Admission::Cost::tokens);
+    REQUIRE(held);
+    const Ticket squeezed = s.admission->decide(kPayer, open, 700, Admission::Cost::tokens);
+    CHECK_FALSE(squeezed);  // 700 are held
+    CHECK(squeezed.refusal().code == "limits.agent_tokens");
+  }
+  CHECK(s.admission->decide(kPayer, open, 700, Admission::Cost::tokens));  // released: room again
+}
+
+TEST_CASE("admission: settling records the usage, priced and stamped, and adds it to the month's spend") {
+  Setup s;
+  s.store.monthly = 0.001;  // a tiny budget the first answer uses up
+  Ticket ticket = run(s.io, s.admission->admit(kPayer, 500));
+  REQUIRE(ticket);
+  store::UsageRecord u;
+  u.agent_id = "agent_1";
+  u.request_id = "req_1";
+  u.kind = "messages";
+  u.model = Policy::embedded().model_for(ModelTier::deep);
+  u.usage.input_tokens = 2000;
+  u.usage.output_tokens = 1000;
+  ticket.settle(u);
+  ticket.settle(u);  // once only
+  s.ledger->flush();
+  {
+    std::lock_guard lock(s.store.mutex);
+    REQUIRE(s.store.written.size() == 1);
+    const auto& r = s.store.written.front();
+    CHECK(r.location_id == "loc_1");
+    CHECK(r.key_id == "key_1");
+    CHECK(r.cost_usd > 0);
+    CHECK(r.cost_usd == doctest::Approx(s.admission->price(u.usage, u.model)));
+    CHECK_FALSE(r.at.empty());
+  }
+  // The spend reached this instance's figures at once: the next call finds the budget spent.
+  const Ticket next = run(s.io, s.admission->admit(kPayer, 500));
+  REQUIRE_FALSE(next);
+  CHECK(next.refusal().code == "budget.exhausted");
+}

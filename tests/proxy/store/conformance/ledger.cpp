@@ -1,0 +1,73 @@
+// The store conformance suite (fixtures.hpp): usage, budgets and rate limits (ledger.hpp).
+
+#include "store/conformance/fixtures.hpp"
+
+TEST_CASE_TEMPLATE("store: usage adds up per UTC month, and a retried request counts once", B, STORE_BACKENDS) {
+  auto db = B::open();
+  const Scope s = new_location(*db);
+  auto usage = [&](const std::string& request, double cost, const std::string& at) {
+    UsageRecord u;
+    u.key_id = "key_1";
+    u.agent_id = "agent_1";
+    u.request_id = request;
+    u.kind = "coach";
+    u.model = "claude-haiku-4-5";
+    u.usage.input_tokens = 100;
+    u.usage.output_tokens = 10;
+    u.cost_usd = cost;
+    u.at = at;
+    return u;
+  };
+  REQUIRE_OK(db->ledger().record_usage(s, usage("req_1", 0.25, "2026-11-01T00:00:00Z")));
+  REQUIRE_OK(db->ledger().record_usage(s, usage("req_2", 0.125, "2026-11-15T12:00:00Z")));
+  REQUIRE_OK(db->ledger().record_usage(s, usage("req_2", 0.125, "2026-11-15T12:00:00Z")));  // a retry
+  // 23:30 on Nov 30 at UTC-2 is December in UTC.
+  REQUIRE_OK(db->ledger().record_usage(s, usage("req_3", 1.0, "2026-11-30T23:30:00-02:00")));
+  REQUIRE_OK(db->ledger().record_usage(s, usage("", 0.5, "2026-10-31T23:59:59.999999Z")));
+  REQUIRE_OK(db->ledger().record_usage(s, usage("", 0.5, "2026-10-31T23:59:59.999999Z")));  // no id: both count
+
+  CHECK(REQUIRE_OK(db->ledger().month_spend_usd(s, "2026-11")) == doctest::Approx(0.375));
+  CHECK(REQUIRE_OK(db->ledger().month_spend_usd(s, "2026-12")) == doctest::Approx(1.0));
+  CHECK(REQUIRE_OK(db->ledger().month_spend_usd(s, "2026-10")) == doctest::Approx(1.0));
+  CHECK(REQUIRE_OK(db->ledger().month_spend_usd(s, "2025-01")) == 0.0);
+  CHECK(code_of(db->ledger().month_spend_usd(s, "2026-13")) == "store.invalid");
+  CHECK(code_of(db->ledger().month_spend_usd(s, "November")) == "store.invalid");
+  UsageRecord bad = usage("req_9", -1, "");
+  CHECK(code_of(db->ledger().record_usage(s, bad)) == "store.invalid");
+  bad = usage("req_9", 1, "");
+  bad.kind = "";
+  CHECK(code_of(db->ledger().record_usage(s, bad)) == "store.invalid");
+
+  // A batch is one transaction: written whole (a retry inside it ignored), or not at all.
+  REQUIRE_OK(db->ledger().record_usage_batch(s, {usage("req_4", 0.5, "2026-09-01T00:00:00Z"), usage("req_5", 0.25, "2026-09-02T00:00:00Z"),
+                                        usage("req_4", 0.5, "2026-09-01T00:00:00Z")}));
+  CHECK(REQUIRE_OK(db->ledger().month_spend_usd(s, "2026-09")) == doctest::Approx(0.75));
+  CHECK(code_of(db->ledger().record_usage_batch(s, {usage("req_6", 2.0, "2026-08-01T00:00:00Z"), bad})) == "store.invalid");
+  CHECK(REQUIRE_OK(db->ledger().month_spend_usd(s, "2026-08")) == 0.0);
+}
+
+TEST_CASE_TEMPLATE("store: budgets and rate limits default to none and are replaced", B, STORE_BACKENDS) {
+  auto db = B::open();
+  const Scope s = new_location(*db);
+  CHECK(REQUIRE_OK(db->ledger().get_budget(s)).monthly_usd == 0.0);
+  RateLimits none = REQUIRE_OK(db->ledger().get_rate_limits(s));
+  CHECK(none.key_requests == 0);
+  CHECK(none.location_tokens == 0);
+
+  REQUIRE_OK(db->ledger().set_budget(s, Budget{250.5}));
+  REQUIRE_OK(db->ledger().set_budget(s, Budget{300.25}));
+  CHECK(REQUIRE_OK(db->ledger().get_budget(s)).monthly_usd == 300.25);
+  RateLimits l{60, 100000, 30, 50000, 600, 1000000};
+  REQUIRE_OK(db->ledger().set_rate_limits(s, l));
+  RateLimits got = REQUIRE_OK(db->ledger().get_rate_limits(s));
+  CHECK(got.key_requests == 60);
+  CHECK(got.key_tokens == 100000);
+  CHECK(got.agent_requests == 30);
+  CHECK(got.agent_tokens == 50000);
+  CHECK(got.location_requests == 600);
+  CHECK(got.location_tokens == 1000000);
+
+  CHECK(code_of(db->ledger().set_budget(s, Budget{-1})) == "store.invalid");
+  CHECK(code_of(db->ledger().set_rate_limits(s, RateLimits{-1, 0, 0, 0, 0, 0})) == "store.invalid");
+  CHECK(REQUIRE_OK(db->ledger().get_budget(s)).monthly_usd == 300.25);
+}
