@@ -18,33 +18,35 @@ struct DayRange {
   std::string from, to;
 };
 
-std::optional<DayRange> read_day_range(const App& app, const Exchange& ex) {
+// The request's range; nullopt when it was answered with request.invalid_query.
+awaitable<std::optional<DayRange>> day_range(App& app, Exchange& ex) {
   DayRange r{ex.query_param("from"), ex.query_param("to")};
   if (r.to.empty()) r.to = app.today();
   if (r.from.empty()) r.from = r.to.substr(0, 8) + "01";
   std::int64_t days;
-  if (!parse_civil_date(r.from, days) || !parse_civil_date(r.to, days)) return std::nullopt;
-  return r;
+  if (parse_civil_date(r.from, days) && parse_civil_date(r.to, days)) co_return r;
+  co_await app.fail(ex, ApiError::from_code("request.invalid_query", "from and to are dates as YYYY-MM-DD"));
+  co_return std::nullopt;
 }
 
-ApiError bad_range() { return ApiError::from_code("request.invalid_query", "from and to are dates as YYYY-MM-DD"); }
+// Usage rows over the range, counting answered requests whose usage is still queued.
+awaitable<Result<std::vector<store::UsageRow>>> usage_rows(App& app, const store::Scope& scope, const DayRange& range) {
+  auto query = [&app, scope, range] {
+    app.ledger().flush();
+    return app.store().analytics().usage_by_agent(scope, range.from, range.to);
+  };
+  co_return co_await app.blocking(query);
+}
 
 }  // namespace
 
 // Usage for a period: per agent, model and day, with totals and the month's budget.
 awaitable<void> usage(App& app, Exchange& ex, const Principal& p) {
-  const auto range = read_day_range(app, ex);
-  if (!range) {
-    co_await app.fail(ex, bad_range());
-    co_return;
-  }
+  const auto range = co_await day_range(app, ex);
+  if (!range) co_return;
   const std::string& from = range->from;
   const std::string& to = range->to;
-  auto query_18 = [&app, scope = p.scope, from, to] {
-    app.ledger().flush();  // answered requests whose usage is still queued count too
-    return app.store().analytics().usage_by_agent(scope, from, to);
-  };
-  auto rows = co_await app.blocking(query_18);
+  auto rows = co_await usage_rows(app, p.scope, *range);
   if (!rows) { co_await app.fail(ex, rows.errors()); co_return; }
   json data = json::array();
   double total = 0;
@@ -68,20 +70,13 @@ awaitable<void> usage(App& app, Exchange& ex, const Principal& p) {
 // Analytics for the dashboard (secret keys and admin sessions): coaching effectiveness by
 // guidance type and variant per day, usage per agent, latency percentiles.
 awaitable<void> analytics(App& app, Exchange& ex, const Principal& p) {
-  const auto range = read_day_range(app, ex);
-  if (!range) {
-    co_await app.fail(ex, bad_range());
-    co_return;
-  }
+  const auto range = co_await day_range(app, ex);
+  if (!range) co_return;
   const std::string& from = range->from;
   const std::string& to = range->to;
   auto query_19 = [&app, scope = p.scope, from, to] { return app.store().analytics().effectiveness(scope, from, to); };
   auto eff = co_await app.blocking(query_19);
-  auto query_20 = [&app, scope = p.scope, from, to] {
-    app.ledger().flush();  // answered requests whose usage is still queued count too, as in /v1/usage
-    return app.store().analytics().usage_by_agent(scope, from, to);
-  };
-  auto use = co_await app.blocking(query_20);
+  auto use = co_await usage_rows(app, p.scope, *range);
   auto query_21 = [&app, scope = p.scope, from, to] { return app.store().analytics().latencies_ms(scope, from, to); };
   auto lat = co_await app.blocking(query_21);
   if (!eff || !use || !lat) {
