@@ -8,6 +8,7 @@ add_library(porchlight_proxy STATIC
   src/app.cpp
   src/auth/authenticator.cpp
   src/auth/credentials.cpp
+  src/auth/scopes.cpp
   src/config.cpp
   src/demo.cpp
   src/error_codes.cpp
@@ -53,6 +54,7 @@ add_executable(porchlight_proxy_tests
   "${PORCHLIGHT_PROXY_UNIT_TESTS}/main.cpp"
   "${PORCHLIGHT_PROXY_UNIT_TESTS}/api_error_test.cpp"
   "${PORCHLIGHT_PROXY_UNIT_TESTS}/auth/authenticator_test.cpp"
+  "${PORCHLIGHT_PROXY_UNIT_TESTS}/auth/scopes_test.cpp"
   "${PORCHLIGHT_PROXY_UNIT_TESTS}/handlers/coach_plan_test.cpp"
   "${PORCHLIGHT_PROXY_UNIT_TESTS}/http/router_test.cpp"
   "${PORCHLIGHT_PROXY_UNIT_TESTS}/ledger/usage_ledger_test.cpp"

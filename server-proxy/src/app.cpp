@@ -11,6 +11,7 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "auth/scopes.hpp"
 #include "cache/redis_client.hpp"
 #include "handlers/routes.hpp"
 #include "log.hpp"
@@ -101,6 +102,7 @@ Result<store::Done> App::open() {
                     co_return;
                   }
                   auto principal = co_await auth_->authenticate(ex, route.access);
+                  if (principal && !key_allows(principal->key, route.scope)) principal = scope_missing(route.scope);
                   if (!principal) {
                     co_await fail(ex, principal.errors());
                     co_return;

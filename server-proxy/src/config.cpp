@@ -260,7 +260,10 @@ std::string config_help() {
       "       porchlight-proxy tokens mint --location ID --agent AGENT_ID [--lead LEAD_ID] [--ttl SECONDS]\n"
       "       porchlight-proxy admin-link --location ID [--public-url URL]\n"
       "       porchlight-proxy routes        (every route the server answers, as METHOD PATTERN)\n"
-      "       porchlight-proxy errors        (every error code: HTTP status, type, retryable, meaning; JSON)\n\n"
+      "       porchlight-proxy errors        (every error code: HTTP status, type, retryable, meaning; JSON)\n"
+      "\n"
+      "scopes (--scope; none given: every scope the key's kind may hold): coach, profiles:read, profiles:write,\n"
+      "  usage:read; secret keys only: messages, analytics:read, settings:read, settings:write\n\n"
       "options (flag > environment > --config FILE > default):\n"
       "  --config FILE                 JSON object with any of the options below (underscores or hyphens)\n"
       "  --demo                        provision the demo location, key and agent; serve the demo page at /\n";

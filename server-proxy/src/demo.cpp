@@ -105,7 +105,6 @@ Result<std::string> provision_demo(App& app) {
     k.kind = store::KeyKind::publishable;
     k.prefix = key.substr(0, 10);
     k.key_hash = hash_api_key(key);
-    k.scopes = {"coach"};
     k.allowed_origins = origins;
     auto created = store.admin().create_api_key(k);
     if (!created) return created.errors();

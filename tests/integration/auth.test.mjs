@@ -1,7 +1,8 @@
 // Trust: keys, origins, agent tokens, admin sessions. Every refusal is a typed error.
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
-import { CRM_ORIGIN, admin, base64url as b64, coachRequest, mintAgentToken, provision, signJwt, sqliteUrl, startFake, startProxy } from './harness.mjs';
+import { CRM_ORIGIN, admin, base64url as b64, coachRequest, createKey, mintAgentToken, provision, signJwt, sqliteUrl, startFake,
+  startProxy } from './harness.mjs';
 
 async function errorOf(response) {
   const body = await response.json();
@@ -28,6 +29,46 @@ describe('authentication and authorization', () => {
       const r = await fetch(proxy.url + '/v1/profiles', { headers: { 'x-api-key': key } });
       assert.deepEqual([r.status, (await errorOf(r)).code], [401, 'auth.invalid_key']);
     }
+  });
+
+  test('scopes hold: a usage:read key reads usage and nothing else; the refusal names the scope', async () => {
+    const usageOnly = createKey(db, loc.id, 'sk', { scopes: ['usage:read'] });
+    const headers = { 'x-api-key': usageOnly, 'content-type': 'application/json' };
+    assert.equal((await fetch(proxy.url + '/v1/usage', { headers })).status, 200);
+    const attempts = [
+      ['POST', '/v1/profiles', { id: 'sneaky', name: 'S', role: 'buyer_agent' }, 'profiles:write'],
+      ['GET', '/v1/profiles', undefined, 'profiles:read'],
+      ['POST', '/v1/messages', { model: 'claude-haiku-4-5', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] }, 'messages'],
+      ['POST', '/v1/coach', { profile_id: 'agent-1', query: 'hi' }, 'coach'],
+      ['PUT', '/v1/settings', { monthly_budget_usd: 1 }, 'settings:write'],
+      ['GET', '/v1/analytics', undefined, 'analytics:read'],
+    ];
+    for (const [method, path, body, scope] of attempts) {
+      const r = await fetch(proxy.url + path, { method, headers, body: body && JSON.stringify(body) });
+      const e = await errorOf(r);
+      assert.deepEqual([r.status, e.code], [403, 'auth.scope_missing'], `${method} ${path}`);
+      assert.ok(e.message.includes(scope), `${method} ${path}: the refusal names ${scope}`);
+    }
+    // The profile was not created behind the refusal.
+    const check = await fetch(proxy.url + '/v1/profiles/sneaky', { headers: { 'x-api-key': loc.sk } });
+    assert.equal(check.status, 404);
+  });
+
+  test('scopes at creation: unknown ones and server-only ones on a browser key are refused', () => {
+    const refused = (args) => {
+      try {
+        admin(['keys', 'create', '--location', loc.id, ...args, '--database-url', db]);
+      } catch (e) {
+        return { status: e.status, stderr: String(e.stderr) };
+      }
+      return { status: 0, stderr: '' };
+    };
+    const unknown = refused(['--kind', 'sk', '--scope', 'everything']);
+    assert.notEqual(unknown.status, 0);
+    assert.match(unknown.stderr, /auth\.unknown_scope: .*usage:read/);
+    const browser = refused(['--kind', 'pk', '--origin', CRM_ORIGIN, '--scope', 'messages']);
+    assert.notEqual(browser.status, 0);
+    assert.match(browser.stderr, /auth\.scope_not_for_browsers/);
   });
 
   test('a publishable key from a wrong origin, or with no origin', async () => {

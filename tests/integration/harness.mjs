@@ -11,6 +11,7 @@ import { mintAgentToken as mint } from '../support/tokens.mjs';
 
 export { binDir, fakeBin, proxyBin, root } from '../support/paths.mjs';
 export { admin, freePort, startFake, startProxy } from '../support/processes.mjs';
+export { createKey } from '../support/provision.mjs';
 export { createPostgresDatabase, postgresUrl, requireEnv, sql, sqliteUrl } from '../support/db.mjs';
 export { readSse } from '../support/sse.mjs';
 export { base64url, signJwt } from '../support/tokens.mjs';

@@ -8,7 +8,8 @@ export function createLocation(databaseUrl, name) {
 }
 
 // A secret (sk) or publishable (pk) key of a location; publishable keys name their page origins.
-export function createKey(databaseUrl, locationId, kind, { origins = [] } = {}) {
+// `scopes`: what it may do (none: every scope its kind may hold).
+export function createKey(databaseUrl, locationId, kind, { origins = [], scopes = [] } = {}) {
   return admin(['keys', 'create', '--location', locationId, '--kind', kind, ...origins.flatMap((o) => ['--origin', o]),
-    '--database-url', databaseUrl]).trim();
+    ...scopes.flatMap((s) => ['--scope', s]), '--database-url', databaseUrl]).trim();
 }

@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "auth/credentials.hpp"
+#include "auth/scopes.hpp"
 #include "demo.hpp"
 #include "error_codes.hpp"
 #include "handlers/routes.hpp"
@@ -84,6 +85,8 @@ int create_key(store::Store& store, const CommandLine& line) {
     std::cerr << "porchlight-proxy: publishable keys need at least one --origin (the CRM pages' origins)\n";
     return 2;
   }
+  auto scopes = scopes_for_new_key(kind, line.scopes);
+  if (!scopes) return print_errors(scopes.errors());
   auto location = named_location(store, line.location[0]);
   if (!location) return print_errors(location.errors());
   const NewApiKey fresh = generate_api_key(kind);
@@ -92,7 +95,7 @@ int create_key(store::Store& store, const CommandLine& line) {
   record.kind = kind;
   record.prefix = fresh.prefix;
   record.key_hash = fresh.hash;
-  record.scopes = line.scopes;
+  record.scopes = scopes.value();
   record.allowed_origins = line.origins;
   auto created = store.admin().create_api_key(record);
   if (!created) return print_errors(created.errors());

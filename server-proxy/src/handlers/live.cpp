@@ -19,6 +19,7 @@
 
 #include <boost/beast/websocket.hpp>
 
+#include "auth/scopes.hpp"
 #include "handlers/handlers.hpp"
 #include "upstream/answer.hpp"
 #include "handlers/json_util.hpp"
@@ -167,6 +168,7 @@ awaitable<void> live_session(App& app, Exchange& ex) {
     principal = co_await app.auth().check_credentials((*first).value("key", ""), (*first).value("agent_token", ""), origin,
                                                (*first).value("agent_id", ""), Access::agent);
   }
+  if (principal && !key_allows(principal->key, "coach")) principal = scope_missing("coach");
   if (!principal) {
     co_await send_error(ws, principal.errors().front().code, principal.errors().front().message);
     co_await ws.async_close(websocket::close_reason(4401), kTuple);

@@ -1,8 +1,9 @@
 // handlers/routes.cpp: the route table, in the order routes are listed (`porchlight-proxy routes`).
 //
 // Access: open (no key), agent (a browser's pk_ key with its agent token, or an sk_ key naming
-// the agent), secret (sk_ keys and admin sessions only). Bodies are limited to 1 MiB unless a
-// route says otherwise.
+// the agent), secret (sk_ keys and admin sessions only). Scope: what the key must hold
+// (auth/scopes.hpp). /v1/live is open to the HTTP layer because the socket authenticates in its
+// first frame, and checks its scope then. Bodies are limited to 1 MiB unless a route says otherwise.
 
 #include "handlers/routes.hpp"
 
@@ -16,39 +17,39 @@ std::vector<RouteSpec> route_table(const Config& config) {
   const std::size_t messages_body = config.max_body_bytes;
   return {
       // meta
-      {V::get, "/healthz", Access::open, healthz},
-      {V::get, "/readyz", Access::open, readyz},
-      {V::get, "/metrics", Access::open, metrics_page},
-      {V::get, "/v1/policy", Access::open, policy},
-      {V::get, "/v1/version", Access::open, version},
+      {V::get, "/healthz", Access::open, "", healthz},
+      {V::get, "/readyz", Access::open, "", readyz},
+      {V::get, "/metrics", Access::open, "", metrics_page},
+      {V::get, "/v1/policy", Access::open, "", policy},
+      {V::get, "/v1/version", Access::open, "", version},
       // profiles, sessions, settings
-      {V::get, "/v1/profiles", Access::agent, list_profiles},
-      {V::post, "/v1/profiles", Access::agent, create_profile},
-      {V::get, "/v1/profiles/*", Access::agent, get_profile},
-      {V::put, "/v1/profiles/*", Access::agent, replace_profile},
-      {V::delete_, "/v1/profiles/*", Access::secret, delete_profile},
-      {V::get, "/v1/settings", Access::secret, get_settings},
-      {V::put, "/v1/settings", Access::secret, put_settings},
-      {V::post, "/v1/sessions", Access::agent, create_session},
-      {V::get, "/v1/sessions/*", Access::agent, get_session},
+      {V::get, "/v1/profiles", Access::agent, "profiles:read", list_profiles},
+      {V::post, "/v1/profiles", Access::agent, "profiles:write", create_profile},
+      {V::get, "/v1/profiles/*", Access::agent, "profiles:read", get_profile},
+      {V::put, "/v1/profiles/*", Access::agent, "profiles:write", replace_profile},
+      {V::delete_, "/v1/profiles/*", Access::secret, "profiles:write", delete_profile},
+      {V::get, "/v1/settings", Access::secret, "settings:read", get_settings},
+      {V::put, "/v1/settings", Access::secret, "settings:write", put_settings},
+      {V::post, "/v1/sessions", Access::agent, "coach", create_session},
+      {V::get, "/v1/sessions/*", Access::agent, "coach", get_session},
       // coaching
-      {V::post, "/v1/coach", Access::agent, coach, kCoachBody},
-      {V::get, "/v1/coach/resume", Access::agent, coach_resume},
-      {V::post, "/v1/feedback", Access::agent, feedback},
-      {V::get, "/v1/conversations/*/messages", Access::agent, conversation_messages},
-      {V::get, "/v1/usage", Access::agent, usage},
-      {V::get, "/v1/analytics", Access::secret, analytics},
+      {V::post, "/v1/coach", Access::agent, "coach", coach, kCoachBody},
+      {V::get, "/v1/coach/resume", Access::agent, "coach", coach_resume},
+      {V::post, "/v1/feedback", Access::agent, "coach", feedback},
+      {V::get, "/v1/conversations/*/messages", Access::agent, "coach", conversation_messages},
+      {V::get, "/v1/usage", Access::agent, "usage:read", usage},
+      {V::get, "/v1/analytics", Access::secret, "analytics:read", analytics},
       // the Anthropic-compatible endpoints
-      {V::post, "/v1/messages", Access::secret, messages, messages_body},
-      {V::post, "/v1/messages/count_tokens", Access::secret, count_tokens, messages_body},
+      {V::post, "/v1/messages", Access::secret, "messages", messages, messages_body},
+      {V::post, "/v1/messages/count_tokens", Access::secret, "messages", count_tokens, messages_body},
       // live mode: the WebSocket authenticates in its first frame (browsers cannot set headers)
-      {V::get, "/v1/live", Access::open, live},
+      {V::get, "/v1/live", Access::open, "coach", live},
       // pages and assets
-      {V::get, "/porchlight.js", Access::open, widget_script},
-      {V::get, "/web/**", Access::open, web_asset},
-      {V::get, "/dashboard", Access::open, dashboard_page},
-      {V::get, "/", Access::open, demo_page},
-      {V::get, "/dashboard/login", Access::open, dashboard_login},
+      {V::get, "/porchlight.js", Access::open, "", widget_script},
+      {V::get, "/web/**", Access::open, "", web_asset},
+      {V::get, "/dashboard", Access::open, "", dashboard_page},
+      {V::get, "/", Access::open, "", demo_page},
+      {V::get, "/dashboard/login", Access::open, "", dashboard_login},
   };
 }
 

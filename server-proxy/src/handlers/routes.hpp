@@ -17,6 +17,7 @@ struct RouteSpec {
   http::verb method;
   std::string_view pattern;  // an exact path, or ending in "/*" (one segment) or "/**" (the rest)
   Access access;
+  std::string_view scope;    // what the key must hold (auth/scopes.hpp); "" for open routes
   RouteHandler handler;
   std::size_t body_limit = 1u << 20;
 };

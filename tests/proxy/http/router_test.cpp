@@ -5,6 +5,7 @@
 #include <set>
 #include <string>
 
+#include "auth/scopes.hpp"
 #include "handlers/routes.hpp"
 #include "http/server.hpp"
 
@@ -80,5 +81,18 @@ TEST_CASE("route table: every route has a handler, one entry per method and patt
   for (const auto& r : routes) {
     if (r.pattern.starts_with("/v1/messages")) CHECK(r.access == Access::secret);
     if (r.pattern.starts_with("/v1/coach") || r.pattern.starts_with("/v1/profiles")) CHECK(r.access != Access::open);
+  }
+}
+
+TEST_CASE("route table: every route that takes a key names a known scope; browsers' routes name browser scopes") {
+  for (const auto& r : route_table(Config{})) {
+    INFO(r.pattern);
+    if (r.access == Access::open && r.pattern != "/v1/live") {
+      CHECK(r.scope.empty());
+      continue;
+    }
+    const ScopeInfo* scope = find_scope(r.scope);
+    REQUIRE(scope != nullptr);
+    if (r.access == Access::agent) CHECK(scope->browser);  // a pk_ key may call it, so it may hold the scope
   }
 }
