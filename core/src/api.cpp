@@ -83,9 +83,9 @@ std::optional<Budget> read_budget(FieldReader& r, Errors& errors) {
   return budget;
 }
 
-std::vector<Turn> read_turns(FieldReader& r, std::string_view key, Errors& errors) {
+std::vector<Turn> read_turns(FieldReader& r, std::string_view key, Need need, Errors& errors) {
   std::vector<Turn> turns;
-  const json* arr = r.array(key, Need::optional, 1000);
+  const json* arr = r.array(key, need, 1000);
   if (!arr) return turns;
   for (std::size_t i = 0; i < arr->size(); ++i) {
     FieldReader tr((*arr)[i], "turn", r.child_path(key) + "[" + std::to_string(i) + "]", errors);
@@ -191,7 +191,7 @@ std::string build_prompt(std::string_view request) {
     Common c = read_common(r, errors);
     PromptRequest req;
     if (auto s = r.string("summary", Need::optional, 20000, true)) req.summary = *s;
-    req.history = read_turns(r, "history", errors);
+    req.history = read_turns(r, "history", Need::optional, errors);
     if (auto b = r.integer("context_budget_tokens", Need::optional, 1000, 1'000'000)) req.context_budget_tokens = *b;
     if (auto s = r.boolean("stream", Need::optional)) req.stream = *s;
     if (!errors.empty()) return {};
@@ -238,7 +238,7 @@ std::string fit_context(std::string_view request) {
     if (auto v = r.integer("system_tokens", Need::optional, 0, 10'000'000)) req.system_tokens = *v;
     if (auto v = r.integer("pinned_tokens", Need::optional, 0, 10'000'000)) req.pinned_tokens = *v;
     if (auto s = r.string("summary", Need::optional, 20000, true)) req.summary = *s;
-    req.turns = read_turns(r, "turns", errors);
+    req.turns = read_turns(r, "turns", Need::required, errors);  // documented as required: no silent default
     if (!errors.empty()) return nullptr;
     return to_json(porchlight::fit_context(req), req.turns);
   });

@@ -1,10 +1,30 @@
 #include "porchlight/cost.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include "policy_data.hpp"
 
 namespace porchlight {
+
+namespace {
+
+// `band`'s price of `u`, into `c`.
+void price_with(const Usage& u, const detail::PriceBand& band, CostBreakdown& c) {
+  // Prices are USD per million tokens.
+  auto usd = [](std::int64_t tokens, double per_million) {
+    return static_cast<double>(tokens) * per_million / 1e6;
+  };
+  const std::int64_t writes_1h = u.cache_creation_1h_input_tokens;
+  const std::int64_t writes_5m = u.cache_creation_input_tokens - writes_1h;
+  c.input_usd = usd(u.input_tokens, band.input);
+  c.output_usd = usd(u.output_tokens, band.output);
+  c.cache_write_usd = usd(writes_5m, band.cache_write_5m) + usd(writes_1h, band.cache_write_1h);
+  c.cache_read_usd = usd(u.cache_read_input_tokens, band.cache_read);
+  c.total_usd = c.input_usd + c.output_usd + c.cache_write_usd + c.cache_read_usd;
+}
+
+}  // namespace
 
 Result<CostBreakdown> cost_of(const Usage& u, std::string_view model, const Policy& policy) {
   CostBreakdown c;
@@ -24,17 +44,26 @@ Result<CostBreakdown> cost_of(const Usage& u, std::string_view model, const Poli
     band = &*price->long_context;
     c.long_context = true;
   }
-  // Prices are USD per million tokens.
-  auto usd = [](std::int64_t tokens, double per_million) {
-    return static_cast<double>(tokens) * per_million / 1e6;
+  price_with(u, *band, c);
+  return c;
+}
+
+CostBreakdown cost_at_highest_rates(const Usage& u, const Policy& policy) {
+  detail::PriceBand highest;
+  auto raise = [&](const detail::PriceBand& b) {
+    highest.input = std::max(highest.input, b.input);
+    highest.output = std::max(highest.output, b.output);
+    highest.cache_write_5m = std::max(highest.cache_write_5m, b.cache_write_5m);
+    highest.cache_write_1h = std::max(highest.cache_write_1h, b.cache_write_1h);
+    highest.cache_read = std::max(highest.cache_read, b.cache_read);
   };
-  const std::int64_t writes_1h = u.cache_creation_1h_input_tokens;
-  const std::int64_t writes_5m = u.cache_creation_input_tokens - writes_1h;
-  c.input_usd = usd(u.input_tokens, band->input);
-  c.output_usd = usd(u.output_tokens, band->output);
-  c.cache_write_usd = usd(writes_5m, band->cache_write_5m) + usd(writes_1h, band->cache_write_1h);
-  c.cache_read_usd = usd(u.cache_read_input_tokens, band->cache_read);
-  c.total_usd = c.input_usd + c.output_usd + c.cache_write_usd + c.cache_read_usd;
+  for (const auto& [id, price] : policy.data().prices) {
+    raise(price.base);
+    if (price.long_context) raise(*price.long_context);
+  }
+  CostBreakdown c;
+  c.model = "highest-rates";
+  price_with(u, highest, c);
   return c;
 }
 

@@ -66,6 +66,16 @@ Result<store::Done> App::open() {
   auth_ = std::make_unique<Authenticator>(store_->admin(), pool_, config_);
   budgets_ = std::make_unique<Budgets>(store_->ledger(), pool_, io_, config_.default_monthly_budget_usd);
   admission_ = std::make_unique<Admission>(*budgets_, *limiter_, *ledger_, metrics_, config_, policy());
+  // Every model this proxy may name itself must be priced, or its spend would escape the budgets.
+  for (const auto& [tier, model] : config_.tier_models)
+    if (!admission_->priced(model))
+      return Error{"config.unpriced_model", "--model " + tier + "=" + model + ": the model has no price in prices.json; "
+                   "name a priced model or set --unpriced-models highest", "tier_models"};
+  for (const auto& [from, to] : config_.fallbacks)
+    for (const auto& model : to)
+      if (!admission_->priced(model))
+        return Error{"config.unpriced_model", "--fallback " + from + "=" + model + ": the model has no price in prices.json; "
+                     "name a priced model or set --unpriced-models highest", "fallbacks"};
 
   playbooks_ = make_playbook_provider(policy());
   coaching_ = passthrough_ = playbooks_.get();

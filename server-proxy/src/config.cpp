@@ -170,6 +170,14 @@ const std::vector<Option>& options() {
          c.log_level = v;
          return true;
        }},
+      {"unpriced-models", "PORCHLIGHT_UNPRICED_MODELS",
+       "a model the price table does not price: refuse (default: 400 request.unpriced_model) or highest "
+       "(allowed, priced at the table's highest rate for each kind of token, so budgets hold)",
+       [](Config& c, const std::string& v) {
+         if (v != "refuse" && v != "highest") return false;
+         c.price_unpriced_at_highest = v == "highest";
+         return true;
+       }},
   };
   return kOptions;
 }

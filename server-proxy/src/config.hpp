@@ -47,6 +47,9 @@ struct Config {
   // (its proxy died) and is marked incomplete when someone resumes or reads it.
   std::chrono::milliseconds stream_stale_after{30000};
   std::string log_level = "info";
+  // A model prices.json does not price is refused (false), or allowed and priced at the table's
+  // highest rates (true): spend is never counted at $0 either way.
+  bool price_unpriced_at_highest = false;
 };
 
 // Parses argv (without the program name and subcommand), the environment and --config FILE.

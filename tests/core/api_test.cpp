@@ -75,6 +75,8 @@ TEST_CASE("api: buildPrompt, fitContext and estimateCost answer in their documen
   const json w = call(api::fit_context, R"({"budget_tokens":200,"turns":[{"role":"user","content":"hello"}]})");
   CHECK(w["first_kept"] == 0);
   CHECK(w["tokens"]["total"].get<int>() > 0);
+  // turns is documented as required: its absence is a typed error, not an empty history.
+  CHECK(error_code(call(api::fit_context, R"({"budget_tokens":200})")) == "context.missing_turns");
 
   const json c = call(api::estimate_cost, R"({"usage":{"input_tokens":10000,"output_tokens":10000}})");
   CHECK(c["by_tier"]["fast"]["total_usd"] == 0.006);

@@ -49,3 +49,35 @@ TEST_CASE("cost: JSON amounts are rounded to 1e-8 USD") {
   CHECK(round_usd(0.00017333000000000002) == 0.00017333);
   CHECK(round_usd(1.234567891) == 1.23456789);
 }
+
+TEST_CASE("cost: the highest-rates price of any usage is at least what any model in the table charges for it") {
+  const auto& prices = json::parse(Policy::embedded().files().at("prices.json"))["models"];
+  Usage mixes[4];
+  mixes[0].input_tokens = 1000;
+  mixes[1].output_tokens = 5000;
+  mixes[2].cache_creation_input_tokens = 30'000;
+  mixes[2].cache_creation_1h_input_tokens = 10'000;
+  mixes[2].cache_read_input_tokens = 90'000;
+  mixes[3].input_tokens = 400'000;  // past every long-context threshold
+  mixes[3].output_tokens = 2000;
+  for (const auto& u : mixes) {
+    const CostBreakdown highest = cost_at_highest_rates(u);
+    CHECK(highest.model == "highest-rates");
+    CHECK(highest.total_usd > 0);
+    for (const auto& [model, entry] : prices.items()) {
+      auto known = cost_of(u, model);
+      REQUIRE(known.ok());
+      CHECK(highest.total_usd >= known->total_usd);
+    }
+  }
+}
+
+TEST_CASE("cost: the models the Claude API serves today are priced, and a model it does not know is an error") {
+  for (const char* model : {"claude-opus-4-6", "claude-opus-4-7", "claude-opus-4-8", "claude-sonnet-4-6", "claude-fable-5",
+                            "claude-mythos-5-1", "claude-sonnet-5-5", "claude-haiku-4-5-20251001"})
+    CHECK_MESSAGE(cost_of(Usage{}, model).ok(), model);
+  auto unknown = cost_of(Usage{}, "claude-opus-9-9");
+  REQUIRE_FALSE(unknown.ok());
+  CHECK(unknown.errors().front().code == "cost.unknown_model");
+  CHECK(unknown.errors().front().message.find("claude-opus-4-7") != std::string::npos);  // names the known ones
+}

@@ -86,6 +86,39 @@ describe('the official SDK through the proxy', () => {
       (e) => e instanceof Anthropic.AuthenticationError);
   });
 
+  test('a model without a price is refused before any upstream call, naming the priced models', async () => {
+    const before = (await fake.requests()).length;
+    await assert.rejects(client().messages.create({ model: 'claude-opus-9-9', max_tokens: 10, messages: [{ role: 'user', content: 'x' }] }),
+      (e) => e instanceof Anthropic.BadRequestError && e.error?.error?.code === 'request.unpriced_model' &&
+        /claude-opus-4-7/.test(e.message) && /--unpriced-models highest/.test(e.message));
+    assert.equal((await fake.requests()).length, before, 'nothing reached the upstream');
+    // Legacy models the API still serves are priced: they pass.
+    const legacy = await client().messages.create({ model: 'claude-opus-4-6', max_tokens: 20, messages: [{ role: 'user', content: 'hi' }] });
+    assert.equal(legacy.type, 'message');
+  });
+
+  test('with --unpriced-models highest an unpriced model is allowed and labelled as priced at the highest rates', async () => {
+    const db = sqliteUrl();
+    const lenient = await startProxy({ databaseUrl: db, upstreamUrl: fake.url, args: ['--unpriced-models', 'highest'] });
+    const l = await provision(db, lenient.url);
+    const r = await fetch(lenient.url + '/v1/messages', { method: 'POST', headers: { 'x-api-key': l.sk, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'claude-opus-9-9', max_tokens: 10, messages: [{ role: 'user', content: 'x' }] }) });
+    assert.equal(r.headers.get('x-porchlight-priced-as'), 'highest-rates');
+    assert.equal((await lastRequest()).body.model, 'claude-opus-9-9', 'it went upstream');
+    assert.equal(r.status, 404, 'the upstream does not serve it: its answer passes through');
+    lenient.stop();
+  });
+
+  test('a tier or fallback model without a price stops the proxy at startup, unless allowed', async () => {
+    await assert.rejects(startProxy({ databaseUrl: sqliteUrl(), upstreamUrl: fake.url, args: ['--model', 'fast=claude-haiku-9'] }),
+      /config\.unpriced_model: --model fast=claude-haiku-9/);
+    await assert.rejects(startProxy({ databaseUrl: sqliteUrl(), upstreamUrl: fake.url, args: ['--fallback', 'claude-opus-5-5=claude-next-1'] }),
+      /config\.unpriced_model: --fallback/);
+    const allowed = await startProxy({ databaseUrl: sqliteUrl(), upstreamUrl: fake.url,
+      args: ['--model', 'fast=claude-haiku-9', '--unpriced-models', 'highest'] });
+    allowed.stop();
+  });
+
   test('usage from the compatible endpoints is recorded', async () => {
     const usage = await (await fetch(proxy.url + '/v1/usage', { headers: { 'x-api-key': loc.sk } })).json();
     assert.ok(usage.totals.requests >= 4);

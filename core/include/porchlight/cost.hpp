@@ -22,6 +22,10 @@ struct CostBreakdown {
 // Unknown models are an error ("cost.unknown_model"): a cost we cannot price is never zero.
 Result<CostBreakdown> cost_of(const Usage& usage, std::string_view model,
                               const Policy& policy = Policy::embedded());
+// A price that never undercharges, for a model the table does not price (a deployment may allow
+// such models instead of refusing them): every kind of token at the highest rate any model in the
+// table charges for it, long-context bands included. `model` is "highest-rates".
+CostBreakdown cost_at_highest_rates(const Usage& usage, const Policy& policy = Policy::embedded());
 json to_json(const CostBreakdown& cost);
 
 // USD amounts in JSON are rounded to 1e-8 (a millionth of a cent): readable, and exact enough

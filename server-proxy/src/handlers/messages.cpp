@@ -10,6 +10,7 @@
 #include "handlers/handlers.hpp"
 #include "handlers/json_util.hpp"
 #include "porchlight/context.hpp"
+#include "porchlight/cost.hpp"
 #include "porchlight/prompt.hpp"
 #include "porchlight/json_output.hpp"
 #include "upstream/answer.hpp"
@@ -50,6 +51,14 @@ void inject_agent(json& body, const AgentProfile& agent, const Policy& policy) {
   if (count_breakpoints(body) < 4) body["system"][2]["cache_control"] = {{"type", "ephemeral"}};
 }
 
+// Why a model is refused, naming the models that are priced.
+std::string unpriced_message(const std::string& model, const Policy& policy) {
+  auto priced = cost_of(Usage{}, model, policy);
+  const std::string known = priced ? "" : priced.errors().front().message.substr(priced.errors().front().message.find("known models"));
+  return "model: " + model.substr(0, 100) + " has no price in this proxy's price table, so its spend could not count "
+         "against budgets; use a priced model (" + known + "), or ask the operator to set --unpriced-models highest";
+}
+
 struct Forwarded {
   json body;
   std::string model;
@@ -88,6 +97,12 @@ awaitable<std::optional<Forwarded>> prepare(App& app, Exchange& ex, const Princi
     co_return std::nullopt;
   }
   f.model = f.body["model"];
+  if (!count_only && !app.admission().priced(f.model)) {  // its spend could not be counted against any budget
+    co_await app.fail(ex, ApiError::from_code("request.unpriced_model", unpriced_message(f.model, app.policy())));
+    co_return std::nullopt;
+  }
+  if (!count_only && !cost_of(Usage{}, f.model, app.policy()))
+    ex.response_headers.emplace_back("x-porchlight-priced-as", "highest-rates");
   f.stream = !count_only && f.body.value("stream", false);
   for (const char* h : {"anthropic-version", "anthropic-beta"})
     if (auto v = ex.header(h); !v.empty()) f.headers.emplace_back(h, std::string(v));

@@ -119,8 +119,13 @@ awaitable<Ticket> Admission::admit(Exchange& ex, const Payer& payer, std::int64_
 }
 
 double Admission::price(const Usage& usage, const std::string& model) const {
-  auto priced = cost_of(usage, model, policy_);
-  return priced ? priced->total_usd : 0;
+  if (auto priced = cost_of(usage, model, policy_)) return priced->total_usd;
+  metrics_.count("porchlight_unpriced_usage_total", {{"model", model}});
+  return cost_at_highest_rates(usage, policy_).total_usd;
+}
+
+bool Admission::priced(const std::string& model) const {
+  return config_.price_unpriced_at_highest || cost_of(Usage{}, model, policy_).ok();
 }
 
 void Admission::settle(Ticket& ticket, store::UsageRecord record) {

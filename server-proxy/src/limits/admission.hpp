@@ -74,8 +74,12 @@ class Admission {
   // admit() for an HTTP request: also sets the rate-limit answer headers on `ex`.
   awaitable<Ticket> admit(Exchange& ex, const Payer& payer, std::int64_t estimated_tokens, Cost cost = Cost::tokens);
 
-  // The cost in USD of `usage` on `model` by the policy's prices (0 for a model it does not price).
+  // The cost in USD of `usage` on `model` by the policy's prices; a model they do not price costs
+  // what the table's highest rates make of it (never less than any known model would).
   double price(const Usage& usage, const std::string& model) const;
+  // True when `model` is admitted at all: priced, or the deployment prices unpriced models at the
+  // highest rates (config.price_unpriced_at_highest).
+  bool priced(const std::string& model) const;
 
  private:
   friend class Ticket;

@@ -35,7 +35,7 @@ ModelInfo describe(const std::string& id, std::int64_t min_cacheable) {
   m.rejects_sampling_params = gen5 && (m.family == "sonnet" || m.family == "opus");
   m.supports_prefill = m.version_tenths < 46;
   m.supports_manual_thinking = m.version_tenths < 47;
-  m.thinking_can_be_disabled = !(m.family == "fable" || (m.family == "opus" && m.version_tenths >= 55));
+  m.thinking_can_be_disabled = !(m.family == "fable" || m.family == "mythos" || (m.family == "opus" && m.version_tenths >= 55));
   m.supports_between_tools = m.family == "sonnet" && m.version_tenths >= 55;
   m.sampling_params_exclusive = m.version_tenths == 45;
   return m;

@@ -6,6 +6,7 @@
 #include <mutex>
 
 #include "limits/admission.hpp"
+#include "porchlight/cost.hpp"
 #include "store/ledger.hpp"
 #include "support.hpp"
 
@@ -111,6 +112,20 @@ TEST_CASE("admission: an unsettled ticket gives its estimated tokens back when i
     CHECK(squeezed.refusal().code == "limits.agent_tokens");
   }
   CHECK(s.admission->decide(kPayer, open, 700, Admission::Cost::tokens));  // released: room again
+}
+
+TEST_CASE("admission: a model the table does not price costs the table's highest rates, never $0") {
+  Setup s;
+  Usage u;
+  u.input_tokens = 10'000;
+  u.output_tokens = 2000;
+  CHECK_FALSE(s.admission->priced("claude-opus-9-9"));
+  CHECK(s.admission->priced(Policy::embedded().model_for(ModelTier::fast)));
+  const double unknown = s.admission->price(u, "claude-opus-9-9");
+  CHECK(unknown == doctest::Approx(cost_at_highest_rates(u).total_usd));
+  CHECK(unknown >= s.admission->price(u, "claude-fable-5-1"));
+  s.config.price_unpriced_at_highest = true;
+  CHECK(s.admission->priced("claude-opus-9-9"));
 }
 
 TEST_CASE("admission: settling records the usage, priced and stamped, and adds it to the month's spend") {
