@@ -1,16 +1,22 @@
 // processes.mjs: the built programs as tests and benches run them: the proxy, the fake Anthropic
 // upstream and the admin command line. No node:test here (bench scripts use it too): every child
 // is killed by stopProcesses(), which test files call from after(), and at the latest when this
-// process exits.
+// process exits. The proxies log at debug unless told otherwise, and stopProcesses() fails when
+// any of them printed a secret that tests/support/secrets.mjs knows of.
 import { execFileSync, spawn } from 'node:child_process';
 import { basename } from 'node:path';
 import { createServer } from 'node:net';
 import { fakeBin, proxyBin } from './paths.mjs';
+import { leakedSecrets, rememberSecret } from './secrets.mjs';
 
 const children = new Set();
+const proxies = [];  // every proxy started, for the secrets check
 export function stopProcesses() {
   for (const child of children) child.kill('SIGKILL');
   children.clear();
+  const leaks = proxies.flatMap((p) => leakedSecrets(p.output()).map((what) => `${what} in the output of proxy ${p.pid}`));
+  proxies.length = 0;
+  if (leaks.length) throw new Error(`a secret reached the proxy's log: ${[...new Set(leaks)].join('; ')}`);
 }
 process.on('exit', stopProcesses);
 
@@ -79,16 +85,20 @@ export async function startFake({ args = [] } = {}) {
 }
 
 // porchlight-proxy on `listen` (port 0: any free one). With an upstream URL it gets `apiKey` as
-// ANTHROPIC_API_KEY; without one it answers from the offline playbooks.
-export async function startProxy({ databaseUrl, redisUrl, upstreamUrl, apiKey = 'sk-ant-test-key', listen = '127.0.0.1:0',
-  threads = 2, args = [], env = {} } = {}) {
+// ANTHROPIC_API_KEY; without one it answers from the offline playbooks. It logs at `logLevel`
+// (debug: every line a request can cause; null: the proxy's own default).
+export async function startProxy({ databaseUrl, redisUrl, upstreamUrl, apiKey = 'sk-ant-test-key-0123456789', listen = '127.0.0.1:0',
+  threads = 2, args = [], env = {}, logLevel = 'debug' } = {}) {
   const argv = ['--listen', listen, '--database-url', databaseUrl, '--threads', String(threads), ...args];
+  if (logLevel && !args.includes('--log-level')) argv.push('--log-level', logLevel);
+  rememberSecret(apiKey, 'the Anthropic API key');
   if (redisUrl) argv.push('--redis-url', redisUrl);
   if (upstreamUrl) argv.push('--upstream-url', upstreamUrl);
   const child = await startListening(proxyBin, argv, {
     name: 'porchlight-proxy',
     env: { ANTHROPIC_API_KEY: upstreamUrl ? apiKey : '', ...env },
   });
+  proxies.push(child);
   return { url: child.url, process: child, stop: () => child.kill('SIGTERM'), kill9: () => child.kill('SIGKILL') };
 }
 

@@ -2,6 +2,7 @@
 // signed with HS256 by the location's agent-token secret), and the signing itself for tests that
 // forge tokens the proxy must refuse.
 import { createHmac } from 'node:crypto';
+import { rememberSecret } from './secrets.mjs';
 
 export const base64url = (object) => Buffer.from(JSON.stringify(object)).toString('base64url');
 
@@ -14,5 +15,6 @@ export function mintAgentToken(secret, { agentId, locationId, ttl = 600, iat, le
   const now = iat ?? Math.floor(Date.now() / 1000);
   const payload = { sub: agentId, location_id: locationId, iat: now, exp: now + ttl };
   if (lead) payload.lead_id = lead;
-  return signJwt(secret, payload);
+  rememberSecret(secret, 'an agent-token secret');
+  return rememberSecret(signJwt(secret, payload), 'an agent token');
 }

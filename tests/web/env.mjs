@@ -12,6 +12,7 @@ import { extname, join } from 'node:path';
 import { artifacts, binary, root, tempDir } from '../support/paths.mjs';
 import * as processes from '../support/processes.mjs';
 import { sql } from '../support/db.mjs';
+import { rememberSecret } from '../support/secrets.mjs';
 import { createKey } from '../support/provision.mjs';
 import { mintAgentToken as mint } from '../support/tokens.mjs';
 
@@ -69,7 +70,8 @@ export function demoPublishableKey(proxy, origin) {
 }
 
 export function demoSecret(dbPath) {
-  return sql(dbPath, "SELECT agent_token_secret FROM locations WHERE id = 'loc_demo'")[0].agent_token_secret;
+  return rememberSecret(sql(dbPath, "SELECT agent_token_secret FROM locations WHERE id = 'loc_demo'")[0].agent_token_secret,
+    "the demo's agent-token secret");
 }
 
 // An agent token for the demo agent (docs/embedding.md's recipe: tests/support/tokens.mjs).
