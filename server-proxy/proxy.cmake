@@ -9,6 +9,7 @@ add_library(porchlight_proxy STATIC
   src/auth/authenticator.cpp
   src/auth/credentials.cpp
   src/auth/scopes.cpp
+  src/auth/visibility.cpp
   src/config.cpp
   src/demo.cpp
   src/error_codes.cpp

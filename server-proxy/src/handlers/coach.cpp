@@ -19,6 +19,7 @@
 
 #include <algorithm>
 
+#include "auth/visibility.hpp"
 #include "handlers/coach_plan.hpp"
 #include "handlers/handlers.hpp"
 #include "handlers/json_util.hpp"
@@ -71,7 +72,7 @@ awaitable<std::optional<TurnContext>> load_context(App& app, Exchange& ex, const
   auto query_2 = [&app, scope, wanted] { return app.store().transcript().open_conversation(scope, wanted); };
   auto conversation = co_await app.blocking(query_2);
   if (!conversation) { co_await app.fail(ex, conversation.errors()); co_return std::nullopt; }
-  if (p.browser() && conversation->agent_id != c.agent_id) {
+  if (!may_see(p, conversation.value()) || conversation->agent_id != c.agent_id) {
     co_await app.fail(ex, ApiError::from_code("not_found", "no conversation " + c.conversation_id + " for this agent"));
     co_return std::nullopt;
   }
@@ -294,7 +295,7 @@ awaitable<void> resume(App& app, Exchange& ex, const Principal& p, const std::st
       return app.store().transcript().get_conversation(scope, cid);
     };
     auto conv = co_await app.blocking(query_9);
-    if (!conv || !conv.value() || conv.value()->agent_id != p.agent_id) {
+    if (!conv || !conv.value() || !may_see(p, *conv.value())) {
       co_await app.fail(ex, ApiError::from_code("not_found", "no answer " + id + " for this agent"));
       co_return;
     }

@@ -2,6 +2,7 @@
 
 #include "handlers/coach_plan.hpp"
 
+#include "auth/visibility.hpp"
 #include "porchlight/json_input.hpp"
 
 namespace porchlight::proxy {
@@ -32,6 +33,8 @@ std::optional<CoachRequest> read_coach_request(const json& j, const Principal& p
     if (lead) c.lead = lead.value();
     else errors.insert(errors.end(), lead.errors().begin(), lead.errors().end());
   }
+  if (auto lead_id = lead_for(p, c.lead.id)) c.lead.id = lead_id.value();  // a token's lead is the lead
+  else errors.insert(errors.end(), lead_id.errors().begin(), lead_id.errors().end());
   if (auto q = r.string("query", Need::required, 8000, true)) c.query = *q;
   c.stage = r.enumeration<ConversationStage>("stage", Need::optional);
   if (!c.stage) c.stage = c.lead.stage;

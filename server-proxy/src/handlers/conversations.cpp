@@ -1,6 +1,7 @@
 // handlers/conversations.cpp: what an agent's conversations left behind: the transcript of a
 // conversation, and feedback and outcomes on a coaching event.
 
+#include "auth/visibility.hpp"
 #include "handlers/handlers.hpp"
 #include "handlers/json_util.hpp"
 
@@ -11,12 +12,22 @@ namespace {
 using json_input::FieldReader;
 using json_input::Need;
 
-// The coaching event, if the principal may see it (browsers: their own agent's only).
+// The coaching event, if the principal may see it (browsers: their own agent's, and their
+// token's lead's when it names one).
 awaitable<std::optional<CoachingEvent>> visible_event(App& app, Exchange& ex, const Principal& p, const std::string& id) {
   auto query_13 = [&app, scope = p.scope, id] { return app.store().coaching_history().get(scope, id); };
   auto e = co_await app.blocking(query_13);
   if (!e) { co_await app.fail(ex, e.errors()); co_return std::nullopt; }
-  if (!e.value() || (p.browser() && e.value()->agent_id != p.agent_id)) {
+  bool visible = e.value() && (!p.browser() || e.value()->agent_id == p.agent_id);
+  if (visible && p.browser() && !p.claims.lead_id.empty()) {  // the event's conversation says whose lead it was
+    auto conversation_of = [&app, scope = p.scope, cid = e.value()->conversation_id] {
+      return app.store().transcript().get_conversation(scope, cid);
+    };
+    auto conv = co_await app.blocking(conversation_of);
+    if (!conv) { co_await app.fail(ex, conv.errors()); co_return std::nullopt; }
+    visible = conv.value() && may_see(p, *conv.value());
+  }
+  if (!visible) {
     co_await app.fail(ex, ApiError::from_code("not_found", "no coaching event " + id + " here"));
     co_return std::nullopt;
   }
@@ -72,7 +83,7 @@ awaitable<void> conversation_messages(App& app, Exchange& ex, const Principal& p
   auto query_16 = [&app, scope = p.scope, id] { return app.store().transcript().get_conversation(scope, id); };
   auto conv = co_await app.blocking(query_16);
   if (!conv) { co_await app.fail(ex, conv.errors()); co_return; }
-  if (!conv.value() || (p.browser() && conv.value()->agent_id != p.agent_id)) {
+  if (!conv.value() || !may_see(p, *conv.value())) {
     co_await app.fail(ex, ApiError::from_code("not_found", "no conversation " + id + " here"));
     co_return;
   }

@@ -20,6 +20,7 @@
 #include <boost/beast/websocket.hpp>
 
 #include "auth/scopes.hpp"
+#include "auth/visibility.hpp"
 #include "handlers/handlers.hpp"
 #include "upstream/answer.hpp"
 #include "handlers/json_util.hpp"
@@ -205,8 +206,13 @@ awaitable<void> live_session(App& app, Exchange& ex) {
     if (type && *type != "event") r.add("invalid_type", "type", "expected \"event\"");
     if (const json* l = r.object("lead", Need::optional)) {
       auto parsed = lead_from_json(*l, "lead");
-      if (parsed) lead = parsed.value();
-      else errors.insert(errors.end(), parsed.errors().begin(), parsed.errors().end());
+      auto lead_id = parsed ? lead_for(p, parsed->id) : Result<std::string>(parsed.errors());
+      if (lead_id) {
+        lead = parsed.value();
+        lead.id = lead_id.value();
+      } else {
+        errors.insert(errors.end(), lead_id.errors().begin(), lead_id.errors().end());
+      }
     }
     if (auto s = r.enumeration<ConversationStage>("stage", Need::optional)) stage = *s;
     else if (lead.stage) stage = *lead.stage;

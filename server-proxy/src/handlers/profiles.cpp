@@ -3,6 +3,7 @@
 // Secret keys (the CRM's backend, admins) manage every profile of their location. A browser
 // (publishable key + agent token) sees and edits only its own agent's profile.
 
+#include "auth/visibility.hpp"
 #include "handlers/handlers.hpp"
 #include "handlers/json_util.hpp"
 #include "porchlight/context.hpp"
@@ -161,6 +162,9 @@ awaitable<void> create_session(App& app, Exchange& ex, const Principal& p) {
   if (!j.contains("id")) j["id"] = new_id("ses_");
   j["location_id"] = p.scope.location_id;
   if (p.browser()) j["agent_id"] = p.agent_id;
+  auto lead_id = lead_for(p, j.contains("lead_id") && j["lead_id"].is_string() ? j["lead_id"].get<std::string>() : "");
+  if (!lead_id) { co_await app.fail(ex, lead_id.errors()); co_return; }
+  if (!lead_id->empty()) j["lead_id"] = lead_id.value();
   if (!j.contains("conversation_id") && j.contains("lead_id") && j["lead_id"].is_string() && j.contains("agent_id") &&
       j["agent_id"].is_string())
     j["conversation_id"] = conversation_id(p.scope.location_id, j["agent_id"].get<std::string>(), j["lead_id"].get<std::string>());
@@ -184,7 +188,7 @@ awaitable<void> get_session(App& app, Exchange& ex, const Principal& p) {
   auto query_11 = [&app, scope = p.scope, id] { return app.store().profiles().get_session(scope, id); };
   auto got = co_await app.blocking(query_11);
   if (!got) { co_await app.fail(ex, got.errors()); co_return; }
-  if (!got.value() || !may_touch(p, got.value()->agent_id)) {
+  if (!got.value() || !may_see(p, *got.value())) {
     co_await app.fail(ex, ApiError::from_code("not_found", "no session " + id + " in this location"));
     co_return;
   }
