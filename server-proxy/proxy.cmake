@@ -28,6 +28,7 @@ add_library(porchlight_proxy STATIC
   src/ledger/usage_ledger.cpp
   src/limits/admission.cpp
   src/limits/budgets.cpp
+  src/limits/load_shedder.cpp
   src/limits/rate_limiter.cpp
   src/log.cpp
   src/metrics.cpp
@@ -60,6 +61,7 @@ add_executable(porchlight_proxy_tests
   "${PORCHLIGHT_PROXY_UNIT_TESTS}/http/router_test.cpp"
   "${PORCHLIGHT_PROXY_UNIT_TESTS}/ledger/usage_ledger_test.cpp"
   "${PORCHLIGHT_PROXY_UNIT_TESTS}/limits/admission_test.cpp"
+  "${PORCHLIGHT_PROXY_UNIT_TESTS}/limits/load_shedder_test.cpp"
   "${PORCHLIGHT_PROXY_UNIT_TESTS}/providers/provider_test.cpp"
   "${PORCHLIGHT_PROXY_UNIT_TESTS}/store/test_env.cpp")
 target_include_directories(porchlight_proxy_tests PRIVATE "${PORCHLIGHT_PROXY_UNIT_TESTS}")

@@ -52,6 +52,7 @@ struct Stats {
   std::vector<std::pair<double, double>> timeline;  // (scheduled start, latency) in ms, with --latencies
   Clock::time_point t0;
   long ok = 0, errors = 0, sent = 0, completed_streams = 0;
+  long shed = 0;  // answered 429 or 503 (an overloaded server refusing at once): not errors
   long peak_rss_kb = 0, base_rss_kb = 0;
   long open_streams = 0, max_open_streams = 0;  // connected and not yet ended: the concurrency reached
 };
@@ -82,9 +83,10 @@ http::request<http::string_body> make_request(const Options& o, const Endpoint& 
 }
 
 // One request on `stream`; returns false on any failure (the caller reconnects). For streams,
-// reports the first text delta and waits for message_stop.
+// reports the first text delta and waits for message_stop. A 429 or 503 answer is counted as shed
+// (and the connection kept when the server keeps it).
 net::awaitable<bool> exchange(beast::tcp_stream& stream, beast::flat_buffer& buffer, const Options& o, const Endpoint& to,
-                              Clock::time_point start, Stats& s, bool streaming) {
+                              Clock::time_point start, Stats& s, bool streaming, bool* shed = nullptr) {
   auto req = make_request(o, to);
   stream.expires_after(std::chrono::seconds(120));
   auto [ec, n] = co_await http::async_write(stream, req, kTuple);
@@ -92,6 +94,10 @@ net::awaitable<bool> exchange(beast::tcp_stream& stream, beast::flat_buffer& buf
   if (!streaming) {
     http::response<http::string_body> res;
     auto [ec2, n2] = co_await http::async_read(stream, buffer, res, kTuple);
+    if (!ec2 && shed && (res.result_int() == 429 || res.result_int() == 503)) {
+      *shed = true;
+      co_return res.keep_alive();
+    }
     if (ec2 || res.result_int() != 200) co_return false;
     s.latency_ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - start).count());
     if (!o.latencies_file.empty())
@@ -153,9 +159,12 @@ net::awaitable<void> rate_worker(const Options& o, Stats& s, int w, long total, 
       buffer.clear();
       connected = co_await connect(*stream, to);
     }
-    const bool ok = connected && co_await exchange(*stream, buffer, o, to, at, s, false);
-    if (ok) ++s.ok;
-    else { ++s.errors; connected = false; }
+    bool shed = false;
+    const bool kept = connected && co_await exchange(*stream, buffer, o, to, at, s, false, &shed);
+    if (shed) ++s.shed;
+    else if (kept) ++s.ok;
+    else ++s.errors;
+    connected = kept;
   }
 }
 
@@ -248,7 +257,7 @@ int main(int argc, char** argv) {
   if (!o.watch.empty()) {
     net::co_spawn(io, watch_rss(o, s, done), net::detached);
     std::thread([&] {
-      while (s.ok + s.errors < (o.mode == "soak" ? o.streams : o.mode == "ttft" ? o.requests : static_cast<long>(o.rate * o.duration)))
+      while (s.ok + s.errors + s.shed < (o.mode == "soak" ? o.streams : o.mode == "ttft" ? o.requests : static_cast<long>(o.rate * o.duration)))
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
       net::post(io, [&] { done = true; });
     }).detach();
@@ -261,10 +270,10 @@ int main(int argc, char** argv) {
     for (const auto& [at, ms] : s.timeline) out << at << ' ' << ms << '\n';
     if (!out) { std::cerr << "loadgen: cannot write " << o.latencies_file << "\n"; return 2; }
   }
-  std::printf("{\"mode\":\"%s\",\"sent\":%ld,\"ok\":%ld,\"errors\":%ld,\"completed_streams\":%ld,\"elapsed_s\":%.3f,"
+  std::printf("{\"mode\":\"%s\",\"sent\":%ld,\"ok\":%ld,\"errors\":%ld,\"shed\":%ld,\"completed_streams\":%ld,\"elapsed_s\":%.3f,"
               "\"p50_ms\":%.3f,\"p90_ms\":%.3f,\"p99_ms\":%.3f,\"max_ms\":%.3f,\"ttft_p50_ms\":%.3f,\"ttft_p99_ms\":%.3f,"
               "\"peak_rss_kb\":%ld,\"base_rss_kb\":%ld,\"max_open_streams\":%ld}\n",
-              o.mode.c_str(), s.sent, s.ok, s.errors, s.completed_streams, elapsed, pct(s.latency_ms, 0.5),
+              o.mode.c_str(), s.sent, s.ok, s.errors, s.shed, s.completed_streams, elapsed, pct(s.latency_ms, 0.5),
               pct(s.latency_ms, 0.9), pct(s.latency_ms, 0.99), pct(s.latency_ms, 1.0), pct(s.ttft_ms, 0.5),
               pct(s.ttft_ms, 0.99), s.peak_rss_kb, s.base_rss_kb, s.max_open_streams);
   return s.errors == 0 ? 0 : 1;

@@ -66,6 +66,8 @@ Result<store::Done> App::open() {
   auth_ = std::make_unique<Authenticator>(store_->admin(), pool_, config_);
   budgets_ = std::make_unique<Budgets>(store_->ledger(), pool_, io_, config_.default_monthly_budget_usd);
   admission_ = std::make_unique<Admission>(*budgets_, *limiter_, *ledger_, metrics_, config_, policy());
+  shedder_ = std::make_unique<LoadShedder>(io_, LoadShedder::Limits{config_.shed_lag, config_.max_in_flight});
+  shedder_->start();
   // Every model this proxy may name itself must be priced, or its spend would escape the budgets.
   for (const auto& [tier, model] : config_.tier_models)
     if (!admission_->priced(model))
@@ -152,6 +154,11 @@ void App::shutdown() {
 
 // ---- [2] dispatch ------------------------------------------------------------------------------
 
+namespace {
+// Health probes and metrics answer even while the proxy sheds: they are how it is watched.
+bool probe(std::string_view pattern) { return pattern == "/healthz" || pattern == "/readyz" || pattern == "/metrics"; }
+}  // namespace
+
 awaitable<void> App::send_json(Exchange& ex, int status, const json& body) {
   co_await ex.send(status, to_json_text(body));
 }
@@ -184,6 +191,11 @@ awaitable<void> App::dispatch(Exchange& ex, const Router::Match& match) {
     co_await fail(ex, e);
   } else if (stopping) {
     co_await fail(ex, ApiError::from_code("shutting_down", "this instance is shutting down; retry"));
+  } else if (const char* why = probe(match.pattern) ? nullptr : shedder_->overloaded()) {
+    metrics_.count("porchlight_shed_total", {{"reason", why}});
+    ApiError e = ApiError::from_code("overloaded", "this instance is over capacity right now; retry in a second");
+    e.retry_after = std::chrono::seconds(1);
+    co_await fail(ex, e);
   } else {
     try {
       co_await (*match.handler)(ex);

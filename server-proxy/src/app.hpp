@@ -8,6 +8,7 @@
 //   budgets      each location's spend, budget and limits (limits/budgets.hpp)
 //   admission    whether a call to Claude may go ahead, and paying for it (limits/admission.hpp)
 //   ledger       the usage records, written in batches (ledger/usage_ledger.hpp)
+//   shedder      refusing new work while the proxy is overloaded (limits/load_shedder.hpp)
 //   providers    where answers come from: Claude, the playbooks, a chain (providers/provider.hpp)
 //   metrics      /metrics
 #pragma once
@@ -24,6 +25,7 @@
 #include "ledger/usage_ledger.hpp"
 #include "limits/admission.hpp"
 #include "limits/budgets.hpp"
+#include "limits/load_shedder.hpp"
 #include "limits/rate_limiter.hpp"
 #include "metrics.hpp"
 #include "porchlight/policy.hpp"
@@ -50,6 +52,7 @@ class App {
   Metrics& metrics() { return metrics_; }
   Authenticator& auth() { return *auth_; }
   Budgets& budgets() { return *budgets_; }
+  LoadShedder& shedder() { return *shedder_; }
   Admission& admission() { return *admission_; }
   UsageLedger& ledger() { return *ledger_; }
   // Coaching answers: Claude, then the playbooks when Claude cannot answer (labelled offline).
@@ -96,6 +99,7 @@ class App {
   std::unique_ptr<UsageLedger> ledger_;
   std::unique_ptr<Authenticator> auth_;
   std::unique_ptr<Budgets> budgets_;
+  std::unique_ptr<LoadShedder> shedder_;
   std::unique_ptr<Admission> admission_;
   std::unique_ptr<upstream::AnthropicClient> upstream_;
   std::unique_ptr<Provider> claude_, playbooks_, coaching_chain_;

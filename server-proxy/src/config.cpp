@@ -170,6 +170,15 @@ const std::vector<Option>& options() {
          c.log_level = v;
          return true;
        }},
+      {"shed-lag-ms", "", "shed new requests (503 overloaded) while the event loop runs this late; 0: never (default 100)",
+       [](Config& c, const std::string& v) {
+         std::int64_t ms;
+         if (!parse_int(v, 0, 60'000, ms)) return false;
+         c.shed_lag = std::chrono::milliseconds(ms);
+         return true;
+       }},
+      {"max-in-flight", "", "shed new requests while this many (streams included) are in flight; 0: no cap (default 16384)",
+       integer(&Config::max_in_flight, 0, 1'000'000)},
       {"unpriced-models", "PORCHLIGHT_UNPRICED_MODELS",
        "a model the price table does not price: refuse (default: 400 request.unpriced_model) or highest "
        "(allowed, priced at the table's highest rate for each kind of token, so budgets hold)",

@@ -47,6 +47,10 @@ struct Config {
   // (its proxy died) and is marked incomplete when someone resumes or reads it.
   std::chrono::milliseconds stream_stale_after{30000};
   std::string log_level = "info";
+  // Overload: new requests are shed (503 overloaded) while the event loop runs this late, or
+  // while this many requests (streams included) are in flight. 0 turns a signal off.
+  std::chrono::milliseconds shed_lag{100};
+  std::int64_t max_in_flight = 16384;
   // A model prices.json does not price is refused (false), or allowed and priced at the table's
   // highest rates (true): spend is never counted at $0 either way.
   bool price_unpriced_at_highest = false;

@@ -88,6 +88,7 @@ constexpr ErrorCode kErrorCodes[] = {
     {"upstream.misconfigured", 502, kApi, true, "the upstream base URL is not usable (configuration)"},
 
     // ---- [5] the server itself -------------------------------------------------------------------
+    {"overloaded", 503, kOverloaded, true, "the instance is over capacity (its event loop runs late, or too many requests are in flight); retry after retry-after"},
     {"shutting_down", 503, kOverloaded, true, "this instance is shutting down; retry (another instance answers)"},
     {"internal", 500, kApi, true, "an internal error (a bug); it was logged"},
 

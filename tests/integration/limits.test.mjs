@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { WebSocket } from 'ws';
-import { admin, coachRequest, CRM_ORIGIN, mintAgentToken, postgresUrl, provision, readSse, requireEnv, sqliteUrl, startFake,
+import { admin, coachRequest, CRM_ORIGIN, mintAgentToken, postgresUrl, provision, readSse, requireEnv, sleep, sqliteUrl, startFake,
   startProxy } from './harness.mjs';
 
 const countTokens = (proxy, key) => fetch(`${proxy.url}/v1/messages/count_tokens`, {
@@ -216,3 +216,28 @@ for (const [name, stores] of backends) {
     });
   });
 }
+
+test('overload: past --max-in-flight new requests are shed at once with 503 and retry-after; probes still answer; it recovers', async () => {
+  const fake = await startFake();
+  const db = sqliteUrl();
+  const proxy = await startProxy({ databaseUrl: db, upstreamUrl: fake.url, args: ['--max-in-flight', '2'] });
+  const loc = await provision(db, proxy.url);
+  await fake.defaults({ ttft_ms: 1500 });  // two answers that hold their streams open
+  const held = [coachRequest(proxy.url, loc, { query: 'first' }), coachRequest(proxy.url, loc, { query: 'second' })];
+  await sleep(300);
+  const before = (await fake.stats()).messages.total;
+  const shed = await coachRequest(proxy.url, loc, { query: 'third' });
+  assert.equal(shed.status, 503);
+  const body = await shed.json();
+  assert.deepEqual([body.error.type, body.error.code], ['overloaded_error', 'overloaded']);
+  assert.equal(shed.headers.get('retry-after'), '1');
+  assert.equal((await fake.stats()).messages.total, before, 'a shed request reaches nothing');
+  assert.equal((await fetch(proxy.url + '/healthz')).status, 200, 'probes answer while it sheds');
+  const metrics = await (await fetch(proxy.url + '/metrics')).text();
+  assert.match(metrics, /porchlight_shed_total\{reason="in_flight"\} [1-9]/);
+  for (const r of await Promise.all(held)) { assert.equal(r.status, 200); await readSse(r); }
+  await fake.defaults({ ttft_ms: 0 });
+  const after = await coachRequest(proxy.url, loc, { query: 'fourth' });
+  assert.equal(after.status, 200, 'served again once the load is gone');
+  await readSse(after);
+});

@@ -45,6 +45,8 @@ awaitable<void> metrics_page(App& app, Exchange& ex, const Principal&) {
     m.set("porchlight_upstream_pool_reuses", {}, static_cast<double>(us.pool_reuses));
   }
   m.set("porchlight_unregistered_error_codes", {}, static_cast<double>(ApiError::unregistered_codes()));
+  m.set("porchlight_event_loop_lag_seconds", {}, static_cast<double>(app.shedder().lag().count()) / 1e6);
+  m.set("porchlight_requests_in_flight", {}, static_cast<double>(requests_in_flight()));
   co_await ex.send(200, m.render(), "text/plain; version=0.0.4");
 }
 
