@@ -4,6 +4,8 @@ add_subdirectory(src/upstream)
 
 add_library(porchlight_proxy STATIC
   src/admin/commands.cpp
+  src/alerts/budget_alerts.cpp
+  src/alerts/webhook.cpp
   src/api_error.cpp
   src/app.cpp
   src/auth/authenticator.cpp
@@ -22,6 +24,7 @@ add_library(porchlight_proxy STATIC
   src/handlers/meta.cpp
   src/handlers/profiles.cpp
   src/handlers/routes.cpp
+  src/handlers/settings.cpp
   src/handlers/usage.cpp
   src/handlers/web.cpp
   src/http/server.cpp

@@ -65,7 +65,10 @@ Result<store::Done> App::open() {
   ledger_ = std::make_unique<UsageLedger>(store_->ledger(), io_, pool_, metrics_);
   auth_ = std::make_unique<Authenticator>(store_->admin(), pool_, config_);
   budgets_ = std::make_unique<Budgets>(store_->ledger(), pool_, io_, config_.default_monthly_budget_usd);
-  admission_ = std::make_unique<Admission>(*budgets_, *limiter_, *ledger_, metrics_, config_, policy());
+  alerts_ = std::make_unique<BudgetAlerts>(store_->ledger(), pool_, io_, metrics_);
+  admission_ = std::make_unique<Admission>(
+      *budgets_, *limiter_, *ledger_, metrics_, config_, policy(),
+      [this](const std::string& location_id, const BudgetCrossing& c) { alerts_->notify(location_id, c); });
   shedder_ = std::make_unique<LoadShedder>(io_, LoadShedder::Limits{config_.shed_lag, config_.max_in_flight});
   shedder_->start();
   // Every model this proxy may name itself must be priced, or its spend would escape the budgets.

@@ -6,7 +6,8 @@
 //   cache        Redis, or in-process (profiles, conversations, one-use tokens)
 //   auth         who is calling (auth/authenticator.hpp)
 //   budgets      each location's spend, budget and limits (limits/budgets.hpp)
-//   admission    whether a call to Claude may go ahead, and paying for it (limits/admission.hpp)
+//   admission    whether a call to Claude may go ahead, and paying for it (limits/admission.hpp);
+//                budgets past 80% and 100% go to the alerts (alerts/budget_alerts.hpp)
 //   ledger       the usage records, written in batches (ledger/usage_ledger.hpp)
 //   shedder      refusing new work while the proxy is overloaded (limits/load_shedder.hpp)
 //   providers    where answers come from: Claude, the playbooks, a chain (providers/provider.hpp)
@@ -17,6 +18,7 @@
 #include <memory>
 #include <string>
 
+#include "alerts/budget_alerts.hpp"
 #include "api_error.hpp"
 #include "auth/authenticator.hpp"
 #include "cache/cache.hpp"
@@ -99,6 +101,7 @@ class App {
   std::unique_ptr<UsageLedger> ledger_;
   std::unique_ptr<Authenticator> auth_;
   std::unique_ptr<Budgets> budgets_;
+  std::unique_ptr<BudgetAlerts> alerts_;
   std::unique_ptr<LoadShedder> shedder_;
   std::unique_ptr<Admission> admission_;
   std::unique_ptr<upstream::AnthropicClient> upstream_;

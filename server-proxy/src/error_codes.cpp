@@ -69,6 +69,8 @@ constexpr ErrorCode kErrorCodes[] = {
      "limits.<bucket>: a per-minute rate limit refused the request (key_requests, key_tokens, agent_requests, "
      "agent_tokens, location_requests, location_tokens); retry after retry-after seconds"},
     {"budget.exhausted", 429, kRateLimit, true, "the location has spent its monthly budget; it resets at the start of next month (UTC)"},
+    {"budget.agent_exhausted", 429, kRateLimit, true, "the agent has spent its monthly budget; it resets at the start of next month (UTC)"},
+    {"budget.key_exhausted", 429, kRateLimit, true, "the API key has spent its monthly budget; it resets at the start of next month (UTC)"},
 
     // ---- [3] the store ---------------------------------------------------------------------------
     {"store.unavailable", 503, kOverloaded, true, "the database cannot be reached; nothing was written; retry"},
@@ -129,6 +131,9 @@ constexpr ErrorCode kErrorCodes[] = {
     {"config.invalid_listen", 500, kApi, false, "startup: --listen's host is not an IP address"},
     {"config.unpriced_model", 500, kApi, false, "startup: a tier's model or a fallback model has no price (and --unpriced-models is refuse)"},
     {"config.listen_failed", 500, kApi, false, "startup: the proxy cannot listen on --listen's address"},
+    {"alerts.invalid_url", 500, kApi, false, "budget alerts: the location's alert webhook is not an http(s) URL (logged, never an answer)"},
+    {"alerts.unreachable", 500, kApi, true, "budget alerts: the alert webhook could not be reached (logged, never an answer)"},
+    {"alerts.rejected", 500, kApi, true, "budget alerts: the alert webhook answered other than 2xx (logged, never an answer)"},
     {"redis.invalid_url", 500, kApi, false, "startup: --redis-url is not a valid Redis URL"},
     {"redis.unavailable", 500, kApi, false, "Redis cannot be reached (at startup fatal; later the cache and limits fall back to in-process)"},
     {"redis.error", 500, kApi, false, "Redis answered a command with an error (at startup fatal; later the cache and limits fall back)"},

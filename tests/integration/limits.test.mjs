@@ -2,7 +2,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { WebSocket } from 'ws';
-import { admin, coachRequest, CRM_ORIGIN, mintAgentToken, postgresUrl, provision, readSse, requireEnv, sleep, sqliteUrl, startFake,
+import { createServer } from 'node:http';
+import { admin, coachRequest, createAgent, CRM_ORIGIN, mintAgentToken, postgresUrl, provision, readSse, requireEnv, sleep, sqliteUrl, startFake,
   startProxy } from './harness.mjs';
 
 const countTokens = (proxy, key) => fetch(`${proxy.url}/v1/messages/count_tokens`, {
@@ -240,4 +241,54 @@ test('overload: past --max-in-flight new requests are shed at once with 503 and 
   const after = await coachRequest(proxy.url, loc, { query: 'fourth' });
   assert.equal(after.status, 200, 'served again once the load is gone');
   await readSse(after);
+});
+
+test("budgets per agent and per key: refused past their own, alerts at 80% and 100% posted once to the location's webhook", async () => {
+  const received = [];
+  const hook = createServer((req, res) => {
+    let body = '';
+    req.on('data', (d) => { body += d; });
+    req.on('end', () => { received.push({ path: req.url, body: JSON.parse(body) }); res.writeHead(204).end(); });
+  });
+  await new Promise((r) => hook.listen(0, '127.0.0.1', r));
+  const hookUrl = `http://127.0.0.1:${hook.address().port}/hooks/T000/secret-path`;
+  try {
+    const fake = await startFake();
+    const db = sqliteUrl();
+    const proxy = await startProxy({ databaseUrl: db, upstreamUrl: fake.url });
+    const loc = await provision(db, proxy.url);
+    await createAgent(proxy.url, loc.sk, 'agent-2');
+    const settings = (body) => fetch(`${proxy.url}/v1/settings`, { method: 'PUT', headers: { 'x-api-key': loc.sk, 'content-type': 'application/json' },
+      body: JSON.stringify(body) });
+    assert.equal((await settings({ agent_budgets: { 'agent-1': 0.00001 }, alert_webhook_url: hookUrl })).status, 200);
+    const shown = await (await fetch(`${proxy.url}/v1/settings`, { headers: { 'x-api-key': loc.sk } })).json();
+    assert.deepEqual(shown.agent_budgets, { 'agent-1': 0.00001 });
+    assert.deepEqual(shown.alert_webhook, { set: true, origin: `http://127.0.0.1:${hook.address().port}` }, 'the URL is a credential: origin only');
+
+    const first = await coachRequest(proxy.url, loc, { query: 'How do I handle a low appraisal?' });
+    assert.equal(first.status, 200);
+    await readSse(first);
+    const refused = await coachRequest(proxy.url, loc, { query: 'And the next step?' });
+    const body = await refused.json();
+    assert.deepEqual([refused.status, body.error.code], [429, 'budget.agent_exhausted']);
+    assert.ok(Number(refused.headers.get('retry-after')) > 0);
+    const other = await coachRequest(proxy.url, loc, { query: 'hi', profile_id: 'agent-2' }, { browser: false });
+    assert.equal(other.status, 200, "another agent is not held by agent-1's budget");
+    await readSse(other);
+
+    for (let i = 0; i < 50 && received.length < 2; i++) await sleep(100);
+    assert.deepEqual(received.map((r) => [r.body.scope.kind, r.body.scope.id, r.body.threshold]).sort(),
+      [['agent', 'agent-1', 100], ['agent', 'agent-1', 80]]);
+    assert.equal(received[0].path, '/hooks/T000/secret-path');
+    assert.match(received.find((r) => r.body.threshold === 100).body.text, /Agent agent-1 .* has used 100% of its monthly Claude budget/);
+    const usage = await (await fetch(`${proxy.url}/v1/usage`, { headers: { 'x-api-key': loc.sk } })).json();
+    const near = usage.budget.near_or_over.find((u) => u.id === 'agent-1');
+    assert.ok(near && near.used >= 1, 'the dashboard learns who is over');
+    const metrics = await (await fetch(`${proxy.url}/metrics`)).text();
+    assert.match(metrics, /porchlight_budget_alerts_total\{kind="agent",threshold="100"\} 1/);
+    await sleep(300);
+    assert.equal(received.length, 2, 'each alert once');
+  } finally {
+    hook.close();
+  }
 });

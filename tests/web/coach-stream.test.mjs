@@ -71,7 +71,7 @@ describe('the widget\'s client against the proxy', () => {
   let answer;
 
   test('POST /v1/coach: meta, route, deltas, cards, usage, done, with the typed payloads', async () => {
-    const events = await collect((on) => client.coach({ query: 'What should I ask a new buyer lead first?', lead: { id: 'lead-stream' } }, on));
+    const events = await collect((on) => client.coach({ query: 'What should I ask a new buyer lead first?', lead: { id: 'lead-jordan-lee' } }, on));
     for (const e of events) assert.ok(widget.COACH_EVENTS.includes(e.event), e.event);
     assert.equal(shape(events), 'meta route delta* card* usage done');
     const [meta, route] = events;
@@ -129,7 +129,7 @@ describe('the widget\'s client against the proxy', () => {
       return seen(url, init);
     };
     try {
-      const events = await collect((on) => client.coach({ query: 'Walk me through the contingency deadlines.', lead: { id: 'lead-stream' } }, on));
+      const events = await collect((on) => client.coach({ query: 'Walk me through the contingency deadlines.', lead: { id: 'lead-jordan-lee' } }, on));
       assert.equal(resumes.length, 1, 'one resume');
       assert.match(resumes[0], /^msg_[0-9a-f]+:\d+$/);
       assert.equal(events.at(-1).event, 'done');

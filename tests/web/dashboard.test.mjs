@@ -204,7 +204,7 @@ describe('analytics', () => {
     const headers = { 'content-type': 'application/json', authorization: `Bearer ${key}`, 'x-porchlight-agent-token': token, origin: proxy.url };
     let eventId;
     for (const query of ['What should I ask a new buyer lead first?', 'They said the price is too high, how do I respond?']) {
-      const r = await fetch(proxy.url + '/v1/coach', { method: 'POST', headers, body: JSON.stringify({ query, lead: { id: 'lead-analytics' } }) });
+      const r = await fetch(proxy.url + '/v1/coach', { method: 'POST', headers, body: JSON.stringify({ query, lead: { id: 'lead-jordan-lee' } }) });
       assert.equal(r.status, 200);
       const text = await r.text();
       eventId ??= text.match(/"event_id":"(evt_[^"]+)"/)?.[1];
@@ -231,6 +231,23 @@ describe('analytics', () => {
     const latency = await page.locator('#analytics').textContent();
     assert.match(latency, /p99/);
     await page.screenshot({ path: artifactPath('dashboard-02-analytics.png'), fullPage: true });
+  });
+
+  test('a banner on every tab from 80% of a budget, naming who is over', async () => {
+    assert.equal(await page.locator('#budget-banner').isHidden(), true, 'no budget, no banner');
+    // The demo agent has spent a little above; a budget it has already passed, set as an admin would.
+    const put = await page.evaluate(async () => (await fetch('/v1/settings', { method: 'PUT',
+      headers: { 'content-type': 'application/json', 'x-porchlight-csrf': '1' },
+      body: JSON.stringify({ agent_budgets: { 'demo-agent': 0.000001 } }) })).status);
+    assert.equal(put, 200);
+    await page.reload();
+    const banner = page.locator('#budget-banner');
+    await banner.waitFor({ state: 'visible' });
+    assert.equal(await banner.getAttribute('role'), 'alert');
+    assert.match(await banner.textContent(), /Agent demo-agent: \d+% of \$/);
+    assert.match(await banner.textContent(), /refused until the month ends/);
+    assert.match(await banner.getAttribute('class'), /over/);
+    await page.screenshot({ path: artifactPath('dashboard-03-budget-banner.png'), fullPage: true });
   });
 
   test('no page errors', () => {

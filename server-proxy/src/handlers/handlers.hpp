@@ -13,16 +13,18 @@ awaitable<void> metrics_page(App& app, Exchange& ex, const Principal& caller);
 awaitable<void> policy(App& app, Exchange& ex, const Principal& caller);
 awaitable<void> version(App& app, Exchange& ex, const Principal& caller);
 
-// profiles.cpp: agent profiles, agent sessions, the location's settings
+// profiles.cpp: agent profiles and agent sessions
 awaitable<void> list_profiles(App& app, Exchange& ex, const Principal& caller);
 awaitable<void> create_profile(App& app, Exchange& ex, const Principal& caller);
 awaitable<void> get_profile(App& app, Exchange& ex, const Principal& caller);
 awaitable<void> replace_profile(App& app, Exchange& ex, const Principal& caller);
 awaitable<void> delete_profile(App& app, Exchange& ex, const Principal& caller);
-awaitable<void> get_settings(App& app, Exchange& ex, const Principal& caller);
-awaitable<void> put_settings(App& app, Exchange& ex, const Principal& caller);
 awaitable<void> create_session(App& app, Exchange& ex, const Principal& caller);
 awaitable<void> get_session(App& app, Exchange& ex, const Principal& caller);
+
+// settings.cpp: the location's budgets, alert webhook and rate limits
+awaitable<void> get_settings(App& app, Exchange& ex, const Principal& caller);
+awaitable<void> put_settings(App& app, Exchange& ex, const Principal& caller);
 
 // coach.cpp: a coaching turn (SSE), and resuming one
 awaitable<void> coach(App& app, Exchange& ex, const Principal& caller);

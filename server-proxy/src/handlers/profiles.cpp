@@ -98,62 +98,6 @@ awaitable<void> delete_profile(App& app, Exchange& ex, const Principal& p) {
   co_await app.send_json(ex, 200, JSON_OBJ({{"id", id}, {"deleted", true}}));
 }
 
-// The location's monthly budget and rate limits (secret keys and admin sessions).
-awaitable<void> get_settings(App& app, Exchange& ex, const Principal& p) {
-  auto query_6 = [&app, scope = p.scope] { return app.store().ledger().get_budget(scope); };
-  auto budget = co_await app.blocking(query_6);
-  auto query_7 = [&app, scope = p.scope] { return app.store().ledger().get_rate_limits(scope); };
-  auto limits = co_await app.blocking(query_7);
-  if (!budget || !limits) {
-    const Errors errors = !budget ? budget.errors() : limits.errors();
-    co_await app.fail(ex, errors);
-    co_return;
-  }
-  const auto& l = limits.value();
-  const json body{{"location_id", p.scope.location_id},
-                  {"monthly_budget_usd", budget->monthly_usd},
-                  {"rate_limits", {{"key_requests", l.key_requests}, {"key_tokens", l.key_tokens},
-                                   {"agent_requests", l.agent_requests}, {"agent_tokens", l.agent_tokens},
-                                   {"location_requests", l.location_requests}, {"location_tokens", l.location_tokens}}}};
-  co_await app.send_json(ex, 200, body);
-}
-
-awaitable<void> put_settings(App& app, Exchange& ex, const Principal& p) {
-  auto body = co_await read_json_body(app, ex, 16 * 1024);
-  if (!body) co_return;
-  Errors errors;
-  json_input::FieldReader r(*body, "settings", "", errors);
-  r.reject_unknown({"monthly_budget_usd", "rate_limits"});
-  auto monthly = r.number("monthly_budget_usd", json_input::Need::optional, 0, 1e9);
-  std::optional<store::RateLimits> limits;
-  if (const json* rl = r.object("rate_limits", json_input::Need::optional)) {
-    json_input::FieldReader lr(*rl, "settings", "rate_limits", errors);
-    lr.reject_unknown({"key_requests", "key_tokens", "agent_requests", "agent_tokens", "location_requests", "location_tokens"});
-    store::RateLimits l;
-    const std::pair<const char*, std::int64_t store::RateLimits::*> fields[] = {
-        {"key_requests", &store::RateLimits::key_requests}, {"key_tokens", &store::RateLimits::key_tokens},
-        {"agent_requests", &store::RateLimits::agent_requests}, {"agent_tokens", &store::RateLimits::agent_tokens},
-        {"location_requests", &store::RateLimits::location_requests}, {"location_tokens", &store::RateLimits::location_tokens}};
-    for (const auto& [name, field] : fields)
-      if (auto v = lr.integer(name, json_input::Need::optional, 0, 1'000'000'000)) l.*field = *v;
-    limits = l;
-  }
-  if (!errors.empty()) { co_await app.fail(ex, errors); co_return; }
-  if (monthly) {
-    auto query_8 = [&app, scope = p.scope, b = store::Budget{*monthly}] { return app.store().ledger().set_budget(scope, b); };
-    auto saved = co_await app.blocking(query_8);
-    if (!saved) { co_await app.fail(ex, saved.errors()); co_return; }
-    app.budgets().forget(p.scope.location_id);
-  }
-  if (limits) {
-    auto query_9 = [&app, scope = p.scope, l = *limits] { return app.store().ledger().set_rate_limits(scope, l); };
-    auto saved = co_await app.blocking(query_9);
-    if (!saved) { co_await app.fail(ex, saved.errors()); co_return; }
-  }
-  const json ok{{"saved", true}};
-  co_await app.send_json(ex, 200, ok);
-}
-
 // Sessions: one per agent and surface visit; the conversation id ties surfaces together.
 awaitable<void> create_session(App& app, Exchange& ex, const Principal& p) {
   auto body = co_await read_json_body(app, ex);

@@ -38,6 +38,33 @@ awaitable<Result<std::vector<store::UsageRow>>> usage_rows(App& app, const store
   co_return co_await app.blocking(query);
 }
 
+// The month's budgets as the caller may see them: the location's; an agent's own (a browser: its
+// agent's only); and, for a secret key or the dashboard, the agents and keys at 80% or more of
+// theirs (what the dashboard's banner shows).
+json budget_json(const LocationBudget& b, const Principal& p) {
+  auto entry = [](double monthly, double spent, json who = json::object()) {
+    who.update(json{{"monthly_usd", monthly}, {"spent_usd", round_usd(spent)}, {"used", monthly > 0 ? round_usd(spent / monthly) : 0.0}});
+    return who;
+  };
+  json out{{"monthly_usd", b.monthly},
+           {"spent_this_month_usd", round_usd(b.spent)},
+           {"used", b.monthly > 0 ? round_usd(b.spent / b.monthly) : 0.0}};
+  if (p.browser()) {
+    if (const double own = b.agent_budget(p.agent_id); own > 0)
+      out["agent"] = entry(own, LocationBudget::amount_of(b.spent_by.agents, p.agent_id));
+    return out;
+  }
+  json near = json::array();
+  for (const auto& [id, spent] : b.spent_by.agents)
+    if (const double own = b.agent_budget(id); own > 0 && spent >= 0.8 * own)
+      near.push_back(entry(own, spent, {{"kind", "agent"}, {"id", id}}));
+  for (const auto& [id, spent] : b.spent_by.keys)
+    if (const double own = b.key_budget(id); own > 0 && spent >= 0.8 * own)
+      near.push_back(entry(own, spent, {{"kind", "key"}, {"id", id}}));
+  out["near_or_over"] = near;
+  return out;
+}
+
 }  // namespace
 
 // Usage for a period: per agent, model and day, with totals and the month's budget.
@@ -61,10 +88,9 @@ awaitable<void> usage(App& app, Exchange& ex, const Principal& p) {
     requests += r.requests;
   }
   const LocationBudget budget = co_await app.budgets().get(p.scope);
-  const double spent = budget.spent, monthly = budget.monthly;
   co_await app.send_json(ex, 200, JSON_OBJ({{"from", from}, {"to", to}, {"data", data},
                                    {"totals", {{"requests", requests}, {"cost_usd", round_usd(total)}}},
-                                   {"budget", {{"monthly_usd", monthly}, {"spent_this_month_usd", round_usd(spent)}}}}));
+                                   {"budget", budget_json(budget, p)}}));
 }
 
 // Analytics for the dashboard (secret keys and admin sessions): coaching effectiveness by

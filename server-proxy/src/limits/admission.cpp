@@ -69,8 +69,26 @@ void Ticket::settle(store::UsageRecord record) {
 // ---- Admission ---------------------------------------------------------------------------------
 
 Admission::Admission(Budgets& budgets, RateLimiter& limiter, UsageLedger& ledger, Metrics& metrics, const Config& config,
-                     const Policy& policy)
-    : budgets_(budgets), limiter_(limiter), ledger_(ledger), metrics_(metrics), config_(config), policy_(policy) {}
+                     const Policy& policy, CrossingHandler on_crossing)
+    : budgets_(budgets),
+      limiter_(limiter),
+      ledger_(ledger),
+      metrics_(metrics),
+      config_(config),
+      policy_(policy),
+      on_crossing_(std::move(on_crossing)) {}
+
+namespace {
+// `whose` monthly budget of `monthly` is spent: budget.<code>, retryable when the month ends.
+ApiError budget_spent(const std::string& code, const std::string& whose, double monthly) {
+  char amount[32];
+  std::snprintf(amount, sizeof amount, monthly >= 1 ? "%.2f" : "%.4g", monthly);
+  ApiError e = ApiError::from_code(code, whose + " has spent its monthly budget ($" + amount +
+                                             "); it resets at the start of next month (UTC)");
+  e.retry_after = std::chrono::seconds(seconds_to_month_end());
+  return e;
+}
+}  // namespace
 
 awaitable<Ticket> Admission::admit(const Payer& payer, std::int64_t estimated_tokens, Cost cost) {
   const store::Scope scope{payer.location_id};
@@ -83,13 +101,16 @@ Ticket Admission::decide(const Payer& payer, const LocationBudget& state, std::i
   t.payer_ = payer;
   t.limits_ = state.limits;
   t.estimated_tokens_ = std::max<std::int64_t>(estimated_tokens, 1);
-  if (cost == Cost::tokens && state.monthly > 0 && state.spent >= state.monthly) {
-    char amount[32];
-    std::snprintf(amount, sizeof amount, state.monthly >= 1 ? "%.2f" : "%.4g", state.monthly);
-    t.refused_ = ApiError::from_code("budget.exhausted", std::string("this location has spent its monthly budget ($") +
-                                                             amount + "); it resets at the start of next month (UTC)");
-    t.refused_->retry_after = std::chrono::seconds(seconds_to_month_end());
-    return t;
+  if (cost == Cost::tokens) {
+    const double agent_budget = payer.agent_id.empty() ? 0 : state.agent_budget(payer.agent_id);
+    const double key_budget = state.key_budget(payer.key_id);
+    if (state.monthly > 0 && state.spent >= state.monthly)
+      t.refused_ = budget_spent("budget.exhausted", "this location", state.monthly);
+    else if (agent_budget > 0 && LocationBudget::amount_of(state.spent_by.agents, payer.agent_id) >= agent_budget)
+      t.refused_ = budget_spent("budget.agent_exhausted", "agent " + payer.agent_id, agent_budget);
+    else if (key_budget > 0 && LocationBudget::amount_of(state.spent_by.keys, payer.key_id) >= key_budget)
+      t.refused_ = budget_spent("budget.key_exhausted", "this API key", key_budget);
+    if (t.refused_) return t;
   }
   const LimitDecision d = limiter_.take(buckets_for(payer, config_, t.limits_, t.estimated_tokens_));
   if (d.fell_back) metrics_.count("porchlight_limiter_fallbacks_total", {});
@@ -136,7 +157,8 @@ void Admission::settle(Ticket& ticket, store::UsageRecord record) {
   if (record.at.empty()) record.at = store::detail::now_rfc3339();
   const Usage& u = record.usage;
   const std::int64_t actual = u.input_tokens + u.output_tokens + u.cache_read_input_tokens + u.cache_creation_input_tokens;
-  budgets_.add_spend(p.location_id, record.cost_usd);
+  for (const auto& crossing : budgets_.add_spend(p.location_id, p.agent_id, p.key_id, record.cost_usd))
+    if (on_crossing_) on_crossing_(p.location_id, crossing);
   count_usage(p.location_id, record.model, u, record.cost_usd);
   settle_tokens(ticket, actual);
   ledger_.record(std::move(record));

@@ -1,7 +1,8 @@
 // limits/admission.hpp: whether a call to Claude may go ahead, and paying for it afterwards.
 //
-// A call is admitted by the location's monthly budget, then by the request and token buckets of
-// the key, the agent and the location (the estimate taken from the token buckets). Admission
+// A call is admitted by the monthly budgets (the location's, then the agent's and the API key's
+// when they have one), then by the request and token buckets of the key, the agent and the
+// location (the estimate taken from the token buckets). Admission
 // hands back a Ticket: settle(record) when the call was answered (the ledger, the month's spend,
 // the token buckets moved from the estimate to the real usage, the metrics); a ticket that was
 // never settled (no answer, the playbooks answered, the client left before the call) gives its
@@ -9,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -64,8 +66,10 @@ class Ticket {
 
 class Admission {
  public:
+  // `on_crossing` hears of every budget a settled call carried past 80% or 100% (alerts).
+  using CrossingHandler = std::function<void(const std::string& location_id, const BudgetCrossing&)>;
   Admission(Budgets& budgets, RateLimiter& limiter, UsageLedger& ledger, Metrics& metrics, const Config& config,
-            const Policy& policy);
+            const Policy& policy, CrossingHandler on_crossing = {});
 
   enum class Cost { tokens, free };  // free: the call costs nothing (token counting): no budget check
   awaitable<Ticket> admit(const Payer& payer, std::int64_t estimated_tokens, Cost cost = Cost::tokens);
@@ -94,6 +98,7 @@ class Admission {
   Metrics& metrics_;
   const Config& config_;
   const Policy& policy_;
+  CrossingHandler on_crossing_;
 };
 
 }  // namespace porchlight::proxy

@@ -1,7 +1,8 @@
-// limits/budgets.hpp: each location's month-to-date spend, monthly budget and rate limits, as
-// admission reads them on every call to Claude. Read from the store at most every few seconds:
-// a known location is answered from memory at once while one background refresh brings in what
-// other instances spent; this instance's own spend is added as it happens.
+// limits/budgets.hpp: each location's month-to-date spend and monthly budgets (the location's, each
+// agent's and each API key's) and its rate limits, as admission reads them on every call to
+// Claude. Read from the store at most every few seconds: a known location is answered from memory
+// at once while one background refresh brings in what other instances spent; this instance's own
+// spend is added as it happens, and add_spend says which budgets it carried past 80% or 100%.
 #pragma once
 
 #include <chrono>
@@ -9,6 +10,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "store/ledger.hpp"
 #include "worker_pool.hpp"
@@ -16,9 +18,26 @@
 namespace porchlight::proxy {
 
 struct LocationBudget {
-  double spent = 0;    // USD this UTC month
-  double monthly = 0;  // USD; 0: no budget
+  double spent = 0;    // USD this UTC month, the location's
+  double monthly = 0;  // the location's budget in USD; 0: none
+  store::Budget budgets;      // the agents' and keys' own, the default per agent, the alert URL
+  store::ScopedSpend spent_by;  // this month's spend per agent and per key
   store::RateLimits limits;
+
+  // An agent's budget: its own, else the location's default per agent (0: none).
+  double agent_budget(const std::string& agent_id) const;
+  double key_budget(const std::string& key_id) const;  // 0: none
+  static double amount_of(const std::map<std::string, double>& by, const std::string& id);  // 0: absent
+};
+
+// A budget whose use a spend carried to or past 80% or 100% of it.
+struct BudgetCrossing {
+  std::string kind;  // "location", "agent" or "key"
+  std::string id;    // the location's, agent's or key's id
+  int threshold = 0;  // 80 or 100
+  double spent = 0, budget = 0;
+  std::string month;        // UTC, "2026-12"
+  std::string alert_url;    // the location's alert webhook; empty: none
 };
 
 class Budgets {
@@ -29,7 +48,10 @@ class Budgets {
   // The location's figures. When the store cannot be read and nothing is known yet: the default
   // budget, no spend and no location limits (nothing is cached then).
   awaitable<LocationBudget> get(const store::Scope& scope);
-  void add_spend(const std::string& location_id, double usd);
+  // Adds this instance's spend to the location's, the agent's and the key's (either may be empty);
+  // returns the budgets it carried past a threshold.
+  std::vector<BudgetCrossing> add_spend(const std::string& location_id, const std::string& agent_id,
+                                        const std::string& key_id, double usd);
   void forget(const std::string& location_id);  // after the budget or limits change
 
   static constexpr std::chrono::seconds kRefreshAfter{5};

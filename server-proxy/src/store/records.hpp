@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -89,7 +90,17 @@ struct UsageRecord {
 };
 
 struct Budget {
-  double monthly_usd = 0;             // 0: no budget
+  double monthly_usd = 0;             // the location's; 0: no budget
+  double agent_monthly_usd = 0;       // each agent's that has none of its own; 0: none
+  std::string alert_webhook_url;      // where 80% and 100% alerts are posted; empty: none
+  std::map<std::string, double> agents;  // agents' own monthly budgets (scoped_budgets)
+  std::map<std::string, double> keys;    // API keys' monthly budgets, by key id
+};
+
+// This month's spend per agent and per API key (those that spent anything).
+struct ScopedSpend {
+  std::map<std::string, double> agents;
+  std::map<std::string, double> keys;
 };
 
 struct RateLimits {                   // per minute; 0: unlimited

@@ -33,6 +33,13 @@ class ScriptedLedger final : public store::Ledger {
   Result<double> month_spend_usd(const store::Scope&, const std::string&) override { return 0.0; }
   Result<store::Budget> get_budget(const store::Scope&) override { return store::Budget{}; }
   Result<store::Done> set_budget(const store::Scope&, const store::Budget&) override { return store::Done{}; }
+  Result<store::ScopedSpend> month_spend_by(const store::Scope&, const std::string&) override { return store::ScopedSpend{}; }
+  Result<store::Done> set_scoped_budget(const store::Scope&, const std::string&, const std::string&, double) override {
+    return store::Done{};
+  }
+  Result<bool> claim_budget_alert(const store::Scope&, const std::string&, const std::string&, const std::string&, int) override {
+    return true;
+  }
   Result<store::RateLimits> get_rate_limits(const store::Scope&) override { return store::RateLimits{}; }
   Result<store::Done> set_rate_limits(const store::Scope&, const store::RateLimits&) override { return store::Done{}; }
 

@@ -25,13 +25,29 @@ class BudgetLedger final : public store::Ledger {
     return store::Done{};
   }
   Result<double> month_spend_usd(const store::Scope&, const std::string&) override { return spent; }
-  Result<store::Budget> get_budget(const store::Scope&) override { return store::Budget{monthly}; }
+  Result<store::Budget> get_budget(const store::Scope&) override {
+    store::Budget b;
+    b.monthly_usd = monthly;
+    b.agent_monthly_usd = agent_default;
+    b.agents = agents;
+    b.keys = keys;
+    return b;
+  }
   Result<store::Done> set_budget(const store::Scope&, const store::Budget&) override { return store::Done{}; }
+  Result<store::ScopedSpend> month_spend_by(const store::Scope&, const std::string&) override { return spent_by; }
+  Result<store::Done> set_scoped_budget(const store::Scope&, const std::string&, const std::string&, double) override {
+    return store::Done{};
+  }
+  Result<bool> claim_budget_alert(const store::Scope&, const std::string&, const std::string&, const std::string&, int) override {
+    return true;
+  }
   Result<store::RateLimits> get_rate_limits(const store::Scope&) override { return limits; }
   Result<store::Done> set_rate_limits(const store::Scope&, const store::RateLimits&) override { return store::Done{}; }
 
   std::mutex mutex;
-  double spent = 0, monthly = 0;
+  double spent = 0, monthly = 0, agent_default = 0;
+  std::map<std::string, double> agents, keys;
+  store::ScopedSpend spent_by;
   store::RateLimits limits;
   std::vector<store::UsageRecord> written;
 };
@@ -47,11 +63,13 @@ struct Setup {
   std::unique_ptr<UsageLedger> ledger;
   std::unique_ptr<Budgets> budgets;
   std::unique_ptr<Admission> admission;
+  std::vector<BudgetCrossing> crossings;
 
   Setup() {
     ledger = std::make_unique<UsageLedger>(store, io, pool, metrics);
     budgets = std::make_unique<Budgets>(store, pool, io, 0.0);
-    admission = std::make_unique<Admission>(*budgets, *limiter, *ledger, metrics, config, Policy::embedded());
+    admission = std::make_unique<Admission>(*budgets, *limiter, *ledger, metrics, config, Policy::embedded(),
+                                            [this](const std::string&, const BudgetCrossing& c) { crossings.push_back(c); });
   }
   ~Setup() {
     pool.join();
@@ -157,4 +175,61 @@ TEST_CASE("admission: settling records the usage, priced and stamped, and adds i
   const Ticket next = run(s.io, s.admission->admit(kPayer, 500));
   REQUIRE_FALSE(next);
   CHECK(next.refusal().code == "budget.exhausted");
+}
+
+TEST_CASE("admission: an agent's and a key's own budgets refuse beside the location's; others are not held up") {
+  Setup s;
+  LocationBudget state;
+  state.monthly = 100;
+  state.spent = 10;
+  state.budgets.agent_monthly_usd = 5;     // every agent's, unless it has its own
+  state.budgets.agents["agent_1"] = 20;    // agent_1's own
+  state.budgets.keys["key_1"] = 50;
+  state.spent_by.agents["agent_1"] = 20;
+  state.spent_by.agents["agent_2"] = 4.99;
+  state.spent_by.keys["key_1"] = 10;
+  const Ticket agent_spent = s.admission->decide(kPayer, state, 10, Admission::Cost::tokens);
+  REQUIRE_FALSE(agent_spent);
+  CHECK(agent_spent.refusal().code == "budget.agent_exhausted");
+  CHECK(agent_spent.refusal().message.find("agent_1") != std::string::npos);
+  CHECK(agent_spent.refusal().retry_after.has_value());
+  const Payer agent_2{"key_1", "loc_1", "agent_2"};
+  CHECK(s.admission->decide(agent_2, state, 10, Admission::Cost::tokens));  // under the default of 5
+  state.spent_by.keys["key_1"] = 50;
+  const Ticket key_spent = s.admission->decide(agent_2, state, 10, Admission::Cost::tokens);
+  REQUIRE_FALSE(key_spent);
+  CHECK(key_spent.refusal().code == "budget.key_exhausted");
+  const Payer other_key{"key_2", "loc_1", "agent_2"};
+  CHECK(s.admission->decide(other_key, state, 10, Admission::Cost::tokens));
+}
+
+TEST_CASE("admission: settling reports each budget it carries past 80% and 100%, once") {
+  Setup s;
+  s.store.monthly = 1.0;
+  s.store.agents["agent_1"] = 0.5;
+  s.store.spent_by.agents["agent_1"] = 0.35;
+  Ticket first = run(s.io, s.admission->admit(kPayer, 100));  // loads the figures
+  REQUIRE(first);
+  store::UsageRecord u;
+  u.agent_id = "agent_1";
+  u.model = Policy::embedded().model_for(ModelTier::fast);
+  u.cost_usd = 0.1;  // the agent: 0.35 -> 0.45 (past 80% of 0.5); the location: 0 -> 0.1
+  first.settle(u);
+  REQUIRE(s.crossings.size() == 1);
+  CHECK(s.crossings[0].kind == "agent");
+  CHECK(s.crossings[0].id == "agent_1");
+  CHECK(s.crossings[0].threshold == 80);
+  CHECK(s.crossings[0].budget == doctest::Approx(0.5));
+  Ticket second = run(s.io, s.admission->admit(kPayer, 100));
+  REQUIRE(second);
+  u.cost_usd = 0.75;  // the agent past 100%; the location past 80%
+  second.settle(u);
+  REQUIRE(s.crossings.size() == 3);
+  CHECK(s.crossings[1].kind == "location");
+  CHECK(s.crossings[1].threshold == 80);
+  CHECK(s.crossings[2].kind == "agent");
+  CHECK(s.crossings[2].threshold == 100);
+  const Ticket refused = run(s.io, s.admission->admit(kPayer, 100));
+  REQUIRE_FALSE(refused);
+  CHECK(refused.refusal().code == "budget.agent_exhausted");
 }

@@ -473,8 +473,40 @@ async function loadAnalytics(): Promise<void> {
   announce('Analytics updated.');
 }
 
+// ---- budget banner ------------------------------------------------------------------------------
+
+interface BudgetUse { kind?: 'agent' | 'key'; id?: string; monthly_usd: number; spent_usd?: number; spent_this_month_usd?: number; used: number }
+type Budget = BudgetUse & { near_or_over?: BudgetUse[] };
+
+// From 80% of a budget (the location's, or an agent's or a key's own), the dashboard says so on
+// every tab; past 100% new coaching for that scope is refused until the month ends.
+async function loadBudgetBanner(): Promise<void> {
+  let budget: Budget | undefined;
+  try {
+    budget = (await api<{ budget: Budget }>('GET', '/v1/usage')).budget;
+  } catch {
+    return;  // the analytics tab reports what failed
+  }
+  const banner = $('budget-banner');
+  const pct = (u: BudgetUse) => `${Math.round(100 * u.used)}%`;
+  const lines: string[] = [];
+  if (budget.monthly_usd > 0 && budget.used >= 0.8)
+    lines.push(`This location has used ${pct(budget)} of its monthly Claude budget (${usd(budget.spent_this_month_usd ?? 0)} of ${usd(budget.monthly_usd)}).`);
+  const scoped = (budget.near_or_over ?? []).map((u) =>
+    `${u.kind === 'agent' ? 'Agent' : 'API key'} ${u.id}: ${pct(u)} of ${usd(u.monthly_usd)}`);
+  const over = budget.used >= 1 || (budget.near_or_over ?? []).some((u) => u.used >= 1);
+  banner.hidden = !lines.length && !scoped.length;
+  if (banner.hidden) return;
+  banner.classList.toggle('over', over);
+  banner.replaceChildren(
+    ...lines.map((l) => el('p', {}, l)),
+    ...(scoped.length ? [el('p', {}, 'At or over 80% of their own monthly budget:'), el('ul', {}, ...scoped.map((s) => el('li', {}, s)))] : []),
+    ...(over ? [el('p', {}, 'Past 100%, new coaching is refused until the month ends or the budget is raised (PUT /v1/settings).')] : []));
+}
+
 // ---- start --------------------------------------------------------------------------------------
 
 void loadProfiles().then(() => {
+  void loadBudgetBanner();
   if (location.hash === '#analytics') select($<HTMLButtonElement>('tab-analytics'), false);
 }).catch((e) => announce(`Could not load profiles: ${(e as Error).message}`));
