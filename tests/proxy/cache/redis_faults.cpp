@@ -65,7 +65,9 @@ TEST_CASE("faults: Redis stops mid-run; lookups fall back to the store, then the
       CHECK(r.value()->name == "First");
       std::this_thread::sleep_for(25ms);
     }
-    CHECK(slowest < 100);  // a dead Redis costs milliseconds
+    // A dead Redis does not hold a lookup for its connect timeout (seconds): it fails fast. The
+    // bound is generous because a loaded CI machine can stall any call; speed is bench/store's.
+    CHECK(slowest < 1000);
     REQUIRE_OK(db->profiles().put(s, profile(s, "Second")));  // the store is fine: writes work
     CHECK(REQUIRE_OK(db->profiles().get(s, "agent_1"))->name == "Second");
     CHECK_FALSE(redis->healthy());
