@@ -15,6 +15,7 @@ add_library(porchlight_proxy STATIC
   src/config.cpp
   src/demo.cpp
   src/error_codes.cpp
+  src/handlers/access.cpp
   src/handlers/coach.cpp
   src/handlers/coach_plan.cpp
   src/handlers/conversations.cpp

@@ -318,6 +318,7 @@ std::string offline_answer(std::string_view request) {
 
 std::string enums() {
   return dump(json{{"roles", names_of<AgentRole>()},
+                   {"access_roles", names_of<AccessRole>()},
                    {"experience_levels", names_of<ExperienceLevel>()},
                    {"specializations", names_of<Specialization>()},
                    {"tones", names_of<Tone>()},

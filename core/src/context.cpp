@@ -158,11 +158,10 @@ json to_json(const ContextWindow& w, const std::vector<Turn>& turns) {
   return out;
 }
 
-std::string conversation_id(std::string_view location_id, std::string_view agent_id,
-                            std::string_view lead_id) {
+std::string conversation_id(std::string_view location_id, std::string_view lead_id) {
   std::string key;
-  key.reserve(location_id.size() + agent_id.size() + lead_id.size() + 2);
-  key.append(location_id).append(1, '\x1f').append(agent_id).append(1, '\x1f').append(lead_id);
+  key.reserve(location_id.size() + lead_id.size() + 6);
+  key.append("lead").append(1, '\x1f').append(location_id).append(1, '\x1f').append(lead_id);
   return "cv_" + detail::hex64(detail::fnv1a64(key)) +
          detail::hex64(detail::fnv1a64(key, 0x84222325cbf29ce4ULL));
 }

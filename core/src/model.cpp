@@ -100,7 +100,7 @@ Result<AgentProfile> profile_from_json(const json& j, std::string_view path) {
   FieldReader r(j, "profile", std::string(path), errors);
   if (!r.valid()) return errors;
   r.reject_unknown({"schema_version", "id", "location_id", "shared_pool", "served_locations", "name",
-                    "role", "experience", "specializations", "preferences"});
+                    "role", "experience", "specializations", "preferences", "access", "team_id"});
   read_schema_version(r);
 
   AgentProfile p;
@@ -110,6 +110,10 @@ Result<AgentProfile> profile_from_json(const json& j, std::string_view path) {
   if (auto v = r.string("name", Need::required, 120)) p.name = detail::collapse_whitespace(*v);
   if (auto v = r.enumeration<AgentRole>("role", Need::required)) p.role = *v;
   if (auto v = r.enumeration<ExperienceLevel>("experience", Need::optional)) p.experience = *v;
+  if (auto v = r.enumeration<AccessRole>("access", Need::optional)) p.access = *v;
+  if (auto v = r.id("team_id", Need::optional)) p.team_id = *v;
+  if (p.access == AccessRole::team_lead && p.team_id.empty())
+    r.add("missing_team_id", r.child_path("team_id"), "a team lead leads a team: give its team_id");
   p.specializations = r.enum_list<Specialization>("specializations", 6);
 
   if (const json* locs = r.array("served_locations", Need::optional, 50)) {
@@ -168,7 +172,9 @@ json to_json(const AgentProfile& p) {
               {"preferences",
                {{"tone", name_of(p.preferences.tone)},
                 {"verbosity", name_of(p.preferences.verbosity)},
-                {"language", p.preferences.language}}}};
+                {"language", p.preferences.language}}},
+              {"access", name_of(p.access)},
+              {"team_id", p.team_id}};
 }
 
 // ---- [3] AgentSession --------------------------------------------------------------------------

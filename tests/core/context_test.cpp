@@ -129,13 +129,13 @@ TEST_CASE("context: a system prompt larger than the budget is reported, not hidd
   CHECK(w.first_kept == 4);
 }
 
-TEST_CASE("context: one conversation id per (location, agent, lead), the same on every surface") {
-  const auto a = conversation_id("loc-1", "agent-1", "lead-1");
-  CHECK(a == conversation_id("loc-1", "agent-1", "lead-1"));
-  CHECK(a != conversation_id("loc-1", "agent-1", "lead-2"));
-  CHECK(a != conversation_id("loc-2", "agent-1", "lead-1"));
+TEST_CASE("context: one conversation id per (location, lead), the same on every surface and for every agent") {
+  const auto a = conversation_id("loc-1", "lead-1");
+  CHECK(a == conversation_id("loc-1", "lead-1"));
+  CHECK(a != conversation_id("loc-1", "lead-2"));
+  CHECK(a != conversation_id("loc-2", "lead-1"));
   // The separator keeps ("ab","c") and ("a","bc") apart.
-  CHECK(conversation_id("ab", "c", "x") != conversation_id("a", "bc", "x"));
+  CHECK(conversation_id("ab", "c") != conversation_id("a", "bc"));
   CHECK(is_valid_conversation_id(a));
   CHECK_FALSE(is_valid_conversation_id("cv_XYZ"));
   CHECK_FALSE(is_valid_conversation_id("conversation-1"));

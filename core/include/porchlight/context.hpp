@@ -59,10 +59,10 @@ ContextWindow fit_context(const ContextRequest& request, const Policy& policy = 
 json to_json(const ContextWindow& window, const std::vector<Turn>& turns);
 
 // One id for the conversation about one lead, the same from every surface (widget, Streamlit,
-// API): "cv_" and 32 hex digits derived from (location, agent, lead). Surfaces without a lead
-// create a random id of the same shape.
-std::string conversation_id(std::string_view location_id, std::string_view agent_id,
-                            std::string_view lead_id);
+// API) and for every agent who works the lead (a hand-off to a TC continues the same thread):
+// "cv_" and 32 hex digits derived from (location, lead). Surfaces without a lead create a random
+// id of the same shape.
+std::string conversation_id(std::string_view location_id, std::string_view lead_id);
 bool is_valid_conversation_id(std::string_view id);
 
 }  // namespace porchlight

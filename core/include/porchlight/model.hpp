@@ -25,6 +25,9 @@ inline constexpr int kSchemaVersion = 1;
 // ---- Enums -------------------------------------------------------------------------------------
 
 enum class AgentRole { buyer_agent, listing_agent, transaction_coordinator, team_lead };
+// What an agent may see of others' coaching (AgentRole is what they do, and what coaching adapts to):
+// their own; their team's (team_lead); the location's (location_admin).
+enum class AccessRole { agent, team_lead, location_admin };
 enum class ExperienceLevel { novice, intermediate, experienced, expert };
 enum class Specialization {
   luxury, first_time_buyers, investors, relocation, new_construction, military_veterans,
@@ -65,6 +68,7 @@ template <class E> struct EnumNames;
     static constexpr std::string_view kind = what;                                       \
     static constexpr auto names = std::to_array<std::string_view>({__VA_ARGS__});        \
   };
+PORCHLIGHT_ENUM_NAMES(AccessRole, "access", "agent", "team_lead", "location_admin")
 PORCHLIGHT_ENUM_NAMES(AgentRole, "role", "buyer_agent", "listing_agent", "transaction_coordinator",
                       "team_lead")
 PORCHLIGHT_ENUM_NAMES(ExperienceLevel, "experience", "novice", "intermediate", "experienced", "expert")
@@ -121,6 +125,8 @@ struct AgentProfile {
   ExperienceLevel experience = ExperienceLevel::intermediate;
   std::vector<Specialization> specializations;
   Preferences preferences;
+  AccessRole access = AccessRole::agent;
+  std::string team_id;  // the team it belongs to (or, for a team lead, leads); empty: none
 };
 
 struct AgentSession {

@@ -4,16 +4,16 @@
 
 namespace porchlight::proxy {
 
-namespace {
-bool sees(const Principal& p, const std::string& agent_id, const std::string& lead_id) {
+bool may_see(const Principal& p, const store::Conversation& c) {
   if (!p.browser()) return true;
-  if (agent_id != p.agent_id) return false;
-  return p.claims.lead_id.empty() || lead_id == p.claims.lead_id;
+  if (!p.claims.lead_id.empty()) return c.lead_id == p.claims.lead_id;
+  return c.agent_id == p.agent_id;
 }
-}  // namespace
 
-bool may_see(const Principal& p, const store::Conversation& c) { return sees(p, c.agent_id, c.lead_id); }
-bool may_see(const Principal& p, const AgentSession& s) { return sees(p, s.agent_id, s.lead_id); }
+bool may_see(const Principal& p, const AgentSession& s) {
+  if (!p.browser()) return true;
+  return s.agent_id == p.agent_id && (p.claims.lead_id.empty() || s.lead_id == p.claims.lead_id);
+}
 
 Result<std::string> lead_for(const Principal& p, const std::string& requested) {
   if (!p.browser() || p.claims.lead_id.empty()) return requested;

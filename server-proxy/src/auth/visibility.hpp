@@ -1,7 +1,10 @@
-// auth/visibility.hpp: what a caller may see inside its location. A secret key (a CRM's backend,
-// an admin) sees the whole location. A browser sees its own agent's conversations only, and when
-// its agent token names a lead (lead_id), that lead's only: a token minted for one lead's page
-// cannot read, resume or coach another lead's conversation.
+// auth/visibility.hpp: what a caller may see inside its location, by its credentials alone. A
+// secret key (a CRM's backend, an admin) sees the whole location. A browser whose agent token
+// names a lead (lead_id) sees that lead's conversation only, whichever agent began it: the CRM
+// minted the token for the agent working the lead, so a TC handed the lead continues its thread,
+// and a token minted for one lead's page cannot read, resume or coach another lead's. A browser
+// whose token names no lead sees the conversations its own agent began. (A team lead's and a
+// location admin's wider view needs their profile: handlers/access.hpp.)
 //
 // A conversation the caller may not see answers like one that does not exist (not_found), so
 // that ids cannot be probed; coaching for another lead than the token's is refused as what it is
@@ -17,7 +20,7 @@
 namespace porchlight::proxy {
 
 bool may_see(const Principal& caller, const store::Conversation& conversation);
-bool may_see(const Principal& caller, const AgentSession& session);
+bool may_see(const Principal& caller, const AgentSession& session);  // sessions are the agent's own
 
 // The lead a browser's request is about: the token's lead when it names one (the request may
 // repeat it, not change it), else the request's. Errors: auth.wrong_lead.

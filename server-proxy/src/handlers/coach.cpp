@@ -19,7 +19,7 @@
 
 #include <algorithm>
 
-#include "auth/visibility.hpp"
+#include "handlers/access.hpp"
 #include "handlers/coach_plan.hpp"
 #include "handlers/handlers.hpp"
 #include "handlers/json_util.hpp"
@@ -62,7 +62,7 @@ awaitable<std::optional<TurnContext>> load_context(App& app, Exchange& ex, const
   ctx.agent = *profile.value();
 
   if (c.conversation_id.empty())
-    c.conversation_id = !c.lead.id.empty() ? conversation_id(scope.location_id, c.agent_id, c.lead.id) : random_conversation_id();
+    c.conversation_id = !c.lead.id.empty() ? conversation_id(scope.location_id, c.lead.id) : random_conversation_id();
   store::Conversation wanted;
   wanted.id = c.conversation_id;
   wanted.location_id = scope.location_id;
@@ -72,7 +72,7 @@ awaitable<std::optional<TurnContext>> load_context(App& app, Exchange& ex, const
   auto query_2 = [&app, scope, wanted] { return app.store().transcript().open_conversation(scope, wanted); };
   auto conversation = co_await app.blocking(query_2);
   if (!conversation) { co_await app.fail(ex, conversation.errors()); co_return std::nullopt; }
-  if (!may_see(p, conversation.value()) || conversation->agent_id != c.agent_id) {
+  if (!co_await may_see(app, p, conversation.value())) {
     co_await app.fail(ex, ApiError::from_code("not_found", "no conversation " + c.conversation_id + " for this agent"));
     co_return std::nullopt;
   }
@@ -120,6 +120,7 @@ awaitable<bool> persist_turn(App& app, Exchange& ex, const store::Scope& scope, 
   user.content = c.query;
   user.status = store::MessageStatus::complete;
   user.surface = c.surface;
+  user.agent_id = c.agent_id;  // whose turn: a lead's thread has every agent's who worked it
   auto query_4 = [&app, scope, user] { return app.store().transcript().append_message(scope, user); };
   auto stored_user = co_await app.blocking(query_4);
   if (!stored_user) { co_await app.fail(ex, stored_user.errors()); co_return false; }
@@ -131,6 +132,7 @@ awaitable<bool> persist_turn(App& app, Exchange& ex, const store::Scope& scope, 
   a.message.role = "assistant";
   a.message.status = store::MessageStatus::streaming;
   a.message.surface = c.surface;
+  a.message.agent_id = c.agent_id;
   a.message.specialist = std::string(name_of(route.specialist));
   a.message.model = route.model;
   a.message.event_id = new_id("evt_");
@@ -295,7 +297,7 @@ awaitable<void> resume(App& app, Exchange& ex, const Principal& p, const std::st
       return app.store().transcript().get_conversation(scope, cid);
     };
     auto conv = co_await app.blocking(query_9);
-    if (!conv || !conv.value() || !may_see(p, *conv.value())) {
+    if (!conv || !conv.value() || !co_await may_see(app, p, *conv.value())) {
       co_await app.fail(ex, ApiError::from_code("not_found", "no answer " + id + " for this agent"));
       co_return;
     }

@@ -61,7 +61,11 @@ TurnPlan plan_turn(const CoachRequest& c, const TurnContext& ctx, const Policy& 
   std::vector<std::int64_t> seqs;  // of each history turn, to know what folding covers
   for (const auto& m : ctx.recent) {
     if (m.status == store::MessageStatus::failed || (m.role != "user" && m.role != "assistant")) continue;
-    pr.history.push_back({m.role == "user" ? TurnRole::user : TurnRole::assistant, m.content});
+    // A lead's thread holds every agent's turns who worked it: say whose an earlier question was.
+    const bool someone_else = m.role == "user" && !m.agent_id.empty() && m.agent_id != c.agent_id;
+    pr.history.push_back({m.role == "user" ? TurnRole::user : TurnRole::assistant,
+                          someone_else ? "[Asked earlier by " + m.agent_id + ", who worked this lead before]\n" + m.content
+                                       : m.content});
     seqs.push_back(m.seq);
   }
   pr.specialist = c.specialist;

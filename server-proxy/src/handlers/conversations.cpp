@@ -1,7 +1,7 @@
 // handlers/conversations.cpp: what an agent's conversations left behind: the transcript of a
 // conversation, and feedback and outcomes on a coaching event.
 
-#include "auth/visibility.hpp"
+#include "handlers/access.hpp"
 #include "handlers/handlers.hpp"
 #include "handlers/json_util.hpp"
 
@@ -12,20 +12,20 @@ namespace {
 using json_input::FieldReader;
 using json_input::Need;
 
-// The coaching event, if the principal may see it (browsers: their own agent's, and their
-// token's lead's when it names one).
+// The coaching event, if the principal may see it (browsers: their agent's, or their team's as
+// a team lead, and only their token's lead's when it names one).
 awaitable<std::optional<CoachingEvent>> visible_event(App& app, Exchange& ex, const Principal& p, const std::string& id) {
   auto query_13 = [&app, scope = p.scope, id] { return app.store().coaching_history().get(scope, id); };
   auto e = co_await app.blocking(query_13);
   if (!e) { co_await app.fail(ex, e.errors()); co_return std::nullopt; }
-  bool visible = e.value() && (!p.browser() || e.value()->agent_id == p.agent_id);
+  bool visible = e.value() && co_await may_see_agent(app, p, e.value()->agent_id);
   if (visible && p.browser() && !p.claims.lead_id.empty()) {  // the event's conversation says whose lead it was
     auto conversation_of = [&app, scope = p.scope, cid = e.value()->conversation_id] {
       return app.store().transcript().get_conversation(scope, cid);
     };
     auto conv = co_await app.blocking(conversation_of);
     if (!conv) { co_await app.fail(ex, conv.errors()); co_return std::nullopt; }
-    visible = conv.value() && may_see(p, *conv.value());
+    visible = conv.value() && conv.value()->lead_id == p.claims.lead_id;
   }
   if (!visible) {
     co_await app.fail(ex, ApiError::from_code("not_found", "no coaching event " + id + " here"));
@@ -83,7 +83,7 @@ awaitable<void> conversation_messages(App& app, Exchange& ex, const Principal& p
   auto query_16 = [&app, scope = p.scope, id] { return app.store().transcript().get_conversation(scope, id); };
   auto conv = co_await app.blocking(query_16);
   if (!conv) { co_await app.fail(ex, conv.errors()); co_return; }
-  if (!conv.value() || !may_see(p, *conv.value())) {
+  if (!conv.value() || !co_await may_see(app, p, *conv.value())) {
     co_await app.fail(ex, ApiError::from_code("not_found", "no conversation " + id + " here"));
     co_return;
   }
@@ -103,6 +103,32 @@ awaitable<void> conversation_messages(App& app, Exchange& ex, const Principal& p
     data.push_back(std::move(item));
   }
   co_await app.send_json(ex, 200, JSON_OBJ({{"conversation", to_json(*conv.value())}, {"data", data}}));
+}
+
+// An agent's coaching history, newest first, a page at a time (?before=EVENT_ID&limit=N, at most
+// 200): its own for an agent, its team's for a team lead, everyone's for a location admin or a
+// secret key. Each event with its feedback and outcome; `next` is the cursor of the next page.
+awaitable<void> agent_history(App& app, Exchange& ex, const Principal& p) {
+  const std::string agent_id = ex.params[0];
+  std::int64_t limit = 50;
+  const std::string before = ex.query_param("before");
+  if (!parse_count(ex.query_param("limit"), 1, 200, limit) || (!before.empty() && !is_valid_id(before))) {
+    co_await app.fail(ex, ApiError::from_code("request.invalid_query", "limit is 1-200 and before an event id"));
+    co_return;
+  }
+  if (!co_await may_see_agent(app, p, agent_id)) {
+    co_await app.fail(ex, ApiError::from_code("not_found", "no agent " + agent_id + " whose history this caller may read"));
+    co_return;
+  }
+  auto query_18 = [&app, scope = p.scope, agent_id, before, limit] {
+    return app.store().coaching_history().list_by_agent(scope, agent_id, before, limit);
+  };
+  auto events = co_await app.blocking(query_18);
+  if (!events) { co_await app.fail(ex, events.errors()); co_return; }
+  json data = json::array();
+  for (const auto& e : events.value()) data.push_back(porchlight::to_json(e));
+  const json next = static_cast<std::int64_t>(events->size()) == limit ? json(events->back().id) : json(nullptr);
+  co_await app.send_json(ex, 200, JSON_OBJ({{"agent_id", agent_id}, {"data", data}, {"next", next}}));
 }
 
 }  // namespace porchlight::proxy

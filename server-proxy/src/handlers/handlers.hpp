@@ -30,9 +30,10 @@ awaitable<void> put_settings(App& app, Exchange& ex, const Principal& caller);
 awaitable<void> coach(App& app, Exchange& ex, const Principal& caller);
 awaitable<void> coach_resume(App& app, Exchange& ex, const Principal& caller);
 
-// conversations.cpp: transcripts, feedback and outcomes
+// conversations.cpp: transcripts, feedback and outcomes, an agent's coaching history
 awaitable<void> conversation_messages(App& app, Exchange& ex, const Principal& caller);
 awaitable<void> feedback(App& app, Exchange& ex, const Principal& caller);
+awaitable<void> agent_history(App& app, Exchange& ex, const Principal& caller);
 
 // usage.cpp: usage and analytics over a range of days
 awaitable<void> usage(App& app, Exchange& ex, const Principal& caller);

@@ -19,6 +19,7 @@ json to_json(const store::Message& m) {
               {"cost_usd", m.cost_usd},
               {"latency_ms", m.latency_ms},
               {"event_id", m.event_id},
+              {"agent_id", m.agent_id},
               {"created_at", m.created_at},
               {"updated_at", m.updated_at}};
 }

@@ -109,9 +109,8 @@ awaitable<void> create_session(App& app, Exchange& ex, const Principal& p) {
   auto lead_id = lead_for(p, j.contains("lead_id") && j["lead_id"].is_string() ? j["lead_id"].get<std::string>() : "");
   if (!lead_id) { co_await app.fail(ex, lead_id.errors()); co_return; }
   if (!lead_id->empty()) j["lead_id"] = lead_id.value();
-  if (!j.contains("conversation_id") && j.contains("lead_id") && j["lead_id"].is_string() && j.contains("agent_id") &&
-      j["agent_id"].is_string())
-    j["conversation_id"] = conversation_id(p.scope.location_id, j["agent_id"].get<std::string>(), j["lead_id"].get<std::string>());
+  if (!j.contains("conversation_id") && j.contains("lead_id") && j["lead_id"].is_string())
+    j["conversation_id"] = conversation_id(p.scope.location_id, j["lead_id"].get<std::string>());
   const std::string now = now_rfc3339();
   if (!j.contains("started_at")) j["started_at"] = now;
   j["last_active_at"] = now;

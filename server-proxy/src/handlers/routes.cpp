@@ -37,6 +37,7 @@ std::vector<RouteSpec> route_table(const Config& config) {
       {V::get, "/v1/coach/resume", Access::agent, "coach", coach_resume},
       {V::post, "/v1/feedback", Access::agent, "coach", feedback},
       {V::get, "/v1/conversations/*/messages", Access::agent, "coach", conversation_messages},
+      {V::get, "/v1/agents/*/history", Access::agent, "coach", agent_history},
       {V::get, "/v1/usage", Access::agent, "usage:read", usage},
       {V::get, "/v1/analytics", Access::secret, "analytics:read", analytics},
       // the Anthropic-compatible endpoints

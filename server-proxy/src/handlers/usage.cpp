@@ -1,9 +1,11 @@
 // handlers/usage.cpp: reading what was spent and how coaching went, over a range of days:
-// GET /v1/usage (agents see their own; secret keys the location's) and GET /v1/analytics (the
+// GET /v1/usage (agents see their own, team leads their team's; secret keys the location's) and GET /v1/analytics (the
 // dashboard: effectiveness, usage per agent, latency percentiles).
 
 #include <algorithm>
+#include <map>
 
+#include "handlers/access.hpp"
 #include "handlers/handlers.hpp"
 #include "handlers/json_util.hpp"
 #include "porchlight/cost.hpp"
@@ -78,8 +80,16 @@ awaitable<void> usage(App& app, Exchange& ex, const Principal& p) {
   json data = json::array();
   double total = 0;
   std::int64_t requests = 0;
+  std::map<std::string, bool> visible;  // a browser: its agent's rows, its team's as a team lead
   for (const auto& r : rows.value()) {
-    if (p.browser() && r.agent_id != p.agent_id) continue;
+    if (p.browser()) {
+      auto seen = visible.find(r.agent_id);
+      if (seen == visible.end()) {
+        const bool may = co_await may_see_agent(app, p, r.agent_id);
+        seen = visible.emplace(r.agent_id, may).first;
+      }
+      if (!seen->second) continue;
+    }
     data.push_back({{"day", r.day}, {"agent_id", r.agent_id}, {"model", r.model}, {"requests", r.requests},
                     {"input_tokens", r.input_tokens}, {"output_tokens", r.output_tokens},
                     {"cache_read_tokens", r.cache_read_tokens}, {"cache_write_tokens", r.cache_write_tokens},

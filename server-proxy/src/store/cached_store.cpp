@@ -123,7 +123,7 @@ void put_field(std::string& out, std::string_view v) {
 }
 
 std::string encode_profile(const AgentProfile& p) {
-  std::string out = "P1";
+  std::string out = "P2";  // P2: with access and team (a P1 entry from an older proxy reads as a miss)
   put_field(out, p.id);
   put_field(out, p.location_id);
   put_field(out, p.shared_pool ? "1" : "0");
@@ -137,6 +137,8 @@ std::string encode_profile(const AgentProfile& p) {
   put_field(out, name_of(p.preferences.tone));
   put_field(out, name_of(p.preferences.verbosity));
   put_field(out, p.preferences.language);
+  put_field(out, name_of(p.access));
+  put_field(out, p.team_id);
   return out;
 }
 
@@ -178,7 +180,7 @@ struct FieldReader {
 };
 
 std::optional<AgentProfile> decode_profile(std::string_view value) {
-  if (value.substr(0, 2) != "P1") return std::nullopt;
+  if (value.substr(0, 2) != "P2") return std::nullopt;
   FieldReader r{value.substr(2)};
   AgentProfile p;
   p.id = r.id();
@@ -192,6 +194,8 @@ std::optional<AgentProfile> decode_profile(std::string_view value) {
   p.preferences.tone = r.enumeration<Tone>();
   p.preferences.verbosity = r.enumeration<Verbosity>();
   p.preferences.language = std::string(r.next());
+  p.access = r.enumeration<AccessRole>();
+  p.team_id = std::string(r.next());
   if (!r.ok || !r.rest.empty()) return std::nullopt;
   return p;
 }

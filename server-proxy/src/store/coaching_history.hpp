@@ -5,6 +5,9 @@
 #include <optional>
 #include <string>
 
+#include <cstdint>
+#include <vector>
+
 #include "store/records.hpp"
 
 namespace porchlight::store {
@@ -18,6 +21,10 @@ class CoachingHistory {
   virtual Result<bool> set_feedback(const Scope& s, const std::string& event_id, Feedback f,
                                     const std::string& comment) = 0;
   virtual Result<bool> set_outcome(const Scope& s, const std::string& event_id, Outcome o) = 0;
+  // An agent's events newest first (ids are time-ordered), up to `limit` (1-200), those before
+  // the id `before` when it is set: the next page starts before the last id of this one.
+  virtual Result<std::vector<CoachingEvent>> list_by_agent(const Scope& s, const std::string& agent_id,
+                                                           const std::string& before, std::int64_t limit) = 0;
 };
 
 }  // namespace porchlight::store

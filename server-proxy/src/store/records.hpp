@@ -73,6 +73,7 @@ struct Message {
   double cost_usd = 0;
   std::int64_t latency_ms = 0;
   std::string event_id;               // the coaching event this answer belongs to
+  std::string agent_id;               // whose turn: the agent who asked, or was answered (hand-offs)
   std::string created_at;
   std::string updated_at;
 };

@@ -12,7 +12,7 @@ import {
   BarController, BarElement, CategoryScale, Chart, Legend, LinearScale, LineController, LineElement, PointElement, Tooltip,
 } from 'chart.js';
 
-import { EXPERIENCE_LEVELS, ROLES, SPECIALIZATIONS, TONES, VERBOSITY_LEVELS } from '../../widget/src/generated/enums';
+import { ACCESS_ROLES, EXPERIENCE_LEVELS, ROLES, SPECIALIZATIONS, TONES, VERBOSITY_LEVELS } from '../../widget/src/generated/enums';
 
 Chart.register(BarController, BarElement, CategoryScale, LinearScale, LineController, LineElement, PointElement, Legend, Tooltip);
 
@@ -22,6 +22,7 @@ interface FieldError { code: string; message: string; path: string }
 interface Profile {
   id: string; location_id: string; name: string; role: string; experience?: string; specializations?: string[];
   preferences?: { tone?: string; verbosity?: string; language?: string }; shared_pool?: boolean; served_locations?: string[];
+  access?: string; team_id?: string;
 }
 
 const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -109,6 +110,7 @@ fillSelect('f-role', ROLES, 'Choose a role…');
 fillSelect('f-experience', EXPERIENCE_LEVELS);
 fillSelect('f-tone', TONES);
 fillSelect('f-verbosity', VERBOSITY_LEVELS);
+fillSelect('f-access', ACCESS_ROLES);
 for (const s of SPECIALIZATIONS) {
   const id = `spec-${s}`;
   $('f-specializations').append(el('label', { for: id }, el('input', { type: 'checkbox', id, name: 'specializations', value: s }), nice(s)));
@@ -189,6 +191,8 @@ function openForm(p: Profile | null): void {
   set('f-verbosity', p?.preferences?.verbosity ?? 'standard');
   set('f-language', p?.preferences?.language ?? 'en');
   set('f-served', (p?.served_locations ?? []).join(', '));
+  set('f-access', p?.access ?? 'agent');
+  set('f-team', p?.team_id ?? '');
   $<HTMLInputElement>('f-shared').checked = !!p?.shared_pool;
   for (const c of form.querySelectorAll<HTMLInputElement>('input[name=specializations]')) c.checked = !!p?.specializations?.includes(c.value);
   showErrors([], false);
@@ -210,6 +214,8 @@ function readForm(): Record<string, unknown> {
   p.preferences = prefs;
   p.shared_pool = $<HTMLInputElement>('f-shared').checked;
   p.served_locations = v('f-served') ? v('f-served').split(',').map((s) => s.trim()).filter(Boolean) : [];
+  if (v('f-access')) p.access = v('f-access');
+  if (v('f-team')) p.team_id = v('f-team');
   return p;
 }
 
@@ -219,8 +225,10 @@ function fieldOf(path: string): string {
   if (s.startsWith('preferences.')) s = s.slice('preferences.'.length);
   return s.split(/[.[]/)[0] || 'form';
 }
-const FIELDS = ['id', 'name', 'role', 'experience', 'specializations', 'tone', 'verbosity', 'language', 'served_locations', 'shared_pool'];
-const INPUT_OF: Record<string, string> = { served_locations: 'f-served', shared_pool: 'f-shared', specializations: 'f-specializations' };
+const FIELDS = ['id', 'name', 'role', 'experience', 'specializations', 'tone', 'verbosity', 'language', 'served_locations', 'shared_pool',
+  'access', 'team_id'];
+const INPUT_OF: Record<string, string> = { served_locations: 'f-served', shared_pool: 'f-shared', specializations: 'f-specializations',
+  team_id: 'f-team' };
 
 /** Client-side validation with the core (the same code the proxy runs); null if the core is not loaded. */
 function validate(p: Record<string, unknown>): FieldError[] | null {

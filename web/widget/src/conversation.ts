@@ -49,12 +49,14 @@ export class Conversation {
     this.announcer = h('div', { class: 'sr-only', 'aria-live': 'polite', 'aria-atomic': 'false', 'aria-relevant': 'additions' });
   }
 
-  add(role: string, text: string, specialist?: string): MessageView {
-    const who = h('div', { class: 'who' }, role === 'user' ? 'You' : 'Coach');
+  /** `whose`: another agent's turn in this lead's thread (a hand-off), labelled as theirs. */
+  add(role: string, text: string, specialist?: string, whose?: string): MessageView {
+    const who = h('div', { class: 'who' }, role === 'user' ? (whose ?? 'You') : whose ? `Coach, for ${whose}` : 'Coach');
     if (specialist && role === 'assistant') who.append(h('span', {}, `· ${label(specialist)}`));
     const bubble = h('div', { class: role === 'assistant' ? 'bubble md' : 'bubble' });
     const foot = h('div', {});
-    const li = h('li', { class: `msg ${role === 'user' ? 'user' : 'assistant'}` }, who, bubble, foot);
+    const li = h('li', { class: `msg ${role === 'user' ? 'user' : 'assistant'}${whose ? ' earlier' : ''}` }, who, bubble, foot);
+    if (whose) li.dataset.agent = whose;
     const v: MessageView = { li, who, bubble, foot, text };
     (li as any).__view = v;
     this.render(v);
@@ -64,14 +66,15 @@ export class Conversation {
   }
 
   /**
-   * The stored messages, oldest first, into a cleared log. Returns the last answer's view when it
+   * The stored messages, oldest first, into a cleared log; turns of agents other than `me` (a lead
+   * handed over) are labelled with theirs. Returns the last answer's view when it
    * is still being written (the page was reloaded mid-stream): resume() follows it.
    */
-  showHistory(all: StoredMessage[]): MessageView | undefined {
+  showHistory(all: StoredMessage[], me?: string): MessageView | undefined {
     let streaming: MessageView | undefined;
     for (const m of all) {
       if (m.role !== 'user' && m.role !== 'assistant') continue;
-      const v = this.add(m.role, m.content, m.specialist);
+      const v = this.add(m.role, m.content, m.specialist, m.agent_id && me && m.agent_id !== me ? m.agent_id : undefined);
       if (m.role === 'assistant') {
         v.messageId = m.id;
         v.li.dataset.messageId = m.id;

@@ -74,6 +74,7 @@ h2{margin:0;font-size:1.05em;line-height:1.3}
 .msg .who{font-size:.78em;color:var(--mu);margin-bottom:2px;display:flex;gap:6px;flex-wrap:wrap}
 .msg.user .bubble{background:var(--a);color:var(--at);border-radius:var(--r) var(--r) 4px var(--r);padding:8px 11px;margin-left:auto;width:fit-content;max-width:92%;white-space:pre-wrap;overflow-wrap:anywhere}
 .msg.user .who{justify-content:flex-end}
+.msg.user.earlier .bubble{background:var(--sf);color:var(--tx);border:1px dashed var(--bd)}
 .msg.assistant .bubble{background:var(--sf);border-radius:var(--r) var(--r) var(--r) 4px;padding:8px 11px;overflow-wrap:anywhere}
 .msg.streaming .bubble::after{content:"▍";animation:blink 1s steps(2) infinite;color:var(--mu)}
 @keyframes blink{50%{opacity:0}}

@@ -72,6 +72,7 @@ export interface StoredMessage {
   specialist?: string;
   model?: string;
   event_id?: string;
+  agent_id?: string;
   cost_usd?: number;
   latency_ms?: number;
   created_at?: string;

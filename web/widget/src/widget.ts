@@ -272,7 +272,7 @@ export class Widget extends Emitter {
     if (!cid) return this.#conversation.renderEmpty();
     const all = await this.client.messages(cid);
     if (load !== this.#loads || this.#cid !== cid) return;
-    const streaming = this.#conversation.showHistory(all);
+    const streaming = this.#conversation.showHistory(all, this.tokens.claims?.sub);
     if (streaming) {
       // Reloaded mid-answer: follow it from what is stored ("<message id>:<bytes>").
       const m = all[all.length - 1];

@@ -94,6 +94,22 @@ class SqlCoachingHistory final : public CoachingHistory {
     return r.value().affected() > 0;
   }
 
+  Result<std::vector<CoachingEvent>> list_by_agent(const Scope& s, const std::string& agent_id, const std::string& before,
+                                                   std::int64_t limit) override {
+    Checks c;
+    c.id("scope.location_id", s.location_id);
+    c.id("agent_id", agent_id);
+    c.id("before", before, false);
+    c.range("limit", limit, 1, 200);
+    if (!c.ok()) return c.errors;
+    auto r = run_one(db_, s.location_id, TxMode::read,
+                     "SELECT " + kEventColumns + " FROM agent_coaching_history WHERE location_id = $1 AND agent_id = $2 "
+                     "AND ($3 = '' OR id < $3) ORDER BY id DESC LIMIT $4",
+                     P({text(s.location_id), text(agent_id), text(before), integer(limit)}));
+    if (!r.ok()) return r.errors();
+    return decode_all<CoachingEvent>(r.value(), decode_event);
+  }
+
  private:
   Database& db_;
 };

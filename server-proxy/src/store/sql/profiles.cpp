@@ -10,7 +10,7 @@ namespace {
 
 const std::string kProfileColumns =
     "p.location_id, p.id, p.name, p.role, p.experience, p.specializations, p.preferences, "
-    "p.shared_pool, p.served_locations";
+    "p.shared_pool, p.served_locations, p.access, p.team_id";
 
 Result<AgentProfile> decode_profile(const Rows& rows, std::size_t row) {
   Decoder d{rows, row};
@@ -33,6 +33,8 @@ Result<AgentProfile> decode_profile(const Rows& rows, std::size_t row) {
   }
   p.shared_pool = d.flag();
   p.served_locations = d.strings();
+  p.access = d.enumeration<AccessRole>();
+  p.team_id = d.str();
   if (!d.problem.empty()) return internal("agent_profiles: " + d.problem);
   return p;
 }
@@ -91,15 +93,16 @@ class SqlProfiles final : public Profiles {
     return in_tx<AgentProfile>(db_, s.location_id, TxMode::write, [&](Session& db) -> Result<AgentProfile> {
       auto r = db.run(
           "INSERT INTO agent_profiles (location_id, id, name, role, experience, specializations, preferences, "
-          "shared_pool, served_locations, created_at, updated_at) "
-          "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) "
+          "shared_pool, served_locations, access, team_id, created_at, updated_at) "
+          "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12) "
           "ON CONFLICT (location_id, id) DO UPDATE SET name = excluded.name, role = excluded.role, "
           "experience = excluded.experience, specializations = excluded.specializations, "
           "preferences = excluded.preferences, shared_pool = excluded.shared_pool, "
-          "served_locations = excluded.served_locations, updated_at = excluded.updated_at",
+          "served_locations = excluded.served_locations, access = excluded.access, team_id = excluded.team_id, "
+          "updated_at = excluded.updated_at",
           P({text(p.location_id), text(p.id), text(p.name), text(name_of(p.role)), text(name_of(p.experience)),
              text(specs.dump()), text(prefs.dump()), boolean(p.shared_pool), text(names_json(p.served_locations).dump()),
-             text(now)}));
+             text(name_of(p.access)), text(p.team_id), text(now)}));
       if (!r.ok()) return r.errors();
       r = db.run("DELETE FROM agent_location_access WHERE location_id = $1 AND agent_id = $2",
                  P({text(p.location_id), text(p.id)}));

@@ -29,7 +29,7 @@ Result<Conversation> decode_conversation(const Rows& rows, std::size_t row) {
 
 const std::string kMessageColumns =
     "id, conversation_id, location_id, seq, role, content, status, surface, specialist, model, " +
-    std::string(kUsageColumns) + ", cost_usd, latency_ms, event_id, created_at, updated_at";
+    std::string(kUsageColumns) + ", cost_usd, latency_ms, event_id, agent_id, created_at, updated_at";
 
 Result<Message> decode_message(const Rows& rows, std::size_t row) {
   Decoder d{rows, row};
@@ -50,6 +50,7 @@ Result<Message> decode_message(const Rows& rows, std::size_t row) {
   m.cost_usd = d.f64();
   m.latency_ms = d.i64();
   m.event_id = d.str();
+  m.agent_id = d.str();
   m.created_at = d.time();
   m.updated_at = d.time();
   if (!d.problem.empty()) return internal("messages: " + d.problem);
@@ -137,6 +138,7 @@ class SqlTranscript final : public Transcript {
     check_location(c, s, m.location_id, "message.location_id");
     c.id("message.conversation_id", m.conversation_id);
     c.id("message.id", m.id, false);
+    c.id("message.agent_id", m.agent_id, false);
     if (m.role != "user" && m.role != "assistant") c.fail("message.role", "expected user or assistant");
     check_message_fields(c, m);
     if (!c.ok()) return c.errors;
@@ -152,13 +154,13 @@ class SqlTranscript final : public Transcript {
         return not_found("message.conversation_id", "conversation '" + m.conversation_id + "' does not exist in this location");
       m.seq = r.value().integer(0, 0);
       r = db.run("INSERT INTO messages (" + kMessageColumns + ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, "
-                 "$11, $12, $13, $14, $15, $16, $17, $18, $19, $19)",
+                 "$11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $20)",
                  P({text(m.id), text(m.conversation_id), text(m.location_id), integer(m.seq), text(m.role),
                     text(m.content), text(to_string(m.status)), text(m.surface), text(m.specialist), text(m.model),
                     integer(m.usage.input_tokens), integer(m.usage.output_tokens),
                     integer(m.usage.cache_creation_input_tokens), integer(m.usage.cache_creation_1h_input_tokens),
                     integer(m.usage.cache_read_input_tokens), real(m.cost_usd), integer(m.latency_ms),
-                    text(m.event_id), text(m.created_at)}));
+                    text(m.event_id), text(m.agent_id), text(m.created_at)}));
       if (!r.ok()) return r.errors();
       return m;
     });

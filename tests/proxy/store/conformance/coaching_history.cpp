@@ -32,3 +32,24 @@ TEST_CASE_TEMPLATE("store: coaching events record, and take feedback and outcome
   REQUIRE_OK(db->coaching_history().record(s, bad));
   CHECK(is_canonical_time(REQUIRE_OK(db->coaching_history().get(s, "ev_3"))->created_at));
 }
+
+TEST_CASE_TEMPLATE("store: an agent's coaching history reads newest first, a page at a time", B, STORE_BACKENDS) {
+  auto db = B::open();
+  const Scope s = new_location(*db);
+  for (int i = 1; i <= 5; ++i) {
+    CoachingEvent e = make_event(s, "ev_" + std::to_string(i), "");
+    e.agent_id = i == 3 ? "agent_other" : "agent_1";
+    REQUIRE_OK(db->coaching_history().record(s, e));
+  }
+  auto page = REQUIRE_OK(db->coaching_history().list_by_agent(s, "agent_1", "", 2));
+  REQUIRE(page.size() == 2);
+  CHECK(page[0].id == "ev_5");
+  CHECK(page[1].id == "ev_4");
+  page = REQUIRE_OK(db->coaching_history().list_by_agent(s, "agent_1", page.back().id, 2));
+  REQUIRE(page.size() == 2);
+  CHECK(page[0].id == "ev_2");  // ev_3 is another agent's
+  CHECK(page[1].id == "ev_1");
+  CHECK(REQUIRE_OK(db->coaching_history().list_by_agent(s, "agent_1", "ev_1", 2)).empty());
+  CHECK(code_of(db->coaching_history().list_by_agent(s, "agent_1", "", 0)) == "store.invalid");
+  CHECK(code_of(db->coaching_history().list_by_agent(s, "bad id!", "", 5)) == "store.invalid");
+}

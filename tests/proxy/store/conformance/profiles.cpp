@@ -142,3 +142,22 @@ TEST_CASE_TEMPLATE("store: sessions keep their start time when replaced", B, STO
   x.agent_id = "";
   CHECK(code_of(db->profiles().put_session(s, x)) == "store.invalid");
 }
+
+TEST_CASE_TEMPLATE("store: a profile keeps its access and team", B, STORE_BACKENDS) {
+  auto db = B::open();
+  const Scope s = new_location(*db);
+  AgentProfile p = make_profile(s, "lead_1", "Sarah Lopez");
+  p.access = AccessRole::team_lead;
+  p.team_id = "north";
+  REQUIRE_OK(db->profiles().put(s, p));
+  for (int read = 0; read < 2; ++read) {  // the second read comes from the cache, where there is one
+    auto got = REQUIRE_OK(db->profiles().get(s, "lead_1"));
+    REQUIRE(got.has_value());
+    CHECK(got->access == AccessRole::team_lead);
+    CHECK(got->team_id == "north");
+  }
+  p.access = AccessRole::location_admin;
+  p.team_id = "";
+  REQUIRE_OK(db->profiles().put(s, p));
+  CHECK(REQUIRE_OK(db->profiles().get(s, "lead_1"))->access == AccessRole::location_admin);
+}

@@ -129,3 +129,22 @@ TEST_CASE_TEMPLATE("store: concurrent appends get distinct, dense seqs", B, STOR
   REQUIRE(all.size() == kThreads * kEach);
   for (std::size_t i = 0; i < all.size(); ++i) CHECK(all[i].seq == static_cast<std::int64_t>(i + 1));
 }
+
+TEST_CASE_TEMPLATE("store: each message keeps whose turn it was", B, STORE_BACKENDS) {
+  auto db = B::open();
+  const Scope s = new_location(*db);
+  const Conversation c = REQUIRE_OK(db->transcript().open_conversation(s, make_conversation(s)));
+  for (const char* agent : {"agent_1", "tc_1"}) {
+    Message m;
+    m.conversation_id = c.id;
+    m.location_id = s.location_id;
+    m.role = "user";
+    m.content = std::string("from ") + agent;
+    m.agent_id = agent;
+    REQUIRE_OK(db->transcript().append_message(s, m));
+  }
+  const auto all = REQUIRE_OK(db->transcript().list_messages(s, c.id, 0, 10));
+  REQUIRE(all.size() == 2);
+  CHECK(all[0].agent_id == "agent_1");
+  CHECK(all[1].agent_id == "tc_1");
+}
