@@ -56,6 +56,7 @@ add_executable(porchlight_proxy_tests
   "${PORCHLIGHT_PROXY_UNIT_TESTS}/main.cpp"
   "${PORCHLIGHT_PROXY_UNIT_TESTS}/api_error_test.cpp"
   "${PORCHLIGHT_PROXY_UNIT_TESTS}/auth/authenticator_test.cpp"
+  "${PORCHLIGHT_PROXY_UNIT_TESTS}/auth/credentials_test.cpp"
   "${PORCHLIGHT_PROXY_UNIT_TESTS}/auth/scopes_test.cpp"
   "${PORCHLIGHT_PROXY_UNIT_TESTS}/handlers/coach_plan_test.cpp"
   "${PORCHLIGHT_PROXY_UNIT_TESTS}/http/router_test.cpp"
