@@ -60,6 +60,7 @@ add_executable(porchlight_proxy_tests
   "${PORCHLIGHT_PROXY_UNIT_TESTS}/auth/scopes_test.cpp"
   "${PORCHLIGHT_PROXY_UNIT_TESTS}/handlers/coach_plan_test.cpp"
   "${PORCHLIGHT_PROXY_UNIT_TESTS}/http/router_test.cpp"
+  "${PORCHLIGHT_PROXY_UNIT_TESTS}/http_wire_test.cpp"
   "${PORCHLIGHT_PROXY_UNIT_TESTS}/ledger/usage_ledger_test.cpp"
   "${PORCHLIGHT_PROXY_UNIT_TESTS}/limits/admission_test.cpp"
   "${PORCHLIGHT_PROXY_UNIT_TESTS}/limits/load_shedder_test.cpp"
