@@ -4,6 +4,7 @@
 // Streams (SSE, chunked) still go through Beast.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <string>
 #include <string_view>
@@ -12,11 +13,16 @@
 
 namespace porchlight {
 
-// Appends "name: value\r\n". A CR or LF in either would end the field early and let the rest be
-// read as more headers: such a field is left out (none is expected: every value is the proxy's
-// own or came through Beast's parser).
+// Appends "name: value\r\n". A control character in either makes a head that clients refuse
+// (a NUL, a BEL) or misread (a CR or LF ends the field early and lets the rest be read as more
+// headers): such a field is left out. None is expected: every value is the proxy's own or came
+// through Beast's parser; a handler that echoes decoded text (a query parameter) must not break
+// the answer.
 inline void append_field(std::string& head, std::string_view name, std::string_view value) {
-  if (name.find_first_of("\r\n") != std::string_view::npos || value.find_first_of("\r\n") != std::string_view::npos) return;
+  const auto has_control = [](std::string_view s) {
+    return std::any_of(s.begin(), s.end(), [](unsigned char c) { return (c < 0x20 && c != '\t') || c == 0x7f; });
+  };
+  if (has_control(name) || has_control(value)) return;
   head.append(name).append(": ").append(value).append("\r\n");
 }
 

@@ -51,7 +51,8 @@ TEST_CASE("cost: JSON amounts are rounded to 1e-8 USD") {
 }
 
 TEST_CASE("cost: the highest-rates price of any usage is at least what any model in the table charges for it") {
-  const auto& prices = json::parse(Policy::embedded().files().at("prices.json"))["models"];
+  // A copy: a reference into the parsed document dangled once the temporary was gone (ASan).
+  const json prices = json::parse(Policy::embedded().files().at("prices.json"))["models"];
   Usage mixes[4];
   mixes[0].input_tokens = 1000;
   mixes[1].output_tokens = 5000;

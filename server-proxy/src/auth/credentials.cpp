@@ -146,7 +146,8 @@ Result<AgentClaims> verify_agent_token(std::string_view token, std::string_view 
   const auto signature = base64url_decode(token.substr(dot2 + 1));
   if (!header || !payload || !signature) return invalid_token("a part is not base64url");
   const auto h = nlohmann::json::parse(*header, nullptr, false);
-  if (h.is_discarded() || !h.is_object() || h.value("alg", "") != "HS256")
+  // (Compared as JSON: value("alg", "") would throw on an alg that is not a string.)
+  if (h.is_discarded() || !h.is_object() || !h.contains("alg") || h["alg"] != "HS256")
     return invalid_token("the header must say alg HS256");  // never "none", never RS/HS confusion
   if (!secure_equals(*signature, hmac_sha256(secret, token.substr(0, dot2))))
     return invalid_token("the signature does not match this location's secret");
@@ -168,9 +169,11 @@ Result<AgentClaims> verify_agent_token(std::string_view token, std::string_view 
   if (p.contains("jti") && p["jti"].is_string()) c.token_id = p["jti"];
   c.kind = p.contains("pl_kind") && p["pl_kind"].is_string() ? p["pl_kind"].get<std::string>() : "agent";
   if (c.kind != kind) return invalid_token("this is not an " + std::string(kind) + " token");
-  if (c.expires_at + kLeeway < now) return Error{"auth.expired_token", "agent token: expired; mint a new one", "token"};
+  // iat and exp can be any 64-bit integers (the signer's choice): arithmetic is on `now`, or on iat
+  // once it is known to be at most now + kLeeway, so none of it can overflow.
+  if (c.expires_at < now - kLeeway) return Error{"auth.expired_token", "agent token: expired; mint a new one", "token"};
   if (c.issued_at > now + kLeeway) return invalid_token("issued in the future (check the CRM server's clock)");
-  if (c.expires_at - c.issued_at > max_age.count())
+  if (c.expires_at > c.issued_at + max_age.count())
     return Error{"auth.token_lifetime",
                  "agent token: lives longer than " + std::to_string(max_age.count()) + " s; mint short-lived tokens",
                  "token"};

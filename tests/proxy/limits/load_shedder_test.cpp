@@ -17,9 +17,10 @@ namespace {
 // Keeps `io` busy: `count` handlers in a row, each holding the loop for `each`.
 void keep_busy(net::io_context& io, int count, std::chrono::milliseconds each) {
   auto step = std::make_shared<std::function<void(int)>>();
-  *step = [&io, each, step](int left) {
+  // The posted handlers own the step; the step itself holds it weakly (owning itself, it leaked).
+  *step = [&io, each, self = std::weak_ptr(step)](int left) {
     std::this_thread::sleep_for(each);
-    if (left > 1) net::post(io, [step, left] { (*step)(left - 1); });
+    if (left > 1) net::post(io, [step = self.lock(), left] { (*step)(left - 1); });
   };
   net::post(io, [step, count] { (*step)(count); });
 }
