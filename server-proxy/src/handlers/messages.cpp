@@ -87,6 +87,10 @@ awaitable<std::optional<Forwarded>> prepare(App& app, Exchange& ex, const Princi
     co_await app.fail(ex, ApiError::from_code("request.missing_max_tokens", "max_tokens: Field required (an integer)"));
     co_return std::nullopt;
   }
+  if (f.body.contains("stream") && !f.body["stream"].is_boolean()) {
+    co_await app.fail(ex, ApiError::from_code("request.invalid_stream", "stream: Input should be a valid boolean"));
+    co_return std::nullopt;
+  }
   f.model = f.body["model"];
   f.stream = !count_only && f.body.value("stream", false);
   for (const char* h : {"anthropic-version", "anthropic-beta"})
