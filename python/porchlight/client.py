@@ -76,9 +76,47 @@ def _headers(api_key: str) -> Dict[str, str]:
     return {"x-api-key": api_key, "user-agent": f"porchlight-python/{__version__}"}
 
 
+class _Closes:
+    """``with`` closes it."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class _AsyncCloses:
+    """``async with`` closes it."""
+
+    async def __aenter__(self):
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+
+class _Answering:
+    """What both streams keep: the response being read and the answer folded from its events."""
+
+    def __init__(self, response: httpx2.Response) -> None:
+        self._response = response
+        self._answer = Answer()
+
+    @property
+    def route(self) -> Optional[Route]:
+        """The route, once its event has been read (it comes before the text)."""
+        return self._answer.route
+
+    def _read(self, sse: httpx2.ServerSentEvent) -> CoachEvent:
+        event = CoachEvent.parse(sse.event, sse.data, sse.id)
+        self._answer.add(event)
+        return event
+
+
 # ---- sync --------------------------------------------------------------------------------------
 
-class CoachStream:
+class CoachStream(_Answering, _Closes):
     """A coaching answer as it streams: iterate its events, or its text, then take the result.
 
         with client.stream(profile="agent-7", query="...") as answer:
@@ -88,15 +126,8 @@ class CoachStream:
     """
 
     def __init__(self, response: httpx2.Response) -> None:
-        self._response = response
+        super().__init__(response)
         self._events = iter(httpx2.EventSource(response))
-        self._answer = Answer()
-
-    def __enter__(self) -> "CoachStream":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     def close(self) -> None:
         self._response.close()
@@ -104,9 +135,7 @@ class CoachStream:
     def __iter__(self) -> Iterator[CoachEvent]:
         try:
             for sse in self._events:
-                event = CoachEvent.parse(sse.event, sse.data, sse.id)
-                self._answer.add(event)
-                yield event
+                yield self._read(sse)
         except httpx2.TransportError as e:
             raise _transport_error(e) from e
         finally:
@@ -120,11 +149,6 @@ class CoachStream:
                 yield str(event.data.get("text", ""))
         self._answer.result()
 
-    @property
-    def route(self) -> Optional[Route]:
-        """The route, once its event has been read (it comes before the text)."""
-        return self._answer.route
-
     def result(self) -> Coaching:
         """Reads what is left of the stream and returns the finished turn."""
         for _ in self:
@@ -132,7 +156,7 @@ class CoachStream:
         return self._answer.result()
 
 
-class Porchlight:
+class Porchlight(_Closes):
     """A client of the Porchlight proxy for backend services.
 
     Args:
@@ -146,12 +170,6 @@ class Porchlight:
                  http_client: Optional[httpx2.Client] = None) -> None:
         self._http = http_client or httpx2.Client(base_url=base_url.rstrip("/"), timeout=timeout)
         self._http.headers.update(_headers(api_key))
-
-    def __enter__(self) -> "Porchlight":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     def close(self) -> None:
         self._http.close()
@@ -201,19 +219,12 @@ class Porchlight:
 
 # ---- async -------------------------------------------------------------------------------------
 
-class AsyncCoachStream:
+class AsyncCoachStream(_Answering, _AsyncCloses):
     """``CoachStream`` for ``AsyncPorchlight``: ``async with``, ``async for``, ``await result()``."""
 
     def __init__(self, response: httpx2.Response) -> None:
-        self._response = response
+        super().__init__(response)
         self._events = httpx2.EventSource(response).__aiter__()
-        self._answer = Answer()
-
-    async def __aenter__(self) -> "AsyncCoachStream":
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.close()
 
     async def close(self) -> None:
         await self._response.aclose()
@@ -221,9 +232,7 @@ class AsyncCoachStream:
     async def __aiter__(self) -> AsyncIterator[CoachEvent]:
         try:
             async for sse in self._events:
-                event = CoachEvent.parse(sse.event, sse.data, sse.id)
-                self._answer.add(event)
-                yield event
+                yield self._read(sse)
         except httpx2.TransportError as e:
             raise _transport_error(e) from e
         finally:
@@ -236,29 +245,19 @@ class AsyncCoachStream:
                 yield str(event.data.get("text", ""))
         self._answer.result()
 
-    @property
-    def route(self) -> Optional[Route]:
-        return self._answer.route
-
     async def result(self) -> Coaching:
         async for _ in self:
             pass
         return self._answer.result()
 
 
-class AsyncPorchlight:
+class AsyncPorchlight(_AsyncCloses):
     """``Porchlight`` for asyncio services (FastAPI, ...): the same methods, awaited."""
 
     def __init__(self, base_url: str, api_key: str, *, timeout: Timeout = DEFAULT_TIMEOUT,
                  http_client: Optional[httpx2.AsyncClient] = None) -> None:
         self._http = http_client or httpx2.AsyncClient(base_url=base_url.rstrip("/"), timeout=timeout)
         self._http.headers.update(_headers(api_key))
-
-    async def __aenter__(self) -> "AsyncPorchlight":
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.close()
 
     async def close(self) -> None:
         await self._http.aclose()
