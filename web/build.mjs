@@ -3,7 +3,7 @@
 //
 //   dist/web/porchlight.js            the script-tag widget (one minified IIFE, no dependencies)
 //   dist/web/porchlight-core*.{mjs,wasm}  the WASM core the widget loads on first need
-//   dist/web/streamlit/               the Streamlit component frontend (also copied into the Python
+//   dist/web/streamlit/               the Streamlit component frontend, both APIs (also copied into the Python
 //                                     package: web/streamlit/porchlight_streamlit/frontend/)
 //   dist/web/dashboard/               the admin dashboard (served at /dashboard)
 //   dist/web/demo/                    the demo CRM page (served at / with --demo)
@@ -45,7 +45,9 @@ const common = {
 
 await Promise.all([
   build({ ...common, entryPoints: [join(web, 'widget/src/index.ts')], outfile: join(out, 'porchlight.js'), format: 'iife' }),
-  build({ ...common, entryPoints: [join(web, 'streamlit/src/main.ts')], outfile: join(out, 'streamlit/component.js'), format: 'iife' }),
+  // The Streamlit component: the v1 iframe's script, and the ES module st.components.v2 imports.
+  build({ ...common, entryPoints: [join(web, 'streamlit/src/v1.ts')], outfile: join(out, 'streamlit/coach-v1.js'), format: 'iife' }),
+  build({ ...common, entryPoints: [join(web, 'streamlit/src/v2.ts')], outfile: join(out, 'streamlit/coach-v2.js'), format: 'esm' }),
   build({ ...common, entryPoints: [join(web, 'dashboard/src/main.ts')], outfile: join(out, 'dashboard/dashboard.js'), format: 'iife' }),
   build({ ...common, entryPoints: [join(web, 'demo/src/demo.ts')], outfile: join(out, 'demo/demo.js'), format: 'iife' }),
 ]);
@@ -58,7 +60,8 @@ const statics = [
 ];
 for (const [from, to] of statics) cpSync(join(web, from), join(out, to), { recursive: true });
 
-// The Python package ships the same frontend (declare_component(path=...frontend)).
+// The Python package ships the same frontend (v1: declare_component(path=...frontend); v2: the
+// package's component manifest, porchlight_streamlit/pyproject.toml, names it as the asset_dir).
 const pkgFrontend = join(web, 'streamlit/porchlight_streamlit/frontend');
 rmSync(pkgFrontend, { recursive: true, force: true });
 cpSync(join(out, 'streamlit'), pkgFrontend, { recursive: true, filter: (f) => !f.endsWith('.gz') });

@@ -44,6 +44,7 @@ constexpr ErrorCode kErrorCodes[] = {
     {"request.missing_messages", 400, kInvalid, false, "/v1/messages: the body has no messages"},
     {"request.missing_max_tokens", 400, kInvalid, false, "/v1/messages: the body has no max_tokens"},
     {"request.unpriced_model", 400, kInvalid, false, "/v1/messages: the model has no price, so its spend could not count against budgets (the message names the priced models)"},
+    {"request.invalid_stream", 400, kInvalid, false, "/v1/messages: stream is not true or false"},
     {"request.invalid_query", 400, kInvalid, false, "a query parameter is badly formed or out of range (after, limit, from, to)"},
     {"request.invalid_last_event_id", 400, kInvalid, false, "Last-Event-ID is not an id that this stream sent"},
     {"request.websocket_required", 400, kInvalid, false, "GET /v1/live takes a WebSocket upgrade"},

@@ -92,7 +92,7 @@ describe('axe-core finds no serious violations', () => {
     const page = await open({ width: 760, height: 760 });
     await page.goto(proxy.url + '/web/streamlit/index.html');
     const { key, token } = await demoCredentials(proxy.url);
-    // The render message a Streamlit host sends (see streamlit.test.mjs for the whole protocol).
+    // The render message Streamlit sends a v1 component (web/streamlit/src/v1.ts has the protocol).
     await page.evaluate(({ url, key, token }) => window.postMessage({ type: 'streamlit:render', dfs: [], disabled: false,
       args: { proxy_url: url, publishable_key: key, agent_token: token, lead: { id: 'lead-a11y', name: 'Sam Park', facts: { budget: '$500k' } },
         height: 600, default: null, key: null },

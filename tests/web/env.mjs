@@ -1,6 +1,6 @@
 // tests/web/env.mjs: what the browser tests and bench/web share: the real proxy (with --demo) and
-// the fake Anthropic upstream, a small static server that plays a CRM page or Streamlit's host on
-// another origin, headless Chromium (Debian's, driven by playwright-core), and SQLite look-ups.
+// the fake Anthropic upstream, a small static server that plays a CRM page on another origin,
+// headless Chromium (Debian's, driven by playwright-core), and SQLite look-ups.
 // Processes, databases and tokens are tests/support/'s; here is what the browser adds to them.
 //
 // No node:test dependency here (bench/web/run uses it as a plain script); every process started

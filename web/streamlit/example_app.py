@@ -4,8 +4,8 @@
     export PORCHLIGHT_PUBLISHABLE_KEY=pk_...          # allowed origin: http://localhost:8501
     export PORCHLIGHT_LOCATION_ID=loc_...
     export PORCHLIGHT_AGENT_TOKEN_SECRET=...          # printed by `porchlight-proxy locations create`
-    pip install streamlit ./web/streamlit             # after `npm run build`
-    streamlit run web/streamlit/example_app.py
+    pip install ./web/streamlit                       # after `npm run build` (brings Streamlit)
+    streamlit run web/streamlit/example_app.py        # or .venv/bin/streamlit in a Porchlight checkout
 """
 
 import streamlit as st
@@ -52,6 +52,8 @@ with left:
                 st.write(card.get("suggestion") or card.get("text"))
             elif card["type"] == "qualification_checklist":
                 st.progress(card["score"] / 100, text=f"Checklist score {card['score']}")
+        source = "live mode" if value["guidance"]["source"] == "live" else "the coach's answer"
+        st.caption(f"From {source}")
         if value.get("feedback"):
             st.caption(f"Feedback recorded: {value['feedback']['rating']}")
     else:

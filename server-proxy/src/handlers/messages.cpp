@@ -96,6 +96,10 @@ awaitable<std::optional<Forwarded>> prepare(App& app, Exchange& ex, const Princi
     co_await app.fail(ex, ApiError::from_code("request.missing_max_tokens", "max_tokens: Field required (an integer)"));
     co_return std::nullopt;
   }
+  if (f.body.contains("stream") && !f.body["stream"].is_boolean()) {
+    co_await app.fail(ex, ApiError::from_code("request.invalid_stream", "stream: Input should be a valid boolean"));
+    co_return std::nullopt;
+  }
   f.model = f.body["model"];
   if (!count_only && !app.admission().priced(f.model)) {  // its spend could not be counted against any budget
     co_await app.fail(ex, ApiError::from_code("request.unpriced_model", unpriced_message(f.model, app.policy())));

@@ -271,7 +271,13 @@ awaitable<void> Exchange::send(int status, std::string body, std::string_view co
 awaitable<void> Exchange::send_error(const ApiError& e) {
   Headers extra;
   if (e.retry_after) extra.emplace_back("retry-after", std::to_string(e.retry_after->count()));
-  if (e.status == 503 || e.status == 429) extra.emplace_back("x-should-retry", "true");
+  // The official SDKs obey x-should-retry, and sleep for all of retry-after however long it is:
+  // a refusal that lasts longer than a minute (a budget spent until the month turns) says false,
+  // or a default client would hang for days.
+  if (e.status == 503 || e.status == 429) {
+    const bool soon = !e.retry_after || *e.retry_after <= std::chrono::seconds(60);
+    extra.emplace_back("x-should-retry", soon ? "true" : "false");
+  }
   co_await send(e.status, e.body(request_id_), "application/json", extra);
 }
 
