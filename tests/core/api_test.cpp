@@ -98,7 +98,8 @@ TEST_CASE("api: version names the core, the policy and the schema") {
 
 TEST_CASE("api: enums lists every enum's JSON spellings in the core's order") {
   const json e = json::parse(api::enums());
-  CHECK(e.size() == 14);
+  CHECK(e.size() == 15);
+  CHECK(e["access_roles"] == json::array({"agent", "team_lead", "location_admin"}));
   CHECK(e["stages"].size() == porchlight::enum_count<porchlight::ConversationStage>());
   CHECK(e["stages"].front() == "new_lead");
   CHECK(e["roles"][3] == "team_lead");

@@ -7,7 +7,7 @@ import '../integration/harness.mjs';  // stops the proxy and the fake when the f
 
 test('every answer to generated requests is documented and no server error', async () => {
   const target = await startFuzzTarget();
-  const run = fuzz({ ...target, maxExamples: 25, seed: 21 });
+  const run = await fuzz({ ...target, maxExamples: 25, seed: 21 });
   assert.ok(run.cases >= 1000, `schemathesis ran ${run.cases} cases:\n${run.output}`);
   assert.equal(run.failures, 0, run.output);
   assert.ok(run.ok, run.output);

@@ -7,7 +7,7 @@
 // turn every later call into a 429. Used by tests/integration/openapi-fuzz.test.mjs (bounded, a
 // fixed seed) and bench/api/run (longer, a new seed each run).
 
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { root, tempDir } from './paths.mjs';
 import { startFake, startProxy } from './processes.mjs';
@@ -39,15 +39,24 @@ export async function startFuzzTarget() {
  * { ok, cases, failures, seconds, output } (output: what schemathesis printed, failures with
  * a curl line to reproduce each, the key filtered out).
  */
-export function fuzz({ url, key, maxExamples, seed }) {
+export async function fuzz({ url, key, maxExamples, seed }) {
   const started = Date.now();
   const cwd = tempDir('porchlight-schemathesis-');  // where it keeps its .hypothesis folder
-  const run = (selection) => spawnSync(schemathesis, ['run', join(root, 'docs/api/openapi.yaml'), '--url', url, '--header', `x-api-key: ${key}`,
-    '--checks', CHECKS.join(','), '--max-examples', String(maxExamples), '--seed', String(seed), '--workers', '1', ...selection],
-  { cwd, encoding: 'utf8', maxBuffer: 1 << 26, env: { ...process.env, NO_COLOR: '1' } });
-  const runs = [run(['--exclude-method', 'PUT', '--exclude-path', '/v1/settings']), run(['--include-method', 'PUT', '--include-path', '/v1/settings'])];
+  // Asynchronous on purpose: the proxy under test writes its log to a pipe this process drains;
+  // a synchronous wait here would let that pipe fill and stall the proxy mid-run.
+  const run = (selection) => new Promise((resolve) => {
+    const child = spawn(schemathesis, ['run', join(root, 'docs/api/openapi.yaml'), '--url', url, '--header', `x-api-key: ${key}`,
+      '--checks', CHECKS.join(','), '--max-examples', String(maxExamples), '--seed', String(seed), '--workers', '1', ...selection],
+    { cwd, env: { ...process.env, NO_COLOR: '1' } });
+    let stdout = '', stderr = '';
+    child.stdout.on('data', (d) => { stdout += d; });
+    child.stderr.on('data', (d) => { stderr += d; });
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
+  const runs = [await run(['--exclude-method', 'PUT', '--exclude-path', '/v1/settings']),
+    await run(['--include-method', 'PUT', '--include-path', '/v1/settings'])];
   const count = (re, text) => Number(text.match(re)?.[1] ?? 0);
-  const output = runs.map((r) => `${r.stdout}${r.stderr}`).join('\n');
+  const output = runs.map((r) => `${r.stdout}${r.stderr}`).join('\n').replaceAll(key, 'sk_…');
   return {
     ok: runs.every((r) => r.status === 0),
     cases: runs.reduce((n, r) => n + count(/(\d+) generated/, r.stdout), 0),

@@ -188,7 +188,8 @@ CommandLine parse(const std::string& command, std::vector<std::string> args) {
 
 int run(const CommandLine& line, const Config& c) {
   if (line.command == "routes") {  // the route table, without opening the store or listening
-    for (const auto& r : route_table(c)) std::cout << http::to_string(r.method) << " " << r.pattern << "\n";
+    for (const auto& r : route_table(c))  // METHOD PATTERN SCOPE ("-": open)
+      std::cout << http::to_string(r.method) << " " << r.pattern << " " << (r.scope.empty() ? "-" : r.scope) << "\n";
     return 0;
   }
   if (line.command == "errors") return print_error_codes(std::cout);

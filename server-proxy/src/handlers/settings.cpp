@@ -15,7 +15,7 @@ using json_input::Need;
 // The alert webhook is a credential (anyone who holds the URL can post to it): settings show its
 // origin only.
 json alert_webhook_json(const std::string& url) {
-  if (url.empty()) return nullptr;
+  if (url.empty()) return json{{"set", false}};
   const auto scheme = url.find("://");
   const auto path = scheme == std::string::npos ? std::string::npos : url.find('/', scheme + 3);
   return json{{"set", true}, {"origin", path == std::string::npos ? url : url.substr(0, path)}};
@@ -28,16 +28,16 @@ json budgets_json(const std::map<std::string, double>& by) {
 }
 
 // {"id": usd, ...}: ids as ids, amounts 0 (remove) to 1e9.
-std::map<std::string, double> read_budgets(FieldReader& r, std::string_view key, Errors& errors) {
+std::map<std::string, double> read_budgets(FieldReader& r, std::string_view key) {
   std::map<std::string, double> out;
   const json* by = r.object(key, Need::optional);
   if (!by) return out;
   if (by->size() > 1000) r.add("too_many_budgets", r.child_path(key), "at most 1000 budgets at once");
   for (const auto& [id, usd] : by->items()) {
     const std::string path = r.child_path(key) + "." + id;
-    if (!is_valid_id(id)) errors.push_back({"settings.invalid_budget_id", path + ": not a valid id", path});
+    if (!is_valid_id(id)) r.add("invalid_budget_id", path, path + ": not a valid id");
     else if (!usd.is_number() || usd.get<double>() < 0 || usd.get<double>() > 1e9)
-      errors.push_back({"settings.invalid_budget", path + ": expected a number of USD from 0 (none) to 1e9", path});
+      r.add("invalid_budget", path, path + ": expected a number of USD from 0 (none) to 1e9");
     else out[id] = usd.get<double>();
   }
   return out;
@@ -80,8 +80,8 @@ awaitable<void> put_settings(App& app, Exchange& ex, const Principal& p) {
   auto alert_url = r.string("alert_webhook_url", Need::optional, 2048);
   if (alert_url && !alert_url->empty() && alert_url->rfind("https://", 0) != 0 && alert_url->rfind("http://", 0) != 0)
     r.add("invalid_alert_webhook_url", "alert_webhook_url", "expected an http(s):// URL, or \"\" for none");
-  const auto agent_budgets = read_budgets(r, "agent_budgets", errors);
-  const auto key_budgets = read_budgets(r, "key_budgets", errors);
+  const auto agent_budgets = read_budgets(r, "agent_budgets");
+  const auto key_budgets = read_budgets(r, "key_budgets");
   std::optional<store::RateLimits> limits;
   if (const json* rl = r.object("rate_limits", Need::optional)) {
     FieldReader lr(*rl, "settings", "rate_limits", errors);

@@ -79,12 +79,15 @@ Admission::Admission(Budgets& budgets, RateLimiter& limiter, UsageLedger& ledger
       on_crossing_(std::move(on_crossing)) {}
 
 namespace {
-// `whose` monthly budget of `monthly` is spent: budget.<code>, retryable when the month ends.
-ApiError budget_spent(const std::string& code, const std::string& whose, double monthly) {
+// "<whose> has spent its monthly budget ($N)...", for a budget.* refusal.
+std::string spent_message(const std::string& whose, double monthly) {
   char amount[32];
   std::snprintf(amount, sizeof amount, monthly >= 1 ? "%.2f" : "%.4g", monthly);
-  ApiError e = ApiError::from_code(code, whose + " has spent its monthly budget ($" + amount +
-                                             "); it resets at the start of next month (UTC)");
+  return whose + " has spent its monthly budget ($" + amount + "); it resets at the start of next month (UTC)";
+}
+
+// A budget refusal can be retried when the month turns.
+ApiError until_month_end(ApiError e) {
   e.retry_after = std::chrono::seconds(seconds_to_month_end());
   return e;
 }
@@ -105,11 +108,12 @@ Ticket Admission::decide(const Payer& payer, const LocationBudget& state, std::i
     const double agent_budget = payer.agent_id.empty() ? 0 : state.agent_budget(payer.agent_id);
     const double key_budget = state.key_budget(payer.key_id);
     if (state.monthly > 0 && state.spent >= state.monthly)
-      t.refused_ = budget_spent("budget.exhausted", "this location", state.monthly);
+      t.refused_ = until_month_end(ApiError::from_code("budget.exhausted", spent_message("this location", state.monthly)));
     else if (agent_budget > 0 && LocationBudget::amount_of(state.spent_by.agents, payer.agent_id) >= agent_budget)
-      t.refused_ = budget_spent("budget.agent_exhausted", "agent " + payer.agent_id, agent_budget);
+      t.refused_ = until_month_end(
+          ApiError::from_code("budget.agent_exhausted", spent_message("agent " + payer.agent_id, agent_budget)));
     else if (key_budget > 0 && LocationBudget::amount_of(state.spent_by.keys, payer.key_id) >= key_budget)
-      t.refused_ = budget_spent("budget.key_exhausted", "this API key", key_budget);
+      t.refused_ = until_month_end(ApiError::from_code("budget.key_exhausted", spent_message("this API key", key_budget)));
     if (t.refused_) return t;
   }
   const LimitDecision d = limiter_.take(buckets_for(payer, config_, t.limits_, t.estimated_tokens_));
