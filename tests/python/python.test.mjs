@@ -4,12 +4,12 @@
 // pytest test is reported here as a test of its own; a skipped one fails, because a test that did
 // not run has not passed.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { provision, root, sqliteUrl, startFake, startProxy } from '../integration/harness.mjs';
 import { tempDir } from '../support/paths.mjs';
+import { runToEnd } from '../support/processes.mjs';
 
 const python = join(root, '.venv/bin/python');
 
@@ -23,9 +23,9 @@ test('pytest tests/python', async (t) => {
   const locations = {};
   for (const name of ['main', 'limits', 'budget']) locations[name] = await provision(databaseUrl, proxy.url);
   const report = join(tempDir('porchlight-pytest-'), 'report.jsonl');
-  const run = spawnSync(python, ['-m', 'pytest', join(root, 'tests/python'), '-q', '-p', 'no:cacheprovider', '-W', 'error::pytest.PytestUnraisableExceptionWarning'], {
-    cwd: root, encoding: 'utf8', maxBuffer: 1 << 26, timeout: 15 * 60 * 1000,
-    env: { ...process.env, PORCHLIGHT_PYTEST_REPORT: report,
+  const run = await runToEnd(python, ['-m', 'pytest', join(root, 'tests/python'), '-q', '-p', 'no:cacheprovider', '-W', 'error::pytest.PytestUnraisableExceptionWarning'], {
+    cwd: root, timeoutMs: 15 * 60 * 1000,
+    env: { PORCHLIGHT_PYTEST_REPORT: report,
       PORCHLIGHT_TEST: JSON.stringify({ proxy_url: proxy.url, fake_url: fake.url, database_url: databaseUrl, locations }) },
   });
   if (run.status !== 0) t.diagnostic(`${run.stdout}\n${run.stderr}`);

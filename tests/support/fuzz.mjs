@@ -7,10 +7,9 @@
 // turn every later call into a 429. Used by tests/integration/openapi-fuzz.test.mjs (bounded, a
 // fixed seed) and bench/api/run (longer, a new seed each run).
 
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { root, tempDir } from './paths.mjs';
-import { startFake, startProxy } from './processes.mjs';
+import { runToEnd, startFake, startProxy } from './processes.mjs';
 import { createKey, createLocation } from './provision.mjs';
 
 const schemathesis = join(root, '.venv/bin/schemathesis');
@@ -42,17 +41,9 @@ export async function startFuzzTarget() {
 export async function fuzz({ url, key, maxExamples, seed }) {
   const started = Date.now();
   const cwd = tempDir('porchlight-schemathesis-');  // where it keeps its .hypothesis folder
-  // Asynchronous on purpose: the proxy under test writes its log to a pipe this process drains;
-  // a synchronous wait here would let that pipe fill and stall the proxy mid-run.
-  const run = (selection) => new Promise((resolve) => {
-    const child = spawn(schemathesis, ['run', join(root, 'docs/api/openapi.yaml'), '--url', url, '--header', `x-api-key: ${key}`,
-      '--checks', CHECKS.join(','), '--max-examples', String(maxExamples), '--seed', String(seed), '--workers', '1', ...selection],
-    { cwd, env: { ...process.env, NO_COLOR: '1' } });
-    let stdout = '', stderr = '';
-    child.stdout.on('data', (d) => { stdout += d; });
-    child.stderr.on('data', (d) => { stderr += d; });
-    child.on('close', (status) => resolve({ status, stdout, stderr }));
-  });
+  const run = (selection) => runToEnd(schemathesis, ['run', join(root, 'docs/api/openapi.yaml'), '--url', url, '--header', `x-api-key: ${key}`,
+    '--checks', CHECKS.join(','), '--max-examples', String(maxExamples), '--seed', String(seed), '--workers', '1', ...selection],
+  { cwd, env: { NO_COLOR: '1' } });
   const runs = [await run(['--exclude-method', 'PUT', '--exclude-path', '/v1/settings']),
     await run(['--include-method', 'PUT', '--include-path', '/v1/settings'])];
   const count = (re, text) => Number(text.match(re)?.[1] ?? 0);

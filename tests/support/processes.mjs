@@ -20,6 +20,22 @@ export function stopProcesses() {
 }
 process.on('exit', stopProcesses);
 
+// Runs a program to its end without blocking this process, and resolves with { status, stdout,
+// stderr } (status null and signal set when it was killed, e.g. at `timeoutMs`). Use it, never
+// spawnSync, while a proxy started here is running: the proxy logs to a pipe that this process
+// must keep draining, and a synchronous wait lets the pipe fill and the proxy stall mid-request.
+export function runToEnd(bin, args, { cwd, env = {}, timeoutMs = 0 } = {}) {
+  return new Promise((resolve) => {
+    const child = spawn(bin, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '', stderr = '';
+    child.stdout.on('data', (d) => { stdout += d; });
+    child.stderr.on('data', (d) => { stderr += d; });
+    const timer = timeoutMs ? setTimeout(() => child.kill('SIGKILL'), timeoutMs) : null;
+    child.on('error', (error) => { clearTimeout(timer); resolve({ status: null, signal: null, error, stdout, stderr }); });
+    child.on('close', (status, signal) => { clearTimeout(timer); resolve({ status, signal, stdout, stderr }); });
+  });
+}
+
 const LISTENING = /listening on (?:http:\/\/)?([\d.]+):(\d+)/;
 
 // Starts a program and resolves with its child process once its output matches `pattern` (its
