@@ -72,6 +72,23 @@ describe('teams and hand-offs', () => {
     const agents = new Set(usage.data.map((r) => r.agent_id));
     assert.ok(agents.has('agent-1'));
     assert.ok(!agents.has('agent-2'));
+    // And the team's analytics: its coaching events and usage summed, no other team's.
+    const analytics = async (headers) => {
+      const r = await fetch(`${proxy.url}/v1/analytics`, { headers });
+      assert.equal(r.status, 200);
+      const a = await r.json();
+      return { events: a.effectiveness.reduce((n, e) => n + e.events, 0), agents: new Set(a.usage.map((u) => u.agent_id)),
+        answers: a.latency_ms.count };
+    };
+    const team = await analytics(browser('lead-sarah'));
+    const everyone = await analytics({ 'x-api-key': loc.sk });
+    const own = await analytics(browser('agent-2'));
+    assert.deepEqual([...team.agents].sort(), ['agent-1']);
+    assert.deepEqual([...own.agents], ['agent-2']);
+    assert.ok(everyone.agents.has('agent-1') && everyone.agents.has('agent-2') && everyone.agents.has('tc-1'));
+    assert.ok(team.events >= 2 && own.events >= 1, JSON.stringify({ team, own }));
+    assert.equal(everyone.events, team.events + own.events + 1, "the location's: the team's, agent-2's and tc-1's one turn");
+    assert.equal(everyone.answers, team.answers + own.answers + 1);
   });
 
   test("a team lead reads a team member's conversation; a location admin any", async () => {

@@ -1,8 +1,8 @@
 // auth/scopes.hpp: what a key may do. Every route names the one scope it needs
 // (handlers/routes.cpp); a key holds the scopes it was created with, or its kind's defaults when
 // it was created with none. A publishable key (a browser's) can never hold the scopes that spend
-// without an agent (messages) or read the whole location (analytics, settings), whatever it was
-// created with.
+// without an agent (messages) or change or read the location's settings, whatever it was created
+// with; what it reads of usage and analytics is what its agent's profile may see.
 #pragma once
 
 #include <optional>
@@ -27,7 +27,7 @@ inline constexpr ScopeInfo kScopes[] = {
     {"profiles:write", "create, replace and delete agent profiles (a browser: replace its own)", true},
     {"usage:read", "usage and the month's budget (a browser: its own agent's)", true},
     {"messages", "the Anthropic-compatible endpoints: /v1/messages and /v1/messages/count_tokens", false},
-    {"analytics:read", "the location's analytics (the dashboard)", false},
+    {"analytics:read", "analytics (a browser: its own agent's, its team's as a team lead, the location's as a location admin)", true},
     {"settings:read", "the location's budget and rate limits", false},
     {"settings:write", "change the location's budget and rate limits", false},
 };

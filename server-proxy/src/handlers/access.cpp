@@ -26,6 +26,13 @@ awaitable<bool> may_see_agent(App& app, const Principal& p, const std::string& a
   co_return agent && !viewer->team_id.empty() && agent->team_id == viewer->team_id;
 }
 
+awaitable<bool> VisibleAgents::contains(const std::string& agent_id) {
+  if (!caller_.browser()) co_return true;
+  auto seen = seen_.find(agent_id);
+  if (seen == seen_.end()) seen = seen_.emplace(agent_id, co_await may_see_agent(app_, caller_, agent_id)).first;
+  co_return seen->second;
+}
+
 awaitable<bool> may_see(App& app, const Principal& p, const store::Conversation& c) {
   if (may_see(p, c)) co_return true;
   // A token bound to one lead stays bound to it, whatever its agent's access.

@@ -4,6 +4,7 @@
 // the whole location's. A browser only: a secret key sees everything already.
 #pragma once
 
+#include <map>
 #include <string>
 
 #include "app.hpp"
@@ -14,5 +15,17 @@ awaitable<bool> may_see(App& app, const Principal& caller, const store::Conversa
 // Whether `caller` may read `agent_id`'s coaching history: its own, its team's as a team lead,
 // the location's as a location admin.
 awaitable<bool> may_see_agent(App& app, const Principal& caller, const std::string& agent_id);
+
+// may_see_agent over the many rows of one answer (usage, analytics): each agent is looked up once.
+class VisibleAgents {
+ public:
+  VisibleAgents(App& app, const Principal& caller) : app_(app), caller_(caller) {}
+  awaitable<bool> contains(const std::string& agent_id);
+
+ private:
+  App& app_;
+  const Principal& caller_;
+  std::map<std::string, bool> seen_;
+};
 
 }  // namespace porchlight::proxy

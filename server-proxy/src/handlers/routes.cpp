@@ -39,7 +39,7 @@ std::vector<RouteSpec> route_table(const Config& config) {
       {V::get, "/v1/conversations/*/messages", Access::agent, "coach", conversation_messages},
       {V::get, "/v1/agents/*/history", Access::agent, "coach", agent_history},
       {V::get, "/v1/usage", Access::agent, "usage:read", usage},
-      {V::get, "/v1/analytics", Access::secret, "analytics:read", analytics},
+      {V::get, "/v1/analytics", Access::agent, "analytics:read", analytics},
       // the Anthropic-compatible endpoints
       {V::post, "/v1/messages", Access::secret, "messages", messages, messages_body},
       {V::post, "/v1/messages/count_tokens", Access::secret, "messages", count_tokens, messages_body},

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <map>
+#include <tuple>
 
 #include "handlers/access.hpp"
 #include "handlers/handlers.hpp"
@@ -80,16 +81,9 @@ awaitable<void> usage(App& app, Exchange& ex, const Principal& p) {
   json data = json::array();
   double total = 0;
   std::int64_t requests = 0;
-  std::map<std::string, bool> visible;  // a browser: its agent's rows, its team's as a team lead
+  VisibleAgents visible(app, p);  // a browser: its agent's rows, its team's as a team lead
   for (const auto& r : rows.value()) {
-    if (p.browser()) {
-      auto seen = visible.find(r.agent_id);
-      if (seen == visible.end()) {
-        const bool may = co_await may_see_agent(app, p, r.agent_id);
-        seen = visible.emplace(r.agent_id, may).first;
-      }
-      if (!seen->second) continue;
-    }
+    if (!co_await visible.contains(r.agent_id)) continue;
     data.push_back({{"day", r.day}, {"agent_id", r.agent_id}, {"model", r.model}, {"requests", r.requests},
                     {"input_tokens", r.input_tokens}, {"output_tokens", r.output_tokens},
                     {"cache_read_tokens", r.cache_read_tokens}, {"cache_write_tokens", r.cache_write_tokens},
@@ -103,8 +97,9 @@ awaitable<void> usage(App& app, Exchange& ex, const Principal& p) {
                                    {"budget", budget_json(budget, p)}}));
 }
 
-// Analytics for the dashboard (secret keys and admin sessions): coaching effectiveness by
-// guidance type and variant per day, usage per agent, latency percentiles.
+// Analytics: coaching effectiveness by guidance type and variant per day, usage per agent, latency
+// percentiles. The dashboard and secret keys see the location's; a browser the agents it may see
+// (its own; its team's as a team lead; everyone's as a location admin), summed over them.
 awaitable<void> analytics(App& app, Exchange& ex, const Principal& p) {
   const auto range = co_await day_range(app, ex);
   if (!range) co_return;
@@ -113,24 +108,37 @@ awaitable<void> analytics(App& app, Exchange& ex, const Principal& p) {
   auto query_19 = [&app, scope = p.scope, from, to] { return app.store().analytics().effectiveness(scope, from, to); };
   auto eff = co_await app.blocking(query_19);
   auto use = co_await usage_rows(app, p.scope, *range);
-  auto query_21 = [&app, scope = p.scope, from, to] { return app.store().analytics().latencies_ms(scope, from, to); };
+  auto query_21 = [&app, scope = p.scope, from, to] { return app.store().analytics().latencies(scope, from, to); };
   auto lat = co_await app.blocking(query_21);
   if (!eff || !use || !lat) {
     const Errors errors = !eff ? eff.errors() : !use ? use.errors() : lat.errors();
     co_await app.fail(ex, errors);
     co_return;
   }
+  VisibleAgents visible(app, p);
+  // The store's rows are per agent; the answer sums the visible ones per day, type and variant.
+  std::map<std::tuple<std::string, std::string, std::string>, store::EffectivenessRow> summed;
+  for (const auto& r : eff.value()) {
+    if (!co_await visible.contains(r.agent_id)) continue;
+    auto& sum = summed[{r.day, r.guidance_type, r.approach_variant}];
+    sum.events += r.events;
+    sum.helpful += r.helpful;
+    sum.not_helpful += r.not_helpful;
+  }
   json effectiveness = json::array();
-  for (const auto& r : eff.value())
-    effectiveness.push_back({{"day", r.day}, {"guidance_type", r.guidance_type}, {"approach_variant", r.approach_variant},
+  for (const auto& [key, r] : summed)
+    effectiveness.push_back({{"day", std::get<0>(key)}, {"guidance_type", std::get<1>(key)}, {"approach_variant", std::get<2>(key)},
                              {"events", r.events}, {"helpful", r.helpful}, {"not_helpful", r.not_helpful}});
   json usage = json::array();
-  for (const auto& r : use.value())
+  for (const auto& r : use.value()) {
+    if (!co_await visible.contains(r.agent_id)) continue;
     usage.push_back({{"day", r.day}, {"agent_id", r.agent_id}, {"model", r.model}, {"requests", r.requests},
                      {"input_tokens", r.input_tokens}, {"output_tokens", r.output_tokens},
                      {"cache_read_tokens", r.cache_read_tokens}, {"cost_usd", round_usd(r.cost_usd)}});
-  auto l = lat.value();
-  std::sort(l.begin(), l.end());
+  }
+  std::vector<std::int64_t> l;  // fastest first, as the store returns them
+  for (const auto& r : lat.value())
+    if (co_await visible.contains(r.agent_id)) l.push_back(r.latency_ms);
   auto pct = [&](double q) -> std::int64_t { return l.empty() ? 0 : l[std::min(l.size() - 1, static_cast<std::size_t>(q * static_cast<double>(l.size())))]; };
   co_await app.send_json(ex, 200, JSON_OBJ({{"from", from}, {"to", to}, {"effectiveness", effectiveness}, {"usage", usage},
                                    {"latency_ms", {{"count", l.size()}, {"p50", pct(0.5)}, {"p90", pct(0.9)}, {"p99", pct(0.99)}}}}));

@@ -17,9 +17,9 @@ class Analytics {
                                                               const std::string& to_day) = 0;
   virtual Result<std::vector<UsageRow>> usage_by_agent(const Scope& s, const std::string& from_day,
                                                        const std::string& to_day) = 0;
-  // Latencies (ms) of completed answers in the range, for percentiles.
-  virtual Result<std::vector<std::int64_t>> latencies_ms(const Scope& s, const std::string& from_day,
-                                                         const std::string& to_day) = 0;
+  // Latencies of completed answers in the range, fastest first, for percentiles.
+  virtual Result<std::vector<LatencyRow>> latencies(const Scope& s, const std::string& from_day,
+                                                    const std::string& to_day) = 0;
 };
 
 }  // namespace porchlight::store

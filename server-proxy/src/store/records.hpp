@@ -134,9 +134,13 @@ struct WebhookRecord {
 };
 
 // Analytics rows for the dashboard (days are UTC dates "2026-11-25").
-struct EffectivenessRow {
-  std::string day, guidance_type, approach_variant;
+struct EffectivenessRow {  // per agent: a caller may see some agents only
+  std::string day, agent_id, guidance_type, approach_variant;
   std::int64_t events = 0, helpful = 0, not_helpful = 0;
+};
+struct LatencyRow {  // one completed answer
+  std::string agent_id;
+  std::int64_t latency_ms = 0;
 };
 struct UsageRow {
   std::string day, agent_id, model;

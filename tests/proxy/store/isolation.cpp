@@ -132,7 +132,7 @@ TEST_CASE_TEMPLATE("isolation: another tenant's ids are simply not found", B, ST
   const std::string today = store::detail::now_rfc3339().substr(0, 10);
   CHECK(REQUIRE_OK(db->analytics().effectiveness(b, today, today)).empty());
   CHECK(REQUIRE_OK(db->analytics().usage_by_agent(b, today, today)).empty());
-  CHECK(REQUIRE_OK(db->analytics().latencies_ms(b, today, today)).empty());
+  CHECK(REQUIRE_OK(db->analytics().latencies(b, today, today)).empty());
 
   WebhookRecord w;
   w.provider = "gohighlevel";

@@ -14,17 +14,17 @@ class SqlAnalytics final : public Analytics {
   Result<std::vector<EffectivenessRow>> effectiveness(const Scope& s, const std::string& from_day,
                                                       const std::string& to_day) override {
     auto r = over_days(s, from_day, to_day,
-                       "SELECT " + db_.day_of("created_at") + ", guidance_type, approach_variant, count(*), "
+                       "SELECT " + db_.day_of("created_at") + ", agent_id, guidance_type, approach_variant, count(*), "
                        "sum(CASE WHEN feedback = 'helpful' THEN 1 ELSE 0 END), "
                        "sum(CASE WHEN feedback = 'not_helpful' THEN 1 ELSE 0 END) "
                        "FROM agent_coaching_history WHERE location_id = $1 AND created_at >= $2 AND created_at < $3 "
-                       "GROUP BY 1, 2, 3 ORDER BY 1, 2, 3");
+                       "GROUP BY 1, 2, 3, 4 ORDER BY 1, 3, 4, 2");
     if (!r.ok()) return r.errors();
     std::vector<EffectivenessRow> out;
     const Rows& x = r.value();
     for (std::size_t i = 0; i < x.size(); ++i)
-      out.push_back(EffectivenessRow{x.text(i, 0), x.text(i, 1), x.text(i, 2), x.integer(i, 3), x.integer(i, 4),
-                                     x.integer(i, 5)});
+      out.push_back(EffectivenessRow{x.text(i, 0), x.text(i, 1), x.text(i, 2), x.text(i, 3), x.integer(i, 4),
+                                     x.integer(i, 5), x.integer(i, 6)});
     return out;
   }
 
@@ -54,14 +54,14 @@ class SqlAnalytics final : public Analytics {
     return out;
   }
 
-  Result<std::vector<std::int64_t>> latencies_ms(const Scope& s, const std::string& from_day,
-                                                 const std::string& to_day) override {
+  Result<std::vector<LatencyRow>> latencies(const Scope& s, const std::string& from_day,
+                                            const std::string& to_day) override {
     auto r = over_days(s, from_day, to_day,
-                       "SELECT latency_ms FROM messages WHERE location_id = $1 AND role = 'assistant' "
+                       "SELECT agent_id, latency_ms FROM messages WHERE location_id = $1 AND role = 'assistant' "
                        "AND status = 'complete' AND created_at >= $2 AND created_at < $3 ORDER BY latency_ms");
     if (!r.ok()) return r.errors();
-    std::vector<std::int64_t> out;
-    for (std::size_t i = 0; i < r.value().size(); ++i) out.push_back(r.value().integer(i, 0));
+    std::vector<LatencyRow> out;
+    for (std::size_t i = 0; i < r.value().size(); ++i) out.push_back({r.value().text(i, 0), r.value().integer(i, 1)});
     return out;
   }
 
