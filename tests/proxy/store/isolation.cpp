@@ -65,7 +65,9 @@ Estate furnish(Store& db, const std::string& served_by_pool = "") {
   u.request_id = "req_a";
   u.cost_usd = 2.5;
   REQUIRE_OK(db.ledger().record_usage(s, u));
-  REQUIRE_OK(db.ledger().set_budget(s, Budget{100}));
+  Budget budget;
+  budget.monthly_usd = 100;
+  REQUIRE_OK(db.ledger().set_budget(s, budget));
   REQUIRE_OK(db.ledger().set_rate_limits(s, RateLimits{1, 2, 3, 4, 5, 6}));
   REQUIRE_OK(db.experiments().put(s, Experiment{"exp_a", "", "Experiment", {"control", "b"}, true}));
   REQUIRE_OK(db.experiments().assign(s, "exp_a", "agent_a", "b"));

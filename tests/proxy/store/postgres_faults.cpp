@@ -92,7 +92,9 @@ TEST_CASE("faults: Postgres stops; cached reads are served, writes fail fast and
     u.kind = "coach";
     u.cost_usd = 9;
     fails_fast("record_usage", [&] { return db->ledger().record_usage(s, u); });
-    fails_fast("set_budget", [&] { return db->ledger().set_budget(s, Budget{5}); });
+    Budget budget;
+    budget.monthly_usd = 5;
+    fails_fast("set_budget", [&] { return db->ledger().set_budget(s, budget); });
     fails_fast("update_conversation",
                [&] { return db->transcript().update_conversation(s, c.id, ConversationStage::closed_lost, "x", 1); });
     WebhookRecord w;

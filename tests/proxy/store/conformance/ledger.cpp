@@ -54,8 +54,13 @@ TEST_CASE_TEMPLATE("store: budgets and rate limits default to none and are repla
   CHECK(none.key_requests == 0);
   CHECK(none.location_tokens == 0);
 
-  REQUIRE_OK(db->ledger().set_budget(s, Budget{250.5}));
-  REQUIRE_OK(db->ledger().set_budget(s, Budget{300.25}));
+  auto budget = [](double monthly) {
+    Budget b;
+    b.monthly_usd = monthly;
+    return b;
+  };
+  REQUIRE_OK(db->ledger().set_budget(s, budget(250.5)));
+  REQUIRE_OK(db->ledger().set_budget(s, budget(300.25)));
   CHECK(REQUIRE_OK(db->ledger().get_budget(s)).monthly_usd == 300.25);
   RateLimits l{60, 100000, 30, 50000, 600, 1000000};
   REQUIRE_OK(db->ledger().set_rate_limits(s, l));
@@ -67,7 +72,7 @@ TEST_CASE_TEMPLATE("store: budgets and rate limits default to none and are repla
   CHECK(got.location_requests == 600);
   CHECK(got.location_tokens == 1000000);
 
-  CHECK(code_of(db->ledger().set_budget(s, Budget{-1})) == "store.invalid");
+  CHECK(code_of(db->ledger().set_budget(s, budget(-1))) == "store.invalid");
   CHECK(code_of(db->ledger().set_rate_limits(s, RateLimits{-1, 0, 0, 0, 0, 0})) == "store.invalid");
   CHECK(REQUIRE_OK(db->ledger().get_budget(s)).monthly_usd == 300.25);
 }
