@@ -1,108 +1,22 @@
 // qualify.cpp: checklists, lead score, deadlines and guidance cards.
 //
 // Sections:
-//   [1] civil dates and US federal holidays
-//   [2] checklist and lead score
-//   [3] deadlines
-//   [4] guidance cards
+//   [1] checklist and lead score
+//   [2] deadlines
+//   [3] guidance cards
 
 #include "porchlight/qualify.hpp"
 
 #include <algorithm>
 #include <cstdio>
 
+#include "dates.hpp"
 #include "policy_data.hpp"
 #include "text.hpp"
 
 namespace porchlight {
 
-// ---- [1] civil dates and US federal holidays ---------------------------------------------------
-
-namespace {
-
-// Howard Hinnant's days_from_civil / civil_from_days: exact for the proleptic Gregorian calendar.
-std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const auto yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
-}
-
-void civil_from_days(std::int64_t z, std::int64_t& y, unsigned& m, unsigned& d) {
-  z += 719468;
-  const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const auto doe = static_cast<unsigned>(z - era * 146097);
-  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const unsigned mp = (5 * doy + 2) / 153;
-  d = doy - (153 * mp + 2) / 5 + 1;
-  m = mp < 10 ? mp + 3 : mp - 9;
-  y = static_cast<std::int64_t>(yoe) + era * 400 + (m <= 2);
-}
-
-int weekday(std::int64_t days) {  // 0 = Sunday
-  return static_cast<int>(((days + 4) % 7 + 7) % 7);
-}
-
-// The n-th (1-based) given weekday of a month; n = -1 for the last.
-std::int64_t nth_weekday(std::int64_t year, unsigned month, int wd, int n) {
-  if (n > 0) {
-    const std::int64_t first = days_from_civil(year, month, 1);
-    return first + (wd - weekday(first) + 7) % 7 + 7 * (n - 1);
-  }
-  const std::int64_t last = days_from_civil(month == 12 ? year + 1 : year, month == 12 ? 1 : month + 1, 1) - 1;
-  return last - (weekday(last) - wd + 7) % 7;
-}
-
-// Federal legal public holidays (5 U.S.C. 6103(a)) on their actual dates, which is how the
-// TRID rule's "business day" counts them.
-bool is_federal_holiday(std::int64_t days) {
-  std::int64_t y;
-  unsigned m, d;
-  civil_from_days(days, y, m, d);
-  const std::int64_t fixed[] = {days_from_civil(y, 1, 1), days_from_civil(y, 6, 19), days_from_civil(y, 7, 4),
-                                days_from_civil(y, 11, 11), days_from_civil(y, 12, 25)};
-  for (auto f : fixed) if (f == days) return true;
-  return days == nth_weekday(y, 1, 1, 3) ||   // Birthday of Martin Luther King, Jr.
-         days == nth_weekday(y, 2, 1, 3) ||   // Washington's Birthday
-         days == nth_weekday(y, 5, 1, -1) ||  // Memorial Day
-         days == nth_weekday(y, 9, 1, 1) ||   // Labor Day
-         days == nth_weekday(y, 10, 1, 2) ||  // Columbus Day
-         days == nth_weekday(y, 11, 4, 4);    // Thanksgiving Day
-}
-
-}  // namespace
-
-bool parse_civil_date(std::string_view t, std::int64_t& days) {
-  if (t.size() != 10 || t[4] != '-' || t[7] != '-') return false;
-  int v[3] = {0, 0, 0};
-  const std::size_t starts[3] = {0, 5, 8}, lens[3] = {4, 2, 2};
-  for (int k = 0; k < 3; ++k)
-    for (std::size_t i = 0; i < lens[k]; ++i) {
-      const char c = t[starts[k] + i];
-      if (c < '0' || c > '9') return false;
-      v[k] = v[k] * 10 + (c - '0');
-    }
-  if (v[1] < 1 || v[1] > 12 || v[2] < 1 || v[0] < 1900) return false;
-  days = days_from_civil(v[0], static_cast<unsigned>(v[1]), static_cast<unsigned>(v[2]));
-  std::int64_t y;
-  unsigned m, d;
-  civil_from_days(days, y, m, d);
-  return static_cast<int>(d) == v[2];  // rejects 2026-02-30
-}
-
-std::string format_civil_date(std::int64_t days) {
-  std::int64_t y;
-  unsigned m, d;
-  civil_from_days(days, y, m, d);
-  char buf[48];
-  std::snprintf(buf, sizeof buf, "%04lld-%02u-%02u", static_cast<long long>(y), m, d);
-  return buf;
-}
-
-// ---- [2] checklist and lead score --------------------------------------------------------------
+// ---- [1] checklist and lead score --------------------------------------------------------------
 
 const ChecklistItem* Checklist::next() const {
   for (const auto& i : items)
@@ -141,7 +55,7 @@ Checklist qualification_checklist(const AgentProfile& profile, const Lead& lead,
   return c;
 }
 
-// ---- [3] deadlines -----------------------------------------------------------------------------
+// ---- [2] deadlines -----------------------------------------------------------------------------
 
 std::vector<Deadline> upcoming_deadlines(const Lead& lead, std::string_view today, const Policy& policy) {
   std::vector<Deadline> out;
@@ -162,7 +76,7 @@ std::vector<Deadline> upcoming_deadlines(const Lead& lead, std::string_view toda
     std::int64_t day = close_day;
     for (int counted = 0; counted < 3;) {
       --day;
-      if (weekday(day) != 0 && !is_federal_holiday(day)) ++counted;
+      if (detail::weekday(day) != 0 && !detail::holiday_on(day, detail::federal_holidays())) ++counted;
     }
     out.push_back({"closing_disclosure_date", "Closing Disclosure must be received (3 business days before closing)",
                    format_civil_date(day), day - now, true});
@@ -173,7 +87,7 @@ std::vector<Deadline> upcoming_deadlines(const Lead& lead, std::string_view toda
   return out;
 }
 
-// ---- [4] guidance cards ------------------------------------------------------------------------
+// ---- [3] guidance cards ------------------------------------------------------------------------
 
 namespace {
 
