@@ -19,6 +19,37 @@ export interface RouteAnswer {
   policy_version: string;
 }
 
+export type ItemStatus = 'unknown' | 'ok' | 'problem';
+export type Severity = 'alert' | 'tip';
+
+export interface ChecklistItem {
+  id: string; label: string; say: string; status: ItemStatus; known_as: string; value: string;
+  reading: string; reads: string; problem: string; shown: boolean; months?: number;
+}
+export interface Problem {
+  id: string; item: string; severity: Severity; title: string; action: string; say: string;
+  why: string; mistakes: string; edge: string; source: string;
+}
+export interface StageMove { from: string; to: string; trigger: string; reason: string }
+export interface QualifyAnswer {
+  side: 'buyer' | 'seller';
+  items: ChecklistItem[];
+  problems: Problem[];
+  score: { value: number; parts: { id: string; label: string; weight: number; points: number; reason: string }[]; capped?: string };
+  next: string;
+  stage: { from: string; to: string; moves: StageMove[] };
+  policy_version: string;
+}
+export interface ProposedFact { fact: string; value: string; evidence: string; current?: string }
+export interface ContractDeadline {
+  id: string; label: string; date: string; time: string; days_left: number;
+  status: 'overdue' | 'due_today' | 'upcoming' | 'done'; rule: string; owner: string; source: string;
+  note: string; task: boolean; from_lead: boolean;
+}
+export interface ContractTimelineAnswer {
+  form: string; form_name: string; counting: string; source: string; items: ContractDeadline[]; notes: string[];
+}
+
 export interface Core {
   /** {"core", "policy", "release", "schema_version"} */
   version(): string;
@@ -36,6 +67,12 @@ export interface Core {
   guidanceCards(request: JsonInput): string;
   /** {"text", "route", "offline": true}: playbook guidance when Claude is unreachable */
   offlineAnswer(request: JsonInput): string;
+  /** QualifyAnswer: the checklist read from the facts' values, problems, the score, the stage */
+  qualify(request: JsonInput): string;
+  /** {"proposals": ProposedFact[]}: facts a text states, for the agent to accept */
+  extractFacts(request: JsonInput): string;
+  /** ContractTimelineAnswer: every deadline and TC task, soonest first */
+  contractTimeline(request: JsonInput): string;
 }
 
 export interface CoreOptions {

@@ -233,32 +233,6 @@ std::string estimate_cost(std::string_view request) {
   });
 }
 
-std::string guidance_cards(std::string_view request) {
-  return handle(request, [](const json& j, Errors& errors) -> json {
-    FieldReader r(j, "cards", "", errors);
-    r.reject_unknown({"profile", "lead", "stage", "specialist", "answer", "today"});
-    auto profile = child<AgentProfile>(r, "profile", Need::required, errors,
-                                       [](const json& p, const std::string& path) { return profile_from_json(p, path); });
-    auto lead = child<Lead>(r, "lead", Need::optional, errors,
-                            [](const json& l, const std::string& path) { return lead_from_json(l, path); });
-    auto stage = r.enumeration<ConversationStage>("stage", Need::optional);
-    auto specialist = r.enumeration<Specialist>("specialist", Need::optional);
-    auto answer = r.string("answer", Need::optional, 64000, true);
-    auto today = r.string("today", Need::required, 10);
-    std::int64_t day;
-    if (today && !parse_civil_date(*today, day))
-      r.add("invalid_today", "today", "expected a date as YYYY-MM-DD, got " + detail::in_quotes(*today));
-    if (!errors.empty()) return nullptr;
-    const Lead l = lead.value_or(Lead{});
-    RouteDecision route;
-    route.specialist = specialist.value_or(Specialist::coaching);
-    const ConversationStage s = stage ? *stage : l.stage.value_or(ConversationStage::new_lead);
-    const Checklist checklist = qualification_checklist(*profile, l);
-    return json{{"cards", porchlight::guidance_cards(*profile, l, s, route, answer.value_or(""), *today)},
-                {"checklist_score", checklist.score}};
-  });
-}
-
 std::string offline_answer(std::string_view request) {
   return handle(request, [](const json& j, Errors& errors) -> json {
     FieldReader r(j, "offline", "", errors);
@@ -290,6 +264,8 @@ std::string enums() {
                    {"tiers", names_of<ModelTier>()},
                    {"guidance_types", names_of<GuidanceType>()},
                    {"card_types", names_of<CardType>()},
+                   {"item_statuses", names_of<ItemStatus>()},
+                   {"severities", names_of<Severity>()},
                    {"surfaces", names_of<Surface>()},
                    {"feedback_ratings", names_of<Feedback>()},
                    {"outcomes", names_of<Outcome>()},

@@ -55,7 +55,7 @@ std::string offline_answer(const RouteDecision& route, std::string_view query, c
   std::string out(kOfflineLabel);
   out += "\n\n";
   if (route.specialist == Specialist::qualification) {
-    const Checklist c = qualification_checklist(profile, lead, policy);
+    const Checklist c = qualification_checklist(profile, lead, {}, policy);
     if (const ChecklistItem* next = c.next()) out += "**Ask next:** " + next->label + "\n\n";
   }
   auto parts = sections(d.rules(route.specialist).playbook);

@@ -15,6 +15,7 @@
 #include "embedded_data.hpp"
 #include "json_reader.hpp"
 #include "policy_data.hpp"
+#include "policy_qualify.hpp"
 #include "prompt_parts.hpp"
 #include "porchlight/context.hpp"
 #include "text.hpp"
@@ -230,36 +231,6 @@ void load_prices(const json& j, PolicyData& d, Errors& errors) {
                         "policy.json"});
 }
 
-// ---- [4b] qualification.json -----------------------------------------------------------------
-
-void load_qualification(const json& j, PolicyData& d, Errors& errors) {
-  FieldReader r(j, "policy", "qualification.json", errors);
-  r.reject_unknown({"about", "buyer", "seller", "deadlines"});
-  auto list = [&](std::string_view key, std::vector<detail::ChecklistRule>& out) {
-    const json* arr = r.array(key, Need::required, 20);
-    if (!arr) return;
-    for (std::size_t i = 0; i < arr->size(); ++i) {
-      FieldReader ir((*arr)[i], "policy", r.child_path(key) + "[" + std::to_string(i) + "]", errors);
-      if (!ir.valid()) continue;
-      detail::ChecklistRule rule;
-      if (auto v = ir.id("id", Need::required)) rule.id = *v;
-      if (auto v = ir.string("label", Need::required, 200)) rule.label = *v;
-      if (const json* facts = ir.array("facts", Need::required, 20))
-        for (const auto& f : *facts)
-          if (f.is_string()) rule.facts.push_back(f.get<std::string>());
-      if (rule.facts.empty()) ir.add("invalid_facts", ir.child_path("facts"), "needs at least one fact name");
-      out.push_back(std::move(rule));
-    }
-  };
-  list("buyer", d.buyer_checklist);
-  list("seller", d.seller_checklist);
-  if (const json* dl = r.object("deadlines", Need::required))
-    for (auto it = dl->begin(); it != dl->end(); ++it) {
-      if (!it->is_string()) { r.add("invalid_deadlines", r.child_path("deadlines") + "." + it.key(), "expected a label"); continue; }
-      d.deadline_facts.emplace_back(it.key(), it->get<std::string>());
-    }
-}
-
 // ---- [5] adaptation.json and playbooks ---------------------------------------------------------
 
 template <class E, std::size_t N>
@@ -333,7 +304,7 @@ Result<std::shared_ptr<const PolicyData>> load(const std::map<std::string, std::
   if (const json* j = parse_file(files, "policy.json", storage, errors)) load_policy_json(*j, *d, errors);
   if (const json* j = parse_file(files, "routing.json", storage, errors)) load_routing(*j, *d, errors);
   if (const json* j = parse_file(files, "prices.json", storage, errors)) load_prices(*j, *d, errors);
-  if (const json* j = parse_file(files, "qualification.json", storage, errors)) load_qualification(*j, *d, errors);
+  detail::load_qualify_files(files, *d, errors, &parse_file);
   load_texts(files, *d, errors);
   if (!errors.empty()) return errors;
   index_keywords(*d);

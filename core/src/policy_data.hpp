@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "porchlight/model.hpp"
+#include "qualify_data.hpp"
 
 namespace porchlight::detail {
 
@@ -75,11 +76,6 @@ struct ModelPrice {
   std::int64_t min_cacheable_tokens = 1024;
 };
 
-struct ChecklistRule {
-  std::string id, label;
-  std::vector<std::string> facts;
-};
-
 struct PolicyData {
   std::string release;
   std::string version;
@@ -118,8 +114,10 @@ struct PolicyData {
 
   std::map<std::string, ModelPrice> prices;  // by model id
 
-  std::vector<ChecklistRule> buyer_checklist, seller_checklist;
-  std::vector<std::pair<std::string, std::string>> deadline_facts;  // fact -> label, by fact name
+  QualifyData qualify;        // qualification.json
+  StageData stages;           // stages.json
+  ExtractData extraction;     // extraction.json
+  ContractData contracts;     // contract_forms.json
 
   const SpecialistRules& rules(Specialist s) const {
     return specialists[static_cast<std::size_t>(s)];
