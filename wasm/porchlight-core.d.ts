@@ -8,7 +8,7 @@ export interface ErrorAnswer { error: CoreError & { errors: CoreError[] } }
 
 export interface RouteAnswer {
   specialist: 'coaching' | 'qualification' | 'objection_handling' | 'market_analysis' |
-    'action_planning' | 'compliance' | 'listing_marketing' | 'transaction_timeline';
+    'action_planning' | 'compliance' | 'listing_marketing' | 'transaction_timeline' | 'negotiation';
   tier: 'fast' | 'balanced' | 'deep';
   model: string;
   guidance_type: string;

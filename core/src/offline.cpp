@@ -58,7 +58,7 @@ std::string offline_answer(const RouteDecision& route, std::string_view query, c
     const Checklist c = qualification_checklist(profile, lead, {}, policy);
     if (const ChecklistItem* next = c.next()) out += "**Ask next:** " + next->label + "\n\n";
   }
-  auto parts = sections(d.rules(route.specialist).playbook);
+  auto parts = sections(d.rules(route.specialist).playbook(profile.experience).text);
   const auto query_words = words(query);
   for (auto& s : parts)
     for (const auto& w : words(s.title + " " + s.body)) s.score += static_cast<int>(query_words.count(w));

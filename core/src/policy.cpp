@@ -10,6 +10,8 @@
 
 #include "porchlight/policy.hpp"
 
+#include <algorithm>
+
 #include "porchlight/json_output.hpp"
 
 #include "embedded_data.hpp"
@@ -250,6 +252,39 @@ void texts_from(FieldReader& r, std::string_view key, std::array<detail::PolicyD
   }
 }
 
+// A playbook as one experience level reads it: every section, except that of the level sections
+// ("## For newer agents", "## For seasoned agents") only the level's own is kept, where they stood.
+std::string playbook_for_level(const std::string& text, const std::array<std::string, enum_count<ExperienceLevel>()>& sections,
+                               std::size_t level, const std::string& file_name, Errors& errors) {
+  std::vector<std::size_t> starts;  // of every "## " line
+  for (std::size_t pos = 0; pos < text.size();) {
+    if (text.compare(pos, 3, "## ") == 0) starts.push_back(pos);
+    const std::size_t nl = text.find('\n', pos);
+    if (nl == std::string::npos) break;
+    pos = nl + 1;
+  }
+  struct Span { std::size_t begin, end; std::string heading; };
+  std::vector<Span> spans;  // the level sections, in order
+  for (std::size_t k = 0; k < starts.size(); ++k) {
+    const std::size_t end = k + 1 < starts.size() ? starts[k + 1] : text.size();
+    const std::size_t line_end = std::min(text.find('\n', starts[k]), text.size());
+    std::string heading = text.substr(starts[k] + 3, line_end - starts[k] - 3);
+    if (std::find(sections.begin(), sections.end(), heading) != sections.end()) spans.push_back({starts[k], end, std::move(heading)});
+  }
+  if (spans.empty()) return text;
+  for (std::size_t k = 1; k < spans.size(); ++k)
+    if (spans[k].begin != spans[k - 1].end) {
+      errors.push_back({"policy.invalid_file", file_name + ": the experience sections must stand together", file_name});
+      return text;
+    }
+  std::string out = text.substr(0, spans.front().begin);
+  for (const auto& span : spans)
+    if (span.heading == sections[level]) out += text.substr(span.begin, span.end - span.begin);
+  out += text.substr(spans.back().end);
+  while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();
+  return out;
+}
+
 void load_texts(const std::map<std::string, std::string>& files, PolicyData& d, Errors& errors) {
   json storage;
   if (const json* j = parse_file(files, "adaptation.json", storage, errors)) {
@@ -259,6 +294,11 @@ void load_texts(const std::map<std::string, std::string>& files, PolicyData& d, 
     texts_from<Specialization>(r, "specializations", d.specialization_text);
     texts_from<Tone>(r, "tone", d.tone_text);
     texts_from<Verbosity>(r, "verbosity", d.verbosity_text);
+    if (const json* sec = r.object("playbook_section", Need::required)) {
+      FieldReader sr(*sec, "policy", r.child_path("playbook_section"), errors);
+      for (std::size_t i = 0; i < enum_count<ExperienceLevel>(); ++i)
+        if (auto v = sr.string(EnumNames<ExperienceLevel>::names[i], Need::required, 80)) d.experience_section[i] = *v;
+    }
   }
   auto playbook = [&](std::string_view id) -> std::string {
     const std::string name = "playbooks/" + std::string(id) + ".md";
@@ -276,9 +316,14 @@ void load_texts(const std::map<std::string, std::string>& files, PolicyData& d, 
   d.house_rules = playbook("house_rules");
   d.house_rules_tokens = estimate_tokens(d.house_rules);
   for (std::size_t i = 0; i < enum_count<Specialist>(); ++i) {
-    d.specialists[i].playbook = playbook(EnumNames<Specialist>::names[i]);
-    d.specialists[i].playbook_tokens = estimate_tokens(d.specialists[i].playbook);
-    d.specialists[i].system_prefix_json = detail::system_prefix_json(d.house_rules, d.specialists[i].playbook);
+    const std::string name = "playbooks/" + std::string(EnumNames<Specialist>::names[i]) + ".md";
+    const std::string text = playbook(EnumNames<Specialist>::names[i]);
+    for (std::size_t level = 0; level < enum_count<ExperienceLevel>(); ++level) {
+      auto& p = d.specialists[i].playbooks[level];
+      p.text = playbook_for_level(text, d.experience_section, level, name, errors);
+      p.tokens = estimate_tokens(p.text);
+      p.system_prefix_json = detail::system_prefix_json(d.house_rules, p.text);
+    }
   }
 }
 

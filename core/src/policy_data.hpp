@@ -27,9 +27,16 @@ struct SpecialistRules {
   std::array<double, enum_count<ConversationStage>()> stage_weight{};
   std::array<double, enum_count<AgentRole>()> role_weight{};
   std::vector<Keyword> keywords;
-  std::string playbook;  // markdown
-  std::int64_t playbook_tokens = 0;
-  std::string system_prefix_json;  // house rules + playbook as JSON text blocks (prompt_parts.hpp)
+  // The playbook as an agent of each experience level reads it: the common sections plus the
+  // section for that level ("## For newer agents", "## For seasoned agents"; adaptation.json maps
+  // levels to sections). Agents of one level share the bytes, so they share the prompt cache.
+  struct Playbook {
+    std::string text;  // markdown
+    std::int64_t tokens = 0;
+    std::string system_prefix_json;  // house rules + playbook as JSON text blocks (prompt_parts.hpp)
+  };
+  std::array<Playbook, enum_count<ExperienceLevel>()> playbooks;
+  const Playbook& playbook(ExperienceLevel e) const { return playbooks[static_cast<std::size_t>(e)]; }
 };
 
 struct TierRule {
@@ -111,6 +118,7 @@ struct PolicyData {
   std::array<Text, enum_count<Specialization>()> specialization_text;
   std::array<Text, enum_count<Tone>()> tone_text;
   std::array<Text, enum_count<Verbosity>()> verbosity_text;
+  std::array<std::string, enum_count<ExperienceLevel>()> experience_section;  // the playbook section per level
 
   std::map<std::string, ModelPrice> prices;  // by model id
 
@@ -118,6 +126,7 @@ struct PolicyData {
   StageData stages;           // stages.json
   ExtractData extraction;     // extraction.json
   ContractData contracts;     // contract_forms.json
+  SituationData situations;   // situations.json and playbooks/situations.md
 
   const SpecialistRules& rules(Specialist s) const {
     return specialists[static_cast<std::size_t>(s)];

@@ -7,6 +7,7 @@
 //   [3] stages.json
 //   [4] extraction.json
 //   [5] contract_forms.json
+//   [6] situations.json and playbooks/situations.md
 
 #include "policy_qualify.hpp"
 
@@ -14,6 +15,7 @@
 #include <set>
 
 #include "json_reader.hpp"
+#include "porchlight/context.hpp"
 
 namespace porchlight::detail {
 
@@ -445,6 +447,48 @@ void load_contract_json(const json& j, ContractData& c, Errors& errors) {
   for (const auto& t : c.tasks) check(t, c.form("generic"), r.child_path("tasks"));
 }
 
+// ---- [6] situations.json and playbooks/situations.md --------------------------------------------
+
+void load_situations(const json& j, const std::string* markdown, SituationData& sd, Errors& errors) {
+  FieldReader r(j, "policy", "situations.json", errors);
+  r.reject_unknown({"about", "max_per_request", "situations"});
+  sd.max_per_request = static_cast<std::size_t>(r.integer("max_per_request", Need::required, 1, 8).value_or(3));
+  // "## id: Title" sections of the markdown, by id.
+  std::map<std::string, std::pair<std::string, std::string>> sections;
+  if (markdown) {
+    const std::string& md = *markdown;
+    std::size_t at = md.find("\n## ");
+    while (at != std::string::npos) {
+      const std::size_t start = at + 1, next = md.find("\n## ", start);
+      const std::size_t line_end = md.find('\n', start);
+      const std::string heading = md.substr(start + 3, line_end - start - 3);
+      const std::size_t colon = heading.find(": ");
+      std::string body = md.substr(start, (next == std::string::npos ? md.size() : next) - start);
+      while (!body.empty() && (body.back() == '\n' || body.back() == ' ')) body.pop_back();
+      if (colon == std::string::npos) r.add("invalid_section", "playbooks/situations.md", "heading '" + heading + "' needs 'id: Title'");
+      else sections[heading.substr(0, colon)] = {heading.substr(colon + 2), "## " + heading.substr(colon + 2) + body.substr(line_end - start)};
+      at = next;
+    }
+  }
+  each_object(r, "situations", Need::required, 30, errors, [&](FieldReader& o) {
+    o.reject_unknown({"id", "facts", "values", "query"});
+    Situation s;
+    s.id = o.string("id", Need::required, 48).value_or("");
+    auto it = sections.find(s.id);
+    if (it == sections.end()) { o.add("missing_section", o.child_path("id"), "playbooks/situations.md has no section '" + s.id + ": ...'"); return; }
+    s.title = it->second.first;
+    s.text = it->second.second;
+    s.tokens = estimate_tokens(s.text);
+    s.facts = strings(o, "facts");
+    if (const json* v = o.object("values", Need::optional)) {
+      FieldReader vr(*v, "policy", o.child_path("values"), errors);
+      for (auto f = v->begin(); f != v->end(); ++f) s.values.emplace_back(f.key(), phrases(vr, f.key()));
+    }
+    s.query = phrases(o, "query");
+    sd.list.push_back(std::move(s));
+  });
+}
+
 }  // namespace
 
 void load_qualify_files(const std::map<std::string, std::string>& files, PolicyData& d, Errors& errors,
@@ -454,6 +498,11 @@ void load_qualify_files(const std::map<std::string, std::string>& files, PolicyD
   if (const json* j = parse(files, "stages.json", storage, errors)) load_stages_json(*j, d.stages, d.qualify, errors);
   if (const json* j = parse(files, "extraction.json", storage, errors)) load_extraction_json(*j, d.extraction, errors);
   if (const json* j = parse(files, "contract_forms.json", storage, errors)) load_contract_json(*j, d.contracts, errors);
+  if (const json* j = parse(files, "situations.json", storage, errors)) {
+    auto md = files.find("playbooks/situations.md");
+    if (md == files.end()) errors.push_back({"policy.missing_file", "playbooks/situations.md: file is missing from core/data", "playbooks/situations.md"});
+    load_situations(*j, md == files.end() ? nullptr : &md->second, d.situations, errors);
+  }
 }
 
 }  // namespace porchlight::detail

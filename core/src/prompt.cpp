@@ -191,12 +191,17 @@ BuiltPrompt build_prompt(const PromptRequest& req, const Policy& policy) {
   out.route = detail::route_with(rr, policy, adaptation_tokens);
 
   // System blocks, most stable first.
-  const auto& rules = d.rules(out.route.specialist);
+  const auto& playbook = d.rules(out.route.specialist).playbook(req.profile.experience);
   struct Block { const char* name; std::int64_t tokens; bool breakpoint; };
   std::vector<Block> blocks = {{"house_rules", d.house_rules_tokens, false},
-                               {"playbook", rules.playbook_tokens, true},
+                               {"playbook", playbook.tokens, true},
                                {"adaptation", adaptation_tokens, true}};
-  std::int64_t system_tokens = 0;
+  // Notes for this lead's situation (probate, a foreign seller, ...): after the cached blocks, so
+  // they change no cached prefix; the last turn's breakpoint covers them.
+  const auto situations = detail::situations_for(req.lead, req.query, d);
+  const std::string situation_text = situations.empty() ? std::string() : detail::situations_text(situations);
+  const std::int64_t situation_tokens = situation_text.empty() ? 0 : estimate_tokens(situation_text) + overhead;
+  std::int64_t system_tokens = situation_tokens;
   for (const auto& b : blocks) system_tokens += b.tokens + overhead;
 
   ContextRequest cr;
@@ -210,6 +215,7 @@ BuiltPrompt build_prompt(const PromptRequest& req, const Policy& policy) {
   const std::string summary_text =
       out.context.summary.empty() ? std::string() : "# Conversation so far\n\n" + out.context.summary;
   if (!summary_text.empty()) blocks.push_back({"summary", estimate_tokens(summary_text), true});
+  if (!situation_text.empty()) blocks.push_back({"situations", situation_tokens - overhead, false});
 
   // History: kept turns verbatim. Empty turns (an answer interrupted before any text) are skipped:
   // the API rejects empty text blocks.
@@ -244,7 +250,7 @@ BuiltPrompt build_prompt(const PromptRequest& req, const Policy& policy) {
   // The body as JSON text, keys in dump()'s (sorted) order. The house rules and the playbook, most
   // of every request, were escaped once when the policy loaded (rules.system_prefix_json).
   std::string& body = out.body;
-  body.reserve(rules.system_prefix_json.size() + 4096 + summary_text.size() + final_text.size() + turn_bytes);
+  body.reserve(playbook.system_prefix_json.size() + 4096 + summary_text.size() + situation_text.size() + final_text.size() + turn_bytes);
   body += R"({"max_tokens":)";
   body += std::to_string(d.tiers[static_cast<std::size_t>(tier)].max_output_tokens);
   body += R"(,"messages":[)";
@@ -261,12 +267,16 @@ BuiltPrompt build_prompt(const PromptRequest& req, const Policy& policy) {
   append_json_string(body, out.route.model);
   if (req.stream) body += R"(,"stream":true)";
   body += R"(,"system":[)";
-  body += rules.system_prefix_json;  // blocks[0] and [1]: house rules, playbook
+  body += playbook.system_prefix_json;  // blocks[0] and [1]: house rules, playbook
   body += ',';
   append_text_block(body, blocks[2].breakpoint, [&] { detail::append_adaptation_json(body, req.profile, d); });
   if (!summary_text.empty()) {
     body += ',';
     append_text_block(body, summary_text, blocks[3].breakpoint);
+  }
+  if (!situation_text.empty()) {
+    body += ',';
+    append_text_block(body, situation_text, false);
   }
   body += "]}";
 
@@ -285,7 +295,7 @@ std::vector<SystemText> coaching_context(const AgentProfile& profile, std::strin
   rr.profile = profile;
   const Specialist specialist = route(rr, policy).specialist;
   return {{"house_rules", d.house_rules},
-          {"playbook", d.rules(specialist).playbook},
+          {"playbook", d.rules(specialist).playbook(profile.experience).text},
           {"adaptation", detail::adaptation_text(profile, d)}};
 }
 

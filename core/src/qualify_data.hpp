@@ -83,6 +83,20 @@ struct QualifyData {
   }
 };
 
+// ---- situations.json and playbooks/situations.md -----------------------------------------------
+
+struct Situation {
+  std::string id, title, text;  // text: the section's markdown, heading included
+  std::int64_t tokens = 0;
+  std::vector<std::string> facts;  // answered yes
+  std::vector<std::pair<std::string, std::vector<Phrase>>> values;  // a fact's value has a phrase (none: any value)
+  std::vector<Phrase> query;
+};
+struct SituationData {
+  std::vector<Situation> list;
+  std::size_t max_per_request = 3;
+};
+
 // ---- stages.json -------------------------------------------------------------------------------
 
 struct StageSignal {

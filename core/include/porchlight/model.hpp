@@ -39,12 +39,12 @@ enum class ConversationStage {
 };
 enum class Specialist {
   coaching, qualification, objection_handling, market_analysis, action_planning, compliance,
-  listing_marketing, transaction_timeline
+  listing_marketing, transaction_timeline, negotiation
 };
 enum class ModelTier { fast, balanced, deep };
 enum class GuidanceType {
   coaching_tip, next_question, objection_response, market_insight, next_best_action,
-  compliance_alert, listing_copy, deadline_reminder
+  compliance_alert, listing_copy, deadline_reminder, negotiation_plan
 };
 enum class Surface { widget, streamlit, api, live, playground };
 enum class Feedback { none, helpful, not_helpful };
@@ -85,11 +85,11 @@ PORCHLIGHT_ENUM_NAMES(ConversationStage, "stage", "new_lead", "contacted", "qual
                       "under_contract", "clear_to_close", "closed_won", "closed_lost")
 PORCHLIGHT_ENUM_NAMES(Specialist, "specialist", "coaching", "qualification", "objection_handling",
                       "market_analysis", "action_planning", "compliance", "listing_marketing",
-                      "transaction_timeline")
+                      "transaction_timeline", "negotiation")
 PORCHLIGHT_ENUM_NAMES(ModelTier, "tier", "fast", "balanced", "deep")
 PORCHLIGHT_ENUM_NAMES(GuidanceType, "guidance_type", "coaching_tip", "next_question",
                       "objection_response", "market_insight", "next_best_action", "compliance_alert",
-                      "listing_copy", "deadline_reminder")
+                      "listing_copy", "deadline_reminder", "negotiation_plan")
 PORCHLIGHT_ENUM_NAMES(Surface, "surface", "widget", "streamlit", "api", "live", "playground")
 PORCHLIGHT_ENUM_NAMES(Feedback, "feedback", "none", "helpful", "not_helpful")
 PORCHLIGHT_ENUM_NAMES(Outcome, "outcome", "pending", "no_response", "lead_advanced", "appointment_set",

@@ -10,7 +10,7 @@ export const EXPERIENCE_LEVELS = ['novice', 'intermediate', 'experienced', 'expe
 export const FEEDBACK_RATINGS = ['none', 'helpful', 'not_helpful'] as const;
 export const GUIDANCE_TYPES = [
   'coaching_tip', 'next_question', 'objection_response', 'market_insight', 'next_best_action',
-  'compliance_alert', 'listing_copy', 'deadline_reminder',
+  'compliance_alert', 'listing_copy', 'deadline_reminder', 'negotiation_plan',
 ] as const;
 export const ITEM_STATUSES = ['unknown', 'ok', 'problem'] as const;
 export const OUTCOMES = [
@@ -21,7 +21,7 @@ export const ROLES = ['buyer_agent', 'listing_agent', 'transaction_coordinator',
 export const SEVERITIES = ['alert', 'tip'] as const;
 export const SPECIALISTS = [
   'coaching', 'qualification', 'objection_handling', 'market_analysis', 'action_planning', 'compliance',
-  'listing_marketing', 'transaction_timeline',
+  'listing_marketing', 'transaction_timeline', 'negotiation',
 ] as const;
 export const SPECIALIZATIONS = [
   'luxury', 'first_time_buyers', 'investors', 'relocation', 'new_construction', 'military_veterans',
