@@ -126,6 +126,7 @@ void load_policy_json(const json& j, PolicyData& d, Errors& errors) {
     if (auto v = cr.integer("budget_tokens", Need::required, 1000, 1000000)) d.context_budget_tokens = *v;
     if (auto v = cr.integer("fold_chunk_turns", Need::required, 2, 64)) d.fold_chunk_turns = *v;
     if (auto v = cr.integer("summary_max_tokens", Need::required, 100, 100000)) d.summary_max_tokens = *v;
+    if (auto v = cr.string("summary_instructions", Need::required, 4000)) d.summary_instructions = *v;
     if (auto v = cr.integer("message_overhead_tokens", Need::required, 0, 100)) d.message_overhead_tokens = *v;
   }
   if (const json* vb = r.object("verbosity_output_percent", Need::required)) {
@@ -140,8 +141,9 @@ void load_policy_json(const json& j, PolicyData& d, Errors& errors) {
 
 void load_routing(const json& j, PolicyData& d, Errors& errors) {
   FieldReader r(j, "policy", "routing.json", errors);
-  r.reject_unknown({"about", "min_score", "fallback_specialist", "specialists", "tier_rules", "budget"});
+  r.reject_unknown({"about", "min_score", "fallback_specialist", "with_images", "specialists", "tier_rules", "budget"});
   if (auto v = r.enumeration<Specialist>("fallback_specialist", Need::required)) d.fallback_specialist = *v;
+  if (auto v = r.enumeration<Specialist>("with_images", Need::required)) d.specialist_with_images = *v;
   if (auto v = r.number("min_score", Need::required, 0, 100)) d.min_score = *v;
   if (const json* specs = r.object("specialists", Need::required)) {
     FieldReader sr(*specs, "policy", r.child_path("specialists"), errors);

@@ -92,6 +92,7 @@ struct PolicyData {
   std::int64_t context_budget_tokens = 16000;
   std::int64_t fold_chunk_turns = 4;
   std::int64_t summary_max_tokens = 1200;
+  std::string summary_instructions;  // the system prompt of the fast-tier call that writes summaries
   std::int64_t message_overhead_tokens = 4;
   std::array<std::int64_t, enum_count<Verbosity>()> verbosity_output_percent{60, 100, 160};
 
@@ -99,6 +100,7 @@ struct PolicyData {
   std::int64_t house_rules_tokens = 0;
   std::array<SpecialistRules, enum_count<Specialist>()> specialists;
   Specialist fallback_specialist = Specialist::coaching;
+  Specialist specialist_with_images = Specialist::listing_marketing;  // a request that carries photos
   double min_score = 1.0;  // below it, the fallback specialist answers
   std::vector<TierRule> tier_rules;
   KeywordIndex keyword_index;  // built from specialists and tier_rules once they are loaded

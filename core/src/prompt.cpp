@@ -173,7 +173,10 @@ BuiltPrompt build_prompt(const PromptRequest& req, const Policy& policy) {
   BuiltPrompt out;
 
   const std::string final_text = detail::final_message_text(req.lead, req.stage, req.query);
-  const std::int64_t pinned_tokens = estimate_tokens(final_text) + overhead;
+  // An image costs about (width x height) / 750 tokens; the widget sends at most ~1.15 megapixels.
+  constexpr std::int64_t kImageTokens = 1600;
+  const std::int64_t pinned_tokens =
+      estimate_tokens(final_text) + overhead + kImageTokens * static_cast<std::int64_t>(req.images.size());
 
   // Route with the whole history as context; the estimate is refined once the window is fitted.
   // The adaptation block is sized here and written straight into the body below.
@@ -184,6 +187,7 @@ BuiltPrompt build_prompt(const PromptRequest& req, const Policy& policy) {
   rr.stage = req.stage;
   rr.budget = req.budget;
   rr.specialist = req.specialist;
+  if (!rr.specialist && !req.images.empty()) rr.specialist = d.specialist_with_images;
   rr.tier = req.tier;
   const std::int64_t query_tokens = estimate_tokens(req.query);
   rr.context_tokens = estimate_tokens(req.summary) + pinned_tokens - overhead - query_tokens;
@@ -250,7 +254,10 @@ BuiltPrompt build_prompt(const PromptRequest& req, const Policy& policy) {
   // The body as JSON text, keys in dump()'s (sorted) order. The house rules and the playbook, most
   // of every request, were escaped once when the policy loaded (rules.system_prefix_json).
   std::string& body = out.body;
-  body.reserve(playbook.system_prefix_json.size() + 4096 + summary_text.size() + situation_text.size() + final_text.size() + turn_bytes);
+  std::size_t image_bytes = 0;
+  for (const auto& image : req.images) image_bytes += image.data.size() + 96;
+  body.reserve(playbook.system_prefix_json.size() + 4096 + summary_text.size() + situation_text.size() + final_text.size() +
+               turn_bytes + image_bytes);
   body += R"({"max_tokens":)";
   body += std::to_string(d.tiers[static_cast<std::size_t>(tier)].max_output_tokens);
   body += R"(,"messages":[)";
@@ -260,6 +267,13 @@ BuiltPrompt build_prompt(const PromptRequest& req, const Policy& policy) {
     body += turns[k]->role == TurnRole::user ? R"(],"role":"user"},)" : R"(],"role":"assistant"},)";
   }
   body += R"({"content":[)";
+  for (const auto& image : req.images) {  // keys sorted, as dump() writes them
+    body += R"({"source":{"data":)";
+    append_json_string(body, image.data);
+    body += R"(,"media_type":)";
+    append_json_string(body, image.media_type);
+    body += R"(,"type":"base64"},"type":"image"},)";
+  }
   append_text_block(body, final_text, false);
   body += R"(],"role":"user"}],"metadata":{"user_id":)";
   append_json_string(body, "agt_" + detail::hex64(detail::fnv1a64(req.profile.location_id + "\x1f" + req.profile.id)));

@@ -12,7 +12,8 @@ namespace porchlight::proxy {
 
 std::vector<RouteSpec> route_table(const Config& config) {
   using V = http::verb;
-  constexpr std::size_t kCoachBody = 256 * 1024;
+  // A coaching turn may carry up to five listing photos (resized in the browser) as base64.
+  constexpr std::size_t kCoachBody = 8 * 1024 * 1024;
   const std::size_t messages_body = config.max_body_bytes;
   return {
       // meta
@@ -36,6 +37,8 @@ std::vector<RouteSpec> route_table(const Config& config) {
       {V::get, "/v1/coach/resume", Access::agent, coach_resume},
       {V::post, "/v1/feedback", Access::agent, feedback},
       {V::get, "/v1/conversations/*/messages", Access::agent, conversation_messages},
+      {V::get, "/v1/leads/*/stages", Access::agent, lead_stages},
+      {V::post, "/v1/leads/*/events", Access::agent, lead_events, 64 * 1024},
       {V::get, "/v1/usage", Access::agent, usage},
       {V::get, "/v1/analytics", Access::secret, analytics},
       // the Anthropic-compatible endpoints
