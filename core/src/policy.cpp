@@ -369,6 +369,9 @@ Result<std::shared_ptr<const PolicyData>> load(const std::map<std::string, std::
 
 }  // namespace
 
+PolicyData::PolicyData() = default;
+PolicyData::~PolicyData() = default;
+
 const detail::ModelPrice* PolicyData::price_for(std::string_view model, std::string* matched) const {
   // Exact id first, then the longest known id that the model starts with followed by "-".
   if (auto it = prices.find(std::string(model)); it != prices.end()) {

@@ -84,6 +84,12 @@ struct ModelPrice {
 };
 
 struct PolicyData {
+  // Out of line (policy.cpp): built and destroyed once per policy, not inlined at every use.
+  PolicyData();
+  ~PolicyData();
+  PolicyData(const PolicyData&) = delete;
+  PolicyData& operator=(const PolicyData&) = delete;
+
   std::string release;
   std::string version;
   std::map<std::string, std::string> files;
