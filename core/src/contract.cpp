@@ -235,6 +235,7 @@ Result<ContractTimeline> contract_timeline(const ContractTerms& t, std::string_v
     if (!when) {
       if (r.task) return;  // a task without its anchor waits until the date is known
       if (!n && !r.term.empty()) out.notes.push_back(r.label + ": give " + r.term + " (the form leaves it blank).");
+      else if (!anchor && r.anchor == "effective") return;  // one note below says the effective date is missing
       else if (!anchor) out.notes.push_back(r.label + ": enter " + anchor_words + (r.anchor.rfind("date:", 0) == 0 ? " (a date)" : "") + " to count it.");
       return;
     }
@@ -295,6 +296,11 @@ std::optional<ContractTerms> contract_terms_from(const Lead& lead, const Policy&
   else if (auto v = get({"financing", "loan_type"})) {
     const auto tokens = detail::tokenize(*v);
     if (!tokens.empty()) t.financing = tokens[0].text == "cash" || (tokens.size() > 1 && tokens[1].text == "cash") ? "cash" : tokens[0].text;
+  }
+  // No financing named, but a pre-approval or a lender on file: a mortgage, which TRID covers.
+  if (t.financing.empty()) {
+    const std::string* approved = get({"pre_approved", "pre_approval"});
+    if ((approved && yes(*approved)) || get({"lender"})) t.financing = "mortgage";
   }
   for (const auto& term : terms_of(*form, data))
     if (auto it = lead.facts.find(term); it != lead.facts.end()) {

@@ -226,3 +226,14 @@ TEST_CASE("contract: bad terms are typed errors, all at once") {
   CHECK(has_code(r.errors(), "contract.unknown_term"));
   CHECK(has_code(r.errors(), "contract.unknown_condition"));
 }
+
+TEST_CASE("contract: a lead with a pre-approval or a lender on file is financing, so the Closing Disclosure counts") {
+  Lead lead;
+  lead.facts = {{"closing_date", "2026-12-18"}, {"pre_approved", "yes"}};
+  auto terms = contract_terms_from(lead);
+  REQUIRE(terms);
+  CHECK(terms->financing == "mortgage");
+  CHECK(find(timeline(*terms), "closing_disclosure")->date == "2026-12-15");
+  lead.facts = {{"closing_date", "2026-12-18"}, {"cash_buyer", "yes"}, {"lender", "none, cash"}};
+  CHECK(contract_terms_from(lead)->financing == "cash");
+}
