@@ -7,6 +7,7 @@ import { test, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import Anthropic from '@anthropic-ai/sdk';
+import { pngHeader } from '../support/images.mjs';
 import { startFake } from '../support/processes.mjs';
 
 const API_KEY = 'sk-ant-fidelity-0123456789';
@@ -357,23 +358,15 @@ test('bad input gets typed errors and the fake keeps serving', async () => {
   assert.equal(message.stop_reason, 'end_turn');
 });
 
-// A PNG's first 24 bytes say its size; the fake counts and checks images from them as the API does.
-function png(width, height) {
-  const bytes = Buffer.alloc(33);
-  Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52]).copy(bytes);
-  bytes.writeUInt32BE(width, 16);
-  bytes.writeUInt32BE(height, 20);
-  return bytes.toString('base64');
-}
 const imageMessage = (source) => ({ role: 'user', content: [{ type: 'image', source }, { type: 'text', text: 'Write MLS remarks' }] });
 
 test('image blocks: accepted as base64 with their media type, counted by size, refused as the API refuses them', async () => {
   const c = client();
-  const small = await c.messages.countTokens({ model: MODEL, messages: [imageMessage({ type: 'base64', media_type: 'image/png', data: png(750, 100) })] });
-  const large = await c.messages.countTokens({ model: MODEL, messages: [imageMessage({ type: 'base64', media_type: 'image/png', data: png(4000, 3000) })] });
+  const small = await c.messages.countTokens({ model: MODEL, messages: [imageMessage({ type: 'base64', media_type: 'image/png', data: pngHeader(750, 100) })] });
+  const large = await c.messages.countTokens({ model: MODEL, messages: [imageMessage({ type: 'base64', media_type: 'image/png', data: pngHeader(4000, 3000) })] });
   assert.ok(large.input_tokens - small.input_tokens > 1000, `${small.input_tokens} vs ${large.input_tokens}`);  // downscaled, ~1.15 MP
   const answer = await c.messages.create({ model: MODEL, max_tokens: 64,
-    messages: [imageMessage({ type: 'base64', media_type: 'image/png', data: png(1200, 800) })] });
+    messages: [imageMessage({ type: 'base64', media_type: 'image/png', data: pngHeader(1200, 800) })] });
   assert.equal(answer.type, 'message');
 
   const refused = async (source, pattern) => {
@@ -382,14 +375,14 @@ test('image blocks: accepted as base64 with their media type, counted by size, r
     assert.equal(r.body.error.type, 'invalid_request_error');
     assert.match(r.body.error.message, pattern);
   };
-  await refused({ type: 'base64', media_type: 'image/bmp', data: png(10, 10) },
+  await refused({ type: 'base64', media_type: 'image/bmp', data: pngHeader(10, 10) },
     /^messages\.0\.content\.0\.image\.source\.base64\.media_type: Input should be 'image\/jpeg', 'image\/png', 'image\/gif' or 'image\/webp'$/);
-  await refused({ type: 'base64', media_type: 'image/jpeg', data: png(10, 10) },
+  await refused({ type: 'base64', media_type: 'image/jpeg', data: pngHeader(10, 10) },
     /specified using the image\/jpeg media type, but the image appears to be a image\/png image/);
   await refused({ type: 'base64', media_type: 'image/png', data: 'A'.repeat(5 * 1024 * 1024 + 4) },
     /image exceeds 5 MB maximum: 5242884 bytes > 5242880 bytes/);
   await refused({ type: 'base64', media_type: 'image/png', data: 'not base64!!' }, /invalid base64 data/);
-  await refused({ type: 'base64', media_type: 'image/png', data: png(9000, 100) }, /exceed max allowed size: 8000 pixels/);
+  await refused({ type: 'base64', media_type: 'image/png', data: pngHeader(9000, 100) }, /exceed max allowed size: 8000 pixels/);
 });
 
 test('control knobs: defaults, per-request headers and scripted text', async () => {

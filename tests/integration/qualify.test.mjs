@@ -4,18 +4,11 @@
 // the fast tier. Proxy on SQLite, the fake upstream.
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
+import { pngHeader } from '../support/images.mjs';
 import { CRM_ORIGIN, coachRequest, mintAgentToken, provision, readSse, sqliteUrl, startFake, startProxy } from './harness.mjs';
 
 const day = (offset) => new Date(Date.now() + offset * 86400000).toISOString().slice(0, 10);
 
-// A PNG header of the given size: enough for the proxy's and the fake's checks.
-function png(width, height) {
-  const bytes = Buffer.alloc(33);
-  Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52]).copy(bytes);
-  bytes.writeUInt32BE(width, 16);
-  bytes.writeUInt32BE(height, 20);
-  return bytes.toString('base64');
-}
 
 const cardsOf = (events) => events.filter((e) => e.event === 'card').map((e) => e.data);
 const textOf = (events) => events.filter((e) => e.event === 'delta').map((e) => e.data.text).join('');
@@ -90,7 +83,7 @@ describe('qualification through the proxy', () => {
 
   test('listing photos reach Claude as image blocks for the listing specialist; bad ones are refused at the door', async () => {
     const events = await readSse(await coachRequest(proxy.url, loc, { query: 'Write MLS remarks from these photos',
-      images: [{ media_type: 'image/png', data: png(1200, 800) }, { media_type: 'image/png', data: png(800, 1200) }] }));
+      images: [{ media_type: 'image/png', data: pngHeader(1200, 800) }, { media_type: 'image/png', data: pngHeader(800, 1200) }] }));
     assert.equal(events.find((e) => e.event === 'route').data.specialist, 'listing_marketing');
     const sent = (await fake.requests()).filter((q) => q.path === '/v1/messages').at(-1).body;
     const content = sent.messages.at(-1).content;
@@ -99,7 +92,7 @@ describe('qualification through the proxy', () => {
     assert.equal(content[0].source.media_type, 'image/png');
     assert.match(sent.system[1].text, /Reviewing listing photos/);
 
-    const bad = await coachRequest(proxy.url, loc, { query: 'x', images: [{ media_type: 'image/jpeg', data: png(10, 10) }] });
+    const bad = await coachRequest(proxy.url, loc, { query: 'x', images: [{ media_type: 'image/jpeg', data: pngHeader(10, 10) }] });
     assert.equal(bad.status, 400);
     const error = (await bad.json()).error;
     assert.equal(error.code, 'coach.invalid_images');
@@ -129,7 +122,7 @@ describe('qualification through the proxy', () => {
     const offline = await startProxy({ databaseUrl: db });  // no upstream: the playbooks answer
     const l = await provision(db, offline.url);
     const events = await readSse(await coachRequest(offline.url, l, { query: 'Review my listing photos',
-      images: [{ media_type: 'image/png', data: png(1200, 800) }] }));
+      images: [{ media_type: 'image/png', data: pngHeader(1200, 800) }] }));
     assert.match(textOf(events), /^\*\*Offline guidance\*\*/);
     assert.match(textOf(events), /Your photos were not reviewed/);
     assert.equal(events.at(-1).data.status, 'complete');

@@ -2,6 +2,7 @@
 
 #include "handlers/coach_plan.hpp"
 
+#include "auth/credentials.hpp"
 #include "porchlight/json_input.hpp"
 
 namespace porchlight::proxy {
@@ -11,28 +12,13 @@ using json_input::Need;
 
 namespace {
 
-// Bytes decoded from the start of standard base64 text (enough to tell an image's format).
-std::string base64_prefix(std::string_view text, std::size_t max_bytes) {
-  auto value = [](char c) -> int {
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    return c == '+' ? 62 : c == '/' ? 63 : -1;
-  };
-  std::string out;
-  std::uint32_t acc = 0;
-  int bits = 0;
-  for (char c : text) {
-    const int v = value(c);
-    if (v < 0 || out.size() >= max_bytes) break;
-    acc = (acc << 6) | static_cast<std::uint32_t>(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out += static_cast<char>((acc >> bits) & 0xff);
-    }
-  }
-  return out;
+// Bytes decoded from the start of standard base64 text (enough to tell an image's format): the
+// first `chars` characters, read in the URL-safe alphabet the credentials code decodes.
+std::string base64_prefix(std::string_view text, std::size_t chars) {
+  std::string head(text.substr(0, std::min(text.size(), chars) / 4 * 4));
+  for (char& c : head) c = c == '+' ? '-' : c == '/' ? '_' : c;
+  while (!head.empty() && head.back() == '=') head.pop_back();
+  return base64url_decode(head).value_or("");
 }
 
 // The media type an image's first bytes say it is, or "".
