@@ -53,7 +53,7 @@ export class PhotoTray {
 
   constructor(id: string, report: Reporter) {
     this.#report = report;
-    this.#input = h('input', { type: 'file', accept: ACCEPTED.join(','), multiple: '', class: 'sr-only', id, tabindex: '-1' });
+    this.#input = h('input', { type: 'file', accept: ACCEPTED.join(','), multiple: '', class: 'sr-only', id, tabindex: '-1', 'aria-label': 'Listing photos' });
     this.button = h('button', { type: 'button', class: 'attach', 'aria-label': 'Add listing photos', title: 'Add listing photos (up to 5)' }, icon(CAMERA));
     this.element = h('div', { class: 'photos', 'aria-live': 'polite' });
     this.element.hidden = true;
