@@ -3,7 +3,8 @@
 //
 //   porchlight version
 //   porchlight enums             every enum's JSON spellings (web/gen-enums.mjs writes them as TypeScript)
-//   porchlight route|prompt|context|cost|validate|cards|offline [FILE]   request from FILE or stdin
+//   porchlight route|prompt|context|cost|validate|cards|offline|qualify|extract|timeline [FILE]
+//                                request from FILE or stdin
 //   porchlight corpus FILE       runs a JSONL corpus: {"fn": "...", "input": <json or string>}
 //                                (or "input_b64": bytes that are not text, e.g. invalid UTF-8)
 //   porchlight policy check DIR  loads a core/data folder and lists every problem
@@ -35,6 +36,9 @@ const std::map<std::string, std::string (*)(std::string_view)> kCommands = {
     {"validate", porchlight::api::validate_profile},
     {"cards", porchlight::api::guidance_cards},
     {"offline", porchlight::api::offline_answer},
+    {"qualify", porchlight::api::qualify},
+    {"extract", porchlight::api::extract_facts},
+    {"timeline", porchlight::api::contract_timeline},
 };
 
 // Corpus lines name functions as the JS API does, so one corpus serves native and WASM.
@@ -46,12 +50,15 @@ const std::map<std::string, std::string (*)(std::string_view)> kApiNames = {
     {"validateProfile", porchlight::api::validate_profile},
     {"guidanceCards", porchlight::api::guidance_cards},
     {"offlineAnswer", porchlight::api::offline_answer},
+    {"qualify", porchlight::api::qualify},
+    {"extractFacts", porchlight::api::extract_facts},
+    {"contractTimeline", porchlight::api::contract_timeline},
 };
 
 int usage() {
   std::cerr << "usage: porchlight version\n"
                "       porchlight enums\n"
-               "       porchlight route|prompt|context|cost|validate|cards|offline [FILE]\n"
+               "       porchlight route|prompt|context|cost|validate|cards|offline|qualify|extract|timeline [FILE]\n"
                "       porchlight corpus FILE\n"
                "       porchlight policy check DIR\n";
   return 2;

@@ -20,6 +20,7 @@ add_library(porchlight_proxy STATIC
   src/handlers/coach_plan.cpp
   src/handlers/conversations.cpp
   src/handlers/json_util.cpp
+  src/handlers/leads.cpp
   src/handlers/live.cpp
   src/handlers/messages.cpp
   src/handlers/meta.cpp

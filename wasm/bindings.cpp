@@ -47,6 +47,9 @@ emscripten::val fit_context(std::size_t n) { return answer(porchlight::api::fit_
 emscripten::val estimate_cost(std::size_t n) { return answer(porchlight::api::estimate_cost(request(n))); }
 emscripten::val guidance_cards(std::size_t n) { return answer(porchlight::api::guidance_cards(request(n))); }
 emscripten::val offline_answer(std::size_t n) { return answer(porchlight::api::offline_answer(request(n))); }
+emscripten::val qualify(std::size_t n) { return answer(porchlight::api::qualify(request(n))); }
+emscripten::val extract_facts(std::size_t n) { return answer(porchlight::api::extract_facts(request(n))); }
+emscripten::val contract_timeline(std::size_t n) { return answer(porchlight::api::contract_timeline(request(n))); }
 
 }  // namespace
 
@@ -60,4 +63,7 @@ EMSCRIPTEN_BINDINGS(porchlight_core) {
   emscripten::function("estimateCost", &estimate_cost);
   emscripten::function("guidanceCards", &guidance_cards);
   emscripten::function("offlineAnswer", &offline_answer);
+  emscripten::function("qualify", &qualify);
+  emscripten::function("extractFacts", &extract_facts);
+  emscripten::function("contractTimeline", &contract_timeline);
 }

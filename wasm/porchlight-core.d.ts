@@ -8,7 +8,7 @@ export interface ErrorAnswer { error: CoreError & { errors: CoreError[] } }
 
 export interface RouteAnswer {
   specialist: 'coaching' | 'qualification' | 'objection_handling' | 'market_analysis' |
-    'action_planning' | 'compliance' | 'listing_marketing' | 'transaction_timeline';
+    'action_planning' | 'compliance' | 'listing_marketing' | 'transaction_timeline' | 'negotiation';
   tier: 'fast' | 'balanced' | 'deep';
   model: string;
   guidance_type: string;
@@ -17,6 +17,37 @@ export interface RouteAnswer {
   estimate: { input_tokens: number; output_tokens: number; cost_usd: number; cost_usd_cached: number };
   budget_exhausted: boolean;
   policy_version: string;
+}
+
+export type ItemStatus = 'unknown' | 'ok' | 'problem';
+export type Severity = 'alert' | 'tip';
+
+export interface ChecklistItem {
+  id: string; label: string; say: string; status: ItemStatus; known_as: string; value: string;
+  reading: string; reads: string; problem: string; shown: boolean; months?: number;
+}
+export interface Problem {
+  id: string; item: string; severity: Severity; title: string; action: string; say: string;
+  why: string; mistakes: string; edge: string; source: string;
+}
+export interface StageMove { from: string; to: string; trigger: string; reason: string }
+export interface QualifyAnswer {
+  side: 'buyer' | 'seller';
+  items: ChecklistItem[];
+  problems: Problem[];
+  score: { value: number; parts: { id: string; label: string; weight: number; points: number; reason: string }[]; capped?: string };
+  next: string;
+  stage: { from: string; to: string; moves: StageMove[] };
+  policy_version: string;
+}
+export interface ProposedFact { fact: string; value: string; evidence: string; current?: string }
+export interface ContractDeadline {
+  id: string; label: string; date: string; time: string; days_left: number;
+  status: 'overdue' | 'due_today' | 'upcoming' | 'done'; rule: string; owner: string; source: string;
+  note: string; task: boolean; from_lead: boolean;
+}
+export interface ContractTimelineAnswer {
+  form: string; form_name: string; counting: string; source: string; items: ContractDeadline[]; notes: string[];
 }
 
 export interface Core {
@@ -36,6 +67,12 @@ export interface Core {
   guidanceCards(request: JsonInput): string;
   /** {"text", "route", "offline": true}: playbook guidance when Claude is unreachable */
   offlineAnswer(request: JsonInput): string;
+  /** QualifyAnswer: the checklist read from the facts' values, problems, the score, the stage */
+  qualify(request: JsonInput): string;
+  /** {"proposals": ProposedFact[]}: facts a text states, for the agent to accept */
+  extractFacts(request: JsonInput): string;
+  /** ContractTimelineAnswer: every deadline and TC task, soonest first */
+  contractTimeline(request: JsonInput): string;
 }
 
 export interface CoreOptions {

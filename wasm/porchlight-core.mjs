@@ -86,5 +86,8 @@ export default async function createCore(options = {}) {
     estimateCost: (request) => call(raw, raw.estimateCost, request),
     guidanceCards: (request) => call(raw, raw.guidanceCards, request),
     offlineAnswer: (request) => call(raw, raw.offlineAnswer, request),
+    qualify: (request) => call(raw, raw.qualify, request),
+    extractFacts: (request) => call(raw, raw.extractFacts, request),
+    contractTimeline: (request) => call(raw, raw.contractTimeline, request),
   });
 }

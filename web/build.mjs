@@ -20,7 +20,11 @@ const root = resolve(dirname(new URL(import.meta.url).pathname), '..');
 const web = join(root, 'web');
 const out = join(root, 'dist/web');
 const wasmDir = process.env.PORCHLIGHT_WASM ?? join(root, 'build/wasm/wasm');
-const BUDGET_KB = 150;
+// 150 KB until the qualification orchestrator (2026.12): its rules and words (checklists, stages,
+// five contract forms, the extractor) and the new playbook content are data the browser's core
+// decides with, about 60 KB gzipped with their code. The core still loads on first use (the
+// launcher's hover or focus), not with the page: the page pays only porchlight.js.
+const BUDGET_KB = 240;
 
 mkdirSync(out, { recursive: true });
 

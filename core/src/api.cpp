@@ -1,14 +1,14 @@
 // api.cpp: JSON text in, JSON text out, for WASM, the CLI and tests.
 //
-// Sections:
-//   [1] envelope (parse, errors, dump)
-//   [2] request readers
-//   [3] the entry points
+// Sections (the envelope every entry point shares is api_support.hpp):
+//   [1] request readers
+//   [2] the entry points
 
 #include "porchlight/api.hpp"
 
 #include <type_traits>
 
+#include "api_support.hpp"
 #include "json_reader.hpp"
 #include "porchlight/context.hpp"
 #include "porchlight/cost.hpp"
@@ -27,50 +27,13 @@ namespace porchlight::api {
 
 namespace {
 
+using detail::child;
+using detail::dump;
 using detail::FieldReader;
+using detail::handle;
 using detail::Need;
 
-// ---- [1] envelope ------------------------------------------------------------------------------
-
-std::string dump(const json& j) { return to_json_text(j); }
-
-json error_json(const Errors& errors) {
-  json list = json::array();
-  for (const auto& e : errors) list.push_back({{"code", e.code}, {"message", e.message}, {"path", e.path}});
-  const Error& first = errors.front();
-  return json{{"error",
-               {{"code", first.code}, {"message", first.message}, {"path", first.path}, {"errors", list}}}};
-}
-
-// Parses the request and hands the object to `body`, which returns JSON or records errors.
-template <class F> std::string handle(std::string_view text, F&& body) {
-  auto parsed = detail::parse_untrusted(text);
-  if (!parsed) return dump(error_json(parsed.errors()));
-  if (!parsed.value().is_object())
-    return dump(error_json({Error{"request.not_object",
-                                  "the request must be a JSON object, got " +
-                                      std::string(detail::type_name(parsed.value())),
-                                  ""}}));
-  Errors errors;
-  auto out = body(parsed.value(), errors);
-  if (!errors.empty()) return dump(error_json(errors));
-  if constexpr (std::is_same_v<decltype(out), std::string>) return out;  // written as text already
-  else return dump(out);
-}
-
-// ---- [2] request readers -----------------------------------------------------------------------
-
-template <class T, class F>
-std::optional<T> child(FieldReader& r, std::string_view key, Need need, Errors& errors, F&& from_json) {
-  const json* v = r.object(key, need);
-  if (!v) return std::nullopt;
-  auto result = from_json(*v, r.child_path(key));
-  if (!result) {
-    errors.insert(errors.end(), result.errors().begin(), result.errors().end());
-    return std::nullopt;
-  }
-  return std::move(result).value();
-}
+// ---- [1] request readers -----------------------------------------------------------------------
 
 std::optional<Budget> read_budget(FieldReader& r, Errors& errors) {
   const json* b = r.object("budget", Need::optional);
@@ -142,7 +105,7 @@ template <class E> json names_of() {
 
 }  // namespace
 
-// ---- [3] the entry points ------------------------------------------------------------------
+// ---- [2] the entry points ------------------------------------------------------------------
 
 std::string version() {
   const Policy& p = Policy::embedded();
@@ -270,32 +233,6 @@ std::string estimate_cost(std::string_view request) {
   });
 }
 
-std::string guidance_cards(std::string_view request) {
-  return handle(request, [](const json& j, Errors& errors) -> json {
-    FieldReader r(j, "cards", "", errors);
-    r.reject_unknown({"profile", "lead", "stage", "specialist", "answer", "today"});
-    auto profile = child<AgentProfile>(r, "profile", Need::required, errors,
-                                       [](const json& p, const std::string& path) { return profile_from_json(p, path); });
-    auto lead = child<Lead>(r, "lead", Need::optional, errors,
-                            [](const json& l, const std::string& path) { return lead_from_json(l, path); });
-    auto stage = r.enumeration<ConversationStage>("stage", Need::optional);
-    auto specialist = r.enumeration<Specialist>("specialist", Need::optional);
-    auto answer = r.string("answer", Need::optional, 64000, true);
-    auto today = r.string("today", Need::required, 10);
-    std::int64_t day;
-    if (today && !parse_civil_date(*today, day))
-      r.add("invalid_today", "today", "expected a date as YYYY-MM-DD, got " + detail::in_quotes(*today));
-    if (!errors.empty()) return nullptr;
-    const Lead l = lead.value_or(Lead{});
-    RouteDecision route;
-    route.specialist = specialist.value_or(Specialist::coaching);
-    const ConversationStage s = stage ? *stage : l.stage.value_or(ConversationStage::new_lead);
-    const Checklist checklist = qualification_checklist(*profile, l);
-    return json{{"cards", porchlight::guidance_cards(*profile, l, s, route, answer.value_or(""), *today)},
-                {"checklist_score", checklist.score}};
-  });
-}
-
 std::string offline_answer(std::string_view request) {
   return handle(request, [](const json& j, Errors& errors) -> json {
     FieldReader r(j, "offline", "", errors);
@@ -328,6 +265,8 @@ std::string enums() {
                    {"tiers", names_of<ModelTier>()},
                    {"guidance_types", names_of<GuidanceType>()},
                    {"card_types", names_of<CardType>()},
+                   {"item_statuses", names_of<ItemStatus>()},
+                   {"severities", names_of<Severity>()},
                    {"surfaces", names_of<Surface>()},
                    {"feedback_ratings", names_of<Feedback>()},
                    {"outcomes", names_of<Outcome>()},

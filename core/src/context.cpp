@@ -7,6 +7,7 @@
 #include <cstdint>
 
 #include "policy_data.hpp"
+#include "porchlight/json_output.hpp"
 #include "text.hpp"
 
 namespace porchlight {
@@ -171,6 +172,24 @@ bool is_valid_conversation_id(std::string_view id) {
   for (char c : id.substr(3))
     if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
   return true;
+}
+
+std::string summary_request_body(std::string_view previous_summary, const std::vector<Turn>& folded, std::string_view model,
+                                 const Policy& policy) {
+  const auto& d = policy.data();
+  std::string text = "Summary so far:\n" + (previous_summary.empty() ? std::string("(none)") : std::string(previous_summary)) +
+                     "\n\nTurns to fold in, oldest first:\n";
+  for (const auto& t : folded)
+    if (!detail::is_blank(t.content)) text += (t.role == TurnRole::user ? "\nAgent: " : "\nPorchlight: ") + t.content + "\n";
+  // Keys in dump()'s (sorted) order, like every body the core writes.
+  std::string body = R"({"max_tokens":)" + std::to_string(d.summary_max_tokens) + R"(,"messages":[{"content":)";
+  append_json_string(body, text);
+  body += R"(,"role":"user"}],"model":)";
+  append_json_string(body, model);
+  body += R"(,"system":)";
+  append_json_string(body, d.summary_instructions);
+  body += "}";
+  return body;
 }
 
 }  // namespace porchlight

@@ -55,10 +55,10 @@ std::string offline_answer(const RouteDecision& route, std::string_view query, c
   std::string out(kOfflineLabel);
   out += "\n\n";
   if (route.specialist == Specialist::qualification) {
-    const Checklist c = qualification_checklist(profile, lead, policy);
+    const Checklist c = qualification_checklist(profile, lead, {}, policy);
     if (const ChecklistItem* next = c.next()) out += "**Ask next:** " + next->label + "\n\n";
   }
-  auto parts = sections(d.rules(route.specialist).playbook);
+  auto parts = sections(d.rules(route.specialist).playbook(profile.experience).text);
   const auto query_words = words(query);
   for (auto& s : parts)
     for (const auto& w : words(s.title + " " + s.body)) s.score += static_cast<int>(query_words.count(w));

@@ -10,11 +10,14 @@
 
 #include "porchlight/policy.hpp"
 
+#include <algorithm>
+
 #include "porchlight/json_output.hpp"
 
 #include "embedded_data.hpp"
 #include "json_reader.hpp"
 #include "policy_data.hpp"
+#include "policy_qualify.hpp"
 #include "prompt_parts.hpp"
 #include "porchlight/context.hpp"
 #include "text.hpp"
@@ -123,6 +126,7 @@ void load_policy_json(const json& j, PolicyData& d, Errors& errors) {
     if (auto v = cr.integer("budget_tokens", Need::required, 1000, 1000000)) d.context_budget_tokens = *v;
     if (auto v = cr.integer("fold_chunk_turns", Need::required, 2, 64)) d.fold_chunk_turns = *v;
     if (auto v = cr.integer("summary_max_tokens", Need::required, 100, 100000)) d.summary_max_tokens = *v;
+    if (auto v = cr.string("summary_instructions", Need::required, 4000)) d.summary_instructions = *v;
     if (auto v = cr.integer("message_overhead_tokens", Need::required, 0, 100)) d.message_overhead_tokens = *v;
   }
   if (const json* vb = r.object("verbosity_output_percent", Need::required)) {
@@ -137,8 +141,9 @@ void load_policy_json(const json& j, PolicyData& d, Errors& errors) {
 
 void load_routing(const json& j, PolicyData& d, Errors& errors) {
   FieldReader r(j, "policy", "routing.json", errors);
-  r.reject_unknown({"about", "min_score", "fallback_specialist", "specialists", "tier_rules", "budget"});
+  r.reject_unknown({"about", "min_score", "fallback_specialist", "with_images", "specialists", "tier_rules", "budget"});
   if (auto v = r.enumeration<Specialist>("fallback_specialist", Need::required)) d.fallback_specialist = *v;
+  if (auto v = r.enumeration<Specialist>("with_images", Need::required)) d.specialist_with_images = *v;
   if (auto v = r.number("min_score", Need::required, 0, 100)) d.min_score = *v;
   if (const json* specs = r.object("specialists", Need::required)) {
     FieldReader sr(*specs, "policy", r.child_path("specialists"), errors);
@@ -230,36 +235,6 @@ void load_prices(const json& j, PolicyData& d, Errors& errors) {
                         "policy.json"});
 }
 
-// ---- [4b] qualification.json -----------------------------------------------------------------
-
-void load_qualification(const json& j, PolicyData& d, Errors& errors) {
-  FieldReader r(j, "policy", "qualification.json", errors);
-  r.reject_unknown({"about", "buyer", "seller", "deadlines"});
-  auto list = [&](std::string_view key, std::vector<detail::ChecklistRule>& out) {
-    const json* arr = r.array(key, Need::required, 20);
-    if (!arr) return;
-    for (std::size_t i = 0; i < arr->size(); ++i) {
-      FieldReader ir((*arr)[i], "policy", r.child_path(key) + "[" + std::to_string(i) + "]", errors);
-      if (!ir.valid()) continue;
-      detail::ChecklistRule rule;
-      if (auto v = ir.id("id", Need::required)) rule.id = *v;
-      if (auto v = ir.string("label", Need::required, 200)) rule.label = *v;
-      if (const json* facts = ir.array("facts", Need::required, 20))
-        for (const auto& f : *facts)
-          if (f.is_string()) rule.facts.push_back(f.get<std::string>());
-      if (rule.facts.empty()) ir.add("invalid_facts", ir.child_path("facts"), "needs at least one fact name");
-      out.push_back(std::move(rule));
-    }
-  };
-  list("buyer", d.buyer_checklist);
-  list("seller", d.seller_checklist);
-  if (const json* dl = r.object("deadlines", Need::required))
-    for (auto it = dl->begin(); it != dl->end(); ++it) {
-      if (!it->is_string()) { r.add("invalid_deadlines", r.child_path("deadlines") + "." + it.key(), "expected a label"); continue; }
-      d.deadline_facts.emplace_back(it.key(), it->get<std::string>());
-    }
-}
-
 // ---- [5] adaptation.json and playbooks ---------------------------------------------------------
 
 template <class E, std::size_t N>
@@ -279,6 +254,39 @@ void texts_from(FieldReader& r, std::string_view key, std::array<detail::PolicyD
   }
 }
 
+// A playbook as one experience level reads it: every section, except that of the level sections
+// ("## For newer agents", "## For seasoned agents") only the level's own is kept, where they stood.
+std::string playbook_for_level(const std::string& text, const std::array<std::string, enum_count<ExperienceLevel>()>& sections,
+                               std::size_t level, const std::string& file_name, Errors& errors) {
+  std::vector<std::size_t> starts;  // of every "## " line
+  for (std::size_t pos = 0; pos < text.size();) {
+    if (text.compare(pos, 3, "## ") == 0) starts.push_back(pos);
+    const std::size_t nl = text.find('\n', pos);
+    if (nl == std::string::npos) break;
+    pos = nl + 1;
+  }
+  struct Span { std::size_t begin, end; std::string heading; };
+  std::vector<Span> spans;  // the level sections, in order
+  for (std::size_t k = 0; k < starts.size(); ++k) {
+    const std::size_t end = k + 1 < starts.size() ? starts[k + 1] : text.size();
+    const std::size_t line_end = std::min(text.find('\n', starts[k]), text.size());
+    std::string heading = text.substr(starts[k] + 3, line_end - starts[k] - 3);
+    if (std::find(sections.begin(), sections.end(), heading) != sections.end()) spans.push_back({starts[k], end, std::move(heading)});
+  }
+  if (spans.empty()) return text;
+  for (std::size_t k = 1; k < spans.size(); ++k)
+    if (spans[k].begin != spans[k - 1].end) {
+      errors.push_back({"policy.invalid_file", file_name + ": the experience sections must stand together", file_name});
+      return text;
+    }
+  std::string out = text.substr(0, spans.front().begin);
+  for (const auto& span : spans)
+    if (span.heading == sections[level]) out += text.substr(span.begin, span.end - span.begin);
+  out += text.substr(spans.back().end);
+  while (!out.empty() && (out.back() == '\n' || out.back() == ' ')) out.pop_back();
+  return out;
+}
+
 void load_texts(const std::map<std::string, std::string>& files, PolicyData& d, Errors& errors) {
   json storage;
   if (const json* j = parse_file(files, "adaptation.json", storage, errors)) {
@@ -288,6 +296,11 @@ void load_texts(const std::map<std::string, std::string>& files, PolicyData& d, 
     texts_from<Specialization>(r, "specializations", d.specialization_text);
     texts_from<Tone>(r, "tone", d.tone_text);
     texts_from<Verbosity>(r, "verbosity", d.verbosity_text);
+    if (const json* sec = r.object("playbook_section", Need::required)) {
+      FieldReader sr(*sec, "policy", r.child_path("playbook_section"), errors);
+      for (std::size_t i = 0; i < enum_count<ExperienceLevel>(); ++i)
+        if (auto v = sr.string(EnumNames<ExperienceLevel>::names[i], Need::required, 80)) d.experience_section[i] = *v;
+    }
   }
   auto playbook = [&](std::string_view id) -> std::string {
     const std::string name = "playbooks/" + std::string(id) + ".md";
@@ -305,9 +318,14 @@ void load_texts(const std::map<std::string, std::string>& files, PolicyData& d, 
   d.house_rules = playbook("house_rules");
   d.house_rules_tokens = estimate_tokens(d.house_rules);
   for (std::size_t i = 0; i < enum_count<Specialist>(); ++i) {
-    d.specialists[i].playbook = playbook(EnumNames<Specialist>::names[i]);
-    d.specialists[i].playbook_tokens = estimate_tokens(d.specialists[i].playbook);
-    d.specialists[i].system_prefix_json = detail::system_prefix_json(d.house_rules, d.specialists[i].playbook);
+    const std::string name = "playbooks/" + std::string(EnumNames<Specialist>::names[i]) + ".md";
+    const std::string text = playbook(EnumNames<Specialist>::names[i]);
+    for (std::size_t level = 0; level < enum_count<ExperienceLevel>(); ++level) {
+      auto& p = d.specialists[i].playbooks[level];
+      p.text = playbook_for_level(text, d.experience_section, level, name, errors);
+      p.tokens = estimate_tokens(p.text);
+      p.system_prefix_json = detail::system_prefix_json(d.house_rules, p.text);
+    }
   }
 }
 
@@ -333,7 +351,7 @@ Result<std::shared_ptr<const PolicyData>> load(const std::map<std::string, std::
   if (const json* j = parse_file(files, "policy.json", storage, errors)) load_policy_json(*j, *d, errors);
   if (const json* j = parse_file(files, "routing.json", storage, errors)) load_routing(*j, *d, errors);
   if (const json* j = parse_file(files, "prices.json", storage, errors)) load_prices(*j, *d, errors);
-  if (const json* j = parse_file(files, "qualification.json", storage, errors)) load_qualification(*j, *d, errors);
+  detail::load_qualify_files(files, *d, errors, &parse_file);
   load_texts(files, *d, errors);
   if (!errors.empty()) return errors;
   index_keywords(*d);
@@ -350,6 +368,9 @@ Result<std::shared_ptr<const PolicyData>> load(const std::map<std::string, std::
 }
 
 }  // namespace
+
+PolicyData::PolicyData() = default;
+PolicyData::~PolicyData() = default;
 
 const detail::ModelPrice* PolicyData::price_for(std::string_view model, std::string* matched) const {
   // Exact id first, then the longest known id that the model starts with followed by "-".

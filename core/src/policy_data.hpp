@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "porchlight/model.hpp"
+#include "qualify_data.hpp"
 
 namespace porchlight::detail {
 
@@ -26,9 +27,16 @@ struct SpecialistRules {
   std::array<double, enum_count<ConversationStage>()> stage_weight{};
   std::array<double, enum_count<AgentRole>()> role_weight{};
   std::vector<Keyword> keywords;
-  std::string playbook;  // markdown
-  std::int64_t playbook_tokens = 0;
-  std::string system_prefix_json;  // house rules + playbook as JSON text blocks (prompt_parts.hpp)
+  // The playbook as an agent of each experience level reads it: the common sections plus the
+  // section for that level ("## For newer agents", "## For seasoned agents"; adaptation.json maps
+  // levels to sections). Agents of one level share the bytes, so they share the prompt cache.
+  struct Playbook {
+    std::string text;  // markdown
+    std::int64_t tokens = 0;
+    std::string system_prefix_json;  // house rules + playbook as JSON text blocks (prompt_parts.hpp)
+  };
+  std::array<Playbook, enum_count<ExperienceLevel>()> playbooks;
+  const Playbook& playbook(ExperienceLevel e) const { return playbooks[static_cast<std::size_t>(e)]; }
 };
 
 struct TierRule {
@@ -75,12 +83,13 @@ struct ModelPrice {
   std::int64_t min_cacheable_tokens = 1024;
 };
 
-struct ChecklistRule {
-  std::string id, label;
-  std::vector<std::string> facts;
-};
-
 struct PolicyData {
+  // Out of line (policy.cpp): built and destroyed once per policy, not inlined at every use.
+  PolicyData();
+  ~PolicyData();
+  PolicyData(const PolicyData&) = delete;
+  PolicyData& operator=(const PolicyData&) = delete;
+
   std::string release;
   std::string version;
   std::map<std::string, std::string> files;
@@ -89,6 +98,7 @@ struct PolicyData {
   std::int64_t context_budget_tokens = 16000;
   std::int64_t fold_chunk_turns = 4;
   std::int64_t summary_max_tokens = 1200;
+  std::string summary_instructions;  // the system prompt of the fast-tier call that writes summaries
   std::int64_t message_overhead_tokens = 4;
   std::array<std::int64_t, enum_count<Verbosity>()> verbosity_output_percent{60, 100, 160};
 
@@ -96,6 +106,7 @@ struct PolicyData {
   std::int64_t house_rules_tokens = 0;
   std::array<SpecialistRules, enum_count<Specialist>()> specialists;
   Specialist fallback_specialist = Specialist::coaching;
+  Specialist specialist_with_images = Specialist::listing_marketing;  // a request that carries photos
   double min_score = 1.0;  // below it, the fallback specialist answers
   std::vector<TierRule> tier_rules;
   KeywordIndex keyword_index;  // built from specialists and tier_rules once they are loaded
@@ -115,11 +126,15 @@ struct PolicyData {
   std::array<Text, enum_count<Specialization>()> specialization_text;
   std::array<Text, enum_count<Tone>()> tone_text;
   std::array<Text, enum_count<Verbosity>()> verbosity_text;
+  std::array<std::string, enum_count<ExperienceLevel>()> experience_section;  // the playbook section per level
 
   std::map<std::string, ModelPrice> prices;  // by model id
 
-  std::vector<ChecklistRule> buyer_checklist, seller_checklist;
-  std::vector<std::pair<std::string, std::string>> deadline_facts;  // fact -> label, by fact name
+  QualifyData qualify;        // qualification.json
+  StageData stages;           // stages.json
+  ExtractData extraction;     // extraction.json
+  ContractData contracts;     // contract_forms.json
+  SituationData situations;   // situations.json and playbooks/situations.md
 
   const SpecialistRules& rules(Specialist s) const {
     return specialists[static_cast<std::size_t>(s)];

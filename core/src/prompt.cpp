@@ -173,7 +173,10 @@ BuiltPrompt build_prompt(const PromptRequest& req, const Policy& policy) {
   BuiltPrompt out;
 
   const std::string final_text = detail::final_message_text(req.lead, req.stage, req.query);
-  const std::int64_t pinned_tokens = estimate_tokens(final_text) + overhead;
+  // An image costs about (width x height) / 750 tokens; the widget sends at most ~1.15 megapixels.
+  constexpr std::int64_t kImageTokens = 1600;
+  const std::int64_t pinned_tokens =
+      estimate_tokens(final_text) + overhead + kImageTokens * static_cast<std::int64_t>(req.images.size());
 
   // Route with the whole history as context; the estimate is refined once the window is fitted.
   // The adaptation block is sized here and written straight into the body below.
@@ -184,6 +187,7 @@ BuiltPrompt build_prompt(const PromptRequest& req, const Policy& policy) {
   rr.stage = req.stage;
   rr.budget = req.budget;
   rr.specialist = req.specialist;
+  if (!rr.specialist && !req.images.empty()) rr.specialist = d.specialist_with_images;
   rr.tier = req.tier;
   const std::int64_t query_tokens = estimate_tokens(req.query);
   rr.context_tokens = estimate_tokens(req.summary) + pinned_tokens - overhead - query_tokens;
@@ -191,12 +195,17 @@ BuiltPrompt build_prompt(const PromptRequest& req, const Policy& policy) {
   out.route = detail::route_with(rr, policy, adaptation_tokens);
 
   // System blocks, most stable first.
-  const auto& rules = d.rules(out.route.specialist);
+  const auto& playbook = d.rules(out.route.specialist).playbook(req.profile.experience);
   struct Block { const char* name; std::int64_t tokens; bool breakpoint; };
   std::vector<Block> blocks = {{"house_rules", d.house_rules_tokens, false},
-                               {"playbook", rules.playbook_tokens, true},
+                               {"playbook", playbook.tokens, true},
                                {"adaptation", adaptation_tokens, true}};
-  std::int64_t system_tokens = 0;
+  // Notes for this lead's situation (probate, a foreign seller, ...): after the cached blocks, so
+  // they change no cached prefix; the last turn's breakpoint covers them.
+  const auto situations = detail::situations_for(req.lead, req.query, d);
+  const std::string situation_text = situations.empty() ? std::string() : detail::situations_text(situations);
+  const std::int64_t situation_tokens = situation_text.empty() ? 0 : estimate_tokens(situation_text) + overhead;
+  std::int64_t system_tokens = situation_tokens;
   for (const auto& b : blocks) system_tokens += b.tokens + overhead;
 
   ContextRequest cr;
@@ -210,6 +219,7 @@ BuiltPrompt build_prompt(const PromptRequest& req, const Policy& policy) {
   const std::string summary_text =
       out.context.summary.empty() ? std::string() : "# Conversation so far\n\n" + out.context.summary;
   if (!summary_text.empty()) blocks.push_back({"summary", estimate_tokens(summary_text), true});
+  if (!situation_text.empty()) blocks.push_back({"situations", situation_tokens - overhead, false});
 
   // History: kept turns verbatim. Empty turns (an answer interrupted before any text) are skipped:
   // the API rejects empty text blocks.
@@ -244,7 +254,10 @@ BuiltPrompt build_prompt(const PromptRequest& req, const Policy& policy) {
   // The body as JSON text, keys in dump()'s (sorted) order. The house rules and the playbook, most
   // of every request, were escaped once when the policy loaded (rules.system_prefix_json).
   std::string& body = out.body;
-  body.reserve(rules.system_prefix_json.size() + 4096 + summary_text.size() + final_text.size() + turn_bytes);
+  std::size_t image_bytes = 0;
+  for (const auto& image : req.images) image_bytes += image.data.size() + 96;
+  body.reserve(playbook.system_prefix_json.size() + 4096 + summary_text.size() + situation_text.size() + final_text.size() +
+               turn_bytes + image_bytes);
   body += R"({"max_tokens":)";
   body += std::to_string(d.tiers[static_cast<std::size_t>(tier)].max_output_tokens);
   body += R"(,"messages":[)";
@@ -254,6 +267,13 @@ BuiltPrompt build_prompt(const PromptRequest& req, const Policy& policy) {
     body += turns[k]->role == TurnRole::user ? R"(],"role":"user"},)" : R"(],"role":"assistant"},)";
   }
   body += R"({"content":[)";
+  for (const auto& image : req.images) {  // keys sorted, as dump() writes them
+    body += R"({"source":{"data":)";
+    append_json_string(body, image.data);
+    body += R"(,"media_type":)";
+    append_json_string(body, image.media_type);
+    body += R"(,"type":"base64"},"type":"image"},)";
+  }
   append_text_block(body, final_text, false);
   body += R"(],"role":"user"}],"metadata":{"user_id":)";
   append_json_string(body, "agt_" + detail::hex64(detail::fnv1a64(req.profile.location_id + "\x1f" + req.profile.id)));
@@ -261,12 +281,16 @@ BuiltPrompt build_prompt(const PromptRequest& req, const Policy& policy) {
   append_json_string(body, out.route.model);
   if (req.stream) body += R"(,"stream":true)";
   body += R"(,"system":[)";
-  body += rules.system_prefix_json;  // blocks[0] and [1]: house rules, playbook
+  body += playbook.system_prefix_json;  // blocks[0] and [1]: house rules, playbook
   body += ',';
   append_text_block(body, blocks[2].breakpoint, [&] { detail::append_adaptation_json(body, req.profile, d); });
   if (!summary_text.empty()) {
     body += ',';
     append_text_block(body, summary_text, blocks[3].breakpoint);
+  }
+  if (!situation_text.empty()) {
+    body += ',';
+    append_text_block(body, situation_text, false);
   }
   body += "]}";
 
@@ -285,7 +309,7 @@ std::vector<SystemText> coaching_context(const AgentProfile& profile, std::strin
   rr.profile = profile;
   const Specialist specialist = route(rr, policy).specialist;
   return {{"house_rules", d.house_rules},
-          {"playbook", d.rules(specialist).playbook},
+          {"playbook", d.rules(specialist).playbook(profile.experience).text},
           {"adaptation", detail::adaptation_text(profile, d)}};
 }
 

@@ -4,6 +4,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "policy_data.hpp"
 #include "porchlight/model.hpp"
@@ -18,6 +19,11 @@ std::string adaptation_text(const AgentProfile& profile, const PolicyData& d);
 std::int64_t adaptation_tokens(const AgentProfile& profile, const PolicyData& d);
 // Appends adaptation_text(profile, d) escaped as the inside of a JSON string.
 void append_adaptation_json(std::string& out, const AgentProfile& profile, const PolicyData& d);
+
+// The situations (probate, divorce, a foreign seller, ...) a request's lead and question point to,
+// at most situations.json's max_per_request, and the system block that carries their notes.
+std::vector<const Situation*> situations_for(const Lead& lead, std::string_view query, const PolicyData& d);
+std::string situations_text(const std::vector<const Situation*>& situations);
 
 // The final user message: the lead's stage and facts in <lead_context>, then the query.
 std::string final_message_text(const Lead& lead, ConversationStage stage, std::string_view query);

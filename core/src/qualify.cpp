@@ -1,179 +1,263 @@
-// qualify.cpp: checklists, lead score, deadlines and guidance cards.
+// qualify.cpp: the checklist read from the facts' values, its problems, the lead score, and the
+// guidance cards (see porchlight/qualify.hpp). The words and weights are qualification.json's.
 //
 // Sections:
-//   [1] civil dates and US federal holidays
-//   [2] checklist and lead score
-//   [3] deadlines
-//   [4] guidance cards
+//   [1] reading one item
+//   [2] checks across facts
+//   [3] the lead score
+//   [4] qualification_checklist
+//   [5] guidance cards
 
 #include "porchlight/qualify.hpp"
 
 #include <algorithm>
-#include <cstdio>
 
+#include "dates.hpp"
 #include "policy_data.hpp"
 #include "text.hpp"
 
 namespace porchlight {
 
-// ---- [1] civil dates and US federal holidays ---------------------------------------------------
+using detail::ItemRule;
+using detail::QualifyData;
+
+// ---- [1] reading one item ----------------------------------------------------------------------
 
 namespace {
 
-// Howard Hinnant's days_from_civil / civil_from_days: exact for the proleptic Gregorian calendar.
-std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const auto yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
+// A plain answer: the whole value is one of the data's yes (or no) phrases.
+bool is_answer(const std::vector<detail::Token>& t, const std::vector<detail::Phrase>& answers) {
+  for (const auto& p : answers)
+    if (p.words.size() == t.size() && detail::find_phrase(t, p) == 0) return true;
+  return false;
 }
 
-void civil_from_days(std::int64_t z, std::int64_t& y, unsigned& m, unsigned& d) {
-  z += 719468;
-  const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const auto doe = static_cast<unsigned>(z - era * 146097);
-  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const unsigned mp = (5 * doy + 2) / 153;
-  d = doy - (153 * mp + 2) / 5 + 1;
-  m = mp < 10 ? mp + 3 : mp - 9;
-  y = static_cast<std::int64_t>(yoe) + era * 400 + (m <= 2);
+void fill(std::string& text, std::string_view key, std::string_view value) {
+  for (std::size_t at; (at = text.find(key)) != std::string::npos;) text.replace(at, key.size(), value);
 }
 
-int weekday(std::int64_t days) {  // 0 = Sunday
-  return static_cast<int>(((days + 4) % 7 + 7) % 7);
+std::string months_in_words(int months) {
+  if (months <= 0) return "under a month";
+  return "about " + std::to_string(months) + (months == 1 ? " month" : " months");
 }
 
-// The n-th (1-based) given weekday of a month; n = -1 for the last.
-std::int64_t nth_weekday(std::int64_t year, unsigned month, int wd, int n) {
-  if (n > 0) {
-    const std::int64_t first = days_from_civil(year, month, 1);
-    return first + (wd - weekday(first) + 7) % 7 + 7 * (n - 1);
+struct Reading {
+  std::string cls, fact, value;
+  int months = -1;
+  std::string basis;
+};
+
+// The reading of one fact's value.
+Reading read_fact(const ItemRule& rule, const detail::FactRead& f, const std::string& value, std::int64_t today,
+                  const QualifyData& q) {
+  Reading r{"", f.fact, value, -1, ""};
+  if (rule.timeline) {
+    const auto t = detail::read_timeline(value, today, q.timeline_words);
+    r.months = t.months;
+    r.basis = t.basis;
+    r.cls = t.months >= 0 ? "dated" : t.browsing ? "browsing" : "unread";
+    return r;
   }
-  const std::int64_t last = days_from_civil(month == 12 ? year + 1 : year, month == 12 ? 1 : month + 1, 1) - 1;
-  return last - (weekday(last) - wd + 7) % 7;
+  const auto tokens = detail::tokenize(value);
+  if (!f.yes.empty() && is_answer(tokens, q.yes)) { r.cls = f.yes; return r; }
+  if (!f.no.empty() && is_answer(tokens, q.no)) { r.cls = f.no; return r; }
+  for (const auto& c : rule.classes)
+    if (detail::has_phrase(tokens, c.phrases)) { r.cls = c.name; return r; }
+  r.cls = !f.otherwise.empty() ? f.otherwise : rule.otherwise;
+  return r;
 }
 
-// Federal legal public holidays (5 U.S.C. 6103(a)) on their actual dates, which is how the
-// TRID rule's "business day" counts them.
-bool is_federal_holiday(std::int64_t days) {
-  std::int64_t y;
-  unsigned m, d;
-  civil_from_days(days, y, m, d);
-  const std::int64_t fixed[] = {days_from_civil(y, 1, 1), days_from_civil(y, 6, 19), days_from_civil(y, 7, 4),
-                                days_from_civil(y, 11, 11), days_from_civil(y, 12, 25)};
-  for (auto f : fixed) if (f == days) return true;
-  return days == nth_weekday(y, 1, 1, 3) ||   // Birthday of Martin Luther King, Jr.
-         days == nth_weekday(y, 2, 1, 3) ||   // Washington's Birthday
-         days == nth_weekday(y, 5, 1, -1) ||  // Memorial Day
-         days == nth_weekday(y, 9, 1, 1) ||   // Labor Day
-         days == nth_weekday(y, 10, 1, 2) ||  // Columbus Day
-         days == nth_weekday(y, 11, 4, 4);    // Thanksgiving Day
+ChecklistItem read_item(const ItemRule& rule, int side, const Lead& lead, std::int64_t today, const QualifyData& q) {
+  ChecklistItem item;
+  item.id = rule.id;
+  item.label = rule.label[static_cast<std::size_t>(side)];
+  item.say = rule.say[static_cast<std::size_t>(side)];
+  // Across the item's facts, the reading whose outcome comes first wins: "pre_approved: yes"
+  // outranks "lender: Chase", and "cash_buyer: no" does not hide a pre-approval.
+  std::optional<std::pair<std::size_t, Reading>> best;
+  for (const auto& f : rule.facts) {
+    auto it = lead.facts.find(f.fact);
+    if (it == lead.facts.end()) continue;
+    Reading r = read_fact(rule, f, it->second, today, q);
+    for (std::size_t k = 0; k < rule.outcomes.size(); ++k)
+      if (rule.outcomes[k].reading == r.cls && (!best || k < best->first)) { best.emplace(k, std::move(r)); break; }
+  }
+  if (!best) return item;
+  const auto& outcome = rule.outcomes[best->first];
+  const Reading& r = best->second;
+  item.status = outcome.status;
+  item.known_as = r.fact;
+  item.value = r.value;
+  item.reading = r.cls;
+  item.problem = outcome.problem;
+  item.months = r.months;
+  item.reads = outcome.reads;
+  fill(item.reads, "{months}", months_in_words(r.months));
+  fill(item.reads, "{basis}", r.basis);
+  fill(item.reads, "{value}", detail::truncate_utf8(r.value, 80));
+  return item;
 }
 
-}  // namespace
+// ---- [2] checks across facts -------------------------------------------------------------------
 
-bool parse_civil_date(std::string_view t, std::int64_t& days) {
-  if (t.size() != 10 || t[4] != '-' || t[7] != '-') return false;
-  int v[3] = {0, 0, 0};
-  const std::size_t starts[3] = {0, 5, 8}, lens[3] = {4, 2, 2};
-  for (int k = 0; k < 3; ++k)
-    for (std::size_t i = 0; i < lens[k]; ++i) {
-      const char c = t[starts[k] + i];
-      if (c < '0' || c > '9') return false;
-      v[k] = v[k] * 10 + (c - '0');
-    }
-  if (v[1] < 1 || v[1] > 12 || v[2] < 1 || v[0] < 1900) return false;
-  days = days_from_civil(v[0], static_cast<unsigned>(v[1]), static_cast<unsigned>(v[2]));
-  std::int64_t y;
-  unsigned m, d;
-  civil_from_days(days, y, m, d);
-  return static_cast<int>(d) == v[2];  // rejects 2026-02-30
-}
-
-std::string format_civil_date(std::int64_t days) {
-  std::int64_t y;
-  unsigned m, d;
-  civil_from_days(days, y, m, d);
-  char buf[48];
-  std::snprintf(buf, sizeof buf, "%04lld-%02u-%02u", static_cast<long long>(y), m, d);
-  return buf;
-}
-
-// ---- [2] checklist and lead score --------------------------------------------------------------
-
-const ChecklistItem* Checklist::next() const {
-  for (const auto& i : items)
-    if (!i.done) return &i;
+const std::string* fact(const Lead& lead, const std::vector<std::string>& names) {
+  for (const auto& n : names)
+    if (auto it = lead.facts.find(n); it != lead.facts.end()) return &it->second;
   return nullptr;
 }
 
-namespace {
-bool says_yes(const std::string& v) {
-  const std::string n = detail::normalize_for_matching(v);
-  return n == " yes " || n == " true " || n.rfind(" yes ", 0) == 0 || n == " cash ";
-}
-}  // namespace
-
-Checklist qualification_checklist(const AgentProfile& profile, const Lead& lead, const Policy& policy) {
-  const auto& d = policy.data();
-  Checklist c;
-  auto side = lead.facts.find("side");
-  const bool seller = side != lead.facts.end() ? detail::normalize_for_matching(side->second).find("sell") != std::string::npos
-                                               : profile.role == AgentRole::listing_agent;
-  c.side = seller ? "seller" : "buyer";
-  int done = 0;
-  for (const auto& rule : seller ? d.seller_checklist : d.buyer_checklist) {
-    ChecklistItem item{rule.id, rule.label, false, ""};
-    for (const auto& f : rule.facts)
-      if (lead.facts.count(f)) { item.done = true; item.known_as = f; break; }
-    done += item.done;
-    c.items.push_back(std::move(item));
-  }
-  // Lead score: 80 points for what is known, 20 for financing (or, for sellers, equity) in hand.
-  const std::size_t total = c.items.size();
-  c.score = total ? static_cast<int>(80 * done / static_cast<int>(total)) : 0;
-  for (const char* f : {"pre_approved", "cash_buyer", "pre_approval"})
-    if (auto it = lead.facts.find(f); it != lead.facts.end() && says_yes(it->second)) { c.score += 20; break; }
-  c.score = std::min(c.score, 100);
-  return c;
+std::optional<std::int64_t> money(const Lead& lead, const std::vector<std::string>& names) {
+  const std::string* v = fact(lead, names);
+  return v ? detail::money_value(*v) : std::nullopt;
 }
 
-// ---- [3] deadlines -----------------------------------------------------------------------------
+Problem problem_from(const std::string& id, const std::string& item, const QualifyData& q,
+                     const std::vector<std::pair<std::string_view, std::string>>& values) {
+  const detail::ProblemText& t = q.problems.at(id);
+  Problem p{id, item, t.severity, t.title, t.action, t.say, t.why, t.mistakes, t.edge, t.source};
+  for (std::string* text : {&p.title, &p.action, &p.say, &p.why, &p.mistakes, &p.edge})
+    for (const auto& [key, value] : values) fill(*text, key, value);
+  return p;
+}
 
-std::vector<Deadline> upcoming_deadlines(const Lead& lead, std::string_view today, const Policy& policy) {
-  std::vector<Deadline> out;
-  std::int64_t now;
-  if (!parse_civil_date(today, now)) return out;
-  bool has_cd = false;
-  for (const auto& [fact, label] : policy.data().deadline_facts) {
-    auto it = lead.facts.find(fact);
-    std::int64_t when;
-    if (it == lead.facts.end() || !parse_civil_date(it->second, when)) continue;
-    has_cd = has_cd || fact == "closing_disclosure_date";
-    out.push_back({fact, label, it->second, when - now, false});
+// "on Saturday, 2026-11-28 (in 2 days)" for a date; the value as written otherwise.
+std::string when_text(const std::string& value, std::int64_t today) {
+  std::int64_t day;
+  if (!parse_civil_date(value, day)) {
+    const std::string lower = detail::normalize_for_matching(value);
+    for (const char* w : {" on ", " this ", " next ", " tomorrow ", " today ", " tonight "})
+      if (lower.rfind(w, 0) == 0) return value;
+    return "on " + value;
   }
-  // The Closing Disclosure must be received 3 business days before closing (TRID).
-  auto closing = lead.facts.find("closing_date");
-  std::int64_t close_day;
-  if (!has_cd && closing != lead.facts.end() && parse_civil_date(closing->second, close_day)) {
-    std::int64_t day = close_day;
-    for (int counted = 0; counted < 3;) {
-      --day;
-      if (weekday(day) != 0 && !is_federal_holiday(day)) ++counted;
-    }
-    out.push_back({"closing_disclosure_date", "Closing Disclosure must be received (3 business days before closing)",
-                   format_civil_date(day), day - now, true});
+  std::string out = "on " + std::string(detail::weekday_name(day)) + ", " + value;
+  if (today >= 0) {
+    const std::int64_t d = day - today;
+    out += d == 0 ? " (today)" : d == 1 ? " (tomorrow)" : d > 1 ? " (in " + std::to_string(d) + " days)" : " (" + std::to_string(-d) + " days ago)";
   }
-  out.erase(std::remove_if(out.begin(), out.end(), [](const Deadline& x) { return x.days_left < -3 || x.days_left > 45; }),
-            out.end());
-  std::stable_sort(out.begin(), out.end(), [](const Deadline& a, const Deadline& b) { return a.date < b.date; });
   return out;
 }
 
-// ---- [4] guidance cards ------------------------------------------------------------------------
+// Raises the cross-fact problems on their items.
+void cross_check(Checklist& c, int side, const Lead& lead, std::int64_t today, const QualifyData& q) {
+  auto raise = [&](const std::string& id, const std::string& item_id, std::vector<std::pair<std::string_view, std::string>> values) {
+    auto item = std::find_if(c.items.begin(), c.items.end(), [&](const ChecklistItem& i) { return i.id == item_id; });
+    if (item == c.items.end()) return;
+    Problem p = problem_from(id, item_id, q, values);
+    // An alert names the item and replaces the item's own tip: one card, the louder one.
+    if (p.severity == Severity::alert)
+      std::erase_if(c.problems, [&](const Problem& x) { return x.item == item_id && x.severity == Severity::tip; });
+    if (item->problem.empty() || p.severity == Severity::alert) item->problem = id;
+    item->status = ItemStatus::problem;
+    c.problems.push_back(std::move(p));
+  };
+  if (side == detail::kBuyer) {
+    const auto& t = q.cross.touring;
+    const ChecklistItem* agreement = c.item(t.item);
+    if (agreement && agreement->reading != t.unless) {
+      const std::string* tour = nullptr;
+      for (const auto& f : t.tour_facts)
+        if (auto it = lead.facts.find(f); it != lead.facts.end() && !is_answer(detail::tokenize(it->second), q.no)) { tour = &it->second; break; }
+      if (!tour)
+        for (const auto& f : t.appointment_facts)
+          if (auto it = lead.facts.find(f); it != lead.facts.end() && detail::has_phrase(detail::tokenize(it->second), t.tour_words)) { tour = &it->second; break; }
+      if (tour) raise("touring_without_agreement", t.item, {{"{when}", when_text(*tour, today)}});
+    }
+    const auto& a = q.cross.approval;
+    const auto price = money(lead, a.price_facts), approval = money(lead, a.approval_facts);
+    if (price && approval && *price > *approval)
+      raise("price_above_approval", a.item, {{"{price}", detail::format_money(*price)}, {"{approval}", detail::format_money(*approval)}});
+  } else {
+    const auto& m = q.cross.cma;
+    const auto expected = money(lead, m.price_facts), cma = money(lead, m.cma_facts);
+    if (expected && cma && *expected * 100 > *cma * (100 + m.tolerance_percent))
+      raise("price_above_cma", m.item, {{"{expected}", detail::format_money(*expected)}, {"{cma}", detail::format_money(*cma)}});
+    const auto& e = q.cross.equity;
+    const auto payoff = money(lead, e.payoff_facts), likely = money(lead, e.price_facts);
+    if (payoff && likely && *payoff * 100 >= *likely * (100 - e.selling_cost_percent))
+      raise("thin_equity", e.item, {{"{payoff}", detail::format_money(*payoff)}, {"{price}", detail::format_money(*likely)}});
+  }
+}
+
+// ---- [3] the lead score ------------------------------------------------------------------------
+
+LeadScore score_of(const Checklist& c, int side, const QualifyData& q) {
+  LeadScore s;
+  int weighted = 0, total = 0;
+  for (const auto& rule : q.score[static_cast<std::size_t>(side)]) {
+    ScorePart part{rule.id, rule.label, rule.weight, rule.unknown, ""};
+    const ChecklistItem* item = c.item(rule.item);
+    std::string read = "not known yet";
+    if (item && !item->reading.empty()) {
+      read = item->reads;
+      if (auto p = rule.points.find(item->reading); p != rule.points.end()) part.points = p->second;
+      if (item->months >= 0 && !rule.months.empty())
+        for (const auto& [within, points] : rule.months)
+          if (within < 0 || item->months <= within) { part.points = points; break; }
+      for (const auto& problem : c.problems)
+        if (problem.item == rule.item)
+          if (auto p = rule.problem_points.find(problem.id); p != rule.problem_points.end()) {
+            part.points = std::min(part.points, p->second);
+            read += "; " + problem.title;
+          }
+    }
+    part.reason = rule.label + " (" + std::to_string(rule.weight) + "%): " + std::to_string(part.points) + "/100, " + read;
+    weighted += rule.weight * part.points;
+    total += rule.weight;
+    s.parts.push_back(std::move(part));
+  }
+  s.value = total ? (weighted + total / 2) / total : 0;
+  for (const auto& cap : q.caps)
+    if (const ChecklistItem* item = c.item(cap.item); item && item->reading == cap.reading && s.value > cap.max) {
+      s.value = cap.max;
+      s.capped = cap.reason;
+    }
+  return s;
+}
+
+}  // namespace
+
+// ---- [4] qualification_checklist ---------------------------------------------------------------
+
+const ChecklistItem* Checklist::next() const {
+  for (const auto& i : items)
+    if (i.shown && i.status == ItemStatus::unknown) return &i;
+  return nullptr;
+}
+
+const ChecklistItem* Checklist::item(std::string_view id) const {
+  for (const auto& i : items)
+    if (i.id == id) return &i;
+  return nullptr;
+}
+
+Checklist qualification_checklist(const AgentProfile& profile, const Lead& lead, std::string_view today,
+                                  const Policy& policy) {
+  const QualifyData& q = policy.data().qualify;
+  std::int64_t now = -1;
+  if (!parse_civil_date(today, now)) now = -1;
+  Checklist c;
+  auto side_fact = lead.facts.find("side");
+  const bool seller = side_fact != lead.facts.end()
+                          ? detail::normalize_for_matching(side_fact->second).find("sell") != std::string::npos ||
+                                detail::normalize_for_matching(side_fact->second).find("list") != std::string::npos
+                          : profile.role == AgentRole::listing_agent;
+  const int side = seller ? detail::kSeller : detail::kBuyer;
+  c.side = seller ? "seller" : "buyer";
+  for (bool shown : {true, false})
+    for (std::size_t index : (shown ? q.shown : q.checks)[static_cast<std::size_t>(side)]) {
+      ChecklistItem item = read_item(q.items[index], side, lead, now, q);
+      item.shown = shown;
+      if (item.status == ItemStatus::problem) c.problems.push_back(problem_from(item.problem, item.id, q, {}));
+      c.items.push_back(std::move(item));
+    }
+  cross_check(c, side, lead, now, q);
+  std::stable_sort(c.problems.begin(), c.problems.end(),
+                   [](const Problem& a, const Problem& b) { return a.severity == Severity::alert && b.severity != Severity::alert; });
+  c.score = score_of(c, side, q);
+  return c;
+}
+
+// ---- [5] guidance cards ------------------------------------------------------------------------
 
 namespace {
 
@@ -206,40 +290,83 @@ bool contract_stage(ConversationStage s) {
          s == ConversationStage::clear_to_close;
 }
 
+// A problem as a card, with the fields the agent's experience calls for.
+json problem_card(const Problem& p, const AgentProfile& profile, const QualifyData& q) {
+  json card = {{"type", name_of(p.severity == Severity::alert ? CardType::compliance_alert : CardType::coaching_tip)},
+               {"id", p.id}, {"item", p.item}, {"severity", name_of(p.severity)}, {"title", p.title}};
+  for (const auto& field : q.card_detail[static_cast<std::size_t>(profile.experience)]) {
+    const std::string& text = field == "action" ? p.action : field == "say" ? p.say : field == "why" ? p.why
+                            : field == "mistakes" ? p.mistakes : field == "edge" ? p.edge : p.source;
+    if (!text.empty()) card[field] = text;
+  }
+  return card;
+}
+
 }  // namespace
 
 json guidance_cards(const AgentProfile& profile, const Lead& lead, ConversationStage stage, const RouteDecision& route,
                     std::string_view answer, std::string_view today, const Policy& policy) {
+  const QualifyData& q = policy.data().qualify;
   json cards = json::array();
-  const Checklist checklist = qualification_checklist(profile, lead, policy);
+  const Checklist checklist = qualification_checklist(profile, lead, today, policy);
+  const bool coaches_leads = profile.role != AgentRole::transaction_coordinator;
+  const bool novice = profile.experience == ExperienceLevel::novice || profile.experience == ExperienceLevel::intermediate;
+
+  // Compliance first: an alert outranks anything the answer says.
+  for (const auto& p : checklist.problems)
+    if (p.severity == Severity::alert) cards.push_back(problem_card(p, profile, q));
+
   if (std::string action = first_action(answer); !action.empty())
     cards.push_back({{"type", name_of(CardType::next_best_action)}, {"title", "Next best action"}, {"text", action},
                      {"specialist", name_of(route.specialist)}});
-  else if (const ChecklistItem* next = checklist.next(); next && early_stage(stage) &&
-                                                       profile.role != AgentRole::transaction_coordinator)
-    cards.push_back({{"type", name_of(CardType::next_best_action)}, {"title", "Next best action"}, {"text", "Ask: " + next->label},
+  else if (const ChecklistItem* next = checklist.next(); next && early_stage(stage) && coaches_leads)
+    cards.push_back({{"type", name_of(CardType::next_best_action)}, {"title", "Next best action"},
+                     {"text", novice && !next->say.empty() ? "Ask: \"" + next->say + "\"" : "Ask: " + next->label},
                      {"specialist", "qualification"}});
 
-  if (early_stage(stage) && profile.role != AgentRole::transaction_coordinator) {
+  if (early_stage(stage) && coaches_leads) {
+    int tips = 0;
+    for (const auto& p : checklist.problems)
+      if (p.severity == Severity::tip && tips++ < 3) cards.push_back(problem_card(p, profile, q));
     json items = json::array();
-    for (const auto& i : checklist.items)
-      items.push_back({{"id", i.id}, {"label", i.label}, {"done", i.done}, {"known_as", i.known_as}});
+    for (const auto& i : checklist.items) {
+      if (!i.shown) continue;
+      json item = {{"id", i.id}, {"label", i.label}, {"status", name_of(i.status)}, {"done", i.status == ItemStatus::ok},
+                   {"known_as", i.known_as}, {"reads", i.reads}};
+      if (novice && i.status != ItemStatus::ok && !i.say.empty()) item["say"] = i.say;
+      items.push_back(std::move(item));
+    }
+    json parts = json::array();
+    for (const auto& p : checklist.score.parts)
+      parts.push_back({{"id", p.id}, {"label", p.label}, {"weight", p.weight}, {"points", p.points}, {"reason", p.reason}});
     const ChecklistItem* next = checklist.next();
-    cards.push_back({{"type", name_of(CardType::qualification_checklist)},
-                     {"title", checklist.side == "buyer" ? "LPMAMA checklist" : "Seller checklist"},
-                     {"side", checklist.side},
-                     {"score", checklist.score},
-                     {"next", next ? next->id : ""},
-                     {"items", items}});
+    json card = {{"type", name_of(CardType::qualification_checklist)},
+                 {"title", checklist.side == "buyer" ? "LPMAMA checklist" : "Seller checklist"},
+                 {"side", checklist.side},
+                 {"score", checklist.score.value},
+                 {"score_parts", parts},
+                 {"next", next ? next->id : ""},
+                 {"items", items}};
+    if (!checklist.score.capped.empty()) card["score_capped"] = checklist.score.capped;
+    cards.push_back(std::move(card));
   }
+
   if (contract_stage(stage) || profile.role == AgentRole::transaction_coordinator) {
-    const auto deadlines = upcoming_deadlines(lead, today, policy);
-    if (!deadlines.empty()) {
-      json items = json::array();
-      for (const auto& x : deadlines)
-        items.push_back({{"fact", x.fact}, {"label", x.label}, {"date", x.date}, {"days_left", x.days_left},
-                         {"derived", x.derived}});
-      cards.push_back({{"type", name_of(CardType::deadlines)}, {"title", "Upcoming deadlines"}, {"today", today}, {"items", items}});
+    if (auto terms = contract_terms_from(lead, policy)) {
+      auto timeline = contract_timeline(*terms, today, policy);
+      if (timeline) {
+        json items = json::array();
+        for (const auto& x : timeline.value().items)
+          items.push_back({{"id", x.id}, {"label", x.label}, {"date", x.date}, {"time", x.time}, {"days_left", x.days_left},
+                           {"status", x.status}, {"rule", x.rule}, {"owner", x.owner}, {"task", x.task}, {"from_lead", x.from_lead}});
+        cards.push_back({{"type", name_of(CardType::deadlines)}, {"title", "Contract to close"}, {"today", today},
+                         {"form", timeline.value().form_name}, {"items", items}, {"notes", timeline.value().notes}});
+      } else {
+        json notes = json::array();
+        for (const auto& e : timeline.errors()) notes.push_back(e.message);
+        cards.push_back({{"type", name_of(CardType::deadlines)}, {"title", "Contract to close"}, {"today", today},
+                         {"items", json::array()}, {"notes", notes}});
+      }
     }
   }
   return cards;

@@ -244,7 +244,7 @@ RouteDecision detail::route_with(const RouteRequest& req, const Policy& policy,
   choose_tier(out, req, hits, query_tokens, d);
   out.model = policy.model_for(out.tier);
 
-  const std::int64_t prefix = d.house_rules_tokens + d.rules(out.specialist).playbook_tokens +
+  const std::int64_t prefix = d.house_rules_tokens + d.rules(out.specialist).playbook(req.profile.experience).tokens +
                               adaptation_tokens + 3 * d.message_overhead_tokens;
   const std::int64_t input = prefix + req.context_tokens + query_tokens + d.message_overhead_tokens;
   detail::estimate_cost(out, input, prefix,

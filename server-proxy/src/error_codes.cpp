@@ -64,6 +64,7 @@ constexpr ErrorCode kErrorCodes[] = {
     {"not_found", 404, kNotFound, false, "no such endpoint, or no such record in this location"},
     {"method_not_allowed", 405, kInvalid, false, "the path exists but does not take this method"},
     {"profile.invalid_id", 400, kInvalid, false, "the profile id in the path is not a valid id"},
+    {"lead.invalid_id", 400, kInvalid, false, "the lead id in the path is not a valid id"},
 
     // ---- [2] limits and budgets -------------------------------------------------------------------
     {"limits.*", 429, kRateLimit, true,
@@ -106,6 +107,7 @@ constexpr ErrorCode kErrorCodes[] = {
     {"feedback.*", 400, kInvalid, false, "a field of a /v1/feedback request is missing, invalid or unknown"},
     {"settings.*", 400, kInvalid, false, "a field of a /v1/settings request is missing, invalid or unknown"},
     {"live.*", 400, kInvalid, false, "a field of a live-mode frame is missing, invalid or unknown"},
+    {"lead_events.*", 400, kInvalid, false, "a field of a /v1/leads/{id}/events request is missing, invalid or unknown (an event the stage machine does not know)"},
     // Read only by the core's JSON API (WebAssembly, the porchlight CLI): no proxy answer has them.
     {"route.*", 400, kInvalid, false, "core API: a field of a route request is missing, invalid or unknown"},
     {"prompt.*", 400, kInvalid, false, "core API: a field of a buildPrompt request is missing, invalid or unknown"},
@@ -116,6 +118,9 @@ constexpr ErrorCode kErrorCodes[] = {
     {"offline.*", 400, kInvalid, false, "core API: a field of an offline-answer request is missing, invalid or unknown"},
     {"turn.*", 400, kInvalid, false, "core API: a conversation turn is missing a field or has an invalid one"},
     {"budget.*", 400, kInvalid, false, "core API: a field of a request's budget is missing, invalid or unknown"},
+    {"qualify.*", 400, kInvalid, false, "core API: a field of a qualify request is missing, invalid or unknown (an unknown stage event)"},
+    {"extract.*", 400, kInvalid, false, "core API: a field of an extractFacts request is missing, invalid or unknown"},
+    {"contract.*", 400, kInvalid, false, "core API: a contractTimeline request is invalid: an unknown form, term or condition, a bad date, no effective date"},
 
     // ---- [7] at startup, on the command line and from Redis ---------------------------------------
     {"policy.*", 500, kApi, false, "startup: a file of the core's policy data (core/data) breaks its schema"},

@@ -98,12 +98,15 @@ TEST_CASE("api: version names the core, the policy and the schema") {
 
 TEST_CASE("api: enums lists every enum's JSON spellings in the core's order") {
   const json e = json::parse(api::enums());
-  CHECK(e.size() == 15);
+  CHECK(e.size() == 17);
   CHECK(e["access_roles"] == json::array({"agent", "team_lead", "location_admin"}));
   CHECK(e["stages"].size() == porchlight::enum_count<porchlight::ConversationStage>());
   CHECK(e["stages"].front() == "new_lead");
   CHECK(e["roles"][3] == "team_lead");
-  CHECK(e["card_types"] == json::array({"next_best_action", "qualification_checklist", "deadlines"}));
+  CHECK(e["card_types"] == json::array({"next_best_action", "qualification_checklist", "deadlines", "compliance_alert",
+                                        "coaching_tip", "proposed_facts", "stage_change"}));
+  CHECK(e["item_statuses"] == json::array({"unknown", "ok", "problem"}));
+  CHECK(e["severities"] == json::array({"alert", "tip"}));
   CHECK(e["coach_events"].front() == "meta");
   CHECK(e["coach_events"].back() == "done");
   for (const auto& [kind, names] : e.items()) {
@@ -111,4 +114,34 @@ TEST_CASE("api: enums lists every enum's JSON spellings in the core's order") {
     CHECK(names.is_array());
     CHECK_FALSE(names.empty());
   }
+}
+
+TEST_CASE("api: qualify, extractFacts and contractTimeline answer JSON, and typed errors for bad input") {
+  const std::string profile = R"({"id":"a","location_id":"l","name":"N","role":"buyer_agent"})";
+  json q = json::parse(api::qualify(R"({"profile":)" + profile +
+                                    R"(,"today":"2026-11-25","events":["contacted"],"lead":{"facts":{"pre_approved":"yes"}}})"));
+  CHECK(q["side"] == "buyer");
+  CHECK(q["stage"]["to"] == "contacted");
+  CHECK(q["score"]["parts"].size() == 5);
+  q = json::parse(api::qualify(R"({"profile":)" + profile + R"(,"events":["signed"],"today":"11/25"})"));
+  REQUIRE(q["error"]["errors"].size() == 2);  // every problem at once
+  CHECK(q["error"]["errors"][0]["code"] == "qualify.invalid_today");
+  CHECK(q["error"]["errors"][1]["code"] == "qualify.invalid_events");
+
+  json x = json::parse(api::extract_facts(R"({"text":"pre-approved for 450"})"));
+  CHECK(x["proposals"].size() == 2);
+  x = json::parse(api::extract_facts(R"({"text":7})"));
+  CHECK(x["error"]["code"] == "extract.invalid_text");
+
+  json t = json::parse(api::contract_timeline(R"({"effective_date":"2026-11-20","closing_date":"2026-12-18","financing":"va","today":"2026-11-25"})"));
+  CHECK(t["form"] == "generic");
+  CHECK(t["items"].size() > 15);
+  t = json::parse(api::contract_timeline(R"({"today":"2026-11-25","lead":{"facts":{"effective_date":"2026-11-20"}}})"));
+  CHECK(t["items"].size() > 5);
+  t = json::parse(api::contract_timeline(R"({"effective_date":"2026-11-20","form":"texas","today":"2026-11-25"})"));
+  CHECK(t["error"]["code"] == "contract.unknown_form");
+  t = json::parse(api::contract_timeline(R"({"today":"2026-11-25"})"));
+  CHECK(t["error"]["code"] == "contract.missing_effective_date");
+  t = json::parse(api::contract_timeline(R"({"today":"2026-11-25","effective_date":"2026-11-20","lead":{}})"));
+  CHECK(t["error"]["code"] == "contract.invalid_request");
 }

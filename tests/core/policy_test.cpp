@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include <algorithm>
+
 #include "helpers.hpp"
 #include "policy_data.hpp"
 #include "porchlight/policy.hpp"
@@ -16,7 +18,8 @@ TEST_CASE("policy: the embedded data loads, and its version names release and co
   CHECK(p.version().rfind(p.release() + "+", 0) == 0);
   CHECK(reloaded->version() == p.version());
   for (std::size_t i = 0; i < enum_count<Specialist>(); ++i) {
-    CHECK(p.data().specialists[i].playbook.size() > 1000);
+    for (std::size_t level = 0; level < enum_count<ExperienceLevel>(); ++level)
+      CHECK(p.data().specialists[i].playbooks[level].text.size() > 1000);
     CHECK_FALSE(p.data().specialists[i].keywords.empty());
   }
   CHECK(p.model_for(ModelTier::fast) == "claude-haiku-5-5");
@@ -24,12 +27,55 @@ TEST_CASE("policy: the embedded data loads, and its version names release and co
 
 TEST_CASE("policy: playbooks carry the facts agents are held to in 2026") {
   const auto& d = Policy::embedded().data();
-  CHECK(d.house_rules.find("August 17, 2024") != std::string::npos);
-  CHECK(d.house_rules.find("before touring") != std::string::npos);
-  CHECK(d.rules(Specialist::qualification).playbook.find("LPMAMA") != std::string::npos);
-  const auto& tx = d.rules(Specialist::transaction_timeline).playbook;
-  for (const char* term : {"inspection", "appraisal", "Financing", "Closing Disclosure", "3 business days"})
-    CHECK_MESSAGE(tx.find(term) != std::string::npos, std::string(term));
+  auto playbook = [&](Specialist s) { return d.rules(s).playbook(ExperienceLevel::intermediate).text; };
+  auto has = [](const std::string& text, std::initializer_list<const char*> terms) {
+    for (const char* term : terms) CHECK_MESSAGE(text.find(term) != std::string::npos, std::string(term));
+  };
+  has(d.house_rules, {"August 17, 2024", "before touring", "8 am and 9 pm", "10 business days", "Article 10"});
+  has(playbook(Specialist::qualification), {"LPMAMA", "pre-approval"});
+  has(playbook(Specialist::transaction_timeline),
+      {"inspection", "appraisal", "Financing", "Closing Disclosure", "3 business days", "loan signing", "HELOC", "FIRPTA", "CDA"});
+  // Offers and negotiation, new in 2026.11: the moves a buyer's or listing agent makes every week.
+  has(playbook(Specialist::negotiation), {"Multiple offers", "Escalation", "Appraisal gaps", "Waiving contingencies",
+                                          "Repair requests and credits", "Counteroffers", "amendatory", "Tidewater", "1-7"});
+  has(playbook(Specialist::objection_handling), {"wait until spring", "Zillow", "not set by law and are fully negotiable"});
+  has(playbook(Specialist::compliance), {"Section 9", "12 U.S.C. 2608", "Alabama", "A2P 10DLC", "January 31, 2027", "April 11, 2025",
+                                         "Housing for Older Persons Act", "disparate-impact", "Article 10", "4% of the VA reasonable value"});
+  has(playbook(Specialist::market_analysis), {"including extensions"});
+  has(playbook(Specialist::listing_marketing), {"Reviewing listing photos", "Photo order", "virtually staged"});
+  // The fair-housing line is current: HUD's 2021 reading of "sex" is no longer stated as HUD's position.
+  CHECK(d.house_rules.find("HUD has interpreted sex") == std::string::npos);
+}
+
+TEST_CASE("policy: experience changes the playbook's content, not only its tone") {
+  const auto& d = Policy::embedded().data();
+  for (std::size_t i = 0; i < enum_count<Specialist>(); ++i) {
+    const auto& rules = d.specialists[i];
+    CAPTURE(EnumNames<Specialist>::names[i]);
+    const std::string& novice = rules.playbook(ExperienceLevel::novice).text;
+    const std::string& expert = rules.playbook(ExperienceLevel::expert).text;
+    CHECK(novice.find("## For newer agents") != std::string::npos);
+    CHECK(novice.find("Common mistakes") != std::string::npos);
+    CHECK(novice.find("## For seasoned agents") == std::string::npos);
+    CHECK(expert.find("## For seasoned agents") != std::string::npos);
+    CHECK(expert.find("Edge cases") != std::string::npos);
+    CHECK(expert.find("## For newer agents") == std::string::npos);
+    // Levels of one band read the same bytes, so they share the prompt cache.
+    CHECK(rules.playbook(ExperienceLevel::intermediate).text == novice);
+    CHECK(rules.playbook(ExperienceLevel::experienced).system_prefix_json == rules.playbook(ExperienceLevel::expert).system_prefix_json);
+  }
+}
+
+TEST_CASE("policy: situations load with their notes") {
+  const auto& d = Policy::embedded().data();
+  std::vector<std::string> ids;
+  for (const auto& s : d.situations.list) {
+    ids.push_back(s.id);
+    CHECK(s.text.rfind("## ", 0) == 0);
+    CHECK(s.tokens > 50);
+  }
+  for (const char* id : {"probate", "divorce", "two_to_four", "foreign_seller", "new_construction", "age_restricted", "va_loan", "exchange_1031"})
+    CHECK_MESSAGE(std::find(ids.begin(), ids.end(), id) != ids.end(), id);
 }
 
 TEST_CASE("policy: any edit changes the version") {

@@ -188,3 +188,51 @@ TEST_CASE("prompt: the coaching context for a caller's own messages is the start
     CHECK(context[1].name == "playbook");
   }
 }
+
+TEST_CASE("prompt: a novice and an expert get different playbook content, not only another tone") {
+  auto r = sample_request();
+  r.query = "We have multiple offers and one has an escalation clause. How do I counter?";
+  const json novice = json::parse(build_prompt(r).body);
+  r.profile.experience = ExperienceLevel::expert;
+  const json expert = json::parse(build_prompt(r).body);
+  const std::string n = novice["system"][1]["text"], e = expert["system"][1]["text"];
+  CHECK(n.find("# Offers and Negotiation") == 0);
+  // The novice's playbook has the words to say and the common mistakes...
+  CHECK(n.find("Words to say") != std::string::npos);
+  CHECK(n.find("Common mistakes") != std::string::npos);
+  CHECK(n.find("Edge cases") == std::string::npos);
+  // ...the expert's the checklist and the edge cases.
+  CHECK(e.find("Edge cases") != std::string::npos);
+  CHECK(e.find("Checklist:") != std::string::npos);
+  CHECK(e.find("Words to say") == std::string::npos);
+  // And the adaptation block says how to use them.
+  const std::string na = novice["system"][2]["text"], ea = expert["system"][2]["text"];
+  CHECK(na.find("common mistakes") != std::string::npos);
+  CHECK(ea.find("edge cases") != std::string::npos);
+}
+
+TEST_CASE("prompt: situation notes join the prompt when the lead's facts or the question point to them") {
+  auto r = sample_request();
+  const json plain = json::parse(build_prompt(r).body);
+  CHECK(plain["system"].size() == 3);
+  r.lead.facts["situation"] = "selling her late mother's house; brother is executor";
+  r.lead.facts["seller_foreign"] = "yes";
+  const auto built = build_prompt(r);
+  const json body = json::parse(built.body);
+  REQUIRE(body["system"].size() == 4);
+  const std::string notes = body["system"][3]["text"];
+  CHECK(notes.find("# Situation notes") == 0);
+  CHECK(notes.find("## Probate and estate sales") != std::string::npos);
+  CHECK(notes.find("## Foreign sellers (FIRPTA)") != std::string::npos);
+  CHECK(notes.find("8288") != std::string::npos);
+  // Not cached on their own: the stable prefix before them is unchanged.
+  CHECK_FALSE(body["system"][3].contains("cache_control"));
+  CHECK(built.blocks.back().name == "situations");
+  CHECK(body["system"][1] == plain["system"][1]);
+  // The question alone can bring a note in.
+  auto q = sample_request();
+  q.query = "Is this a 1031 exchange question for the QI?";
+  const std::string one = json::parse(build_prompt(q).body)["system"].back()["text"];
+  CHECK(one.find("## 1031 exchanges") != std::string::npos);
+  CHECK(one.find("including extensions") != std::string::npos);
+}

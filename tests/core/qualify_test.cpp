@@ -1,4 +1,8 @@
+// The checklist reads values, not presence; problems say what to do; compliance ones are alerts;
+// the score ranks leads as a broker would; cards differ in substance by experience.
 #include <doctest/doctest.h>
+
+#include <string>
 
 #include "helpers.hpp"
 #include "porchlight/offline.hpp"
@@ -7,20 +11,274 @@
 using namespace porchlight;
 using porchlight::testing::sample_profile;
 
-TEST_CASE("qualify: the LPMAMA checklist ticks as facts become known") {
-  Lead lead;
-  auto c = qualification_checklist(sample_profile(), lead);
+namespace {
+
+Lead lead_with(std::map<std::string, std::string> facts) {
+  Lead l;
+  l.facts = std::move(facts);
+  return l;
+}
+
+Checklist buyer(std::map<std::string, std::string> facts, std::string_view today = "2026-11-25") {
+  return qualification_checklist(sample_profile(), lead_with(std::move(facts)), today);
+}
+
+Checklist seller(std::map<std::string, std::string> facts, std::string_view today = "2026-11-25") {
+  return qualification_checklist(sample_profile(AgentRole::listing_agent), lead_with(std::move(facts)), today);
+}
+
+const Problem* problem(const Checklist& c, std::string_view id) {
+  for (const auto& p : c.problems)
+    if (p.id == id) return &p;
+  return nullptr;
+}
+
+}  // namespace
+
+TEST_CASE("qualify: an empty lead is all unknown, and the next question is the first item") {
+  const auto c = buyer({});
   CHECK(c.side == "buyer");
-  REQUIRE(c.items.size() == 6);
-  CHECK(c.score == 0);
+  for (const auto& i : c.items) CHECK(i.status == ItemStatus::unknown);
+  CHECK(c.problems.empty());
+  REQUIRE(c.next() != nullptr);
   CHECK(c.next()->id == "location");
-  lead.facts = {{"area", "East Austin"}, {"price_range", "$450-500k"}, {"pre_approved", "yes"}};
-  c = qualification_checklist(sample_profile(), lead);
-  CHECK(c.items[0].done);
-  CHECK(c.items[0].known_as == "area");
-  CHECK(c.items[4].done);
-  CHECK(c.next()->id == "motivation");
-  CHECK(c.score == 80 * 3 / 6 + 20);
+}
+
+TEST_CASE("qualify: financing reads pre-approval, pre-qualification, cash and a mere lender name apart") {
+  // The bug this replaced: lender "Chase" ticked "pre-approved".
+  auto c = buyer({{"lender", "Chase"}});
+  CHECK(c.item("mortgage")->status == ItemStatus::unknown);
+  CHECK(c.item("mortgage")->reading == "lender_named");
+
+  c = buyer({{"pre_approved", "yes"}, {"lender", "Chase"}});
+  CHECK(c.item("mortgage")->status == ItemStatus::ok);
+  CHECK(c.item("mortgage")->reading == "pre_approval");
+  CHECK(c.item("mortgage")->known_as == "pre_approved");
+
+  c = buyer({{"pre_approved", "pre-qualified with Chase"}});
+  CHECK(c.item("mortgage")->status == ItemStatus::problem);
+  CHECK(c.item("mortgage")->problem == "pre_qualified_only");
+  REQUIRE(problem(c, "pre_qualified_only"));
+  CHECK(problem(c, "pre_qualified_only")->severity == Severity::tip);
+
+  c = buyer({{"pre_approved", "not yet, meeting the lender Friday"}});
+  CHECK(c.item("mortgage")->problem == "no_pre_approval");
+
+  c = buyer({{"financing", "all cash, proof of funds on file"}});
+  CHECK(c.item("mortgage")->reading == "cash");
+  CHECK(c.item("mortgage")->status == ItemStatus::ok);
+
+  // "cash_buyer: no" only says the buyer finances; it does not hide a pre-approval elsewhere.
+  c = buyer({{"cash_buyer", "no"}, {"pre_approval", "Approved, letter on file"}});
+  CHECK(c.item("mortgage")->reading == "pre_approval");
+  c = buyer({{"cash_buyer", "no"}});
+  CHECK(c.item("mortgage")->status == ItemStatus::unknown);
+}
+
+TEST_CASE("qualify: a tour booked without a signed buyer agreement is an alert, not a tip") {
+  // The scenario from the issue: no agreement, a showing the day after tomorrow.
+  auto c = buyer({{"buyer_agreement", "no"}, {"showing_date", "2026-11-27"}});
+  REQUIRE(!c.problems.empty());
+  CHECK(c.problems[0].id == "touring_without_agreement");
+  CHECK(c.problems[0].severity == Severity::alert);
+  CHECK(c.problems[0].action.find("Friday, 2026-11-27 (in 2 days)") != std::string::npos);
+  // The alert replaces the item's own tip: one card, the louder one.
+  CHECK(problem(c, "no_written_agreement") == nullptr);
+  CHECK(c.item("agreement")->problem == "touring_without_agreement");
+
+  // Unknown agreement status with a tour booked is an alert too.
+  c = buyer({{"appointment", "Tour 3 homes Saturday 10am"}});
+  CHECK(problem(c, "touring_without_agreement") != nullptr);
+  // A consultation is not a tour.
+  c = buyer({{"appointment", "Buyer consultation at the office Tuesday"}});
+  CHECK(problem(c, "touring_without_agreement") == nullptr);
+  // Signed (a touring agreement counts): no alert.
+  c = buyer({{"buyer_agreement", "signed touring agreement 11/20"}, {"showing_date", "2026-11-27"}});
+  CHECK(c.item("agreement")->status == ItemStatus::ok);
+  CHECK(problem(c, "touring_without_agreement") == nullptr);
+  // Not signed, no tour yet: a tip.
+  c = buyer({{"buyer_agreement", "sent, waiting on signature"}});
+  CHECK(c.item("agreement")->reading == "not_signed");
+  REQUIRE(problem(c, "no_written_agreement"));
+  CHECK(problem(c, "no_written_agreement")->severity == Severity::tip);
+}
+
+TEST_CASE("qualify: a buyer under agreement with another agent is an alert not to solicit") {
+  auto c = buyer({{"other_agent", "signed exclusive agreement with Jane at Compass"}});
+  CHECK(c.item("agent")->reading == "represented");
+  REQUIRE(problem(c, "represented_elsewhere"));
+  CHECK(problem(c, "represented_elsewhere")->severity == Severity::alert);
+  CHECK(problem(c, "represented_elsewhere")->source.find("Article 16") != std::string::npos);
+  // "Also talking to Redfin" is not representation yet: ask.
+  c = buyer({{"other_agent", "also talking to Redfin"}});
+  CHECK(c.item("agent")->reading == "involved");
+  CHECK(problem(c, "ask_about_other_agent") != nullptr);
+  CHECK(problem(c, "represented_elsewhere") == nullptr);
+  c = buyer({{"other_agent", "no"}});
+  CHECK(c.item("agent")->status == ItemStatus::ok);
+}
+
+TEST_CASE("qualify: timelines are read into months") {
+  struct Case { const char* text; int months; };
+  for (const Case& k : {Case{"30 days", 1}, Case{"within 45 days", 2}, Case{"2 years", 24}, Case{"6+ months", 6},
+                        Case{"3-6 months", 3}, Case{"ASAP", 0}, Case{"a year or two", 12}, Case{"by March", 4},
+                        Case{"March 2028", 16}, Case{"next spring", 4}, Case{"2027-02-01", 3}}) {
+    CAPTURE(k.text);
+    const auto c = buyer({{"timeline", k.text}});
+    CHECK(c.item("timeline")->reading == "dated");
+    CHECK(c.item("timeline")->months == k.months);
+  }
+  auto c = buyer({{"timeline", "just looking"}});
+  CHECK(c.item("timeline")->reading == "browsing");
+  CHECK(c.item("timeline")->months == -1);
+  c = buyer({{"timeline", "when the kids are older"}});
+  CHECK(c.item("timeline")->status == ItemStatus::unknown);
+  // Without today a month name cannot be placed.
+  c = buyer({{"timeline", "by March"}}, "");
+  CHECK(c.item("timeline")->status == ItemStatus::unknown);
+}
+
+TEST_CASE("qualify: price above the pre-approval, and seller price and equity checks") {
+  auto c = buyer({{"max_price", "$550k"}, {"pre_approval_amount", "450"}});
+  REQUIRE(problem(c, "price_above_approval"));
+  CHECK(problem(c, "price_above_approval")->say.find("$450,000") != std::string::npos);
+  CHECK(problem(c, "price_above_approval")->say.find("$550,000") != std::string::npos);
+  c = buyer({{"price_range", "$400-450k"}, {"pre_approval_amount", "$450,000"}});
+  CHECK(problem(c, "price_above_approval") == nullptr);
+
+  auto s = seller({{"price_expectation", "$650,000"}, {"cma_value", "590k"}});
+  CHECK(problem(s, "price_above_cma") != nullptr);
+  s = seller({{"price_expectation", "$600,000"}, {"cma_value", "590k"}});  // within 5%
+  CHECK(problem(s, "price_above_cma") == nullptr);
+  s = seller({{"mortgage_payoff", "$560,000"}, {"cma_value", "$590,000"}});
+  CHECK(problem(s, "thin_equity") != nullptr);
+  s = seller({{"mortgage_payoff", "$300,000"}, {"cma_value", "$590,000"}});
+  CHECK(problem(s, "thin_equity") == nullptr);
+  CHECK(s.item("equity")->status == ItemStatus::ok);
+}
+
+TEST_CASE("qualify: seller checks: listed elsewhere, authority to sign") {
+  auto s = seller({{"listed_with", "listed with ABC Realty until January"}});
+  CHECK(s.side == "seller");
+  REQUIRE(problem(s, "listed_with_another_broker"));
+  CHECK(problem(s, "listed_with_another_broker")->severity == Severity::alert);
+  s = seller({{"listed_with", "expired last month"}});
+  CHECK(s.item("listing_status")->status == ItemStatus::ok);
+  s = seller({{"on_title", "Estate of Mary Lee; son is executor"}});
+  CHECK(s.item("decision")->problem == "authority_to_sell");
+  s = seller({{"decision_makers", "both spouses, divorcing"}});
+  CHECK(s.item("decision")->problem == "authority_to_sell");
+}
+
+TEST_CASE("qualify: opt-outs and Do-Not-Call are alerts that stop texting and calling") {
+  auto c = buyer({{"texting_opt_out", "yes"}});
+  REQUIRE(problem(c, "stop_texting"));
+  CHECK(problem(c, "stop_texting")->severity == Severity::alert);
+  CHECK(problem(c, "stop_texting")->action.find("10 business days") != std::string::npos);
+  // Checks stay out of the list the agent works through.
+  CHECK_FALSE(c.item("contact")->shown);
+  c = buyer({{"on_dnc", "yes"}});
+  CHECK(problem(c, "dnc_without_consent") != nullptr);
+  c = buyer({{"on_dnc", "yes"}, {"sms_consent", "signed web form 2026-11-01"}});
+  CHECK(problem(c, "dnc_without_consent") == nullptr);
+  // Revocation wins over earlier consent.
+  c = seller({{"sms_consent", "yes"}, {"opted_out", "replied STOP 11/24"}});
+  CHECK(problem(c, "stop_texting") != nullptr);
+}
+
+TEST_CASE("qualify: the score ranks leads as a broker would") {
+  const auto hot = buyer({{"area", "Round Rock"}, {"timeline", "60 days"}, {"pre_approved", "yes"}, {"motivation", "new job in Austin"},
+                          {"buyer_agreement", "signed"}, {"appointment", "consultation Tuesday"}});
+  const auto warm = buyer({{"timeline", "6 months"}, {"pre_approved", "pre-qualified"}, {"motivation", "growing out of the condo"}});
+  const auto browser = buyer({{"timeline", "2 years"}, {"lender", "Chase"}});
+  const auto cold = buyer({{"timeline", "just looking"}});
+  CAPTURE(hot.score.value);
+  CAPTURE(warm.score.value);
+  CAPTURE(browser.score.value);
+  CHECK(hot.score.value > warm.score.value);
+  CHECK(warm.score.value > browser.score.value);
+  CHECK(browser.score.value > cold.score.value);
+  CHECK(hot.score.value >= 90);
+  CHECK(browser.score.value <= 35);
+  // Each part says why.
+  REQUIRE(hot.score.parts.size() == 5);
+  CHECK(hot.score.parts[0].id == "urgency");
+  CHECK(hot.score.parts[0].points == 100);
+  CHECK(hot.score.parts[0].reason.find("about 2 months") != std::string::npos);
+  int weights = 0;
+  for (const auto& p : hot.score.parts) weights += p.weight;
+  CHECK(weights == 100);
+  // A represented buyer is not a prospect, however hot.
+  auto taken = hot;
+  auto facts = std::map<std::string, std::string>{{"timeline", "60 days"}, {"pre_approved", "yes"}, {"other_agent", "signed with Compass"}};
+  taken = buyer(facts);
+  CHECK(taken.score.value == 0);
+  CHECK(!taken.score.capped.empty());
+
+  // Sellers: equity and decision makers count.
+  const auto ready = seller({{"timeline", "30 days"}, {"motivation", "relocating"}, {"mortgage_payoff", "$200,000"},
+                             {"cma_value", "$600,000"}, {"decision_makers", "both owners"}, {"listing_appointment", "Thursday"}});
+  const auto stuck = seller({{"timeline", "30 days"}, {"motivation", "relocating"}, {"mortgage_payoff", "$590,000"},
+                             {"cma_value", "$600,000"}, {"decision_makers", "divorcing, court order pending"}, {"listing_appointment", "Thursday"}});
+  CHECK(ready.score.value > stuck.score.value);
+}
+
+TEST_CASE("qualify: cards give a novice the words and the why, an expert the edge cases and the source") {
+  const auto lead = lead_with({{"buyer_agreement", "no"}, {"showing_date", "2026-11-27"}, {"pre_approved", "pre-qualified"}});
+  RouteDecision route;
+  const json novice = guidance_cards(sample_profile(AgentRole::buyer_agent, ExperienceLevel::novice), lead,
+                                     ConversationStage::qualifying, route, "", "2026-11-25");
+  const json expert = guidance_cards(sample_profile(AgentRole::buyer_agent, ExperienceLevel::expert), lead,
+                                     ConversationStage::qualifying, route, "", "2026-11-25");
+  REQUIRE(novice.size() >= 3);
+  // The compliance alert comes first, for both.
+  CHECK(novice[0]["type"] == "compliance_alert");
+  CHECK(expert[0]["type"] == "compliance_alert");
+  CHECK(novice[0]["id"] == "touring_without_agreement");
+  // Substance differs: the novice gets the script, the why and the common mistakes...
+  CHECK(novice[0].contains("say"));
+  CHECK(novice[0].contains("why"));
+  CHECK(novice[0].contains("mistakes"));
+  CHECK_FALSE(novice[0].contains("edge"));
+  // ...the expert the edge cases and the source, no script.
+  CHECK(expert[0].contains("edge"));
+  CHECK(expert[0].contains("source"));
+  CHECK_FALSE(expert[0].contains("say"));
+  CHECK_FALSE(expert[0].contains("mistakes"));
+  // The next question: word for word for a novice, the checklist label for an expert.
+  auto nba = [](const json& cards) {
+    for (const auto& c : cards) if (c["type"] == "next_best_action") return c["text"].get<std::string>();
+    return std::string();
+  };
+  CHECK(nba(novice).find("\"Where would you love to live") != std::string::npos);
+  CHECK(nba(expert).find("Location:") != std::string::npos);
+  // The checklist card carries statuses, the score and its parts.
+  const json* checklist = nullptr;
+  for (const auto& c : novice) if (c["type"] == "qualification_checklist") checklist = &c;
+  REQUIRE(checklist);
+  CHECK((*checklist)["score_parts"].size() == 5);
+  bool saw_problem = false;
+  for (const auto& i : (*checklist)["items"]) saw_problem = saw_problem || i["status"] == "problem";
+  CHECK(saw_problem);
+}
+
+TEST_CASE("qualify: cards fit the agent and the stage") {
+  const auto lead = lead_with({{"effective_date", "2026-11-20"}, {"closing_date", "2026-12-18"}, {"financing", "conventional"},
+                               {"price_range", "$500k"}});
+  RouteDecision route;
+  route.specialist = Specialist::transaction_timeline;
+  const json tc = guidance_cards(sample_profile(AgentRole::transaction_coordinator), lead, ConversationStage::under_contract,
+                                 route, "", "2026-11-25");
+  REQUIRE(tc.size() == 1);
+  CHECK(tc[0]["type"] == "deadlines");
+  CHECK(tc[0]["items"].size() > 10);
+  const json agent = guidance_cards(sample_profile(), lead, ConversationStage::qualifying, route,
+                                    "## Plan\n\n1. **Call the lender** today to confirm pre-approval.\n2. Then...", "2026-11-25");
+  CHECK(agent[0]["type"] == "next_best_action");
+  CHECK(agent[0]["text"] == "Call the lender today to confirm pre-approval.");
+  bool checklist = false;
+  for (const auto& c : agent) checklist = checklist || c["type"] == "qualification_checklist";
+  CHECK(checklist);
 }
 
 TEST_CASE("qualify: listing agents and seller leads get the seller checklist") {
@@ -28,6 +286,8 @@ TEST_CASE("qualify: listing agents and seller leads get the seller checklist") {
   CHECK(qualification_checklist(sample_profile(AgentRole::listing_agent), lead).side == "seller");
   lead.facts["side"] = "buyer";
   CHECK(qualification_checklist(sample_profile(AgentRole::listing_agent), lead).side == "buyer");
+  lead.facts["side"] = "seller";
+  CHECK(qualification_checklist(sample_profile(), lead).side == "seller");
 }
 
 TEST_CASE("qualify: dates are real calendar dates") {
@@ -38,49 +298,6 @@ TEST_CASE("qualify: dates are real calendar dates") {
   CHECK_FALSE(parse_civil_date("2026-13-01", d));
   CHECK_FALSE(parse_civil_date("next week", d));
   CHECK(parse_civil_date("2024-02-29", d));
-}
-
-TEST_CASE("qualify: deadlines come soonest first, and the Closing Disclosure date is derived") {
-  Lead lead;
-  lead.facts = {{"inspection_deadline", "2026-12-01"}, {"appraisal_deadline", "2026-12-08"},
-                {"closing_date", "2026-12-18"}, {"financing_deadline", "not a date"}};
-  const auto d = upcoming_deadlines(lead, "2026-11-25");
-  REQUIRE(d.size() == 4);
-  CHECK(d[0].fact == "inspection_deadline");
-  CHECK(d[0].days_left == 6);
-  // Closing Friday 2026-12-18: three business days before is Tuesday 2026-12-15.
-  CHECK(d[2].fact == "closing_disclosure_date");
-  CHECK(d[2].derived);
-  CHECK(d[2].date == "2026-12-15");
-  CHECK(d[3].fact == "closing_date");
-}
-
-TEST_CASE("qualify: Sundays and federal holidays are not business days for the Closing Disclosure") {
-  Lead lead;
-  // Closing Monday 2026-11-30: back over Sunday 11-29 and Thanksgiving Thursday 11-26:
-  // Saturday 11-28, Friday 11-27, Wednesday 11-25.
-  lead.facts = {{"closing_date", "2026-11-30"}};
-  const auto d = upcoming_deadlines(lead, "2026-11-20");
-  REQUIRE(d.size() == 2);
-  CHECK(d[0].date == "2026-11-25");
-}
-
-TEST_CASE("qualify: cards fit the agent and the stage") {
-  Lead lead;
-  lead.facts = {{"closing_date", "2026-12-18"}, {"price_range", "$500k"}};
-  RouteDecision route;
-  route.specialist = Specialist::transaction_timeline;
-  const json tc = guidance_cards(sample_profile(AgentRole::transaction_coordinator), lead,
-                                 ConversationStage::under_contract, route, "", "2026-11-25");
-  REQUIRE(tc.size() == 1);
-  CHECK(tc[0]["type"] == "deadlines");
-  const json buyer = guidance_cards(sample_profile(), lead, ConversationStage::qualifying, route,
-                                    "## Plan\n\n1. **Call the lender** today to confirm pre-approval.\n2. Then...", "2026-11-25");
-  REQUIRE(buyer.size() == 2);
-  CHECK(buyer[0]["type"] == "next_best_action");
-  CHECK(buyer[0]["text"] == "Call the lender today to confirm pre-approval.");
-  CHECK(buyer[1]["type"] == "qualification_checklist");
-  CHECK(buyer[1]["items"][1]["done"] == true);
 }
 
 TEST_CASE("offline: answers say they are offline and draw on the routed playbook") {

@@ -111,3 +111,21 @@ TEST_CASE("route: the same request gives the same decision, JSON included") {
   const auto b = route_query("Should I do a price reduction after three weeks of showings?");
   CHECK(to_json(a).dump() == to_json(b).dump());
 }
+
+TEST_CASE("route: offers and negotiation have their own specialist") {
+  struct Case { const char* query; Specialist expected; };
+  const Case cases[] = {
+      {"We have multiple offers with escalation clauses. How do I counter?", Specialist::negotiation},
+      {"How do I write a strong offer in a multiple offer situation?", Specialist::negotiation},
+      {"The appraisal came in 15k low, what are my buyer's options?", Specialist::negotiation},
+      {"Inspection found a bad roof, should we ask for repairs or a credit?", Specialist::negotiation},
+      {"The seller wants to wait until spring to list.", Specialist::objection_handling},
+      {"Can I text leads who filled out a Zillow form?", Specialist::compliance},
+      {"Can I give my buyer a rebate in Missouri?", Specialist::compliance},
+      {"Do I have to withhold for a foreign seller?", Specialist::transaction_timeline},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.query);
+    CHECK(route_query(c.query, ConversationStage::active).specialist == c.expected);
+  }
+}

@@ -58,6 +58,17 @@ export const badInputs = [
   { name: 'encoded surrogate', fn: 'buildPrompt', input: concat(utf8('{"query":"'), bytes(0xed, 0xa0, 0x80), utf8('"}')), code: 'request.invalid_utf8' },
   { name: 'truncated sequence', fn: 'validateProfile', input: concat(utf8('{"name":"'), bytes(0xe2, 0x82)), code: 'request.invalid_utf8' },
   { name: 'lone surrogate from JS', fn: 'route', input: '{"query":"\uD800"}', code: 'request.invalid_utf8', wasmOnly: true },
+  // qualification
+  { name: 'unknown stage event', fn: 'qualify', input: { profile, events: ['won'] }, code: 'qualify.invalid_events' },
+  { name: 'event is a number', fn: 'qualify', input: { profile, events: [7] }, code: 'qualify.invalid_events' },
+  { name: 'today is not a date', fn: 'qualify', input: { profile, today: '2026-02-30' }, code: 'qualify.invalid_today' },
+  { name: 'no text to extract', fn: 'extractFacts', input: { lead: {} }, code: 'extract.missing_text' },
+  { name: '1 MB text to extract', fn: 'extractFacts', input: { text: megabyte }, code: 'extract.invalid_text' },
+  { name: 'unknown contract form', fn: 'contractTimeline', input: { form: 'ohio', effective_date: '2026-11-20', today: '2026-11-25' }, code: 'contract.unknown_form' },
+  { name: 'misspelled contract term', fn: 'contractTimeline', input: { effective_date: '2026-11-20', today: '2026-11-25', days: { inspecton_days: 5 } }, code: 'contract.unknown_term' },
+  { name: 'days as text', fn: 'contractTimeline', input: { effective_date: '2026-11-20', today: '2026-11-25', days: { inspection_days: 'ten' } }, code: 'contract.invalid_days' },
+  { name: 'no dates at all', fn: 'contractTimeline', input: { today: '2026-11-25' }, code: 'contract.missing_effective_date' },
+  { name: 'impossible effective date', fn: 'contractTimeline', input: { effective_date: '2026-02-30', today: '2026-11-25' }, code: 'contract.invalid_date' },
 ];
 
 // For the native CLI's corpus runner: one JSONL line per case.

@@ -129,6 +129,66 @@ for (let i = 0; i < 12; i++) {
     answer: i % 3 ? '## Next\n\n1. **Call the lender** to confirm the pre-approval letter.' : '' } });
   cases.push({ fn: 'offlineAnswer', input: { query: queries[(i * 7) % queries.length], profile: profile(i + 600), lead: lead(i) } });
 }
+// Qualification: graded leads, both sides, every experience level; stage events.
+const buyerLeads = [
+  {},
+  { buyer_agreement: 'no', showing_date: '2026-11-27', lender: 'Chase', timeline: '2 years' },
+  { area: 'Round Rock', timeline: '60 days', pre_approved: 'yes', motivation: 'new job', buyer_agreement: 'signed', appointment: 'Tuesday' },
+  { pre_approved: 'pre-qualified', max_price: '$550k', pre_approval_amount: '450', timeline: 'by March' },
+  { other_agent: 'signed exclusive with Compass', timeline: 'ASAP' },
+  { other_agent: 'also talking to Redfin', texting_opt_out: 'yes', timeline: 'just looking' },
+  { on_dnc: 'yes', timeline: 'spring 2028', cash_buyer: 'yes', appointment: 'Tour Saturday 10am' },
+  { effective_date: '2026-11-20', closing_date: '2026-12-18', financing: 'FHA', state: 'TX', option_days: 7 },
+];
+const sellerLeads = [
+  { side: 'seller', price_expectation: '$650,000', cma_value: '590k', timeline: '30 days' },
+  { side: 'seller', mortgage_payoff: '$560,000', cma_value: '$590,000', decision_makers: 'divorcing' },
+  { side: 'seller', listed_with: 'listed with ABC Realty', motivation: 'relocating' },
+  { side: 'seller', listing_agreement: 'signed', mls_number: 'TX1234567', on_title: 'Estate of Mary Lee' },
+];
+const events = [[], ['contacted'], ['appointment_set', 'agreement_signed'], ['offer_accepted'], ['lost'], ['reactivated']];
+let k = 0;
+for (const facts of [...buyerLeads, ...sellerLeads]) {
+  for (const level of ['novice', 'expert']) {
+    const p = { ...profile(700 + k), experience: level };
+    cases.push({ fn: 'qualify', input: { profile: p, lead: { id: `q-${k}`, facts }, stage: stages[k % 7],
+      today: pick(['2026-11-25', '2027-03-02']), events: events[k % events.length] } });
+    cases.push({ fn: 'guidanceCards', input: { profile: p, lead: { facts }, stage: stages[(k * 3) % stages.length],
+      today: '2026-11-25' } });
+    k++;
+  }
+}
+const said = [
+  "She said they're pre-approved for 450 and need to move by March. We're also talking to Redfin.",
+  'We are not pre-approved yet, just pre-qualified. 3 bedrooms, 2 baths, budget is $600k.',
+  'STOP',
+  'please stop texting me, and do not call',
+  'We owe about 310k and want to list it at 499,900. Zillow says 520.',
+  "We haven't signed the agreement; our lease ends in June. Paying cash. Relocating for a new job.",
+  'The house is within walking distance of the park.',
+  'Approved up to $1.25M with a VA loan, we need to sell our house first.',
+  '¿Podemos ver la casa el sábado? Pre-approved for 380k.',
+];
+for (let i = 0; i < said.length; i++)
+  cases.push({ fn: 'extractFacts', input: { text: said[i], today: '2026-11-25', lead: i % 2 ? lead(i) : undefined } });
+const forms = ['generic', 'texas_trec_resale', 'california_car_rpa', 'florida_as_is', 'new_jersey'];
+const financing = ['conventional', 'cash', 'va', 'fha', 'heloc', 'business_purpose', 'portfolio'];
+for (let i = 0; i < 20; i++) {
+  const effective = pick(['2026-11-20', '2026-11-25', '2026-12-24', '2026-07-03', '2027-03-13']);
+  const req = { form: forms[i % forms.length], effective_date: effective, financing: financing[i % financing.length],
+    today: pick(['2026-11-25', '2026-12-20', '2027-04-01']) };
+  if (i % 4 !== 3) req.closing_date = pick(['2026-12-18', '2027-01-15', '2027-06-30', '2027-04-20']);
+  if (i % 3 === 0) req.loan_signing_date = '2026-12-15';
+  if (i % 2) req.days = { inspection_days: 5 + i, earnest_money_days: 3, ...(i % 5 === 1 ? { option_days: 7 } : {}) };
+  if (i % 5 === 2) req.conditions = ['hoa', 'pre_1978', 'seller_foreign', 'home_sale_contingency'];
+  if (i % 6 === 1) req.dates = { rate_lock_expires: '2026-12-10', hoa_docs_received: '2026-11-28', kick_out_notice: '2026-12-01' };
+  if (i % 7 === 3) req.done = ['earnest_money', 'open_escrow'];
+  cases.push({ fn: 'contractTimeline', input: req });
+}
+cases.push({ fn: 'contractTimeline', input: { today: '2026-11-25', lead: { facts: { effective_date: '2026-11-20', state: 'California', financing: 'jumbo' } } } });
+cases.push({ fn: 'contractTimeline', input: { form: 'ohio', effective_date: '2026-11-31', today: '2026-11-25', days: { optoin_days: 3 } } });
+cases.push({ fn: 'qualify', input: { profile: profile(1), events: ['signed'], today: '11/25/2026' } });
+cases.push({ fn: 'extractFacts', input: { text: 7 } });
 // Errors must match too.
 cases.push({ fn: 'route', input: '{"query":' });
 cases.push({ fn: 'route', input: { query: 7, profile: {} } });

@@ -7,6 +7,7 @@ import { test, before, after, beforeEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import Anthropic from '@anthropic-ai/sdk';
+import { pngHeader } from '../support/images.mjs';
 import { startFake } from '../support/processes.mjs';
 
 const API_KEY = 'sk-ant-fidelity-0123456789';
@@ -355,6 +356,33 @@ test('bad input gets typed errors and the fake keeps serving', async () => {
   assert.deepEqual(health, { ok: true });
   const message = await client().messages.create(ask());
   assert.equal(message.stop_reason, 'end_turn');
+});
+
+const imageMessage = (source) => ({ role: 'user', content: [{ type: 'image', source }, { type: 'text', text: 'Write MLS remarks' }] });
+
+test('image blocks: accepted as base64 with their media type, counted by size, refused as the API refuses them', async () => {
+  const c = client();
+  const small = await c.messages.countTokens({ model: MODEL, messages: [imageMessage({ type: 'base64', media_type: 'image/png', data: pngHeader(750, 100) })] });
+  const large = await c.messages.countTokens({ model: MODEL, messages: [imageMessage({ type: 'base64', media_type: 'image/png', data: pngHeader(4000, 3000) })] });
+  assert.ok(large.input_tokens - small.input_tokens > 1000, `${small.input_tokens} vs ${large.input_tokens}`);  // downscaled, ~1.15 MP
+  const answer = await c.messages.create({ model: MODEL, max_tokens: 64,
+    messages: [imageMessage({ type: 'base64', media_type: 'image/png', data: pngHeader(1200, 800) })] });
+  assert.equal(answer.type, 'message');
+
+  const refused = async (source, pattern) => {
+    const r = await raw('/v1/messages', { model: MODEL, max_tokens: 16, messages: [imageMessage(source)] });
+    assert.equal(r.status, 400, JSON.stringify(r.body));
+    assert.equal(r.body.error.type, 'invalid_request_error');
+    assert.match(r.body.error.message, pattern);
+  };
+  await refused({ type: 'base64', media_type: 'image/bmp', data: pngHeader(10, 10) },
+    /^messages\.0\.content\.0\.image\.source\.base64\.media_type: Input should be 'image\/jpeg', 'image\/png', 'image\/gif' or 'image\/webp'$/);
+  await refused({ type: 'base64', media_type: 'image/jpeg', data: pngHeader(10, 10) },
+    /specified using the image\/jpeg media type, but the image appears to be a image\/png image/);
+  await refused({ type: 'base64', media_type: 'image/png', data: 'A'.repeat(5 * 1024 * 1024 + 4) },
+    /image exceeds 5 MB maximum: 5242884 bytes > 5242880 bytes/);
+  await refused({ type: 'base64', media_type: 'image/png', data: 'not base64!!' }, /invalid base64 data/);
+  await refused({ type: 'base64', media_type: 'image/png', data: pngHeader(9000, 100) }, /exceed max allowed size: 8000 pixels/);
 });
 
 test('control knobs: defaults, per-request headers and scripted text', async () => {

@@ -1,6 +1,7 @@
 // Agent tokens bound to what they name: a token minted for one lead's page cannot read, resume or
 // coach another lead's conversation, on every path a browser has (coach, transcripts, resume,
-// sessions, feedback, live); a token without a lead sees all of its own agent's conversations.
+// sessions, feedback, live, a lead's stages and events); a token without a lead sees all of its own
+// agent's conversations.
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import { WebSocket } from 'ws';
@@ -51,6 +52,20 @@ describe('agent tokens bound to their lead', () => {
     assert.deepEqual([session.status, await codeOf(session)], [404, 'not_found']);
     const newSession = await fetch(`${proxy.url}/v1/sessions`, { method: 'POST', headers, body: JSON.stringify({ lead_id: 'lead-a' }) });
     assert.deepEqual([newSession.status, await codeOf(newSession)], [403, 'auth.wrong_lead']);
+  });
+
+  test("a lead's stages and events: its own lead only", async () => {
+    const stages = (lead, token) => fetch(`${proxy.url}/v1/leads/${lead}/stages`, { headers: browser(token) });
+    const events = (lead, token) => fetch(`${proxy.url}/v1/leads/${lead}/events`, { method: 'POST', headers: browser(token),
+      body: JSON.stringify({ events: ['appointment_set'] }) });
+    const read = await stages('lead-b', tokenA);
+    assert.deepEqual([read.status, await codeOf(read)], [403, 'auth.wrong_lead']);
+    const move = await events('lead-b', tokenA);
+    assert.deepEqual([move.status, await codeOf(move)], [403, 'auth.wrong_lead']);
+    assert.equal((await (await stages('lead-b', tokenB)).json()).data.length, 0, 'the refused event moved nothing');
+    assert.equal((await events('lead-a', tokenA)).status, 200);
+    assert.equal((await stages('lead-a', tokenA)).status, 200);
+    assert.equal((await stages('lead-a', tokenAny)).status, 200, 'a token without a lead reads any');
   });
 
   test("the lead's own token, and a token without a lead, read it all", async () => {

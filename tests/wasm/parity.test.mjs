@@ -10,7 +10,8 @@ const lines = readFileSync(join(root, 'tests/data/parity.jsonl'), 'utf8').split(
 test('the parity corpus has at least 200 cases covering every function', () => {
   assert.ok(lines.length >= 200, `only ${lines.length} cases`);
   const fns = new Set(lines.map((l) => JSON.parse(l).fn));
-  for (const fn of ['version', 'route', 'buildPrompt', 'fitContext', 'estimateCost', 'validateProfile', 'guidanceCards', 'offlineAnswer'])
+  for (const fn of ['version', 'route', 'buildPrompt', 'fitContext', 'estimateCost', 'validateProfile', 'guidanceCards',
+    'offlineAnswer', 'qualify', 'extractFacts', 'contractTimeline'])
     assert.ok(fns.has(fn), `no ${fn} case`);
 });
 

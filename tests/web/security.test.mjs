@@ -93,7 +93,7 @@ async function audit(p) {
     const bad = [];
     for (const scope of root.querySelectorAll('.bubble, .card, header')) {
       for (const el of scope.querySelectorAll('*')) {
-        if (!allowed.includes(el.tagName) && !['SPAN', 'SECTION', 'H2', 'H3', 'UL', 'LI', 'TIME', 'DIV', 'P', 'BUTTON'].includes(el.tagName)) bad.push(el.tagName);
+        if (!allowed.includes(el.tagName) && !['SPAN', 'SECTION', 'H2', 'H3', 'UL', 'LI', 'TIME', 'DIV', 'P', 'BUTTON', 'DETAILS', 'SUMMARY'].includes(el.tagName)) bad.push(el.tagName);
         for (const a of el.attributes) if (/^on/i.test(a.name) || a.name === 'srcdoc' || a.name === 'style' && /url\(/.test(a.value)) bad.push(`${el.tagName}[${a.name}]`);
         if (el.tagName === 'A' && !/^(https?:|mailto:)/.test(el.getAttribute('href') ?? '')) bad.push(`a[href=${el.getAttribute('href')}]`);
       }

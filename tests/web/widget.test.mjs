@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
+import { pngFile } from '../support/images.mjs';
 import { artifactPath, launchBrowser, requireBuilt, sql, startFake, startProxy, stopAll } from './env.mjs';
 
 let fake;
@@ -34,6 +35,7 @@ after(async () => {
   await stopAll();
 });
 
+
 async function lastAnswerText() {
   return page.locator(`${W} li.msg.assistant .bubble`).last().textContent();
 }
@@ -43,13 +45,15 @@ describe('the demo page', () => {
     await page.goto(proxy.url + '/');
     await page.locator(`${W} .panel`).waitFor({ state: 'visible' });
     assert.equal(await page.locator('#lead-name').textContent(), 'Jordan Lee');
-    // The WASM core computes the checklist in the page: budget and motivation are known.
+    // The WASM core computes the checklist in the page: budget, motivation and the timeline are known.
     const checklist = page.locator(`${W} .card[data-type=qualification_checklist]`);
     await checklist.waitFor();
     assert.equal(await checklist.getAttribute('data-source'), 'preview');
-    assert.equal(await checklist.locator('li[data-done=true]').count(), 2);
+    assert.equal(await checklist.locator('li[data-done=true]').count(), 3);
     assert.equal(await checklist.locator('li[data-id=location]').getAttribute('data-done'), 'false');
-    assert.match(await page.locator(`${W} .card[data-type=next_best_action]`).textContent(), /Ask: Location/);
+    assert.match(await checklist.locator('li[data-id=timeline]').textContent(), /months/, 'the timeline is read into months');
+    // The demo agent is a novice: the next question comes word for word.
+    assert.match(await page.locator(`${W} .card[data-type=next_best_action]`).textContent(), /Ask: "Where would you love to live/);
     await page.screenshot({ path: artifactPath('widget-01-demo-open.png') });
   });
 
@@ -165,10 +169,71 @@ describe('the demo page', () => {
     const deadlines = page.locator(`${W} .card[data-type=deadlines]`);
     await deadlines.waitFor({ timeout: 3000 });
     const text = await deadlines.textContent();
-    assert.match(text, /Closing Disclosure must be received/);
+    assert.match(text, /Closing Disclosure received by the buyer/);  // a pre-approved buyer: a mortgage TRID covers
     assert.match(text, new RegExp(closing));
     assert.match(await page.locator(`${W} .sub`).textContent(), /Under contract/);
     await page.screenshot({ path: artifactPath('widget-08-deadlines.png') });
+  });
+
+  test('a showing booked without a signed buyer agreement puts a compliance alert first, with the words to say', async () => {
+    await page.goto(proxy.url + '/');
+    await page.locator(`${W} .card[data-type=qualification_checklist]`).waitFor();
+    await page.selectOption('select[name=buyer_agreement]', 'not signed');
+    await page.fill('input[name=showing_date]', new Date(Date.now() + 2 * 86_400_000).toISOString().slice(0, 10));
+    const alert = page.locator(`${W} .card[data-type=compliance_alert]`);
+    await alert.waitFor({ timeout: 3000 });
+    assert.equal(await page.locator(`${W} .cards > .card`).first().getAttribute('data-type'), 'compliance_alert');
+    assert.equal(await alert.getAttribute('data-id'), 'touring_without_agreement');
+    assert.match(await alert.textContent(), /Compliance/);
+    assert.match(await alert.locator('.card-say').textContent(), /Before we see homes/);
+    assert.match(await alert.locator('.card-mistakes').textContent(), /Common mistakes/);
+    assert.equal(await page.locator(`${W} li[data-id=agreement]`).getAttribute('data-status'), 'problem');
+    await page.screenshot({ path: artifactPath('widget-10-compliance-alert.png') });
+  });
+
+  test('facts the conversation states are proposed; accepting one adds it to the lead, and the page hears of it', async () => {
+    await page.goto(proxy.url + '/');
+    await page.locator(`${W} .card[data-type=qualification_checklist]`).waitFor();
+    await page.evaluate(() => {
+      window.acceptedFacts = [];
+      document.querySelector('porchlight-coach').addEventListener('porchlight:fact-accepted', (e) => window.acceptedFacts.push(e.detail));
+    });
+    await page.locator(`${W} textarea`).fill("She says they're pre-approved for 450 and need to move by June.");
+    await page.keyboard.press('Enter');
+    const proposed = page.locator(`${W} .card[data-type=proposed_facts]`);
+    await proposed.waitFor({ timeout: 10000 });
+    assert.match(await proposed.textContent(), /Nothing is saved until you accept it/);
+    assert.equal(await page.locator(`${W} li[data-id=mortgage]`).getAttribute('data-done'), 'false', 'not written silently');
+    await proposed.locator('li[data-fact=pre_approved] button.accept').click();
+    await page.waitForFunction(() => document.querySelector('porchlight-coach').shadowRoot
+      .querySelector('li[data-id=mortgage]')?.dataset.done === 'true', null, { timeout: 3000 });
+    const accepted = await page.evaluate(() => window.acceptedFacts);
+    assert.deepEqual(accepted.map((f) => [f.fact, f.value]), [['pre_approved', 'yes']]);
+    assert.equal(await proposed.locator('li[data-fact=pre_approved]').count(), 0);
+    await proposed.locator('li[data-fact=pre_approval_amount] button.dismiss-fact').click();
+    await page.screenshot({ path: artifactPath('widget-11-proposed-facts.png') });
+  });
+
+  test('listing photos: picked, resized in the browser, sent as image blocks to the listing specialist', async () => {
+    await page.goto(proxy.url + '/');
+    await page.locator(`${W} .card[data-type=qualification_checklist]`).waitFor();
+    const before = (await fake.requests()).length;
+    await page.locator(`${W} input[type=file]`).setInputFiles([
+      { name: 'front.png', mimeType: 'image/png', buffer: pngFile(2400, 1600) },
+      { name: 'kitchen.png', mimeType: 'image/png', buffer: pngFile(1200, 900) },
+    ]);
+    await page.locator(`${W} .photos .thumb`).nth(1).waitFor({ timeout: 5000 });
+    await page.screenshot({ path: artifactPath('widget-12-photos.png') });
+    await page.locator(`${W} button.send`).click();  // no words: the photo question is asked
+    await page.locator(`${W} li.msg.assistant:not(.streaming)`).last().waitFor({ timeout: 10000 });
+    const sent = (await fake.requests()).slice(before).filter((q) => q.path === '/v1/messages').at(-1).body;
+    const images = sent.messages.at(-1).content.filter((b) => b.type === 'image');
+    assert.equal(images.length, 2);
+    assert.equal(images[0].source.media_type, 'image/jpeg');
+    assert.ok(images[0].source.data.length < 400_000, 'resized in the browser');
+    assert.match(sent.system[1].text, /^# Listing and Marketing/);
+    assert.match(sent.messages.at(-1).content.at(-1).text, /Review these listing photos/);
+    assert.equal(await page.locator(`${W} .photos .thumb`).count(), 0, 'the tray empties once sent');
   });
 
   test('live mode: a message from the lead brings cards over the WebSocket', async () => {

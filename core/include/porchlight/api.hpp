@@ -18,11 +18,14 @@ std::string build_prompt(std::string_view request);      // {"request", "route",
 std::string fit_context(std::string_view request);       // the context window
 std::string estimate_cost(std::string_view request);     // a cost breakdown, or one per tier
 std::string guidance_cards(std::string_view request);    // {"cards": [...], "checklist_score"}
+std::string qualify(std::string_view request);           // {"side", "items", "problems", "score", "next", "stage"}
+std::string extract_facts(std::string_view request);     // {"proposals": [{"fact", "value", "evidence", "current"?}]}
+std::string contract_timeline(std::string_view request); // {"form", "form_name", "counting", "items", "notes", ...}
 std::string offline_answer(std::string_view request);    // {"text", "route"}
 // The enums' JSON spellings, each list in the core's order, for clients that must not copy them:
 // {"roles", "experience_levels", "specializations", "tones", "verbosity_levels", "stages",
-//  "specialists", "tiers", "guidance_types", "card_types", "surfaces", "feedback_ratings",
-//  "outcomes", "coach_events"}. Takes no request, cannot fail; native only (`porchlight enums`,
+//  "specialists", "tiers", "guidance_types", "card_types", "item_statuses", "severities", "surfaces",
+//  "feedback_ratings", "outcomes", "coach_events"}. Takes no request, cannot fail; native only (`porchlight enums`,
 // read by web/gen-enums.mjs at build time, so the WASM module stays as small as it was).
 std::string enums();
 

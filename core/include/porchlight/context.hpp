@@ -58,6 +58,12 @@ struct ContextWindow {
 ContextWindow fit_context(const ContextRequest& request, const Policy& policy = Policy::embedded());
 json to_json(const ContextWindow& window, const std::vector<Turn>& turns);
 
+// The Messages API body (not streamed) that asks `model` to write a conversation's summary: the
+// summary so far and the turns folded out of the window (policy.json's summary_instructions, at
+// most summary_max_tokens). fit_context's summary is a digest that needs no call; this one reads.
+std::string summary_request_body(std::string_view previous_summary, const std::vector<Turn>& folded,
+                                 std::string_view model, const Policy& policy = Policy::embedded());
+
 // One id for the conversation about one lead, the same from every surface (widget, Streamlit,
 // API) and for every agent who works the lead (a hand-off to a TC continues the same thread):
 // "cv_" and 32 hex digits derived from (location, lead). Surfaces without a lead create a random

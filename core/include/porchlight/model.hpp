@@ -42,12 +42,12 @@ enum class ConversationStage {
 };
 enum class Specialist {
   coaching, qualification, objection_handling, market_analysis, action_planning, compliance,
-  listing_marketing, transaction_timeline
+  listing_marketing, transaction_timeline, negotiation
 };
 enum class ModelTier { fast, balanced, deep };
 enum class GuidanceType {
   coaching_tip, next_question, objection_response, market_insight, next_best_action,
-  compliance_alert, listing_copy, deadline_reminder
+  compliance_alert, listing_copy, deadline_reminder, negotiation_plan
 };
 enum class Surface { widget, streamlit, api, live, playground };
 enum class Feedback { none, helpful, not_helpful };
@@ -56,7 +56,14 @@ enum class Outcome {
   under_contract, closed_won, closed_lost
 };
 // The cards guidance_cards() builds (qualify.hpp), by their "type".
-enum class CardType { next_best_action, qualification_checklist, deadlines };
+enum class CardType {
+  next_best_action, qualification_checklist, deadlines, compliance_alert, coaching_tip, proposed_facts,
+  stage_change
+};
+// A checklist item read from the lead's facts (qualify.hpp), and how loud a problem is: an alert is
+// a compliance matter (stop, or fix before acting); a tip is coaching.
+enum class ItemStatus { unknown, ok, problem };
+enum class Severity { alert, tip };
 // The events of the coaching stream (POST /v1/coach and its resume), a protocol vocabulary the
 // proxy and its clients share: meta, route, deltas (a notice when the playbooks take over), cards,
 // usage, an error if any, and done last.
@@ -82,17 +89,20 @@ PORCHLIGHT_ENUM_NAMES(ConversationStage, "stage", "new_lead", "contacted", "qual
                       "under_contract", "clear_to_close", "closed_won", "closed_lost")
 PORCHLIGHT_ENUM_NAMES(Specialist, "specialist", "coaching", "qualification", "objection_handling",
                       "market_analysis", "action_planning", "compliance", "listing_marketing",
-                      "transaction_timeline")
+                      "transaction_timeline", "negotiation")
 PORCHLIGHT_ENUM_NAMES(ModelTier, "tier", "fast", "balanced", "deep")
 PORCHLIGHT_ENUM_NAMES(GuidanceType, "guidance_type", "coaching_tip", "next_question",
                       "objection_response", "market_insight", "next_best_action", "compliance_alert",
-                      "listing_copy", "deadline_reminder")
+                      "listing_copy", "deadline_reminder", "negotiation_plan")
 PORCHLIGHT_ENUM_NAMES(Surface, "surface", "widget", "streamlit", "api", "live", "playground")
 PORCHLIGHT_ENUM_NAMES(Feedback, "feedback", "none", "helpful", "not_helpful")
 PORCHLIGHT_ENUM_NAMES(Outcome, "outcome", "pending", "no_response", "lead_advanced", "appointment_set",
                       "agreement_signed", "offer_written", "under_contract", "closed_won",
                       "closed_lost")
-PORCHLIGHT_ENUM_NAMES(CardType, "card_type", "next_best_action", "qualification_checklist", "deadlines")
+PORCHLIGHT_ENUM_NAMES(CardType, "card_type", "next_best_action", "qualification_checklist", "deadlines",
+                      "compliance_alert", "coaching_tip", "proposed_facts", "stage_change")
+PORCHLIGHT_ENUM_NAMES(ItemStatus, "status", "unknown", "ok", "problem")
+PORCHLIGHT_ENUM_NAMES(Severity, "severity", "alert", "tip")
 PORCHLIGHT_ENUM_NAMES(CoachEvent, "coach_event", "meta", "route", "delta", "notice", "card", "usage",
                       "error", "done")
 #undef PORCHLIGHT_ENUM_NAMES

@@ -16,6 +16,11 @@ inline constexpr std::string_view kOfflineLabel =
     "**Offline guidance**: Claude is not connected right now, so this comes straight from "
     "Porchlight's playbooks.";
 
+// What an offline answer says when the agent attached photos: nobody has looked at them.
+inline constexpr std::string_view kOfflinePhotosNotice =
+    "**Your photos were not reviewed**: looking at photos needs Claude. Try again when it is back; "
+    "meanwhile, here is the playbook's photo checklist.";
+
 // Markdown: the label, the next qualification question when one is open, then the playbook
 // sections of the routed specialist that best match the query.
 std::string offline_answer(const RouteDecision& route, std::string_view query, const AgentProfile& profile,

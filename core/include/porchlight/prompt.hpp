@@ -35,6 +35,15 @@ struct PromptRequest {
   bool stream = false;
   // By tier (fast, balanced, deep): a model to name instead of the policy's (a deployment's config).
   std::array<std::string, enum_count<ModelTier>()> tier_models;
+  // Photos the agent attached (a listing's): image blocks before the query's text, as the Messages
+  // API takes them (base64 with its media type). The caller checks them (the proxy: type, size,
+  // count). Unless a specialist is forced, a request with photos goes to routing.json's
+  // with_images specialist (listing_marketing).
+  struct Image {
+    std::string media_type;  // image/jpeg, image/png, image/webp
+    std::string data;        // base64
+  };
+  std::vector<Image> images;
 };
 
 struct SystemBlockInfo {

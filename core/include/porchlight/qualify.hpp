@@ -1,13 +1,23 @@
-// porchlight/qualify.hpp: what the agent still needs to learn about a lead, and what is coming due.
+// porchlight/qualify.hpp: the qualification orchestrator: what the agent knows about a lead and
+// what it means, where the lead stands, what the lead just said, and what is coming due.
 //
-// The checklist is LPMAMA for buyers and its seller counterpart (core/data/qualification.json);
-// an item ticks as soon as one of its facts is known. Deadlines come from dated facts
-// ("inspection_deadline": "2026-12-01"); when only the closing date is known, the Closing
-// Disclosure date is derived (TRID: received at least 3 business days before closing, where
-// business days are all days but Sundays and federal holidays).
+//   qualification_checklist  LPMAMA for buyers, its seller counterpart: each item read from the
+//                            facts' values (unknown, ok or problem); problems with what to do
+//                            (compliance ones are alerts); a lead score with weighted parts
+//   advance_stage            the lead's stage moved by facts and events, each move with its reason
+//   extract_facts            facts a text states ("pre-approved for 450"), proposed, never written
+//   contract_timeline        every contract-to-close deadline and TC task from the acceptance date
+//                            and the contract's terms, by the rules of a form
+//   guidance_cards           the cards a surface shows beside an answer
+//
+// All rules, words, weights and texts are data (core/data/qualification.json, stages.json,
+// extraction.json, contract_forms.json; docs/coaching.md says where each rule comes from). The
+// core has no clock: `today` is a YYYY-MM-DD date given by the caller.
 #pragma once
 
 #include <cstdint>
+#include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -18,39 +28,129 @@
 
 namespace porchlight {
 
+// ---- checklist, problems, score ----------------------------------------------------------------
+
 struct ChecklistItem {
-  std::string id;
-  std::string label;
-  bool done = false;
-  std::string known_as;  // the fact that ticked it
+  std::string id, label;
+  std::string say;             // the question, word for word
+  ItemStatus status = ItemStatus::unknown;
+  std::string known_as;        // the fact that decided it
+  std::string value;           // that fact's value
+  std::string reading;         // what the value was read as: "pre_qualification", "signed"
+  std::string reads;           // the same in words: "pre-qualified only"
+  std::string problem;         // the problem's id when status is problem
+  int months = -1;             // timeline items: months from today, -1 when not read
+  bool shown = true;           // false for checks kept out of the list (consent to text and call)
+};
+
+struct Problem {
+  std::string id, item;
+  Severity severity = Severity::tip;
+  std::string title, action, say, why, mistakes, edge, source;
+};
+
+struct ScorePart {
+  std::string id, label;
+  int weight = 0;       // of 100
+  int points = 0;       // 0-100
+  std::string reason;
+};
+
+struct LeadScore {
+  int value = 0;        // 0-100: the weighted points
+  std::vector<ScorePart> parts;
+  std::string capped;   // why the score was capped, when it was
 };
 
 struct Checklist {
   std::string side;  // "buyer" or "seller"
   std::vector<ChecklistItem> items;
-  int score = 0;     // 0-100: a lead score from what is known (see qualify.cpp)
-  const ChecklistItem* next() const;  // the first item not done, or nullptr
+  std::vector<Problem> problems;  // alerts first, then tips, in item order
+  LeadScore score;
+  const ChecklistItem* next() const;  // the first shown item still unknown, or nullptr
+  const ChecklistItem* item(std::string_view id) const;
 };
 
-struct Deadline {
-  std::string fact;   // "inspection_deadline", or "closing_disclosure_date (derived)"
-  std::string label;
-  std::string date;   // YYYY-MM-DD
-  std::int64_t days_left = 0;  // negative: overdue
-  bool derived = false;
-};
-
-// Buyer or seller side: the lead's "side" fact when given, else the agent's role.
-Checklist qualification_checklist(const AgentProfile& profile, const Lead& lead,
+// Buyer or seller side: the lead's "side" fact when given, else the agent's role. `today`
+// (YYYY-MM-DD, may be empty) lets timelines such as "by March" be read.
+Checklist qualification_checklist(const AgentProfile& profile, const Lead& lead, std::string_view today = {},
                                   const Policy& policy = Policy::embedded());
-// Deadlines from today - 3 days to today + 45 days, soonest first. `today` is YYYY-MM-DD (the
-// core has no clock); an invalid date yields no deadlines.
-std::vector<Deadline> upcoming_deadlines(const Lead& lead, std::string_view today,
-                                         const Policy& policy = Policy::embedded());
 
-// The cards a surface shows beside an answer: the qualification checklist (buyer and listing
-// agents, early stages), deadlines (contract stages, and always for transaction coordinators),
-// and, once an answer is known, its first actionable line as the next best action.
+// ---- stages ------------------------------------------------------------------------------------
+
+struct StageMove {
+  ConversationStage from = ConversationStage::new_lead, to = ConversationStage::new_lead;
+  std::string trigger;  // "event:agreement_signed" or "signal:contract_accepted"
+  std::string reason;
+};
+struct StageResult {
+  ConversationStage stage = ConversationStage::new_lead;
+  std::vector<StageMove> moves;  // in order; empty when the stage stands
+};
+
+// True when `event` is one the stage machine knows (stages.json).
+bool is_stage_event(std::string_view event, const Policy& policy = Policy::embedded());
+StageResult advance_stage(const Checklist& checklist, const Lead& lead, ConversationStage from,
+                          const std::vector<std::string>& events, const Policy& policy = Policy::embedded());
+
+// ---- facts from what the lead said -------------------------------------------------------------
+
+struct ProposedFact {
+  std::string fact, value;
+  std::string evidence;  // the clause it came from
+  std::string current;   // the lead's value now, when it differs
+};
+// At most a dozen, one per fact (the last statement wins); facts already known with the same
+// value are left out.
+std::vector<ProposedFact> extract_facts(std::string_view text, const Lead& lead, std::string_view today = {},
+                                        const Policy& policy = Policy::embedded());
+
+// ---- contract to close -------------------------------------------------------------------------
+
+struct ContractTerms {
+  std::string form = "generic";     // contract_forms.json: generic, texas_trec_resale, ...
+  std::string effective_date;       // YYYY-MM-DD: the acceptance (effective) date
+  std::string closing_date;         // YYYY-MM-DD, or from a closing_days term
+  std::string loan_signing_date;    // consummation when it is not the closing day (escrow states)
+  std::string financing;            // cash, conventional, fha, va, usda, jumbo, heloc, reverse, ...
+  std::map<std::string, int> days;  // the contract's numbers: option_days, inspection_days, ...
+  std::map<std::string, std::string> dates;  // known dates: rate_lock_expires, hoa_docs_received, ...
+  std::vector<std::string> conditions;       // hoa, pre_1978, home_sale_contingency, seller_foreign, ...
+  std::vector<std::string> done;             // deadline and task ids already met
+};
+
+struct ContractDeadline {
+  std::string id, label, date, time;  // date YYYY-MM-DD; time the cut-off ("17:00"), may be empty
+  std::int64_t days_left = 0;         // from today; negative when past
+  std::string status;                 // overdue, due_today, upcoming, done
+  std::string rule;                   // how the date was counted, in words
+  std::string owner, source, note;
+  bool task = false;                  // a TC task, not a contract deadline
+  bool from_lead = false;             // the date was typed in, not computed
+};
+
+struct ContractTimeline {
+  std::string form, form_name, counting, source;
+  std::vector<ContractDeadline> items;  // every deadline and task, soonest first: nothing is hidden
+  std::vector<std::string> notes;       // what could not be computed, and why
+};
+
+// Errors: contract.unknown_form, contract.invalid_effective_date, contract.unknown_term,
+// contract.unknown_condition, contract.invalid_date, ...: every problem at once.
+Result<ContractTimeline> contract_timeline(const ContractTerms& terms, std::string_view today,
+                                           const Policy& policy = Policy::embedded());
+// The terms a lead's facts give (effective_date, contract_form, financing, option_days, ...), or
+// nullopt when there is no effective (acceptance) date among them.
+std::optional<ContractTerms> contract_terms_from(const Lead& lead, const Policy& policy = Policy::embedded());
+
+// ---- cards -------------------------------------------------------------------------------------
+
+// The cards a surface shows beside an answer: compliance alerts; the next best action (the
+// answer's first actionable line, or the next question); coaching tips; the checklist with its
+// score (buyer and listing agents, early stages); the contract deadlines and TC tasks (contract
+// stages, and always for transaction coordinators). What a card says depends on the agent's
+// experience: a novice gets the words to say, why, and the common mistakes; an expert the action,
+// the edge cases and the source.
 json guidance_cards(const AgentProfile& profile, const Lead& lead, ConversationStage stage,
                     const RouteDecision& route, std::string_view answer, std::string_view today,
                     const Policy& policy = Policy::embedded());

@@ -8,6 +8,7 @@
 //   persist   the agent's turn and an empty answer to stream into, and the folded summary
 //   stream    the answer from the coaching provider (Claude, or the playbooks), stored as it goes
 //   finalize  status, usage and cost; the ledger and the coaching event; cards; done
+//   summarize when old turns were folded, a fast-tier call writes the conversation's summary
 //
 // Persistence rule: the agent's turn is stored before any upstream call; the answer is stored
 // as it streams (status "streaming"), and finalized with its usage and cost. If the proxy dies
@@ -88,6 +89,13 @@ awaitable<std::optional<TurnContext>> load_context(App& app, Exchange& ex, const
   const LocationBudget budget = co_await app.budgets().get(scope);
   ctx.spent_usd = budget.spent;
   ctx.monthly_budget_usd = budget.monthly;
+  ctx.today = app.today();
+  if (!c.lead.id.empty()) {
+    auto last_stage = [&app, scope, id = c.lead.id] { return app.store().lead_stages().last(scope, id); };
+    auto stage = co_await app.blocking(last_stage);
+    if (!stage) { co_await app.fail(ex, stage.errors()); co_return std::nullopt; }
+    ctx.last_stage = stage.value();
+  }
   co_return ctx;
 }
 
@@ -147,6 +155,24 @@ awaitable<bool> persist_turn(App& app, Exchange& ex, const store::Scope& scope, 
     };
     co_await app.blocking(query_6);
   }
+  co_return true;
+}
+
+// The lead's stage moves, after the one the turn was planned from. Coaching goes on when this
+// fails (another turn recorded the lead first, or the store hiccuped): the card says so.
+awaitable<bool> record_stage_moves(App& app, const store::Scope& scope, const CoachRequest& c, const TurnContext& ctx,
+                                   const TurnPlan& plan) {
+  if (c.lead.id.empty() || plan.stage_moves.empty()) co_return false;
+  auto append = [&app, scope, lead = c.lead.id, after = ctx.last_stage ? ctx.last_stage->seq : 0,
+                 moves = stage_changes(plan.stage_moves, c.agent_id, "coach")] {
+    return app.store().lead_stages().append(scope, lead, after, moves);
+  };
+  auto recorded = co_await app.blocking(append);
+  if (!recorded) {
+    app.metrics().count("porchlight_stage_record_failures_total", {{"code", recorded.errors().front().code}});
+    co_return false;
+  }
+  app.metrics().count("porchlight_stage_moves_total", {{"to", std::string(name_of(plan.stage))}});
   co_return true;
 }
 
@@ -217,7 +243,7 @@ awaitable<void> stream_answer(App& app, const store::Scope& scope, SseStream& ss
 // ---- finalize ----------------------------------------------------------------------------------
 
 awaitable<void> finalize(App& app, Exchange& ex, SseStream& sse, const Principal& payer, Ticket& ticket,
-                         const CoachRequest& c, const TurnContext& ctx, const TurnPlan& plan, Answer& a) {
+                         const CoachRequest& c, const TurnContext& ctx, const TurnPlan& plan, bool stages_recorded, Answer& a) {
   const store::Scope scope = payer.scope;
   const RouteDecision& route = plan.prompt.route;
   const auto latency = static_cast<std::int64_t>(ms_since(a.started));
@@ -253,7 +279,27 @@ awaitable<void> finalize(App& app, Exchange& ex, SseStream& sse, const Principal
   auto query_8 = [&app, scope, event] { return app.store().coaching_history().record(scope, event); };
   co_await app.blocking(query_8);
 
-  for (const auto& card : guidance_cards(ctx.agent, c.lead, plan.stage, route, a.text, app.today(), app.policy()))
+  json cards = guidance_cards(ctx.agent, c.lead, plan.stage, route, a.text, ctx.today, app.policy());
+  if (!plan.stage_moves.empty()) {
+    json moves = json::array();
+    for (const auto& m : plan.stage_moves)
+      moves.push_back({{"from", name_of(m.from)}, {"to", name_of(m.to)}, {"trigger", m.trigger}, {"reason", m.reason}});
+    cards.push_back({{"type", name_of(CardType::stage_change)}, {"title", "Stage"}, {"lead_id", c.lead.id},
+                     {"from", name_of(plan.stage_moves.front().from)}, {"to", name_of(plan.stage)}, {"moves", moves},
+                     {"recorded", stages_recorded}});
+  }
+  if (!plan.proposed_facts.empty()) {
+    json facts = json::array();
+    for (const auto& f : plan.proposed_facts) {
+      json one = {{"fact", f.fact}, {"value", f.value}, {"evidence", f.evidence}};
+      if (!f.current.empty()) one["current"] = f.current;
+      facts.push_back(std::move(one));
+    }
+    // Proposed, never written: the agent accepts each one (the widget), the CRM stores it.
+    cards.push_back({{"type", name_of(CardType::proposed_facts)}, {"title", "Facts to confirm"}, {"lead_id", c.lead.id},
+                     {"facts", facts}, {"source", "porchlight"}});
+  }
+  for (const auto& card : cards)
     co_await sse.send(name_of(CoachEvent::card), card.dump(-1, ' ', false, json::error_handler_t::replace), event_id(a));
   co_await sse.send(name_of(CoachEvent::usage), JSON_OBJ({{"model", a.model}, {"offline", a.offline}, {"usage", porchlight::to_json(a.usage)},
                                   {"cost_usd", round_usd(cost)}, {"latency_ms", latency},
@@ -266,6 +312,56 @@ awaitable<void> finalize(App& app, Exchange& ex, SseStream& sse, const Principal
                                  {"message_id", a.message.id}, {"event_id", a.message.event_id},
                                  {"conversation_id", c.conversation_id}}).dump(), event_id(a));
   co_await sse.finish();
+}
+
+// ---- summarize ---------------------------------------------------------------------------------
+
+// When this turn folded old turns out of the window, a fast-tier call writes the conversation's
+// summary from the summary so far and those turns, and it replaces the digest stored at persist
+// time (later turns read it, from the prompt cache). Offline, or when Claude fails, the digest
+// stays. The answer has been sent whole by now; this only delays closing the connection.
+awaitable<void> write_summary(App& app, Exchange& ex, const Principal& payer, const CoachRequest& c, const TurnContext& ctx,
+                              const TurnPlan& plan, bool offline) {
+  if (offline || !plan.conversation_update || plan.folded.empty()) co_return;
+  const std::string model = app.model_for(ModelTier::fast);
+  Provider& provider = app.passthrough();
+  if (provider.offline() || !provider.reaches_claude(model)) co_return;
+  auto request = summary_request(plan, ctx.conversation.summary, app.policy(), model);
+  if (!request) co_return;
+  const std::int64_t estimated = estimate_tokens(request->body) * 2;  // its answer is shorter than what it reads
+  Ticket ticket = co_await app.admission().admit(Payer::of(payer), estimated);
+  if (!ticket) co_return;  // over budget or rate-limited: the digest will do
+  TurnRequest turn;
+  turn.request = std::move(*request);
+  const TurnReply reply = co_await provider.send(std::move(turn));
+  const upstream::Response& r = reply.response;
+  if (reply.offline || r.error || r.status != 200) {
+    app.metrics().count("porchlight_summaries_total", {{"result", "failed"}});
+    co_return;
+  }
+  Usage usage;
+  std::string answered_model;
+  upstream::read_answer(r.body, usage, &answered_model);
+  std::string text;
+  const json answer = json::parse(r.body, nullptr, false);
+  if (answer.is_object() && answer.contains("content") && answer["content"].is_array())
+    for (const auto& block : answer["content"])
+      if (block.is_object() && block.value("type", "") == "text") text += block.value("text", "");
+  text = text.substr(0, 20000);
+  store::UsageRecord u;
+  u.agent_id = c.agent_id;
+  u.request_id = ex.request_id();
+  u.kind = "summary";
+  u.model = answered_model.empty() ? model : answered_model;
+  u.usage = usage;
+  ticket.settle(std::move(u));
+  if (text.find_first_not_of(" \n\t") == std::string::npos) co_return;
+  const ConversationUpdate& up = *plan.conversation_update;
+  auto save = [&app, scope = payer.scope, id = c.conversation_id, stage = up.stage, text, through = up.summary_through_seq] {
+    return app.store().transcript().update_conversation(scope, id, stage, text, through);
+  };
+  const auto saved = co_await app.blocking(save);
+  app.metrics().count("porchlight_summaries_total", {{"result", saved ? "written" : "not_saved"}});
 }
 
 // ---- resume ------------------------------------------------------------------------------------
@@ -349,7 +445,7 @@ awaitable<void> coach(App& app, Exchange& ex, const Principal& p) {
     co_return;
   }
   // read
-  auto body = co_await read_json_body(app, ex, 256 * 1024);
+  auto body = co_await read_json_body(app, ex, 8 * 1024 * 1024);  // photos: five of at most ~1.5 MiB each
   if (!body) co_return;
   Errors errors;
   auto request = read_coach_request(*body, p, errors);
@@ -378,6 +474,7 @@ awaitable<void> coach(App& app, Exchange& ex, const Principal& p) {
   Answer a;
   std::string user_message_id;
   if (!co_await persist_turn(app, ex, p.scope, c, plan, user_message_id, a)) co_return;
+  const bool stages_recorded = co_await record_stage_moves(app, p.scope, c, *context, plan);
 
   // stream
   SseStream& sse = *co_await ex.start_sse();
@@ -391,11 +488,12 @@ awaitable<void> coach(App& app, Exchange& ex, const Principal& p) {
   turn.request.body = std::move(plan.prompt.body);
   turn.request.model = route.model;
   turn.request.stream = true;
-  turn.playbooks = PlaybookContext{route, c.query, context->agent, c.lead};
+  turn.playbooks = PlaybookContext{route, c.query, context->agent, c.lead, c.images.size()};
   co_await stream_answer(app, p.scope, sse, a, std::move(turn));
 
   // finalize
-  co_await finalize(app, ex, sse, payer, ticket, c, *context, plan, a);
+  co_await finalize(app, ex, sse, payer, ticket, c, *context, plan, stages_recorded, a);
+  co_await write_summary(app, ex, payer, c, *context, plan, a.offline);
 }
 
 awaitable<void> coach_resume(App& app, Exchange& ex, const Principal& p) {

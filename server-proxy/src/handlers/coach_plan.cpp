@@ -2,6 +2,7 @@
 
 #include "handlers/coach_plan.hpp"
 
+#include "auth/credentials.hpp"
 #include "auth/visibility.hpp"
 #include "porchlight/json_input.hpp"
 
@@ -10,10 +11,62 @@ namespace porchlight::proxy {
 using json_input::FieldReader;
 using json_input::Need;
 
+namespace {
+
+// Bytes decoded from the start of standard base64 text (enough to tell an image's format): the
+// first `chars` characters, read in the URL-safe alphabet the credentials code decodes.
+std::string base64_prefix(std::string_view text, std::size_t chars) {
+  std::string head(text.substr(0, std::min(text.size(), chars) / 4 * 4));
+  for (char& c : head) c = c == '+' ? '-' : c == '/' ? '_' : c;
+  while (!head.empty() && head.back() == '=') head.pop_back();
+  return base64url_decode(head).value_or("");
+}
+
+// The media type an image's first bytes say it is, or "".
+std::string sniffed_media_type(std::string_view head) {
+  if (head.size() >= 3 && head.substr(0, 3) == "\xff\xd8\xff") return "image/jpeg";
+  if (head.size() >= 8 && head.substr(0, 8) == "\x89PNG\r\n\x1a\n") return "image/png";
+  if (head.size() >= 12 && head.substr(0, 4) == "RIFF" && head.substr(8, 4) == "WEBP") return "image/webp";
+  return "";
+}
+
+void read_images(FieldReader& r, CoachRequest& c) {
+  const json* arr = r.array("images", Need::optional, kMaxImages);
+  if (!arr) return;
+  for (std::size_t i = 0; i < arr->size(); ++i) {
+    const std::string path = "images[" + std::to_string(i) + "]";
+    const json& one = (*arr)[i];
+    if (!one.is_object() || !one.contains("media_type") || !one.contains("data") || !one["media_type"].is_string() ||
+        !one["data"].is_string() || one.size() != 2) {
+      r.add("invalid_images", path, "expected {\"media_type\", \"data\"}: a media type and the image as base64");
+      continue;
+    }
+    const std::string& type = one["media_type"].get_ref<const std::string&>();
+    const std::string& data = one["data"].get_ref<const std::string&>();
+    if (type != "image/jpeg" && type != "image/png" && type != "image/webp") {
+      r.add("invalid_images", path + ".media_type", "expected image/jpeg, image/png or image/webp, got " + json_input::in_quotes(type));
+      continue;
+    }
+    if (data.empty() || data.size() > kMaxImageBase64 || data.size() % 4 != 0 ||
+        data.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=") != std::string::npos) {
+      r.add("invalid_images", path + ".data", "expected standard base64 of at most 5 MiB (resize the photo: 1568 pixels on the long side is plenty)");
+      continue;
+    }
+    if (const std::string sniffed = sniffed_media_type(base64_prefix(data, 16)); sniffed != type) {
+      r.add("invalid_images", path + ".data", "the bytes are " + (sniffed.empty() ? std::string("not a JPEG, PNG or WebP image") : sniffed) +
+                                                  ", not " + type);
+      continue;
+    }
+    c.images.push_back({type, data});
+  }
+}
+
+}  // namespace
+
 std::optional<CoachRequest> read_coach_request(const json& j, const Principal& p, Errors& errors) {
   FieldReader r(j, "coach", "", errors);
   r.reject_unknown({"profile_id", "conversation_id", "lead", "query", "stage", "surface", "specialist", "tier",
-                    "client_route"});
+                    "client_route", "images"});
   CoachRequest c;
   auto profile_id = r.id("profile_id", Need::optional);
   if (p.browser()) {
@@ -42,6 +95,7 @@ std::optional<CoachRequest> read_coach_request(const json& j, const Principal& p
   c.specialist = r.enumeration<Specialist>("specialist", Need::optional);
   c.tier = r.enumeration<ModelTier>("tier", Need::optional);
   if (const json* cr = r.object("client_route", Need::optional)) c.client_route = *cr;
+  read_images(r, c);
   if (!errors.empty()) return std::nullopt;
   return c;
 }
@@ -50,7 +104,16 @@ TurnPlan plan_turn(const CoachRequest& c, const TurnContext& ctx, const Policy& 
                    const std::array<std::string, enum_count<ModelTier>()>& tier_models) {
   TurnPlan plan;
   const store::Conversation& conversation = ctx.conversation;
-  plan.stage = c.stage.value_or(conversation.stage);
+  // The stage: the recorded one (else the conversation's); the CRM's when it says otherwise;
+  // then wherever the lead's facts move it.
+  const ConversationStage recorded = ctx.last_stage ? ctx.last_stage->to : conversation.stage;
+  if (c.stage && *c.stage != recorded)
+    plan.stage_moves.push_back({recorded, *c.stage, "crm", "the CRM (or the caller) set this stage"});
+  const Checklist checklist = qualification_checklist(ctx.agent, c.lead, ctx.today, policy);
+  const StageResult moved = advance_stage(checklist, c.lead, c.stage.value_or(recorded), {}, policy);
+  plan.stage_moves.insert(plan.stage_moves.end(), moved.moves.begin(), moved.moves.end());
+  plan.stage = moved.stage;
+  plan.proposed_facts = extract_facts(c.query, c.lead, ctx.today, policy);
 
   PromptRequest pr;
   pr.profile = ctx.agent;
@@ -73,6 +136,7 @@ TurnPlan plan_turn(const CoachRequest& c, const TurnContext& ctx, const Policy& 
   if (ctx.monthly_budget_usd > 0) pr.budget = Budget{ctx.monthly_budget_usd, ctx.spent_usd};
   pr.stream = true;
   pr.tier_models = tier_models;
+  pr.images = c.images;
   plan.prompt = build_prompt(pr, policy);
   const RouteDecision& route = plan.prompt.route;
   plan.estimated_tokens = route.estimated_input_tokens + route.estimated_output_tokens;
@@ -80,8 +144,10 @@ TurnPlan plan_turn(const CoachRequest& c, const TurnContext& ctx, const Policy& 
   // Fold what the context window folded into the conversation's summary, so later turns read
   // fewer messages; the summary changes once per chunk of turns (see porchlight/context.hpp).
   const ContextWindow& window = plan.prompt.context;
-  if (window.first_kept > 0 && window.first_kept <= seqs.size())
+  if (window.first_kept > 0 && window.first_kept <= seqs.size()) {
     plan.conversation_update = ConversationUpdate{plan.stage, window.summary, seqs[window.first_kept - 1]};
+    plan.folded.assign(pr.history.begin(), pr.history.begin() + static_cast<std::ptrdiff_t>(window.first_kept));
+  }
   else if (plan.stage != conversation.stage)
     plan.conversation_update = ConversationUpdate{plan.stage, conversation.summary, conversation.summary_through_seq};
 
@@ -91,6 +157,32 @@ TurnPlan plan_turn(const CoachRequest& c, const TurnContext& ctx, const Policy& 
                            c.client_route.value("tier", "") == name_of(route.tier);
   }
   return plan;
+}
+
+std::vector<store::StageChange> stage_changes(const std::vector<StageMove>& moves, const std::string& agent_id,
+                                              const std::string& source) {
+  std::vector<store::StageChange> out;
+  for (const auto& m : moves) {
+    store::StageChange c;
+    c.from = m.from;
+    c.to = m.to;
+    c.trigger = m.trigger;
+    c.reason = m.reason;
+    c.agent_id = agent_id;
+    c.source = source;
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
+std::optional<upstream::Request> summary_request(const TurnPlan& plan, const std::string& previous_summary,
+                                                 const Policy& policy, const std::string& model) {
+  if (plan.folded.empty()) return std::nullopt;
+  upstream::Request r;
+  r.body = summary_request_body(previous_summary, plan.folded, model, policy);
+  r.model = model;
+  r.stream = false;
+  return r;
 }
 
 }  // namespace porchlight::proxy

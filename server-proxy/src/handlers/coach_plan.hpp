@@ -10,7 +10,9 @@
 
 #include "auth/authenticator.hpp"
 #include "porchlight/prompt.hpp"
+#include "porchlight/qualify.hpp"
 #include "store/store.hpp"
+#include "upstream/anthropic_client.hpp"
 
 namespace porchlight::proxy {
 
@@ -24,7 +26,13 @@ struct CoachRequest {
   std::optional<Specialist> specialist;
   std::optional<ModelTier> tier;
   json client_route;  // the browser's WASM preview, compared with ours for metrics
+  // Listing photos (at most kMaxImages; JPEG, PNG or WebP, base64): they go to Claude as image
+  // blocks, and the turn to the listing-marketing specialist unless one is named.
+  std::vector<PromptRequest::Image> images;
 };
+
+inline constexpr std::size_t kMaxImages = 5;
+inline constexpr std::size_t kMaxImageBase64 = 5 * 1024 * 1024;  // the Messages API's limit per image
 
 // The body of POST /v1/coach from `caller`: a browser coaches its own agent; a secret key names
 // the agent (profile_id, or x-porchlight-agent). nullopt with `errors` filled when invalid.
@@ -36,6 +44,8 @@ struct TurnContext {
   store::Conversation conversation;
   std::vector<store::Message> recent;  // the messages after the conversation's summary, oldest first
   double spent_usd = 0, monthly_budget_usd = 0;
+  std::optional<store::StageChange> last_stage;  // the lead's recorded stage, when it has an id and one
+  std::string today;                             // YYYY-MM-DD (UTC): the core has no clock
 };
 
 // The conversation's stage and summary after this turn, when they change.
@@ -54,10 +64,27 @@ struct TurnPlan {
   // The browser's preview against our route: nullopt when it sent none.
   std::optional<bool> preview_matches;
   bool preview_same_policy = false;
+  // Where the lead stands: the CRM's stage when it differs from the recorded one, then the stage
+  // machine's moves from the lead's facts, to record before Claude is asked (lead ids only).
+  std::vector<StageMove> stage_moves;
+  // Facts the agent's text states, proposed for the agent to accept (never written here).
+  std::vector<ProposedFact> proposed_facts;
+  // The turns this plan folds out of the window, for the summary Claude writes of them.
+  std::vector<Turn> folded;
 };
 
 // `tier_models` are the deployment's models by tier (fast, balanced, deep).
 TurnPlan plan_turn(const CoachRequest& request, const TurnContext& context, const Policy& policy,
                    const std::array<std::string, enum_count<ModelTier>()>& tier_models);
+
+// The stage moves as the store records them for the lead, made by `agent_id`'s turn.
+std::vector<store::StageChange> stage_changes(const std::vector<StageMove>& moves, const std::string& agent_id,
+                                              const std::string& source);
+
+// The Messages request (fast tier, not streamed) that asks Claude to write the conversation's
+// summary: the summary so far and the turns folded out of the window. nullopt when nothing was
+// folded this turn.
+std::optional<upstream::Request> summary_request(const TurnPlan& plan, const std::string& previous_summary,
+                                                 const Policy& policy, const std::string& model);
 
 }  // namespace porchlight::proxy

@@ -35,6 +35,10 @@ awaitable<void> conversation_messages(App& app, Exchange& ex, const Principal& c
 awaitable<void> feedback(App& app, Exchange& ex, const Principal& caller);
 awaitable<void> agent_history(App& app, Exchange& ex, const Principal& caller);
 
+// leads.cpp: each lead's stage history, and events that move it
+awaitable<void> lead_stages(App& app, Exchange& ex, const Principal& caller);
+awaitable<void> lead_events(App& app, Exchange& ex, const Principal& caller);
+
 // usage.cpp: usage and analytics over a range of days
 awaitable<void> usage(App& app, Exchange& ex, const Principal& caller);
 awaitable<void> analytics(App& app, Exchange& ex, const Principal& caller);

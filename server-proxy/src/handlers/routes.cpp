@@ -13,7 +13,8 @@ namespace porchlight::proxy {
 
 std::vector<RouteSpec> route_table(const Config& config) {
   using V = http::verb;
-  constexpr std::size_t kCoachBody = 256 * 1024;
+  // A coaching turn may carry up to five listing photos (resized in the browser) as base64.
+  constexpr std::size_t kCoachBody = 8 * 1024 * 1024;
   const std::size_t messages_body = config.max_body_bytes;
   return {
       // meta
@@ -38,6 +39,8 @@ std::vector<RouteSpec> route_table(const Config& config) {
       {V::post, "/v1/feedback", Access::agent, "coach", feedback},
       {V::get, "/v1/conversations/*/messages", Access::agent, "coach", conversation_messages},
       {V::get, "/v1/agents/*/history", Access::agent, "coach", agent_history},
+      {V::get, "/v1/leads/*/stages", Access::agent, "coach", lead_stages},
+      {V::post, "/v1/leads/*/events", Access::agent, "coach", lead_events, 64 * 1024},
       {V::get, "/v1/usage", Access::agent, "usage:read", usage},
       {V::get, "/v1/analytics", Access::agent, "analytics:read", analytics},
       // the Anthropic-compatible endpoints

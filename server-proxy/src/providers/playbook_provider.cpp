@@ -94,7 +94,12 @@ class PlaybookProvider final : public Provider {
   std::string answer(const TurnRequest& turn) const {
     if (turn.playbooks) {
       const PlaybookContext& c = *turn.playbooks;
-      return offline_answer(c.route, c.query, c.profile, c.lead, policy_);
+      if (c.photos == 0) return offline_answer(c.route, c.query, c.profile, c.lead, policy_);
+      // Photos: say plainly that nobody looked at them, then the photo checklist.
+      std::string text = offline_answer(c.route, c.query + " reviewing listing photos photo order shoot", c.profile, c.lead, policy_);
+      const std::size_t after_label = kOfflineLabel.size();
+      text.insert(after_label, "\n\n" + std::string(kOfflinePhotosNotice));
+      return text;
     }
     const json body = json::parse(turn.request.body, nullptr, false);
     RouteRequest rr;

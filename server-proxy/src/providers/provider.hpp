@@ -27,6 +27,7 @@ struct PlaybookContext {
   std::string query;
   AgentProfile profile;
   Lead lead;
+  std::size_t photos = 0;  // attached photos, which the playbooks cannot look at (they say so)
 };
 
 struct TurnRequest {

@@ -429,6 +429,7 @@ class CachedStore final : public Store {
   Ledger& ledger() override { return inner_->ledger(); }
   Experiments& experiments() override { return inner_->experiments(); }
   WebhookInbox& webhook_inbox() override { return inner_->webhook_inbox(); }
+  LeadStages& lead_stages() override { return inner_->lead_stages(); }
   Analytics& analytics() override { return inner_->analytics(); }
 
  private:

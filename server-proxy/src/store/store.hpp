@@ -22,6 +22,7 @@
 #include "store/analytics.hpp"
 #include "store/coaching_history.hpp"
 #include "store/experiments.hpp"
+#include "store/lead_stages.hpp"
 #include "store/ledger.hpp"
 #include "store/profiles.hpp"
 #include "store/records.hpp"
@@ -44,6 +45,7 @@ class Store {
   virtual Ledger& ledger() = 0;
   virtual Experiments& experiments() = 0;
   virtual WebhookInbox& webhook_inbox() = 0;
+  virtual LeadStages& lead_stages() = 0;
   virtual Analytics& analytics() = 0;
 };
 

@@ -15,6 +15,7 @@
 #include <set>
 
 #include "generate.hpp"
+#include "images.hpp"
 #include "porchlight/context.hpp"
 
 namespace porchlight::fake {
@@ -31,7 +32,6 @@ constexpr std::int64_t kToolPromptAuto = 346;
 constexpr std::int64_t kToolPromptForced = 313;
 constexpr std::int64_t kPromptFramingTokens = 3;   // start of the prompt
 constexpr std::int64_t kMessageFramingTokens = 3;  // per message: the role marker
-constexpr std::int64_t kImageTokens = 1568;        // a ~1.15 megapixel image
 
 std::string at(const std::string& path, const std::string& key) {
   return path.empty() ? key : path + "." + key;
@@ -90,7 +90,7 @@ std::string tool_result_text(const json& block) {
 std::int64_t block_tokens(const json& block) {
   const std::string type = block.value("type", "");
   if (type == "text") return estimate_tokens(block.value("text", ""));
-  if (type == "image") return kImageTokens;
+  if (type == "image") return image_tokens(block);
   if (type == "document") {
     const json& source = block.contains("source") ? block["source"] : json::object();
     if (source.is_object() && source.value("type", "") == "text" && source.contains("data") &&
@@ -107,7 +107,7 @@ std::int64_t block_tokens(const json& block) {
     std::int64_t tokens = 8 + estimate_tokens(tool_result_text(block));
     if (block.contains("content") && block["content"].is_array())
       for (const auto& part : block["content"])
-        if (part.is_object() && part.value("type", "") == "image") tokens += kImageTokens;
+        if (part.is_object() && part.value("type", "") == "image") tokens += image_tokens(part);
     return tokens;
   }
   if (type == "thinking") return estimate_tokens(block.value("thinking", ""));
@@ -525,7 +525,9 @@ std::variant<ParsedRequest, ApiError> parse_request(const json& body, Endpoint e
         return invalid_request(
             bpath + ": Input tag '" + type +
             "' found using 'type' does not match any of the expected tags: " + join(content_block_types()));
-      if (type == "text") {
+      if (type == "image") {
+        if (auto bad = check_image(block, bpath)) return invalid_request(*bad);
+      } else if (type == "text") {
         if (!block.contains("text") || !block["text"].is_string()) return field_required(bpath + ".text");
         const std::string& text = block["text"].get_ref<const std::string&>();
         if (text.empty() && !(last && role == "assistant"))
@@ -556,6 +558,12 @@ std::variant<ParsedRequest, ApiError> parse_request(const json& body, Endpoint e
         results.push_back(id);
         result_name = tool_use_names.count(id) ? tool_use_names[id] : "";
         result_text = tool_result_text(block);
+        if (block.contains("content") && block["content"].is_array())
+          for (std::size_t part = 0; part < block["content"].size(); ++part) {
+            const json& p = block["content"][part];
+            if (p.is_object() && p.value("type", "") == "image")
+              if (auto bad = check_image(p, bpath + ".tool_result.content." + std::to_string(part))) return invalid_request(*bad);
+          }
       } else if (type == "thinking" || type == "redacted_thinking") {
         if (role != "assistant")
           return invalid_request(bpath + ": " + type + " blocks are only allowed in assistant messages");

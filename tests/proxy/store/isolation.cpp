@@ -76,6 +76,11 @@ Estate furnish(Store& db, const std::string& served_by_pool = "") {
   w.dedupe_key = e.webhook_dedupe = unique("evt_");
   w.body = "{}";
   REQUIRE(REQUIRE_OK(db.webhook_inbox().insert(s, w)));
+  StageChange stage;
+  stage.to = ConversationStage::qualifying;
+  stage.trigger = "event:replied";
+  stage.source = "coach";
+  REQUIRE_OK(db.lead_stages().append(s, "lead_a", 0, {stage}));
   const std::string key = unique("sk_live_");
   ApiKey k;
   k.location_id = s.location_id;
@@ -149,6 +154,14 @@ TEST_CASE_TEMPLATE("isolation: another tenant's ids are simply not found", B, ST
   CHECK(code_of(db->webhook_inbox().finish(b, a_webhook, true, "")) == "store.not_found");
   REQUIRE_OK(db->webhook_inbox().finish(a.scope, a_webhook, true, ""));
 
+  CHECK(REQUIRE_OK(db->lead_stages().history(b, "lead_a", 10)).empty());
+  CHECK_FALSE(REQUIRE_OK(db->lead_stages().last(b, "lead_a")).has_value());
+  StageChange mine_stage;
+  mine_stage.to = ConversationStage::closed_lost;
+  mine_stage.trigger = "event:lost";
+  mine_stage.source = "events";
+  REQUIRE_OK(db->lead_stages().append(b, "lead_a", 0, {mine_stage}));  // B's own lead_a
+
   // A writing its own id in B creates B's record and leaves A's alone.
   AgentProfile mine;
   mine.id = "agent_a";
@@ -164,6 +177,7 @@ TEST_CASE_TEMPLATE("isolation: another tenant's ids are simply not found", B, ST
   CHECK(REQUIRE_OK(db->coaching_history().get(a.scope, "ev_a"))->feedback == Feedback::none);
   CHECK(REQUIRE_OK(db->ledger().month_spend_usd(a.scope, month)) == 2.5);
   CHECK(REQUIRE_OK(db->experiments().assign(a.scope, "exp_a", "agent_a", "control")) == "b");
+  CHECK(REQUIRE_OK(db->lead_stages().last(a.scope, "lead_a"))->to == ConversationStage::qualifying);
 }
 
 TEST_CASE_TEMPLATE("isolation: a shared-pool agent crosses only into the locations it serves", B, STORE_BACKENDS) {
@@ -241,7 +255,7 @@ const std::vector<std::string> kTenantTables = {
     "agent_profiles", "agent_location_access", "agent_sessions", "conversations",
     "messages", "agent_coaching_history", "api_keys", "usage_ledger",
     "budgets", "rate_limit_settings", "experiments", "experiment_assignments",
-    "webhook_inbox", "usage_monthly"};
+    "webhook_inbox", "usage_monthly", "lead_stage_changes"};
 
 }  // namespace
 

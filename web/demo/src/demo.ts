@@ -16,6 +16,7 @@ interface DemoLead {
   thread: Array<{ from: 'lead' | 'agent'; at: string; text: string }>;
 }
 interface PorchlightApi {
+  on(event: string, fn: (detail: any) => void): () => void;
   setLead(lead: unknown): void;
   pushEvent(e: { kind: string; text?: string }): void;
   open(): void;
@@ -50,8 +51,11 @@ for (const [k, v] of Object.entries(lead.facts)) {
   if (field) field.value = String(v);
 }
 
+// Facts the agent accepted in the coach that this form has no field for: kept, as a CRM would.
+const accepted: Record<string, Fact> = {};
+
 function currentLead() {
-  const facts: Record<string, Fact> = {};
+  const facts: Record<string, Fact> = { ...accepted };
   for (const el of Array.from(form.elements) as Array<HTMLInputElement | HTMLSelectElement>) {
     if (!el.name || el.name === 'stage' || !el.value.trim()) continue;
     facts[el.name] = el.dataset.type === 'boolean' ? el.value === 'true' : el.value.trim();
@@ -66,6 +70,12 @@ form.addEventListener('input', () => {
 });
 form.addEventListener('submit', (e) => e.preventDefault());
 withPorchlight((p) => p.setLead(currentLead()));
+// A fact the agent accepted in the coach is saved to the record, as a CRM would store it.
+withPorchlight((p) => p.on('fact-accepted', ({ fact, value }: { fact: string; value: string }) => {
+  const field = form.elements.namedItem(fact) as HTMLInputElement | HTMLSelectElement | null;
+  if (field && !(field instanceof HTMLSelectElement)) field.value = String(value);
+  else accepted[fact] = value;
+}));
 
 // ---- the message thread -------------------------------------------------------------------------
 

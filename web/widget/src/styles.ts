@@ -53,6 +53,27 @@ h2{margin:0;font-size:1.05em;line-height:1.3}
 .card-source{font-size:.75em;color:var(--mu);white-space:nowrap}
 .card-text{margin:4px 0 0}
 .card-next_best_action{border-left:4px solid var(--a)}
+.card-compliance_alert{border:2px solid var(--bad);border-left-width:6px;background:#fff5f5}
+.card-compliance_alert .card-title{color:var(--bad)}
+.flag{font-size:.7em;font-weight:700;text-transform:uppercase;letter-spacing:.04em;color:#fff;background:var(--bad);border-radius:4px;padding:1px 6px;margin-left:auto}
+.card-coaching_tip{border-left:4px solid #8a4b00}
+.card-action{margin:4px 0 0;font-weight:600}
+.card-say,.card-why,.card-mistakes,.card-edge,.card-source{margin:4px 0 0;font-size:.88em}
+blockquote.card-say{border-left:3px solid var(--bd);padding-left:8px}
+.card-source{color:var(--mu)}
+.checklist .problem .mark{border-color:var(--bad);color:var(--bad);font-weight:700}
+.checklist .say{display:block;flex-basis:100%;margin-left:24px;color:var(--mu);font-style:italic}
+.checklist li{flex-wrap:wrap}
+.score-why summary{cursor:pointer;font-size:.8em;color:var(--mu);margin-top:4px}
+.reasons,.notes{margin:4px 0 0;padding-left:1.2em;font-size:.82em}
+.deadlines .overdue .when,.deadlines .overdue .days{color:var(--bad);font-weight:700}
+.deadlines .done .item-label{text-decoration:line-through;color:var(--mu)}
+.deadlines .task .item-label{color:var(--mu)}
+.facts{list-style:none;margin:4px 0 0;padding:0;display:flex;flex-direction:column;gap:6px}
+.facts li{display:flex;flex-wrap:wrap;gap:4px 8px;align-items:center;font-size:.88em}
+.facts .evidence{flex-basis:100%;color:var(--mu);font-size:.9em}
+.facts button{border:1px solid var(--bd);background:var(--bg);border-radius:999px;padding:2px 10px;min-height:28px;font-size:.85em}
+.facts .accept{border-color:var(--ok);color:var(--ok);font-weight:600}
 .card-note{margin:4px 0;color:var(--mu);font-size:.8em}
 .meter{height:6px;background:var(--sf);border-radius:3px;overflow:hidden;margin-top:6px}
 .meter-bar{display:block;height:100%;background:var(--ok);transition:width .3s}
@@ -111,4 +132,10 @@ textarea:disabled{opacity:.6}
 .send{border:0;border-radius:10px;background:var(--a);color:var(--at);font-weight:600;padding:0 14px;min-height:42px}
 .send:disabled{opacity:.55;cursor:not-allowed}
 .hint{font-size:.72em;color:var(--mu);margin:0}
+.attach{border:1px solid var(--bd);border-radius:10px;background:var(--bg);color:var(--tx);min-height:42px;min-width:42px;display:inline-flex;align-items:center;justify-content:center}
+.attach svg{width:20px;height:20px}
+.photos{display:flex;gap:6px;flex-wrap:wrap}
+.thumb{position:relative;margin:0;width:64px;height:48px;border-radius:6px;overflow:hidden;border:1px solid var(--bd)}
+.thumb img{width:100%;height:100%;object-fit:cover;display:block}
+.thumb .remove{position:absolute;top:2px;right:2px;border:0;border-radius:50%;width:24px;height:24px;background:rgba(0,0,0,.65);color:#fff;font-size:12px;line-height:1}
 `;

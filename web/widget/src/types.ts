@@ -34,20 +34,50 @@ export interface RouteInfo {
   budget_exhausted?: boolean;
 }
 
-export interface ChecklistItem { id: string; label: string; done: boolean; known_as: string }
-export interface DeadlineItem { fact: string; label: string; date: string; days_left: number; derived: boolean }
+export interface ChecklistItem {
+  id: string; label: string; done: boolean; known_as: string;
+  status?: 'unknown' | 'ok' | 'problem'; reads?: string; say?: string;
+}
+export interface DeadlineItem {
+  id?: string; fact?: string; label: string; date: string; time?: string; days_left: number;
+  status?: 'overdue' | 'due_today' | 'upcoming' | 'done'; rule?: string; owner?: string; task?: boolean; derived?: boolean;
+}
+export interface ProposedFact { fact: string; value: string; evidence: string; current?: string }
+export interface StageMove { from: string; to: string; trigger: string; reason: string }
 
 export interface Card {
   type: (typeof CARD_TYPES)[number] | string;  // the core's card types (a newer proxy may send more)
+  id?: string;
   title?: string;
   text?: string;
   specialist?: string;
   suggestion?: string;
   items?: Array<ChecklistItem | DeadlineItem>;
   score?: number;
+  score_parts?: Array<{ id: string; label: string; weight: number; points: number; reason: string }>;
+  score_capped?: string;
   next?: string;
   side?: string;
   today?: string;
+  // compliance_alert, coaching_tip: the parts the agent's experience calls for
+  severity?: string;
+  action?: string;
+  say?: string;
+  why?: string;
+  mistakes?: string;
+  edge?: string;
+  source?: string;
+  // deadlines
+  form?: string;
+  notes?: string[];
+  // stage_change
+  from?: string;
+  to?: string;
+  moves?: StageMove[];
+  recorded?: boolean;
+  // proposed_facts
+  lead_id?: string;
+  facts?: ProposedFact[];
 }
 
 /** Where a piece of guidance came from: the WASM core at once, the proxy's answer, or live mode. */

@@ -5,6 +5,7 @@
 //   conversation.ts  the messages, the streaming answer, feedback, screen-reader announcements
 //   preview.ts       the instant preview: routing badge and cards from the WASM core as you type
 //   guidance.ts      the guidance panel (cards from the preview, an answer or live mode)
+//   photos.ts        listing photos picked, dropped or pasted, resized, sent with the question
 //   live.ts          live mode (WebSocket)
 //   api.ts           the one client for every request; coach-stream.ts types the answer's events
 //
@@ -25,11 +26,15 @@ import { Emitter } from './events';
 import { GuidancePanel } from './guidance';
 import { cleanLead, cleanStage, isId } from './lead';
 import { LiveMode } from './live';
+import { PhotoTray } from './photos';
 import { InstantPreview } from './preview';
 import { STAGES } from './generated/enums';
 import { CSS } from './styles';
 import { TokenSource } from './token';
-import type { Card, Guidance, Lead, Profile, RouteInfo, Source } from './types';
+import type { Card, Guidance, Lead, ProposedFact, Profile, RouteInfo, Source } from './types';
+
+// What a question with photos and no words asks.
+const PHOTO_QUESTION = 'Review these listing photos: MLS-ready remarks, the photo order, and what to fix before the shoot.';
 
 // ---- [1] options, state and DOM ------------------------------------------------------------------
 
@@ -64,6 +69,7 @@ export class Widget extends Emitter {
   #preview: InstantPreview;
   #guidance: GuidancePanel;
   #live: LiveMode;
+  #photos: PhotoTray;
 
   #profile: Profile | null = null;
   #lead: Lead | undefined;
@@ -123,7 +129,14 @@ export class Widget extends Emitter {
       emit,
       fail,
     });
-    this.#guidance = new GuidancePanel(id);
+    this.#guidance = new GuidancePanel(id, {
+      acceptFact: (f) => this.#acceptFact(f),
+      dismissFact: (f) => {
+        this.#guidance.settleFact(f.fact);
+        this.emit('fact-dismissed', { lead_id: this.#lead?.id, ...f });
+      },
+    });
+    this.#photos = new PhotoTray(id('photos'), { emit, fail });
     this.#live = new LiveMode(this.client, {
       boot: () => this.boot(),
       cards: (cards) => {
@@ -145,8 +158,9 @@ export class Widget extends Emitter {
     this.#form = h('form', { 'aria-label': 'Ask the coach' },
                    this.#preview.badge,
                    h('label', { class: 'sr-only', for: id('q') }, 'Your question for the coach'),
-                   h('div', { class: 'row' }, this.#input, this.#sendBtn),
-                   h('p', { class: 'hint', id: id('hint') }, 'Enter to send, Shift+Enter for a new line.'));
+                   this.#photos.element,
+                   h('div', { class: 'row' }, this.#photos.button, this.#photos.input, this.#input, this.#sendBtn),
+                   h('p', { class: 'hint', id: id('hint') }, 'Enter to send, Shift+Enter for a new line. Drop or paste listing photos to review them.'));
     this.#alert = h('div', { class: 'alert', role: 'alert' });
     this.#alert.hidden = true;
     const title = h('h2', { id: id('title') }, this.#opts.title ?? 'Porchlight coach');
@@ -195,11 +209,27 @@ export class Widget extends Emitter {
     });
     this.#form.addEventListener('submit', (e) => {
       e.preventDefault();
-      const q = this.#input.value;
-      if (!q.trim() || this.#busy || this.#disabled) return;
+      const q = this.#input.value.trim() || (this.#photos.count ? PHOTO_QUESTION : '');
+      if (!q || this.#busy || this.#disabled || this.#photos.busy) return;
       this.#input.value = '';
       this.#autosize();
       void this.ask(q);
+    });
+    // Photos dropped on or pasted into the question join it.
+    this.#form.addEventListener('dragover', (e) => {
+      if (e.dataTransfer?.types.includes('Files')) e.preventDefault();
+    });
+    this.#form.addEventListener('drop', (e) => {
+      const files = Array.from(e.dataTransfer?.files ?? []);
+      if (!files.length) return;
+      e.preventDefault();
+      void this.#photos.add(files);
+    });
+    this.#input.addEventListener('paste', (e) => {
+      const files = Array.from(e.clipboardData?.files ?? []).filter((f) => f.type.startsWith('image/'));
+      if (!files.length) return;
+      e.preventDefault();
+      void this.#photos.add(files);
     });
   }
 
@@ -395,7 +425,17 @@ export class Widget extends Emitter {
     if (stage) body.stage = stage;
     if (this.#cid) body.conversation_id = this.#cid;
     if (preview) body.client_route = { specialist: preview.specialist, tier: preview.tier, policy_version: preview.policy_version };
+    if (this.#photos.count) body.images = this.#photos.take();
     return body;
+  }
+
+  // The agent accepted a fact the conversation stated: it joins the lead here (the checklist and
+  // the next question follow at once) and the host page hears of it to store in the CRM.
+  #acceptFact(f: ProposedFact): void {
+    this.#guidance.settleFact(f.fact);
+    const lead = this.#lead ?? { id: 'unknown' };
+    this.setLead({ ...lead, facts: { ...(lead.facts ?? {}), [f.fact]: f.value } });
+    this.emit('fact-accepted', { lead_id: this.#lead?.id, fact: f.fact, value: f.value, evidence: f.evidence });
   }
 
   // The proxy names the conversation; a page with no lead keeps it for the next visit.

@@ -19,6 +19,7 @@ class SqlStore final : public Store {
         ledger_(make_sql_ledger(*db_)),
         experiments_(make_sql_experiments(*db_)),
         webhook_inbox_(make_sql_webhook_inbox(*db_)),
+        lead_stages_(make_sql_lead_stages(*db_)),
         analytics_(make_sql_analytics(*db_)) {}
 
   std::string_view backend() const override { return db_->backend(); }
@@ -38,6 +39,7 @@ class SqlStore final : public Store {
   Ledger& ledger() override { return *ledger_; }
   Experiments& experiments() override { return *experiments_; }
   WebhookInbox& webhook_inbox() override { return *webhook_inbox_; }
+  LeadStages& lead_stages() override { return *lead_stages_; }
   Analytics& analytics() override { return *analytics_; }
 
  private:
@@ -49,6 +51,7 @@ class SqlStore final : public Store {
   std::unique_ptr<Ledger> ledger_;
   std::unique_ptr<Experiments> experiments_;
   std::unique_ptr<WebhookInbox> webhook_inbox_;
+  std::unique_ptr<LeadStages> lead_stages_;
   std::unique_ptr<Analytics> analytics_;
 };
 

@@ -21,6 +21,7 @@ std::unique_ptr<CoachingHistory> make_sql_coaching_history(Database& db);
 std::unique_ptr<Ledger> make_sql_ledger(Database& db);
 std::unique_ptr<Experiments> make_sql_experiments(Database& db);
 std::unique_ptr<WebhookInbox> make_sql_webhook_inbox(Database& db);
+std::unique_ptr<LeadStages> make_sql_lead_stages(Database& db);
 std::unique_ptr<Analytics> make_sql_analytics(Database& db);
 
 }  // namespace porchlight::store::detail

@@ -2,22 +2,27 @@
 // Do not edit: change core/include/porchlight/model.hpp and run `node web/gen-enums.mjs`.
 
 export const ACCESS_ROLES = ['agent', 'team_lead', 'location_admin'] as const;
-export const CARD_TYPES = ['next_best_action', 'qualification_checklist', 'deadlines'] as const;
+export const CARD_TYPES = [
+  'next_best_action', 'qualification_checklist', 'deadlines', 'compliance_alert', 'coaching_tip',
+  'proposed_facts', 'stage_change',
+] as const;
 export const COACH_EVENTS = ['meta', 'route', 'delta', 'notice', 'card', 'usage', 'error', 'done'] as const;
 export const EXPERIENCE_LEVELS = ['novice', 'intermediate', 'experienced', 'expert'] as const;
 export const FEEDBACK_RATINGS = ['none', 'helpful', 'not_helpful'] as const;
 export const GUIDANCE_TYPES = [
   'coaching_tip', 'next_question', 'objection_response', 'market_insight', 'next_best_action',
-  'compliance_alert', 'listing_copy', 'deadline_reminder',
+  'compliance_alert', 'listing_copy', 'deadline_reminder', 'negotiation_plan',
 ] as const;
+export const ITEM_STATUSES = ['unknown', 'ok', 'problem'] as const;
 export const OUTCOMES = [
   'pending', 'no_response', 'lead_advanced', 'appointment_set', 'agreement_signed', 'offer_written',
   'under_contract', 'closed_won', 'closed_lost',
 ] as const;
 export const ROLES = ['buyer_agent', 'listing_agent', 'transaction_coordinator', 'team_lead'] as const;
+export const SEVERITIES = ['alert', 'tip'] as const;
 export const SPECIALISTS = [
   'coaching', 'qualification', 'objection_handling', 'market_analysis', 'action_planning', 'compliance',
-  'listing_marketing', 'transaction_timeline',
+  'listing_marketing', 'transaction_timeline', 'negotiation',
 ] as const;
 export const SPECIALIZATIONS = [
   'luxury', 'first_time_buyers', 'investors', 'relocation', 'new_construction', 'military_veterans',

@@ -1,0 +1,129 @@
+// handlers/leads.cpp: where each lead stands: its stage history, and events (an appointment, a
+// signed agreement, an accepted contract) that move it. The stage machine is the core's
+// (advance_stage, core/data/stages.json); the history is the store's (store.lead_stages()).
+
+#include "auth/visibility.hpp"
+#include "handlers/coach_plan.hpp"
+#include "handlers/handlers.hpp"
+#include "handlers/json_util.hpp"
+
+namespace porchlight::proxy {
+
+namespace {
+
+using json_input::FieldReader;
+using json_input::Need;
+
+json change_json(const store::StageChange& c) {
+  return {{"seq", c.seq}, {"from", c.from ? json(name_of(*c.from)) : json(nullptr)}, {"to", name_of(c.to)},
+          {"trigger", c.trigger}, {"reason", c.reason}, {"agent_id", c.agent_id}, {"source", c.source}, {"at", c.created_at}};
+}
+
+// The lead id in the path, or an answered error. An agent token bound to a lead reaches that
+// lead only (auth.wrong_lead), as for its conversation.
+awaitable<std::optional<std::string>> lead_id(App& app, Exchange& ex, const Principal& p) {
+  const std::string id = ex.params.empty() ? "" : ex.params[0];
+  if (!is_valid_id(id)) {
+    co_await app.fail(ex, ApiError::from_code("lead.invalid_id", "the lead id in the path must be 1-64 of A-Z a-z 0-9 _ . : -"));
+    co_return std::nullopt;
+  }
+  if (auto bound = lead_for(p, id); !bound) {
+    co_await app.fail(ex, bound.errors());
+    co_return std::nullopt;
+  }
+  co_return id;
+}
+
+}  // namespace
+
+// GET /v1/leads/{id}/stages?limit=N: the lead's moves, oldest first, and where it stands.
+awaitable<void> lead_stages(App& app, Exchange& ex, const Principal& p) {
+  auto id = co_await lead_id(app, ex, p);
+  if (!id) co_return;
+  std::int64_t limit = 100;
+  if (const std::string l = ex.query_param("limit"); !l.empty()) {
+    if (l.size() > 4 || l.find_first_not_of("0123456789") != std::string::npos || std::stoll(l) < 1 || std::stoll(l) > 1000) {
+      co_await app.fail(ex, ApiError::from_code("request.invalid_query", "limit must be an integer from 1 to 1000"));
+      co_return;
+    }
+    limit = std::stoll(l);
+  }
+  auto read_history = [&app, scope = p.scope, lead = *id, limit] { return app.store().lead_stages().history(scope, lead, limit); };
+  auto history = co_await app.blocking(read_history);
+  if (!history) { co_await app.fail(ex, history.errors()); co_return; }
+  json data = json::array();
+  for (const auto& c : history.value()) data.push_back(change_json(c));
+  const json stage = history.value().empty() ? json(nullptr) : json(name_of(history.value().back().to));
+  co_await app.send_json(ex, 200, JSON_OBJ({{"lead_id", *id}, {"stage", stage}, {"data", data}}));
+}
+
+// POST /v1/leads/{id}/events: {events, lead?: {facts}, stage?, profile_id?}. Runs the stage
+// machine from the recorded stage (or the CRM's) with the events and the lead's facts, records
+// every move, and answers where the lead now stands and why.
+awaitable<void> lead_events(App& app, Exchange& ex, const Principal& p) {
+  auto id = co_await lead_id(app, ex, p);
+  if (!id) co_return;
+  auto body = co_await read_json_body(app, ex, 64 * 1024);
+  if (!body) co_return;
+  Errors errors;
+  FieldReader r(*body, "lead_events", "", errors);
+  r.reject_unknown({"events", "lead", "stage", "profile_id"});
+  std::vector<std::string> events;
+  if (const json* arr = r.array("events", Need::required, 20))
+    for (std::size_t i = 0; i < arr->size(); ++i) {
+      const json& e = (*arr)[i];
+      if (!e.is_string() || !is_stage_event(e.get<std::string>(), app.policy()))
+        r.add("invalid_events", "events[" + std::to_string(i) + "]",
+              "unknown event; expected one of contacted, replied, appointment_set, agreement_signed, listing_agreement_signed, "
+              "listing_live, showing, offer_written, offer_accepted, contract_terminated, clear_to_close, closed, lost, reactivated");
+      else events.push_back(e.get<std::string>());
+    }
+  Lead lead;
+  if (const json* l = r.object("lead", Need::optional)) {
+    auto parsed = lead_from_json(*l, "lead");
+    if (parsed) lead = parsed.value();
+    else errors.insert(errors.end(), parsed.errors().begin(), parsed.errors().end());
+  }
+  lead.id = *id;
+  const auto stage = r.enumeration<ConversationStage>("stage", Need::optional);
+  auto profile_id = r.id("profile_id", Need::optional);
+  if (p.browser() && profile_id && *profile_id != p.agent_id)
+    r.add("invalid_profile_id", "profile_id", "a browser records events as its own agent (the agent token's sub)");
+  if (!errors.empty()) { co_await app.fail(ex, errors); co_return; }
+
+  // The agent decides the side when the lead's facts do not (a listing agent's lead is a seller).
+  const std::string agent_id = p.browser() ? p.agent_id : profile_id.value_or(p.agent_id);
+  AgentProfile agent;
+  agent.id = agent_id.empty() ? "unknown" : agent_id;
+  agent.location_id = p.scope.location_id;
+  if (!agent_id.empty()) {
+    auto read_profile = [&app, scope = p.scope, agent_id] { return app.store().profiles().get(scope, agent_id); };
+    auto profile = co_await app.blocking(read_profile);
+    if (!profile) { co_await app.fail(ex, profile.errors()); co_return; }
+    if (profile.value()) agent = *profile.value();
+  }
+  auto read_last = [&app, scope = p.scope, lead = *id] { return app.store().lead_stages().last(scope, lead); };
+  auto last = co_await app.blocking(read_last);
+  if (!last) { co_await app.fail(ex, last.errors()); co_return; }
+
+  const ConversationStage recorded = last.value() ? last.value()->to : stage.value_or(ConversationStage::new_lead);
+  std::vector<StageMove> moves;
+  if (stage && *stage != recorded) moves.push_back({recorded, *stage, "crm", "the CRM (or the caller) set this stage"});
+  const Checklist checklist = qualification_checklist(agent, lead, app.today(), app.policy());
+  const StageResult result = advance_stage(checklist, lead, stage.value_or(recorded), events, app.policy());
+  moves.insert(moves.end(), result.moves.begin(), result.moves.end());
+  const std::vector<store::StageChange> changes = stage_changes(moves, agent_id, "events");
+  json data = json::array();
+  if (!changes.empty()) {
+    auto append = [&app, scope = p.scope, lead = *id, after = last.value() ? last.value()->seq : 0, changes] {
+      return app.store().lead_stages().append(scope, lead, after, changes);
+    };
+    auto recorded_changes = co_await app.blocking(append);
+    if (!recorded_changes) { co_await app.fail(ex, recorded_changes.errors()); co_return; }
+    for (const auto& c : recorded_changes.value()) data.push_back(change_json(c));
+  }
+  co_await app.send_json(ex, 200, JSON_OBJ({{"lead_id", *id}, {"from", name_of(recorded)}, {"stage", name_of(result.stage)},
+                                   {"moves", data}}));
+}
+
+}  // namespace porchlight::proxy

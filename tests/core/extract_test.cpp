@@ -1,0 +1,73 @@
+// The cheap extractor proposes facts a text states, with the clause that said them.
+#include <doctest/doctest.h>
+
+#include "helpers.hpp"
+#include "porchlight/qualify.hpp"
+
+using namespace porchlight;
+
+namespace {
+std::map<std::string, ProposedFact> extract(std::string_view text, std::map<std::string, std::string> facts = {}) {
+  Lead lead;
+  lead.facts = std::move(facts);
+  std::map<std::string, ProposedFact> out;
+  for (auto& p : extract_facts(text, lead, "2026-11-25")) out[p.fact] = p;
+  return out;
+}
+}  // namespace
+
+TEST_CASE("extract: the issue's three sentences") {
+  const auto p = extract("She said they're pre-approved for 450 and need to move by March. We're also talking to Redfin.");
+  REQUIRE(p.count("pre_approved"));
+  CHECK(p.at("pre_approved").value == "yes");
+  REQUIRE(p.count("pre_approval_amount"));
+  CHECK(p.at("pre_approval_amount").value == "$450,000");
+  REQUIRE(p.count("timeline"));
+  CHECK(p.at("timeline").value == "by March");
+  REQUIRE(p.count("other_agent"));
+  CHECK(p.at("other_agent").value == "We're also talking to Redfin");
+  CHECK(p.at("other_agent").evidence == "We're also talking to Redfin");
+}
+
+TEST_CASE("extract: negations, money forms and counts") {
+  auto p = extract("We are not pre-approved yet, just pre-qualified. 3 bedrooms, 2 baths, budget is $600k.");
+  CHECK(p.at("pre_approved").value == "pre-qualified only");  // the later statement wins
+  CHECK(p.at("max_price").value == "$600,000");
+  CHECK(p.at("beds").value == "3");
+  CHECK(p.at("baths").value == "2");
+  p = extract("We haven't signed the agreement yet.");
+  CHECK(p.at("buyer_agreement").value == "not signed");
+  p = extract("We are not working with another agent.");
+  CHECK(p.at("other_agent").value == "none");
+  p = extract("We owe about 310k and want to list it at 499,900. Zillow says 520.");
+  CHECK(p.at("mortgage_payoff").value == "$310,000");
+  CHECK(p.at("price_expectation").value == "$499,900");
+  CHECK(p.count("price_expectation_source"));
+  p = extract("We could pay 1.2 million, approved up to $1.25M");
+  CHECK(p.at("pre_approval_amount").value == "$1,250,000");
+}
+
+TEST_CASE("extract: STOP alone, or plain words, opts out; STOP inside a sentence does not") {
+  CHECK(extract("STOP").at("texting_opt_out").value == "yes");
+  CHECK(extract("Unsubscribe").count("texting_opt_out"));
+  CHECK(extract("please stop texting me").count("texting_opt_out"));
+  CHECK_FALSE(extract("Can we stop by the house on Elm Saturday?").count("texting_opt_out"));
+  CHECK(extract("Don't call me at work").at("do_not_call").value == "yes");
+}
+
+TEST_CASE("extract: no false timelines, no counts read as prices") {
+  auto p = extract("The house is within walking distance of the park, and we can afford 3 more years of rent.");
+  CHECK_FALSE(p.count("timeline"));
+  CHECK_FALSE(p.count("max_price"));
+  p = extract("Our lease ends in June.");
+  CHECK(p.at("timeline").value == "in June");
+}
+
+TEST_CASE("extract: facts already known are not proposed again; changes show the current value") {
+  auto p = extract("We're pre-approved for 450.", {{"pre_approved", "yes"}, {"pre_approval_amount", "$400,000"}});
+  CHECK_FALSE(p.count("pre_approved"));
+  REQUIRE(p.count("pre_approval_amount"));
+  CHECK(p.at("pre_approval_amount").current == "$400,000");
+  CHECK(extract("").empty());
+  CHECK(extract("Sounds good, talk soon!").empty());
+}
