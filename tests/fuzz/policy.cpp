@@ -55,7 +55,8 @@ void decide_with(const Policy& policy) {
   for (std::size_t st = 0; st < enum_count<ConversationStage>(); ++st)
     (void)guidance_cards(req.profile, req.lead, static_cast<ConversationStage>(st), decision,
                          "1. Ask about their timeline.", "2026-03-01", policy);
-  (void)upcoming_deadlines(req.lead, "2026-03-01", policy);
+  (void)qualification_checklist(req.profile, req.lead, "2026-03-01", policy);
+  if (const auto terms = contract_terms_from(req.lead, policy)) (void)contract_timeline(*terms, "2026-03-01", policy);
   (void)offline_answer(decision, req.query, req.profile, req.lead, policy);
 }
 
