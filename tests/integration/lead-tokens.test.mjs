@@ -66,6 +66,12 @@ describe('agent tokens bound to their lead', () => {
     assert.equal((await events('lead-a', tokenA)).status, 200);
     assert.equal((await stages('lead-a', tokenA)).status, 200);
     assert.equal((await stages('lead-a', tokenAny)).status, 200, 'a token without a lead reads any');
+    for (const limit of ['0', '1001', 'x', '-1']) {
+      const bad = await fetch(`${proxy.url}/v1/leads/lead-a/stages?limit=${limit}`, { headers: browser(tokenA) });
+      assert.deepEqual([bad.status, await codeOf(bad)], [400, 'request.invalid_query'], `limit=${limit}`);
+    }
+    const one = await (await fetch(`${proxy.url}/v1/leads/lead-a/stages?limit=1`, { headers: browser(tokenA) })).json();
+    assert.equal(one.data.length, 1);
   });
 
   test("the lead's own token, and a token without a lead, read it all", async () => {

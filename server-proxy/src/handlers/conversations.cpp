@@ -34,16 +34,6 @@ awaitable<std::optional<CoachingEvent>> visible_event(App& app, Exchange& ex, co
   co_return e.value();
 }
 
-// An optional integer query parameter: true when absent (out unchanged) or valid.
-bool parse_count(const std::string& text, std::int64_t min, std::int64_t max, std::int64_t& out) {
-  if (text.empty()) return true;
-  if (text.size() > 18 || text.find_first_not_of("0123456789") != std::string::npos) return false;
-  const std::int64_t v = std::stoll(text);
-  if (v < min || v > max) return false;
-  out = v;
-  return true;
-}
-
 }  // namespace
 
 // A rating (with a comment) or an outcome for a coaching event.

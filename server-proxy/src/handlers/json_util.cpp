@@ -64,4 +64,13 @@ awaitable<std::optional<json>> read_json_body(App& app, Exchange& ex, std::size_
 
 std::string new_id(std::string_view prefix) { return store::detail::time_ordered_id(prefix); }
 
+bool parse_count(const std::string& text, std::int64_t min, std::int64_t max, std::int64_t& out) {
+  if (text.empty()) return true;
+  if (text.size() > 18 || text.find_first_not_of("0123456789") != std::string::npos) return false;
+  const std::int64_t v = std::stoll(text);
+  if (v < min || v > max) return false;
+  out = v;
+  return true;
+}
+
 }  // namespace porchlight::proxy

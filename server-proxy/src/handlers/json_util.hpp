@@ -26,6 +26,9 @@ bool stream_went_stale(const store::Message& m, std::chrono::milliseconds after)
 // nullopt when it is not one.
 awaitable<std::optional<json>> read_json_body(App& app, Exchange& ex, std::size_t max_bytes = 1u << 20);
 
+// An optional integer query parameter: true when absent (out unchanged) or within [min, max].
+bool parse_count(const std::string& text, std::int64_t min, std::int64_t max, std::int64_t& out);
+
 using store::detail::now_rfc3339;  // the store's canonical form, so what handlers stamp is what the store keeps
 std::string new_id(std::string_view prefix);  // store::detail::time_ordered_id
 

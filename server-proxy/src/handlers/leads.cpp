@@ -41,12 +41,9 @@ awaitable<void> lead_stages(App& app, Exchange& ex, const Principal& p) {
   auto id = co_await lead_id(app, ex, p);
   if (!id) co_return;
   std::int64_t limit = 100;
-  if (const std::string l = ex.query_param("limit"); !l.empty()) {
-    if (l.size() > 4 || l.find_first_not_of("0123456789") != std::string::npos || std::stoll(l) < 1 || std::stoll(l) > 1000) {
-      co_await app.fail(ex, ApiError::from_code("request.invalid_query", "limit must be an integer from 1 to 1000"));
-      co_return;
-    }
-    limit = std::stoll(l);
+  if (!parse_count(ex.query_param("limit"), 1, 1000, limit)) {
+    co_await app.fail(ex, ApiError::from_code("request.invalid_query", "limit must be an integer from 1 to 1000"));
+    co_return;
   }
   auto read_history = [&app, scope = p.scope, lead = *id, limit] { return app.store().lead_stages().history(scope, lead, limit); };
   auto history = co_await app.blocking(read_history);
