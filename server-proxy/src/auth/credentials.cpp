@@ -122,6 +122,25 @@ std::optional<std::string> base64url_decode(std::string_view in) {
   return out;
 }
 
+std::optional<std::string> base64_decode(std::string_view in) {
+  const std::size_t first = in.find_first_not_of(" \t\r\n");
+  if (first == std::string_view::npos) return std::string();
+  in = in.substr(first, in.find_last_not_of(" \t\r\n") - first + 1);
+  // Padding, when present, must complete the last group of four.
+  std::size_t padding = 0;
+  while (padding < 2 && padding < in.size() && in[in.size() - 1 - padding] == '=') ++padding;
+  if (padding > 0 && in.size() % 4 != 0) return std::nullopt;
+  in.remove_suffix(padding);
+  if (in.size() % 4 == 1) return std::nullopt;  // no whole byte in the last group
+  // The URL-safe decoder does the work; its two letters are not in this alphabet.
+  std::string url(in);
+  for (char& c : url) {
+    if (c == '-' || c == '_') return std::nullopt;
+    c = c == '+' ? '-' : c == '/' ? '_' : c;
+  }
+  return base64url_decode(url);
+}
+
 std::string mint_agent_token(const AgentClaims& c, std::string_view secret) {
   const std::string header = base64url_encode(R"({"alg":"HS256","typ":"JWT"})");
   nlohmann::json payload{{"sub", c.agent_id}, {"location_id", c.location_id}, {"iat", c.issued_at}, {"exp", c.expires_at}};

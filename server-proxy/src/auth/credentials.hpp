@@ -54,5 +54,8 @@ Result<AgentClaims> verify_agent_token(std::string_view token, std::string_view 
 bool secure_equals(std::string_view a, std::string_view b);
 std::string base64url_encode(std::string_view bytes);
 std::optional<std::string> base64url_decode(std::string_view text);
+// Standard base64 ('+' and '/'), padding optional, surrounding whitespace ignored: what
+// GoHighLevel sends (webhook signatures, the user context). nullopt for anything else.
+std::optional<std::string> base64_decode(std::string_view text);
 
 }  // namespace porchlight::proxy
