@@ -15,6 +15,8 @@ add_library(porchlight_proxy STATIC
   src/config.cpp
   src/demo.cpp
   src/error_codes.cpp
+  src/ghl/signature.cpp
+  src/ghl/sso.cpp
   src/handlers/access.cpp
   src/handlers/coach.cpp
   src/handlers/coach_plan.cpp
@@ -63,6 +65,8 @@ add_executable(porchlight_proxy_tests
   "${PORCHLIGHT_PROXY_UNIT_TESTS}/auth/authenticator_test.cpp"
   "${PORCHLIGHT_PROXY_UNIT_TESTS}/auth/credentials_test.cpp"
   "${PORCHLIGHT_PROXY_UNIT_TESTS}/auth/scopes_test.cpp"
+  "${PORCHLIGHT_PROXY_UNIT_TESTS}/ghl/signature_test.cpp"
+  "${PORCHLIGHT_PROXY_UNIT_TESTS}/ghl/sso_test.cpp"
   "${PORCHLIGHT_PROXY_UNIT_TESTS}/handlers/coach_plan_test.cpp"
   "${PORCHLIGHT_PROXY_UNIT_TESTS}/http/router_test.cpp"
   "${PORCHLIGHT_PROXY_UNIT_TESTS}/http_wire_test.cpp"
