@@ -58,3 +58,14 @@ TEST_CASE("issue: agent token verification overflowed on iat or exp at the ends 
   CHECK(code_of(token_between(kNow - 3600, kNow - 61)) == "auth.expired_token");
   CHECK(code_of(token_between(kNow, kNow + 3601)) == "auth.token_lifetime");
 }
+
+TEST_CASE("base64_decode: the standard alphabet, padding optional, whitespace around it ignored") {
+  CHECK(base64_decode("UG9yY2g/bGlnaHQ+") == std::string("Porch?light>"));
+  CHECK(base64_decode("cG9yY2g=") == std::string("porch"));
+  CHECK(base64_decode("cG9yY2g") == std::string("porch"));
+  CHECK(base64_decode(" \tcG9yY2g=\r\n") == std::string("porch"));
+  CHECK(base64_decode("") == std::string());
+  for (std::string_view bad : {"UG9yY2g_bGlnaHQ-", "cG9y Y2g=", "cG9yY2g==", "cG9yY2g=x", "cG9yY", "====", "c===", "cG9y!A=="}) {
+    CHECK_FALSE(base64_decode(bad).has_value());
+  }
+}
