@@ -22,6 +22,7 @@ add_library(porchlight_proxy STATIC
   src/handlers/coach_plan.cpp
   src/handlers/conversations.cpp
   src/handlers/json_util.cpp
+  src/handlers/ghl.cpp
   src/handlers/leads.cpp
   src/handlers/live.cpp
   src/handlers/messages.cpp
@@ -31,12 +32,17 @@ add_library(porchlight_proxy STATIC
   src/handlers/settings.cpp
   src/handlers/usage.cpp
   src/handlers/web.cpp
+  src/ghl/events.cpp
+  src/ghl/sign_in.cpp
+  src/ghl/worker.cpp
   src/http/server.cpp
   src/ledger/usage_ledger.cpp
   src/limits/admission.cpp
   src/limits/budgets.cpp
   src/limits/load_shedder.cpp
   src/limits/rate_limiter.cpp
+  src/live/card_hub.cpp
+  src/live/suggestion.cpp
   src/log.cpp
   src/metrics.cpp
   src/providers/anthropic_provider.cpp

@@ -13,6 +13,8 @@
 
 #include "auth/scopes.hpp"
 #include "cache/redis_client.hpp"
+#include "ghl/worker.hpp"
+#include "handlers/handlers.hpp"
 #include "handlers/routes.hpp"
 #include "log.hpp"
 #include "porchlight/json_output.hpp"
@@ -106,6 +108,19 @@ Result<store::Done> App::open() {
     passthrough_ = claude_.get();
   }
 
+  if (!config_.redis_url.empty()) {
+    auto hub = make_redis_card_hub(config_.redis_url);
+    if (!hub) return hub.errors();
+    card_hub_ = std::move(hub).value();
+  } else {
+    card_hub_ = make_local_card_hub();
+  }
+  auto keys = ghl::load_webhook_keys(config_);
+  if (!keys) return keys.errors();
+  ghl_keys_ = keys.value();
+  webhook_worker_ = std::make_unique<WebhookWorker>(*this);
+  if (config_.webhook_worker) webhook_worker_->start();
+
   for (const auto& route : route_table(config_)) {
     router_.add(route.method, std::string(route.pattern),
                 [this, route](Exchange& ex) -> awaitable<void> {
@@ -160,6 +175,10 @@ void App::shutdown() {
 namespace {
 // Health probes and metrics answer even while the proxy sheds: they are how it is watched.
 bool probe(std::string_view pattern) { return pattern == "/healthz" || pattern == "/readyz" || pattern == "/metrics"; }
+
+// GoHighLevel retries a webhook only when answered 429: what this instance cannot take now
+// (shedding, shutting down, a bug) is answered so, never with a 5xx that would lose the event.
+bool retried_only_on_429(std::string_view pattern) { return pattern == "/v1/webhooks/ghl"; }
 }  // namespace
 
 awaitable<void> App::send_json(Exchange& ex, int status, const json& body) {
@@ -192,12 +211,15 @@ awaitable<void> App::dispatch(Exchange& ex, const Router::Match& match) {
                                                                            std::string(ex.request().method_string()))
                            : ApiError::from_code("not_found", "no such endpoint: " + std::string(ex.path()));
     co_await fail(ex, e);
+  } else if (stopping && retried_only_on_429(match.pattern)) {
+    co_await fail(ex, webhook_retry_later("this instance is shutting down"));
   } else if (stopping) {
     co_await fail(ex, ApiError::from_code("shutting_down", "this instance is shutting down; retry"));
   } else if (const char* why = probe(match.pattern) ? nullptr : shedder_->overloaded()) {
     metrics_.count("porchlight_shed_total", {{"reason", why}});
     ApiError e = ApiError::from_code("overloaded", "this instance is over capacity right now; retry in a second");
     e.retry_after = std::chrono::seconds(1);
+    if (retried_only_on_429(match.pattern)) e = webhook_retry_later("this instance is over capacity");
     co_await fail(ex, e);
   } else {
     try {
@@ -207,6 +229,7 @@ awaitable<void> App::dispatch(Exchange& ex, const Router::Match& match) {
       log::write(log::Level::error, "internal error on " + match.pattern + " (" + ex.request_id() + "): " + e.what());
       metrics_.count("porchlight_internal_errors_total", {{"route", match.pattern}});
     }
+    if (!ex.responded() && retried_only_on_429(match.pattern)) co_await fail(ex, webhook_retry_later("an internal error occurred"));
     if (!ex.responded()) co_await fail(ex, ApiError::from_code("internal", "an internal error occurred; it was logged"));
   }
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();

@@ -12,6 +12,8 @@
 //   shedder      refusing new work while the proxy is overloaded (limits/load_shedder.hpp)
 //   providers    where answers come from: Claude, the playbooks, a chain (providers/provider.hpp)
 //   metrics      /metrics
+//   card hub     live cards to agents' sockets on any instance (live/card_hub.hpp)
+//   webhooks     GoHighLevel's keys and the inbox worker (ghl/)
 #pragma once
 
 #include <atomic>
@@ -22,6 +24,8 @@
 #include "api_error.hpp"
 #include "auth/authenticator.hpp"
 #include "cache/cache.hpp"
+#include "ghl/webhook_keys.hpp"
+#include "live/card_hub.hpp"
 #include "config.hpp"
 #include "http/server.hpp"
 #include "ledger/usage_ledger.hpp"
@@ -37,6 +41,8 @@
 #include "worker_pool.hpp"
 
 namespace porchlight::proxy {
+
+class WebhookWorker;
 
 class App {
  public:
@@ -64,6 +70,12 @@ class App {
   Provider& passthrough() { return *passthrough_; }
   Provider& playbooks() { return *playbooks_; }
   upstream::AnthropicClient* upstream() { return upstream_.get(); }  // null without an API key
+  net::io_context& io() { return io_; }
+  // Live cards to agents' sockets on any instance (live/card_hub.hpp).
+  CardHub& card_hub() { return *card_hub_; }
+  // GoHighLevel: the webhook keys, and the worker over the inbox (ghl/worker.hpp).
+  const ghl::WebhookKeys& ghl_webhook_keys() const { return ghl_keys_; }
+  WebhookWorker& webhook_worker() { return *webhook_worker_; }
   std::string_view upstream_name() const;                          // for the start line and /readyz
 
   // Runs a blocking call (the store, Redis) on the worker pool; see WorkerPool::blocking.
@@ -108,6 +120,9 @@ class App {
   std::unique_ptr<Provider> claude_, playbooks_, coaching_chain_;
   Provider* coaching_ = nullptr;
   Provider* passthrough_ = nullptr;
+  std::unique_ptr<CardHub> card_hub_;
+  ghl::WebhookKeys ghl_keys_;
+  std::unique_ptr<WebhookWorker> webhook_worker_;
 };
 
 // Opens the store (migrating the embedded SQLite default), the cache, limits and the upstream,

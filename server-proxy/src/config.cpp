@@ -52,6 +52,24 @@ Setter text(std::string Config::*field) {
   return [=](Config& c, const std::string& v) { c.*field = v; return true; };
 }
 
+// A public key's text, or @FILE holding it (PEM spans lines, awkward in a flag). Its form is
+// checked when the proxy starts (config.invalid_ghl_key).
+Setter key_text(std::string Config::*field) {
+  return [=](Config& c, const std::string& v) {
+    if (v.empty() || v.size() > 16 * 1024) return false;
+    if (v[0] != '@') {
+      c.*field = v;
+      return true;
+    }
+    std::ifstream f(v.substr(1));
+    if (!f) return false;
+    std::stringstream ss;
+    ss << f.rdbuf();
+    c.*field = ss.str();
+    return !(c.*field).empty() && (c.*field).size() <= 16 * 1024;
+  };
+}
+
 bool valid_url(const std::string& v, std::initializer_list<const char*> schemes) {
   for (const char* s : schemes)
     if (v.rfind(s, 0) == 0 && v.size() > std::string(s).size()) return true;
@@ -179,6 +197,54 @@ const std::vector<Option>& options() {
        }},
       {"max-in-flight", "", "shed new requests while this many (streams included) are in flight; 0: no cap (default 16384)",
        integer(&Config::max_in_flight, 0, 1'000'000)},
+      {"ghl-webhook-public-key", "GHL_WEBHOOK_PUBLIC_KEY",
+       "GoHighLevel's Ed25519 webhook key (X-GHL-Signature): base64 SPKI DER, PEM, or @FILE holding either",
+       key_text(&Config::ghl_webhook_public_key)},
+      {"ghl-legacy-public-key", "GHL_LEGACY_PUBLIC_KEY",
+       "GoHighLevel's RSA key for the deprecated X-WH-Signature; accepted only when set (PEM, base64 DER or @FILE)",
+       key_text(&Config::ghl_legacy_public_key)},
+      {"ghl-webhook-max-age-s", "", "refuse webhooks whose timestamp is older than this, as replays (default 300)",
+       [](Config& c, const std::string& v) {
+         std::int64_t n;
+         if (!parse_int(v, 1, 86'400, n)) return false;
+         c.ghl_webhook_max_age = std::chrono::seconds(n);
+         return true;
+       }},
+      {"ghl-shared-secret-file", "", "a file holding the GoHighLevel app's shared secret (sign-in from the CRM; or set GHL_APP_SHARED_SECRET)",
+       [](Config& c, const std::string& v) {
+         std::ifstream f(v);
+         if (!f) return false;
+         std::string secret;
+         std::getline(f, secret);
+         while (!secret.empty() && (secret.back() == '\r' || secret.back() == ' ')) secret.pop_back();
+         if (secret.empty()) return false;
+         c.ghl_app_shared_secret = secret;
+         return true;
+       }},
+      {"ghl-origin", "", "an origin GoHighLevel's pages come from, e.g. a white-label domain (repeatable; "
+       "default https://app.gohighlevel.com and https://app.leadconnectorhq.com)",
+       [](Config& c, const std::string& v) {
+         if (!valid_url(v, {"https://", "http://"}) || v.back() == '/' || v.size() > 200) return false;
+         if (std::find(c.ghl_origins.begin(), c.ghl_origins.end(), v) == c.ghl_origins.end()) c.ghl_origins.push_back(v);
+         return true;
+       }},
+      {"live-card-ttl-s", "", "how long a pushed card waits for an agent who is offline (default 900)",
+       [](Config& c, const std::string& v) {
+         std::int64_t n;
+         if (!parse_int(v, 1, 7 * 86'400, n)) return false;
+         c.live_card_ttl = std::chrono::seconds(n);
+         return true;
+       }},
+      {"webhook-max-attempts", "", "attempts before a webhook is dead-lettered (default 6)",
+       integer(&Config::webhook_max_attempts, 1, 100)},
+      {"webhook-claim-timeout-ms", "", "a webhook claimed this long ago by a worker that died is taken again (default 60000)",
+       millis(&Config::webhook_claim_timeout)},
+      {"webhook-worker", "", "on (default) or off: whether this instance processes the webhook inbox",
+       [](Config& c, const std::string& v) {
+         if (v != "on" && v != "off") return false;
+         c.webhook_worker = v == "on";
+         return true;
+       }},
       {"unpriced-models", "PORCHLIGHT_UNPRICED_MODELS",
        "a model the price table does not price: refuse (default: 400 request.unpriced_model) or highest "
        "(allowed, priced at the table's highest rate for each kind of token, so budgets hold)",
@@ -259,6 +325,7 @@ Result<Config> load_config(const std::vector<std::string>& args) {
       if (!o.set(c, v)) errors.push_back(invalid(o.flag, std::string("environment ") + o.env));
   }
   if (const char* key = std::getenv("ANTHROPIC_API_KEY"); key && *key) c.anthropic_api_key = key;
+  if (const char* secret = std::getenv("GHL_APP_SHARED_SECRET"); secret && *secret) c.ghl_app_shared_secret = secret;
   for (const auto& [name, value] : flags) {
     if (name == "demo") { c.demo = true; continue; }
     if (!find_option(name)->set(c, value)) errors.push_back(invalid(name, "--" + name));
@@ -292,7 +359,8 @@ std::string config_help() {
     out += line + "\n";
   }
   out += "  ANTHROPIC_API_KEY             the Anthropic API key (environment only); without one, answers come\n"
-         "                                from the offline playbook provider and say so\n";
+         "                                from the offline playbook provider and say so\n"
+         "  GHL_APP_SHARED_SECRET         the GoHighLevel app's shared secret (environment only, or --ghl-shared-secret-file)\n";
   return out;
 }
 

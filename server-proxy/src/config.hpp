@@ -54,6 +54,21 @@ struct Config {
   // A model prices.json does not price is refused (false), or allowed and priced at the table's
   // highest rates (true): spend is never counted at $0 either way.
   bool price_unpriced_at_highest = false;
+
+  // GoHighLevel (docs/ghl.md). Without a webhook key, POST /v1/webhooks/ghl refuses every event.
+  std::string ghl_webhook_public_key;  // Ed25519, X-GHL-Signature: base64 SPKI DER or PEM
+  std::string ghl_legacy_public_key;   // RSA, X-WH-Signature (deprecated 2026-07-01): only if set
+  std::chrono::seconds ghl_webhook_max_age{300};  // older deliveries are refused as replays
+  std::string ghl_app_shared_secret;   // decrypts the CRM's user context (sign-in); never logged
+  // Where GoHighLevel's pages are served from: the sign-in answer and its publishable key allow
+  // these origins (add a white-label domain with --ghl-origin).
+  std::vector<std::string> ghl_origins = {"https://app.gohighlevel.com", "https://app.leadconnectorhq.com"};
+  std::chrono::seconds live_card_ttl{900};        // an offline agent gets a card this long
+  // The inbox worker: attempts before an event is dead-lettered, and how long a claim may run
+  // before another instance takes the event again (its worker died).
+  std::int64_t webhook_max_attempts = 6;
+  std::chrono::milliseconds webhook_claim_timeout{60000};
+  bool webhook_worker = true;  // false: this instance only receives (another one processes)
 };
 
 // Parses argv (without the program name and subcommand), the environment and --config FILE.

@@ -65,6 +65,14 @@ constexpr ErrorCode kErrorCodes[] = {
     {"method_not_allowed", 405, kInvalid, false, "the path exists but does not take this method"},
     {"profile.invalid_id", 400, kInvalid, false, "the profile id in the path is not a valid id"},
     {"lead.invalid_id", 400, kInvalid, false, "the lead id in the path is not a valid id"},
+    {"webhook.invalid_signature", 401, kAuthentication, false, "a GoHighLevel webhook's X-GHL-Signature is missing or does not verify (or it sent only the deprecated X-WH-Signature, not accepted here)"},
+    {"webhook.stale", 401, kAuthentication, false, "a GoHighLevel webhook's timestamp is older (or further ahead) than --ghl-webhook-max-age-s: refused as a replay"},
+    {"webhook.invalid_timestamp", 400, kInvalid, false, "a GoHighLevel webhook's timestamp is not an ISO 8601 date-time"},
+    {"webhook.retry_later", 429, kRateLimit, true, "the webhook could not be stored (or the instance is busy or stopping); GoHighLevel retries a 429 after retry-after"},
+    {"webhook.not_configured", 503, kApi, false, "the proxy has no GoHighLevel webhook key (--ghl-webhook-public-key): it refuses every webhook"},
+    {"auth.invalid_sso", 401, kAuthentication, false, "the GoHighLevel user context does not decrypt with the app's shared secret, is tampered, or names no user or location"},
+    {"ghl.not_configured", 503, kApi, false, "sign-in from GoHighLevel: the proxy has no app shared secret (GHL_APP_SHARED_SECRET)"},
+    {"ghl.unknown_location", 403, kPermission, false, "the GoHighLevel location is not linked to a Porchlight location (the app is not installed there)"},
 
     // ---- [2] limits and budgets -------------------------------------------------------------------
     {"limits.*", 429, kRateLimit, true,
@@ -107,6 +115,8 @@ constexpr ErrorCode kErrorCodes[] = {
     {"feedback.*", 400, kInvalid, false, "a field of a /v1/feedback request is missing, invalid or unknown"},
     {"settings.*", 400, kInvalid, false, "a field of a /v1/settings request is missing, invalid or unknown"},
     {"live.*", 400, kInvalid, false, "a field of a live-mode frame is missing, invalid or unknown"},
+    {"webhook.*", 400, kInvalid, false, "a GoHighLevel webhook's body lacks its type, or has an invalid locationId or webhookId"},
+    {"ghl_sign_in.*", 400, kInvalid, false, "a field of a /v1/auth/ghl request is missing, invalid or unknown"},
     {"lead_events.*", 400, kInvalid, false, "a field of a /v1/leads/{id}/events request is missing, invalid or unknown (an event the stage machine does not know)"},
     // Read only by the core's JSON API (WebAssembly, the porchlight CLI): no proxy answer has them.
     {"route.*", 400, kInvalid, false, "core API: a field of a route request is missing, invalid or unknown"},
@@ -137,6 +147,8 @@ constexpr ErrorCode kErrorCodes[] = {
     {"config.invalid_listen", 500, kApi, false, "startup: --listen's host is not an IP address"},
     {"config.unpriced_model", 500, kApi, false, "startup: a tier's model or a fallback model has no price (and --unpriced-models is refuse)"},
     {"config.listen_failed", 500, kApi, false, "startup: the proxy cannot listen on --listen's address"},
+    {"config.invalid_ghl_key", 500, kApi, false, "startup: a GoHighLevel webhook key is not an Ed25519 (or, legacy, RSA) public key in base64 SPKI DER or PEM"},
+    {"ghl.invalid_config", 500, kApi, false, "ghl config: a location's field, stage or user map is not valid (the message says where)"},
     {"alerts.invalid_url", 500, kApi, false, "budget alerts: the location's alert webhook is not an http(s) URL (logged, never an answer)"},
     {"alerts.unreachable", 500, kApi, true, "budget alerts: the alert webhook could not be reached (logged, never an answer)"},
     {"alerts.rejected", 500, kApi, true, "budget alerts: the alert webhook answered other than 2xx (logged, never an answer)"},

@@ -50,6 +50,12 @@ awaitable<void> count_tokens(App& app, Exchange& ex, const Principal& caller);
 // live.cpp: the live-mode WebSocket
 awaitable<void> live(App& app, Exchange& ex, const Principal& caller);
 
+// ghl.cpp: GoHighLevel's signed webhooks into the inbox, and sign-in from inside the CRM
+awaitable<void> ghl_webhook(App& app, Exchange& ex, const Principal& caller);
+awaitable<void> ghl_sign_in(App& app, Exchange& ex, const Principal& caller);
+// 429 webhook.retry_later with retry-after: the only failure GoHighLevel retries.
+ApiError webhook_retry_later(const std::string& why);
+
 // web.cpp: the widget, web assets and the dashboard page
 awaitable<void> widget_script(App& app, Exchange& ex, const Principal& caller);
 awaitable<void> web_asset(App& app, Exchange& ex, const Principal& caller);

@@ -6,6 +6,7 @@
 #include "handlers/coach_plan.hpp"
 #include "handlers/handlers.hpp"
 #include "handlers/json_util.hpp"
+#include "handlers/lead_moves.hpp"
 
 namespace porchlight::proxy {
 
@@ -35,6 +36,31 @@ awaitable<std::optional<std::string>> lead_id(App& app, Exchange& ex, const Prin
 }
 
 }  // namespace
+
+awaitable<Result<LeadMoves>> record_lead_moves(App& app, const store::Scope& scope, const AgentProfile& agent,
+                                               const Lead& lead, std::optional<ConversationStage> crm_stage,
+                                               const std::vector<std::string>& events, const std::string& source) {
+  auto read_last = [&app, scope, lead_id = lead.id] { return app.store().lead_stages().last(scope, lead_id); };
+  auto last = co_await app.blocking(read_last);
+  if (!last) co_return last.errors();
+  LeadMoves out;
+  out.from = last.value() ? last.value()->to : crm_stage.value_or(ConversationStage::new_lead);
+  std::vector<StageMove> moves;
+  if (crm_stage && *crm_stage != out.from) moves.push_back({out.from, *crm_stage, "crm", "the CRM (or the caller) set this stage"});
+  const Checklist checklist = qualification_checklist(agent, lead, app.today(), app.policy());
+  const StageResult result = advance_stage(checklist, lead, crm_stage.value_or(out.from), events, app.policy());
+  moves.insert(moves.end(), result.moves.begin(), result.moves.end());
+  out.stage = result.stage;
+  const std::vector<store::StageChange> changes = stage_changes(moves, agent.id == "unknown" ? "" : agent.id, source);
+  if (changes.empty()) co_return out;
+  auto append = [&app, scope, lead_id = lead.id, after = last.value() ? last.value()->seq : 0, changes] {
+    return app.store().lead_stages().append(scope, lead_id, after, changes);
+  };
+  auto recorded = co_await app.blocking(append);
+  if (!recorded) co_return recorded.errors();
+  out.changes = std::move(recorded).value();
+  co_return out;
+}
 
 // GET /v1/leads/{id}/stages?limit=N: the lead's moves, oldest first, and where it stands.
 awaitable<void> lead_stages(App& app, Exchange& ex, const Principal& p) {
@@ -99,26 +125,12 @@ awaitable<void> lead_events(App& app, Exchange& ex, const Principal& p) {
     if (!profile) { co_await app.fail(ex, profile.errors()); co_return; }
     if (profile.value()) agent = *profile.value();
   }
-  auto read_last = [&app, scope = p.scope, lead = *id] { return app.store().lead_stages().last(scope, lead); };
-  auto last = co_await app.blocking(read_last);
-  if (!last) { co_await app.fail(ex, last.errors()); co_return; }
-
-  const ConversationStage recorded = last.value() ? last.value()->to : stage.value_or(ConversationStage::new_lead);
-  std::vector<StageMove> moves;
-  if (stage && *stage != recorded) moves.push_back({recorded, *stage, "crm", "the CRM (or the caller) set this stage"});
-  const Checklist checklist = qualification_checklist(agent, lead, app.today(), app.policy());
-  const StageResult result = advance_stage(checklist, lead, stage.value_or(recorded), events, app.policy());
-  moves.insert(moves.end(), result.moves.begin(), result.moves.end());
-  const std::vector<store::StageChange> changes = stage_changes(moves, agent_id, "events");
+  auto moved = co_await record_lead_moves(app, p.scope, agent, lead, stage, events, "events");
+  if (!moved) { co_await app.fail(ex, moved.errors()); co_return; }
   json data = json::array();
-  if (!changes.empty()) {
-    auto append = [&app, scope = p.scope, lead = *id, after = last.value() ? last.value()->seq : 0, changes] {
-      return app.store().lead_stages().append(scope, lead, after, changes);
-    };
-    auto recorded_changes = co_await app.blocking(append);
-    if (!recorded_changes) { co_await app.fail(ex, recorded_changes.errors()); co_return; }
-    for (const auto& c : recorded_changes.value()) data.push_back(change_json(c));
-  }
+  for (const auto& c : moved.value().changes) data.push_back(change_json(c));
+  const ConversationStage recorded = moved.value().from;
+  const LeadMoves result = moved.value();
   co_await app.send_json(ex, 200, JSON_OBJ({{"lead_id", *id}, {"from", name_of(recorded)}, {"stage", name_of(result.stage)},
                                    {"moves", data}}));
 }

@@ -12,17 +12,26 @@
 //   server -> {"type": "error", "seq"?, "code", "message", "retry_after"?}   (the connection stays open
 //             unless auth failed; a lead's message refused by the limits or the budget, code
 //             limits.* or budget.exhausted, still gets its cards, with the playbooks' suggestion)
+//   server -> {"type": "card", "push", "lead_id", "source", "card"} ... {"type": "cards_done", "push", ...}
+//             cards pushed by the CRM's events (a lead texted: live/card_hub.hpp), at any time:
+//             those waiting for the agent first, on connecting. A push id may arrive twice
+//             (another tab, a reconnect); the surface shows it once.
+//
+// One writer: every frame goes through the session's outbox, so pushes and answers never
+// interleave inside a batch.
 //
 // A suggestion from Claude is admitted and accounted like any other call: the location's budget
 // and rate limits first, its usage to the ledger after (kind "live"); it is asked for only while
 // the ledger can be written.
+
+#include <deque>
 
 #include <boost/beast/websocket.hpp>
 
 #include "auth/scopes.hpp"
 #include "auth/visibility.hpp"
 #include "handlers/handlers.hpp"
-#include "upstream/answer.hpp"
+#include "live/suggestion.hpp"
 #include "handlers/json_util.hpp"
 #include "porchlight/json_input.hpp"
 #include "porchlight/prompt.hpp"
@@ -38,98 +47,108 @@ using json_input::Need;
 using Ws = websocket::stream<beast::tcp_stream>;
 constexpr auto kTuple = net::as_tuple(net::use_awaitable);
 constexpr std::size_t kMaxFrame = 256 * 1024;
+constexpr std::size_t kMaxQueued = 1000;  // frames a slow reader may owe before it is dropped
 
-awaitable<bool> send(Ws& ws, const json& message) {
-  auto [ec, n] = co_await ws.async_write(net::buffer(message.dump(-1, ' ', false, json::error_handler_t::replace)), kTuple);
-  (void)n;
-  co_return !ec;
-}
+std::string frame_text(const json& message) { return message.dump(-1, ' ', false, json::error_handler_t::replace); }
 
-awaitable<bool> send_error(Ws& ws, const std::string& code, const std::string& message) {
-  co_return co_await send(ws, JSON_OBJ({{"type", "error"}, {"code", code}, {"message", message}}));
+// The session's frames, written one at a time by one coroutine on the socket's executor.
+class Outbox : public std::enable_shared_from_this<Outbox> {
+ public:
+  explicit Outbox(Ws& ws) : ws_(ws), wake_(ws.get_executor()), finished_(ws.get_executor()) {
+    wake_.expires_at(net::steady_timer::time_point::max());
+    finished_.expires_at(net::steady_timer::time_point::max());
+  }
+
+  // On the socket's executor. False once the socket failed or the reader fell too far behind.
+  bool push(std::string frame) {
+    if (closed_) return false;
+    if (frames_.size() >= kMaxQueued) {
+      close();
+      return false;
+    }
+    frames_.push_back(std::move(frame));
+    wake_.cancel();
+    return true;
+  }
+  bool push(const json& message) { return push(frame_text(message)); }
+  bool closed() const { return closed_; }
+  void close() {
+    closed_ = true;
+    wake_.cancel();
+  }
+
+  awaitable<void> run() {
+    auto self = shared_from_this();
+    running_ = true;
+    while (!closed_) {
+      if (frames_.empty()) {
+        auto [ec] = co_await wake_.async_wait(kTuple);
+        (void)ec;  // cancelled: there is work, or we are closing
+        wake_.expires_at(net::steady_timer::time_point::max());
+        continue;
+      }
+      std::string frame = std::move(frames_.front());
+      frames_.pop_front();
+      auto [ec, n] = co_await ws_.async_write(net::buffer(frame), kTuple);
+      (void)n;
+      if (ec) closed_ = true;
+    }
+    running_ = false;
+    finished_.cancel();
+  }
+
+  // Closes and waits for a write in progress: the socket must outlive it.
+  awaitable<void> drain() {
+    close();
+    while (running_) {
+      auto [ec] = co_await finished_.async_wait(kTuple);
+      (void)ec;
+    }
+  }
+
+ private:
+  Ws& ws_;
+  net::steady_timer wake_, finished_;
+  std::deque<std::string> frames_;
+  bool closed_ = false;
+  bool running_ = false;
+};
+
+json error_frame(const std::string& code, const std::string& message) {
+  return JSON_OBJ({{"type", "error"}, {"code", code}, {"message", message}});
 }
 
 // An event's refusal: `seq` ties it to the cards that follow.
-awaitable<bool> send_error(Ws& ws, const ApiError& e, std::int64_t seq) {
+json error_frame(const ApiError& e, std::int64_t seq) {
   json frame = JSON_OBJ({{"type", "error"}, {"seq", seq}, {"code", e.code}, {"message", e.message}});
   if (e.retry_after) frame["retry_after"] = e.retry_after->count();
-  co_return co_await send(ws, frame);
+  return frame;
 }
 
-struct Suggestion {
-  std::string text;
-  bool offline = true;              // the playbooks' text, not Claude's
-  std::optional<ApiError> refused;  // the limits or the budget said no
-};
-
-// The text blocks of a Messages API answer.
-std::string answer_text(const std::string& body) {
-  std::string text;
-  auto j = json::parse(body, nullptr, false);
-  if (!j.is_discarded() && j.contains("content") && j["content"].is_array())
-    for (const auto& b : j["content"])
-      if (b.is_object() && b.value("type", "") == "text" && b.contains("text") && b["text"].is_string())
-        text += b["text"].get<std::string>();
-  return text;
+// Sends before the outbox runs (authentication), then closes.
+awaitable<void> refuse(Ws& ws, const std::string& code, const std::string& message, int close_code) {
+  auto [ec, n] = co_await ws.async_write(net::buffer(frame_text(error_frame(code, message))), kTuple);
+  (void)ec;
+  (void)n;
+  co_await ws.async_close(websocket::close_reason(static_cast<std::uint16_t>(close_code)), kTuple);
 }
 
-// A suggestion for what to do about the lead's latest message: from Claude's fast tier when the
-// call can be admitted and its usage recorded, else from the playbooks.
-awaitable<Suggestion> suggest(App& app, const Principal& p, const AgentProfile& agent, const Lead& lead,
-                              ConversationStage stage, const std::string& lead_text, RouteDecision& route) {
-  constexpr std::int64_t kMaxTokens = 300;
-  Suggestion s;
-  RouteRequest rr;
-  rr.query = "The lead just wrote: \"" + lead_text + "\". What should I reply or do next?";
-  rr.profile = agent;
-  rr.stage = stage;
-  rr.tier = ModelTier::fast;  // live cards must be quick and cheap
-  route = porchlight::route(rr, app.policy());
-  const std::string model = app.model_for(ModelTier::fast);
-
-  PromptRequest pr;
-  pr.profile = agent;
-  pr.lead = lead;
-  pr.stage = stage;
-  pr.query = rr.query + " Answer in at most three short bullet points.";
-  pr.tier = ModelTier::fast;
-  json body = json::parse(build_prompt(pr, app.policy()).body);
-  body["model"] = model;
-  body["max_tokens"] = kMaxTokens;
-  TurnRequest turn;
-  turn.request.body = to_json_text(body);
-  turn.request.model = model;
-  turn.playbooks = PlaybookContext{route, rr.query, agent, lead};
-
-  // Only a call that would reach Claude is admitted and paid for, and only while its usage can be
-  // recorded; a refused one still gets the playbooks' suggestion.
-  Provider* provider = &app.playbooks();
-  std::optional<Ticket> ticket;
-  if (app.provider().reaches_claude(model) && app.ledger().writable()) {
-    const Payer payer = Payer::of(p);
-    ticket.emplace(co_await app.admission().admit(payer, route.estimated_input_tokens + kMaxTokens));
-    if (*ticket) provider = &app.provider();
-    else s.refused = ticket->refusal();
+// Pushes the agent's waiting cards (stored while no socket held them) and marks them delivered.
+awaitable<void> send_waiting_cards(App& app, const store::Scope& scope, const std::string& agent_id, Outbox& out) {
+  auto read = [&app, scope, agent_id] { return app.store().live_cards().waiting(scope, agent_id, now_rfc3339()); };
+  auto waiting = co_await app.blocking(read);
+  if (!waiting) co_return;  // the store is away: they wait for the next connection
+  std::vector<std::string> sent;
+  for (const auto& card : waiting.value()) {
+    auto frames = json::parse(card.card_json, nullptr, false);
+    if (!frames.is_array()) continue;
+    for (const auto& f : frames) out.push(f);
+    sent.push_back(card.id);
   }
-  TurnRequest again = turn;
-  TurnReply reply = co_await provider->send(std::move(turn));
-  if (!reply.offline && reply.response.status == 200) {
-    store::UsageRecord u;
-    u.agent_id = p.agent_id;
-    u.request_id = new_id("req_live_");
-    u.kind = "live";
-    u.model = reply.response.model.empty() ? model : reply.response.model;
-    upstream::read_answer(reply.response.body, u.usage);
-    ticket->settle(std::move(u));
-  }
-  s.text = answer_text(reply.response.body);
-  s.offline = reply.offline;
-  if (s.text.empty() && !reply.offline) {  // Claude answered with no text: the playbooks' instead
-    reply = co_await app.playbooks().send(std::move(again));
-    s.text = answer_text(reply.response.body);
-    s.offline = true;
-  }
-  co_return s;
+  if (sent.empty()) co_return;
+  app.metrics().count("porchlight_live_pushes_total", {{"when", "on_connect"}}, static_cast<double>(sent.size()));
+  auto mark = [&app, scope, sent] { return app.store().live_cards().mark_delivered(scope, sent); };
+  (void)co_await app.blocking(mark);
 }
 
 awaitable<void> live_session(App& app, Exchange& ex) {
@@ -162,8 +181,7 @@ awaitable<void> live_session(App& app, Exchange& ex) {
   } else {
     auto first = co_await read();
     if (!first || first->value("type", "") != "auth") {
-      co_await send_error(ws, "auth.missing_key", "the first message must be {\"type\":\"auth\",\"key\",\"agent_token\"}");
-      co_await ws.async_close(websocket::close_reason(4401), kTuple);
+      co_await refuse(ws, "auth.missing_key", "the first message must be {\"type\":\"auth\",\"key\",\"agent_token\"}", 4401);
       co_return;
     }
     principal = co_await app.auth().check_credentials((*first).value("key", ""), (*first).value("agent_token", ""), origin,
@@ -171,8 +189,7 @@ awaitable<void> live_session(App& app, Exchange& ex) {
   }
   if (principal && !key_allows(principal->key, "coach")) principal = scope_missing("coach");
   if (!principal) {
-    co_await send_error(ws, principal.errors().front().code, principal.errors().front().message);
-    co_await ws.async_close(websocket::close_reason(4401), kTuple);
+    co_await refuse(ws, principal.errors().front().code, principal.errors().front().message, 4401);
     co_return;
   }
   const Principal& p = principal.value();
@@ -181,22 +198,36 @@ awaitable<void> live_session(App& app, Exchange& ex) {
   if (!profile || !profile.value()) {
     const std::string code = profile ? "not_found" : "store.unavailable";
     const std::string why = profile ? "no profile for agent " + p.agent_id : "cannot load the agent's profile; retry";
-    co_await send_error(ws, code, why);
-    co_await ws.async_close(websocket::close_reason(4404), kTuple);
+    co_await refuse(ws, code, why, 4404);
     co_return;
   }
   const AgentProfile agent = *profile.value();
-  if (!co_await send(ws, JSON_OBJ({{"type", "ready"}, {"agent_id", agent.id}, {"policy_version", app.policy().version()}}))) co_return;
+
+  auto out = std::make_shared<Outbox>(ws);
+  net::co_spawn(ws.get_executor(), out->run(), net::detached);
+  // Pushes arrive on other threads: hand them to the socket's executor.
+  auto subscription = app.card_hub().subscribe(
+      p.scope.location_id, agent.id, [weak = std::weak_ptr<Outbox>(out), executor = ws.get_executor()](const std::string& frames) {
+        net::post(executor, [weak, frames] {
+          auto o = weak.lock();
+          if (!o) return;
+          auto parsed = json::parse(frames, nullptr, false);
+          if (!parsed.is_array()) return;
+          for (const auto& f : parsed) o->push(f);
+        });
+      });
+  out->push(JSON_OBJ({{"type", "ready"}, {"agent_id", agent.id}, {"policy_version", app.policy().version()}}));
   app.metrics().count("porchlight_live_sessions_total", {});
+  co_await send_waiting_cards(app, p.scope, agent.id, *out);
 
   Lead lead;
   ConversationStage stage = ConversationStage::new_lead;
   std::int64_t seq = 0;
-  for (;;) {
+  while (!out->closed()) {
     auto message = co_await read();
     if (!message) break;  // closed
     if (message->value("type", "") == "__invalid__") {
-      if (!co_await send_error(ws, "request.malformed_json", "frames are JSON objects of at most 256 KiB")) break;
+      out->push(error_frame("request.malformed_json", "frames are JSON objects of at most 256 KiB"));
       continue;
     }
     Errors errors;
@@ -224,31 +255,22 @@ awaitable<void> live_session(App& app, Exchange& ex) {
       if (auto t = er.string("text", Need::optional, 8000, true)) text = *t;
     }
     if (!errors.empty()) {
-      if (!co_await send_error(ws, errors.front().code, errors.front().message)) break;
+      out->push(error_frame(errors.front().code, errors.front().message));
       continue;
     }
     ++seq;
     RouteDecision route;
-    std::string answer;
-    bool offline = true;
+    Suggestion suggestion;
     if (kind == "lead_message" && !text.empty()) {
-      Suggestion s = co_await suggest(app, p, agent, lead, stage, text, route);
-      if (s.refused && !co_await send_error(ws, *s.refused, seq)) break;
-      answer = std::move(s.text);
-      offline = s.offline;
+      SuggestionRequest sr{Payer::of(p), agent, lead, stage, text};
+      suggestion = co_await suggest_reply(app, sr, route);
+      if (suggestion.refused) out->push(error_frame(*suggestion.refused, seq));
     }
-    bool ok = true;
-    for (const auto& card : guidance_cards(agent, lead, stage, route, answer, app.today(), app.policy())) {
-      json c = card;
-      if (c["type"] == "next_best_action" && !answer.empty()) {
-        c["suggestion"] = answer;
-        c["offline"] = offline;  // labelled: from the playbooks, not Claude
-      }
-      ok = co_await send(ws, JSON_OBJ({{"type", "card"}, {"seq", seq}, {"card", c}}));
-      if (!ok) break;
-    }
-    if (!ok || !co_await send(ws, JSON_OBJ({{"type", "cards_done"}, {"seq", seq}}))) break;
+    const json cards = guidance_cards(agent, lead, stage, route, suggestion.text, app.today(), app.policy());
+    for (const auto& f : card_frames(cards.get<std::vector<json>>(), suggestion, JSON_OBJ({{"seq", seq}}))) out->push(f);
   }
+  subscription.reset();
+  co_await out->drain();
 }
 
 }  // namespace

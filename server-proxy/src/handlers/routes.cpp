@@ -48,6 +48,9 @@ std::vector<RouteSpec> route_table(const Config& config) {
       {V::post, "/v1/messages/count_tokens", Access::secret, "messages", count_tokens, messages_body},
       // live mode: the WebSocket authenticates in its first frame (browsers cannot set headers)
       {V::get, "/v1/live", Access::open, "coach", live},
+      // GoHighLevel: webhooks prove themselves by signature, sign-in by the app's shared secret
+      {V::post, "/v1/webhooks/ghl", Access::open, "", ghl_webhook},
+      {V::post, "/v1/auth/ghl", Access::open, "", ghl_sign_in, 64 * 1024},
       // pages and assets
       {V::get, "/porchlight.js", Access::open, "", widget_script},
       {V::get, "/web/**", Access::open, "", web_asset},

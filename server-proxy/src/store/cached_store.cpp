@@ -430,6 +430,9 @@ class CachedStore final : public Store {
   Experiments& experiments() override { return inner_->experiments(); }
   WebhookInbox& webhook_inbox() override { return inner_->webhook_inbox(); }
   LeadStages& lead_stages() override { return inner_->lead_stages(); }
+  GhlLinks& ghl_links() override { return inner_->ghl_links(); }
+  Leads& leads() override { return inner_->leads(); }
+  LiveCards& live_cards() override { return inner_->live_cards(); }
   Analytics& analytics() override { return inner_->analytics(); }
 
  private:

@@ -339,6 +339,23 @@ class PgDatabase final : public Database {
                  {integer(limit), text(now), text(stale_before)});
   }
 
+  Result<Rows> list_webhooks(Session& s, std::string_view state, std::int64_t limit) override {
+    return s.run(std::string("SELECT ") + kWebhookColumns + " FROM porchlight_list_webhooks($1, $2) "
+                 "ORDER BY received_at DESC, id DESC",
+                 {text(state), integer(limit)});
+  }
+
+  Result<std::int64_t> requeue_webhook(Session& s, std::string_view id, bool replay) override {
+    auto r = s.run("SELECT porchlight_requeue_webhook($1, $2)", {text(id), boolean(replay)});
+    if (!r.ok()) return r.errors();
+    return r.value().empty() ? 0 : r.value().integer(0, 0);
+  }
+
+  Result<Rows> find_ghl_location(Session& s, std::string_view ghl_location_id) override {
+    return s.run(std::string("SELECT ") + kGhlLinkColumns + " FROM porchlight_find_ghl_location($1)",
+                 {text(ghl_location_id)});
+  }
+
   Result<Done> transact(std::string_view tenant, TxMode mode,
                         const std::function<Result<Done>(Session&)>& work) override {
     for (int attempt = 0;; ++attempt) {

@@ -131,6 +131,57 @@ struct WebhookRecord {
   std::string error;
   std::string received_at;
   std::string processed_at;
+  std::string event_type;             // the sender's event name ("InboundMessage")
+  std::string external_location;      // the sender's location id (GoHighLevel's locationId)
+  std::string next_attempt_at;        // a pending retry waits until then; empty: at once
+};
+
+// A GoHighLevel location that installed the app, and the Porchlight location it is.
+struct GhlLink {
+  std::string ghl_location_id;
+  std::string location_id;
+  bool installed = true;
+  std::string config_json = "{}";     // field_map, stage_map, user_map (docs/ghl.md)
+  std::string publishable_key;        // for sign-in from the CRM: public by design (pk_)
+  std::string created_at;
+  std::string updated_at;
+};
+
+// A lead as the CRM keeps it.
+struct LeadRecord {
+  std::string location_id;
+  std::string id;
+  std::string name, email, phone, source;
+  std::vector<std::string> tags;
+  std::map<std::string, std::string> facts;  // the core's lead facts
+  std::string agent_id;               // the assigned agent
+  bool sms_opt_out = false;           // the lead texted STOP: no more suggested texts
+  bool deleted = false;
+  std::string updated_at;
+};
+
+// One message of the real thread with a lead (a text, an e-mail, a call), as the CRM saw it.
+struct LeadMessage {
+  std::string location_id;
+  std::string id;                     // the CRM's message id: appending twice keeps one
+  std::string lead_id;
+  std::string direction;              // "inbound" (from the lead) or "outbound"
+  std::string channel;                // SMS, Email, WhatsApp, FB, IG, Live_Chat, Call...
+  std::string body;
+  std::string agent_id;
+  std::string at;
+};
+
+// A guidance card for an agent's live socket, kept for an agent who is offline until expires_at.
+struct LiveCard {
+  std::string location_id;
+  std::string id;                     // made from what caused it (a webhook id): stored once
+  std::string agent_id;
+  std::string lead_id;
+  std::string card_json;
+  std::string created_at;
+  std::string expires_at;
+  std::string delivered_at;           // empty: not yet
 };
 
 // Analytics rows for the dashboard (days are UTC dates "2026-11-25").

@@ -210,10 +210,30 @@ class SqliteDatabase final : public Database {
   Result<Rows> claim_webhooks(Session& s, std::int64_t limit, std::string_view now,
                               std::string_view stale_before) override {
     return s.run(std::string("UPDATE webhook_inbox SET state = 'processing', attempts = attempts + 1, "
-                             "claimed_at = $1 WHERE id IN (SELECT id FROM webhook_inbox WHERE state = 'pending' "
+                             "claimed_at = $1 WHERE id IN (SELECT id FROM webhook_inbox WHERE (state = 'pending' "
+                             "AND (next_attempt_at IS NULL OR next_attempt_at <= $1)) "
                              "OR (state = 'processing' AND claimed_at < $2) ORDER BY received_at, id LIMIT $3) "
                              "RETURNING ") + kWebhookColumns,
                  {text(now), text(stale_before), integer(limit)});
+  }
+
+  Result<Rows> list_webhooks(Session& s, std::string_view state, std::int64_t limit) override {
+    return s.run(std::string("SELECT ") + kWebhookColumns + " FROM webhook_inbox WHERE $1 = '' OR state = $1 "
+                 "ORDER BY received_at DESC, id DESC LIMIT $2",
+                 {text(state), integer(limit)});
+  }
+
+  Result<std::int64_t> requeue_webhook(Session& s, std::string_view id, bool replay) override {
+    auto r = s.run("UPDATE webhook_inbox SET state = 'pending', attempts = 0, next_attempt_at = NULL, error = '' "
+                   "WHERE id = $1 AND (state = 'failed' OR ($2 = 1 AND state = 'done'))",
+                   {text(id), integer(replay ? 1 : 0)});
+    if (!r.ok()) return r.errors();
+    return r.value().affected();
+  }
+
+  Result<Rows> find_ghl_location(Session& s, std::string_view ghl_location_id) override {
+    return s.run(std::string("SELECT ") + kGhlLinkColumns + " FROM ghl_locations WHERE ghl_location_id = $1",
+                 {text(ghl_location_id)});
   }
 
   Result<Done> transact(std::string_view, TxMode mode, const std::function<Result<Done>(Session&)>& work) override {

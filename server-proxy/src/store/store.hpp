@@ -22,8 +22,11 @@
 #include "store/analytics.hpp"
 #include "store/coaching_history.hpp"
 #include "store/experiments.hpp"
+#include "store/ghl_links.hpp"
 #include "store/lead_stages.hpp"
+#include "store/leads.hpp"
 #include "store/ledger.hpp"
+#include "store/live_cards.hpp"
 #include "store/profiles.hpp"
 #include "store/records.hpp"
 #include "store/transcript.hpp"
@@ -47,6 +50,9 @@ class Store {
   virtual WebhookInbox& webhook_inbox() = 0;
   virtual LeadStages& lead_stages() = 0;
   virtual Analytics& analytics() = 0;
+  virtual GhlLinks& ghl_links() = 0;
+  virtual Leads& leads() = 0;
+  virtual LiveCards& live_cards() = 0;
 };
 
 // Opens a store from a URL: "postgresql://..." or "sqlite:///abs/path.db" / "sqlite://relative.db".

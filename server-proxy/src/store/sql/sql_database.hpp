@@ -92,11 +92,18 @@ class Database {
   // before `stale_before`, oldest received first; returns them (kWebhookColumns), in any order.
   virtual Result<Rows> claim_webhooks(Session& session, std::int64_t limit, std::string_view now,
                                       std::string_view stale_before) = 0;
+  // Every location's webhooks in `state` (empty: any), newest first (kWebhookColumns).
+  virtual Result<Rows> list_webhooks(Session& session, std::string_view state, std::int64_t limit) = 0;
+  // Puts webhook `id` back to pending if it failed (or, with `replay`, is done); returns 0 or 1.
+  virtual Result<std::int64_t> requeue_webhook(Session& session, std::string_view id, bool replay) = 0;
+  // The ghl_locations row (kGhlLinkColumns) of a GoHighLevel location, if linked.
+  virtual Result<Rows> find_ghl_location(Session& session, std::string_view ghl_location_id) = 0;
 };
 
 // The columns the cross-tenant statements return, in this order (defined beside their decoders).
 extern const char* const kApiKeyColumns;
 extern const char* const kWebhookColumns;
+extern const char* const kGhlLinkColumns;
 
 // Shortest text that reads back as the same double.
 std::string format_real(double value);

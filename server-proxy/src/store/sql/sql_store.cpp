@@ -20,7 +20,10 @@ class SqlStore final : public Store {
         experiments_(make_sql_experiments(*db_)),
         webhook_inbox_(make_sql_webhook_inbox(*db_)),
         lead_stages_(make_sql_lead_stages(*db_)),
-        analytics_(make_sql_analytics(*db_)) {}
+        analytics_(make_sql_analytics(*db_)),
+        ghl_links_(make_sql_ghl_links(*db_)),
+        leads_(make_sql_leads(*db_)),
+        live_cards_(make_sql_live_cards(*db_)) {}
 
   std::string_view backend() const override { return db_->backend(); }
 
@@ -41,6 +44,9 @@ class SqlStore final : public Store {
   WebhookInbox& webhook_inbox() override { return *webhook_inbox_; }
   LeadStages& lead_stages() override { return *lead_stages_; }
   Analytics& analytics() override { return *analytics_; }
+  GhlLinks& ghl_links() override { return *ghl_links_; }
+  Leads& leads() override { return *leads_; }
+  LiveCards& live_cards() override { return *live_cards_; }
 
  private:
   std::unique_ptr<Database> db_;  // first: the aggregates hold a reference to it
@@ -53,6 +59,9 @@ class SqlStore final : public Store {
   std::unique_ptr<WebhookInbox> webhook_inbox_;
   std::unique_ptr<LeadStages> lead_stages_;
   std::unique_ptr<Analytics> analytics_;
+  std::unique_ptr<GhlLinks> ghl_links_;
+  std::unique_ptr<Leads> leads_;
+  std::unique_ptr<LiveCards> live_cards_;
 };
 
 }  // namespace

@@ -23,5 +23,8 @@ std::unique_ptr<Experiments> make_sql_experiments(Database& db);
 std::unique_ptr<WebhookInbox> make_sql_webhook_inbox(Database& db);
 std::unique_ptr<LeadStages> make_sql_lead_stages(Database& db);
 std::unique_ptr<Analytics> make_sql_analytics(Database& db);
+std::unique_ptr<GhlLinks> make_sql_ghl_links(Database& db);
+std::unique_ptr<Leads> make_sql_leads(Database& db);
+std::unique_ptr<LiveCards> make_sql_live_cards(Database& db);
 
 }  // namespace porchlight::store::detail

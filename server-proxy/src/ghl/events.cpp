@@ -1,0 +1,206 @@
+// ghl/events.cpp: reading GoHighLevel payloads (ghl/events.hpp).
+
+#include "ghl/events.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+namespace porchlight::proxy::ghl {
+
+namespace {
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+std::map<std::string, std::string> string_map(const json& config, const char* key) {
+  std::map<std::string, std::string> out;
+  if (!config.is_object() || !config.contains(key) || !config[key].is_object()) return out;
+  for (const auto& [k, v] : config[key].items())
+    if (v.is_string()) out[k] = v.get<std::string>();
+  return out;
+}
+
+// Keywords of common pipeline stage names, most specific first.
+struct NameRule {
+  const char* words;  // all must appear
+  ConversationStage stage;
+};
+constexpr NameRule kNameRules[] = {
+    {"closed lost", ConversationStage::closed_lost},
+    {"lost", ConversationStage::closed_lost},
+    {"dead", ConversationStage::closed_lost},
+    {"closed won", ConversationStage::closed_won},
+    {"closed", ConversationStage::closed_won},
+    {"sold", ConversationStage::closed_won},
+    {"clear to close", ConversationStage::clear_to_close},
+    {"under contract", ConversationStage::under_contract},
+    {"pending", ConversationStage::under_contract},
+    {"escrow", ConversationStage::under_contract},
+    {"offer", ConversationStage::offer_negotiation},
+    {"negotiat", ConversationStage::offer_negotiation},
+    {"showing", ConversationStage::active},
+    {"active", ConversationStage::active},
+    {"touring", ConversationStage::active},
+    {"listed", ConversationStage::active},
+    {"agreement", ConversationStage::agreement_signed},
+    {"signed", ConversationStage::agreement_signed},
+    {"appointment", ConversationStage::appointment_set},
+    {"consult", ConversationStage::appointment_set},
+    {"nurtur", ConversationStage::nurturing},
+    {"long term", ConversationStage::nurturing},
+    {"qualif", ConversationStage::qualifying},
+    {"contacted", ConversationStage::contacted},
+    {"attempt", ConversationStage::contacted},
+    {"new", ConversationStage::new_lead},
+};
+
+// The whole message, trimmed of spaces and end punctuation.
+std::string keyword_of(std::string_view text) {
+  std::string t = lower(text);
+  while (!t.empty() && (std::isspace(static_cast<unsigned char>(t.back())) || t.back() == '.' || t.back() == '!')) t.pop_back();
+  std::size_t start = 0;
+  while (start < t.size() && std::isspace(static_cast<unsigned char>(t[start]))) ++start;
+  return t.substr(start);
+}
+
+}  // namespace
+
+std::string str(const json& j, std::string_view key) {
+  if (!j.is_object()) return "";
+  auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : "";
+}
+
+LocationConfig parse_location_config(const json& config) {
+  return {string_map(config, "field_map"), string_map(config, "stage_map"), string_map(config, "stage_names"),
+          string_map(config, "user_map")};
+}
+
+Errors check_location_config(const json& config, std::string_view path) {
+  Errors errors;
+  const std::string at(path);
+  if (!config.is_object()) return {Error{"ghl.invalid_config", at + " must be a JSON object", at}};
+  for (const auto& [key, value] : config.items()) {
+    if (key != "field_map" && key != "stage_map" && key != "stage_names" && key != "user_map") {
+      errors.push_back({"ghl.invalid_config", "unknown key; expected field_map, stage_map, stage_names or user_map", at + "." + key});
+      continue;
+    }
+    if (!value.is_object() || value.size() > 500) {
+      errors.push_back({"ghl.invalid_config", "expected an object of at most 500 string values", at + "." + key});
+      continue;
+    }
+    for (const auto& [k, v] : value.items()) {
+      const std::string where = at + "." + key + "." + k;
+      if (!v.is_string() || k.empty() || k.size() > 128 || v.get_ref<const std::string&>().size() > 200)
+        errors.push_back({"ghl.invalid_config", "expected a string (keys and values of at most 128 and 200 bytes)", where});
+      else if (key == "stage_map" && !parse_enum<ConversationStage>(v.get<std::string>()))
+        errors.push_back({"ghl.invalid_config", "not a stage; expected one of new_lead, contacted, qualifying, nurturing, "
+                          "appointment_set, agreement_signed, active, offer_negotiation, under_contract, clear_to_close, "
+                          "closed_won, closed_lost", where});
+      else if ((key == "user_map" || key == "field_map") && !is_valid_id(v.get<std::string>()))
+        errors.push_back({"ghl.invalid_config", "expected 1-64 of A-Z a-z 0-9 _ . : -", where});
+    }
+  }
+  return errors;
+}
+
+std::string agent_for(const LocationConfig& config, std::string_view ghl_user_id) {
+  if (ghl_user_id.empty()) return "";
+  auto it = config.user_map.find(std::string(ghl_user_id));
+  const std::string id = it != config.user_map.end() ? it->second : std::string(ghl_user_id);
+  return is_valid_id(id) ? id : "";
+}
+
+std::optional<ConversationStage> stage_by_name(std::string_view name) {
+  const std::string n = lower(name);
+  if (n.empty()) return std::nullopt;
+  for (const auto& rule : kNameRules)
+    if (n.find(rule.words) != std::string::npos) return rule.stage;
+  return std::nullopt;
+}
+
+std::optional<ConversationStage> stage_for(const LocationConfig& config, std::string_view stage_id, std::string_view stage_name) {
+  if (auto it = config.stage_map.find(std::string(stage_id)); it != config.stage_map.end())
+    return parse_enum<ConversationStage>(it->second);
+  if (auto it = config.stage_names.find(std::string(stage_id)); it != config.stage_names.end())
+    return stage_by_name(it->second);
+  return stage_by_name(stage_name);
+}
+
+void apply_contact(const json& c, const LocationConfig& config, store::LeadRecord& lead) {
+  auto set = [&](std::string& field, std::string_view key, std::size_t max) {
+    if (c.contains(key) && c[key].is_string()) field = c[key].get<std::string>().substr(0, max);
+  };
+  std::string first, last;
+  set(first, "firstName", 100);
+  set(last, "lastName", 100);
+  set(lead.name, "name", 200);
+  if (lead.name.empty() || c.contains("firstName") || c.contains("lastName")) {
+    std::string full = first + (first.empty() || last.empty() ? "" : " ") + last;
+    if (!full.empty()) lead.name = full;
+  }
+  set(lead.email, "email", 320);
+  set(lead.phone, "phone", 64);
+  set(lead.source, "source", 200);
+  if (c.contains("tags") && c["tags"].is_array()) {
+    lead.tags.clear();
+    for (const auto& t : c["tags"])
+      if (t.is_string() && lead.tags.size() < 100) lead.tags.push_back(t.get<std::string>().substr(0, 200));
+  }
+  if (const std::string assigned = str(c, "assignedTo"); !assigned.empty()) lead.agent_id = agent_for(config, assigned);
+  if (c.contains("dnd") && c["dnd"].is_boolean() && c["dnd"].get<bool>()) lead.sms_opt_out = true;
+  // Standard fields the qualification checklist reads, then the location's custom fields.
+  const std::string city = str(c, "city"), state = str(c, "state"), zip = str(c, "postalCode");
+  if (!city.empty() || !state.empty()) lead.facts["area"] = city + (city.empty() || state.empty() ? "" : ", ") + state;
+  if (!zip.empty()) lead.facts["zip"] = zip.substr(0, 20);
+  for (const auto& [field, fact] : config.field_map)
+    if (c.contains(field) && (c[field].is_string() || c[field].is_number())) {
+      const json& v = c[field];
+      lead.facts[fact] = v.is_string() ? v.get<std::string>().substr(0, 2000) : v.dump();
+    }
+  if (c.contains("customFields") && c["customFields"].is_array())
+    for (const auto& f : c["customFields"]) {
+      const std::string id = str(f, "id");
+      auto it = config.field_map.find(id);
+      if (it == config.field_map.end() || !f.contains("value")) continue;
+      const json& v = f["value"];
+      if (v.is_string()) lead.facts[it->second] = v.get<std::string>().substr(0, 2000);
+      else if (v.is_number() || v.is_boolean()) lead.facts[it->second] = v.dump();
+    }
+  if (lead.facts.size() > 100) lead.facts.erase(std::next(lead.facts.begin(), 100), lead.facts.end());
+}
+
+bool is_opt_out(std::string_view text) {
+  static const char* const kWords[] = {"stop", "stopall", "stop all", "unsubscribe", "cancel", "end", "quit",
+                                       "revoke", "optout", "opt out", "opt-out", "stop texting", "stop texting me",
+                                       "do not text", "don't text me", "remove me"};
+  const std::string k = keyword_of(text);
+  return std::any_of(std::begin(kWords), std::end(kWords), [&](const char* w) { return k == w; });
+}
+
+bool is_opt_in(std::string_view text) {
+  const std::string k = keyword_of(text);
+  return k == "start" || k == "unstop";
+}
+
+std::string channel_of(const json& message) {
+  std::string t = str(message, "messageType");
+  if (t.rfind("TYPE_", 0) == 0) t = t.substr(5);
+  const std::string l = lower(t);
+  if (l == "sms") return "SMS";
+  if (l == "email") return "Email";
+  if (l == "whatsapp") return "WhatsApp";
+  if (l == "fb" || l == "facebook") return "FB";
+  if (l == "ig" || l == "instagram") return "IG";
+  if (l == "live_chat" || l == "webchat") return "Live_Chat";
+  if (l == "call" || l == "phone") return "Call";
+  if (l == "gmb") return "GMB";
+  return t.empty() ? "unknown" : t.substr(0, 40);
+}
+
+bool is_texting_channel(std::string_view channel) { return channel == "SMS" || channel == "WhatsApp"; }
+
+}  // namespace porchlight::proxy::ghl

@@ -1,0 +1,56 @@
+// ghl/events.hpp: what a GoHighLevel webhook's payload says, in Porchlight's terms: a lead's
+// fields and facts, a stage, an agent, a message. Pure functions (no I/O): the worker
+// (ghl/worker.hpp) applies what they return.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "porchlight/model.hpp"
+#include "store/records.hpp"
+
+namespace porchlight::proxy::ghl {
+
+// A location's maps (ghl_locations.config; docs/ghl.md):
+//   field_map    custom field id (or a standard field's name) -> lead fact ("pre_approved")
+//   stage_map    pipeline stage id -> Porchlight stage ("appointment_set")
+//   stage_names  pipeline stage id -> its name in GoHighLevel ("Showing Scheduled"), for the
+//                defaults by name when stage_map does not say
+//   user_map     GoHighLevel user id -> agent profile id (default: the same id)
+struct LocationConfig {
+  std::map<std::string, std::string> field_map, stage_map, stage_names, user_map;
+};
+LocationConfig parse_location_config(const json& config);
+// Errors at `path` for a config a location admin (or the CLI) gives: unknown keys, a stage that
+// is not one, values that are not strings.
+Errors check_location_config(const json& config, std::string_view path = "config");
+
+// The agent profile id for a GoHighLevel user (empty when the user id is not a valid id).
+std::string agent_for(const LocationConfig& config, std::string_view ghl_user_id);
+
+// The stage for a pipeline stage: the map, else by its name ("Under Contract" -> under_contract).
+std::optional<ConversationStage> stage_for(const LocationConfig& config, std::string_view stage_id,
+                                           std::string_view stage_name = {});
+std::optional<ConversationStage> stage_by_name(std::string_view name);
+
+// Contact fields onto the lead: name, email, phone, source, tags, the assigned agent, DND, and the
+// custom fields the field map names (as facts). Fields the payload does not carry stay as they are.
+void apply_contact(const json& contact, const LocationConfig& config, store::LeadRecord& lead);
+
+// A text that opts out of texts (STOP, STOPALL, UNSUBSCRIBE, CANCEL, END, QUIT, REVOKE, OPTOUT, as
+// carriers and the FCC's 2025 revocation rule read them: the whole message, any case), or back in
+// (START, UNSTOP).
+bool is_opt_out(std::string_view text);
+bool is_opt_in(std::string_view text);
+
+// The channel a messageType names ("TYPE_SMS" and "SMS" are both SMS); texting channels are those
+// a STOP applies to.
+std::string channel_of(const json& message);
+bool is_texting_channel(std::string_view channel);
+
+// A string field, or "" when absent or not a string.
+std::string str(const json& j, std::string_view key);
+
+}  // namespace porchlight::proxy::ghl

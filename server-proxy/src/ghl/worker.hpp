@@ -1,0 +1,29 @@
+// ghl/worker.hpp: the worker over the webhook inbox. It claims events (several instances share
+// the work: store.webhook_inbox().claim), applies each to the leads, their threads and stages,
+// pushes live guidance for a lead's message to the assigned agent, and retries with backoff
+// until the event is dead-lettered.
+//
+// Exactly once: every side effect is keyed by the inbox row (a thread message by the CRM's
+// message id, stage moves by their source "ghl:<row id>", the card by "card_<row id>", usage by
+// "req_ghl_<row id>"), so an event processed again after a crash changes nothing twice.
+#pragma once
+
+#include <memory>
+
+#include "app.hpp"
+
+namespace porchlight::proxy {
+
+class WebhookWorker {
+ public:
+  explicit WebhookWorker(App& app);
+  ~WebhookWorker();
+  void start();  // on the app's event loop, until the app stops
+  void wake();   // an event was stored: look now rather than at the next poll
+
+ private:
+  struct Impl;
+  std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace porchlight::proxy
