@@ -5,12 +5,16 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <iostream>
 
 #include "auth/credentials.hpp"
 #include "auth/scopes.hpp"
 #include "demo.hpp"
 #include "error_codes.hpp"
+#include "ghl/events.hpp"
+#include "handlers/json_util.hpp"
 #include "handlers/routes.hpp"
 #include "store/migrate.hpp"
 #include "store/store.hpp"
@@ -157,15 +161,84 @@ int mint_token(store::Store& store, const CommandLine& line) {
 
 }  // namespace
 
+// ---- the webhook inbox and GoHighLevel links ----
+
+int list_webhooks(store::Store& store, const CommandLine& line) {
+  std::int64_t limit = 100;
+  if (line.limit.size() > 1 || (line.limit.size() == 1 && !parse_count(line.limit[0], 1, 1000, limit)) || line.state.size() > 1) {
+    std::cerr << "usage: porchlight-proxy webhooks list [--state pending|processing|done|failed] [--limit 1..1000]\n";
+    return 2;
+  }
+  auto rows = store.webhook_inbox().list(line.state.empty() ? "" : line.state[0], limit);
+  if (!rows) return print_errors(rows.errors());
+  for (const auto& w : rows.value())  // one JSON object a line: readable, and jq-able
+    std::cout << nlohmann::ordered_json{{"id", w.id}, {"location_id", w.location_id}, {"external_location", w.external_location},
+                                        {"type", w.event_type}, {"state", w.state}, {"attempts", w.attempts},
+                                        {"received_at", w.received_at}, {"next_attempt_at", w.next_attempt_at},
+                                        {"webhook_id", w.dedupe_key}, {"error", w.error}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
+              << "\n";
+  return 0;
+}
+
+int requeue_webhook(store::Store& store, const CommandLine& line) {
+  const bool replay = line.command == "webhooks replay";
+  if (line.positional.size() != 1) {
+    std::cerr << "usage: porchlight-proxy webhooks " << (replay ? "replay" : "retry") << " ID\n";
+    return 2;
+  }
+  auto done = store.webhook_inbox().requeue(line.positional[0], replay);
+  if (!done) return print_errors(done.errors());
+  if (!done.value()) {
+    std::cerr << "porchlight-proxy: not_found: no webhook " << line.positional[0] << " in a state that may go back ("
+              << (replay ? "failed or done" : "failed; use replay for a done one") << ")\n";
+    return 1;
+  }
+  std::cout << line.positional[0] << " is pending again: a worker takes it within a second\n";
+  return 0;
+}
+
+int link_ghl_location(store::Store& store, const CommandLine& line) {
+  if (line.positional.size() != 1 || line.location.size() != 1 || line.maps.size() > 1) {
+    std::cerr << "usage: porchlight-proxy ghl link GHL_LOCATION_ID --location ID [--maps FILE]\n";
+    return 2;
+  }
+  auto location = named_location(store, line.location[0]);
+  if (!location) return print_errors(location.errors());
+  auto existing = store.ghl_links().find(line.positional[0]);
+  if (!existing) return print_errors(existing.errors());
+  store::GhlLink link = existing.value().value_or(store::GhlLink{});
+  link.ghl_location_id = line.positional[0];
+  link.location_id = line.location[0];
+  link.installed = true;
+  if (!line.maps.empty()) {
+    std::ifstream f(line.maps[0]);
+    std::stringstream text;
+    text << f.rdbuf();
+    const json maps = json::parse(text.str(), nullptr, false);
+    if (!f || maps.is_discarded()) return print_errors({Error{"ghl.invalid_config", line.maps[0] + ": not a readable JSON file", "maps"}});
+    if (auto errors = ghl::check_location_config(maps, "maps"); !errors.empty()) return print_errors(errors);
+    link.config_json = maps.dump();
+  }
+  auto put = store.ghl_links().put(store::Scope{link.location_id}, link);
+  if (!put) return print_errors(put.errors());
+  // Events that waited for this link run now.
+  auto requeued = store.webhook_inbox().requeue_location(store::Scope{"ghl-intake"}, link.ghl_location_id);
+  if (!requeued) return print_errors(requeued.errors());
+  std::cout << "GoHighLevel location " << link.ghl_location_id << " is location " << link.location_id << " ("
+            << requeued.value() << " waiting events requeued)\n";
+  return 0;
+}
+
 bool is_admin_command(const std::string& command) {
-  static const char* const kCommands[] = {"migrate", "routes", "errors", "locations", "keys", "tokens", "admin-link"};
+  static const char* const kCommands[] = {"migrate", "routes", "errors", "locations", "keys", "tokens", "admin-link",
+                                          "webhooks", "ghl"};
   return std::any_of(std::begin(kCommands), std::end(kCommands), [&](const char* c) { return command == c; });
 }
 
 CommandLine parse(const std::string& command, std::vector<std::string> args) {
   CommandLine line;
   line.command = command;
-  if (command == "locations" || command == "keys" || command == "tokens") {
+  if (command == "locations" || command == "keys" || command == "tokens" || command == "webhooks" || command == "ghl") {
     if (args.empty() || args[0].rfind("--", 0) == 0) return CommandLine{};  // the verb is missing
     line.command += " " + args[0];
     args.erase(args.begin());
@@ -182,6 +255,9 @@ CommandLine parse(const std::string& command, std::vector<std::string> args) {
   line.agent = take(args, "agent");
   line.lead = take(args, "lead");
   line.ttl = take(args, "ttl");
+  line.state = take(args, "state");
+  line.limit = take(args, "limit");
+  line.maps = take(args, "maps");
   line.rest = std::move(args);
   return line;
 }
@@ -203,6 +279,9 @@ int run(const CommandLine& line, const Config& c) {
   if (line.command == "keys revoke") return revoke_key(s, line);
   if (line.command == "tokens mint") return mint_token(s, line);
   if (line.command == "admin-link") return admin_link(s, line, c);
+  if (line.command == "webhooks list") return list_webhooks(s, line);
+  if (line.command == "webhooks retry" || line.command == "webhooks replay") return requeue_webhook(s, line);
+  if (line.command == "ghl link") return link_ghl_location(s, line);
   std::cerr << "porchlight-proxy: unknown command '" << line.command << "'\n" << config_help();
   return 2;
 }

@@ -9,6 +9,13 @@
 //   tokens mint --location ID --agent AGENT [--lead LEAD] [--ttl SECONDS]
 //   admin-link --location ID                  a one-use, 10-minute sign-in link for the dashboard
 //   errors                                    the error-code registry, as JSON
+//   webhooks list [--state S] [--limit N]     the webhook inbox of every location, newest first (JSON lines)
+//   webhooks retry ID                         a failed (dead-lettered or kept) event back to pending
+//   webhooks replay ID                        a failed or done event processed again (its side
+//                                             effects are keyed by the event: nothing twice)
+//   ghl link GHL_LOCATION --location ID [--maps FILE]
+//                                             a GoHighLevel location is this Porchlight location,
+//                                             with its field, stage and user maps (docs/ghl.md)
 #pragma once
 
 #include <string>
@@ -23,7 +30,7 @@ namespace porchlight::proxy::admin {
 struct CommandLine {
   std::string command;
   std::vector<std::string> positional;
-  std::vector<std::string> location, kind, origins, scopes, agent, lead, ttl;
+  std::vector<std::string> location, kind, origins, scopes, agent, lead, ttl, state, limit, maps;
   std::vector<std::string> rest;
 };
 

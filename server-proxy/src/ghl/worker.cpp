@@ -428,6 +428,11 @@ struct WebhookWorker::Impl : std::enable_shared_from_this<Impl> {
                            {"source", "gohighlevel"},
                            {"lead_message", {{"channel", channel}, {"text", text.substr(0, 2000)}, {"may_text", !l.sms_opt_out}}}});
     if (!l.name.empty()) batch["lead_name"] = l.name;
+    // Facts the lead just stated, for the agent to accept (the widget's proposed facts).
+    json proposed = json::array();
+    for (const auto& f : extract_facts(text, lead, app.today(), app.policy()))
+      proposed.push_back(JSON_OBJ({{"fact", f.fact}, {"value", f.value}, {"evidence", f.evidence}}));
+    if (!proposed.empty()) batch["proposed_facts"] = proposed;
     const json frames = card_frames(cards.get<std::vector<json>>(), suggestion, batch);
 
     store::LiveCard card;

@@ -35,7 +35,8 @@ awaitable<void> conversation_messages(App& app, Exchange& ex, const Principal& c
 awaitable<void> feedback(App& app, Exchange& ex, const Principal& caller);
 awaitable<void> agent_history(App& app, Exchange& ex, const Principal& caller);
 
-// leads.cpp: each lead's stage history, and events that move it
+// leads.cpp: a lead and its thread as the CRM reports them, its stage history, and events that move it
+awaitable<void> get_lead(App& app, Exchange& ex, const Principal& caller);
 awaitable<void> lead_stages(App& app, Exchange& ex, const Principal& caller);
 awaitable<void> lead_events(App& app, Exchange& ex, const Principal& caller);
 

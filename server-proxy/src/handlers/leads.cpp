@@ -62,6 +62,45 @@ awaitable<Result<LeadMoves>> record_lead_moves(App& app, const store::Scope& sco
   co_return out;
 }
 
+// GET /v1/leads/{id}?thread=N: the lead as the CRM keeps it (GoHighLevel's contact), where it
+// stands, and the newest N messages (default 20) of the real thread with it, oldest first.
+awaitable<void> get_lead(App& app, Exchange& ex, const Principal& p) {
+  auto id = co_await lead_id(app, ex, p);
+  if (!id) co_return;
+  std::int64_t limit = 20;
+  if (!parse_count(ex.query_param("thread"), 0, 200, limit)) {
+    co_await app.fail(ex, ApiError::from_code("request.invalid_query", "thread must be an integer from 0 to 200"));
+    co_return;
+  }
+  auto read_lead = [&app, scope = p.scope, lead = *id] { return app.store().leads().get(scope, lead); };
+  auto lead = co_await app.blocking(read_lead);
+  if (!lead) { co_await app.fail(ex, lead.errors()); co_return; }
+  if (!lead.value() || lead.value()->deleted) {
+    co_await app.fail(ex, ApiError::from_code("not_found", "no lead " + *id + " in this location"));
+    co_return;
+  }
+  auto read_last = [&app, scope = p.scope, lead = *id] { return app.store().lead_stages().last(scope, lead); };
+  auto last = co_await app.blocking(read_last);
+  if (!last) { co_await app.fail(ex, last.errors()); co_return; }
+  json thread = json::array();
+  if (limit > 0) {
+    auto read_thread = [&app, scope = p.scope, lead = *id, limit] { return app.store().leads().thread(scope, lead, limit); };
+    auto messages = co_await app.blocking(read_thread);
+    if (!messages) { co_await app.fail(ex, messages.errors()); co_return; }
+    for (const auto& m : messages.value())
+      thread.push_back(JSON_OBJ({{"id", m.id}, {"direction", m.direction}, {"channel", m.channel}, {"text", m.body},
+                                 {"agent_id", m.agent_id}, {"at", m.at}}));
+  }
+  const store::LeadRecord& l = *lead.value();
+  json facts = json::object();
+  for (const auto& [k, v] : l.facts) facts[k] = v;
+  co_await app.send_json(ex, 200, JSON_OBJ({{"id", l.id}, {"name", l.name}, {"email", l.email}, {"phone", l.phone},
+                                            {"source", l.source}, {"tags", l.tags}, {"facts", facts},
+                                            {"agent_id", l.agent_id}, {"sms_opt_out", l.sms_opt_out},
+                                            {"stage", last.value() ? json(name_of(last.value()->to)) : json(nullptr)},
+                                            {"updated_at", l.updated_at}, {"thread", thread}}));
+}
+
 // GET /v1/leads/{id}/stages?limit=N: the lead's moves, oldest first, and where it stands.
 awaitable<void> lead_stages(App& app, Exchange& ex, const Principal& p) {
   auto id = co_await lead_id(app, ex, p);

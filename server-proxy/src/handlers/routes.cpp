@@ -39,6 +39,7 @@ std::vector<RouteSpec> route_table(const Config& config) {
       {V::post, "/v1/feedback", Access::agent, "coach", feedback},
       {V::get, "/v1/conversations/*/messages", Access::agent, "coach", conversation_messages},
       {V::get, "/v1/agents/*/history", Access::agent, "coach", agent_history},
+      {V::get, "/v1/leads/*", Access::agent, "coach", get_lead},
       {V::get, "/v1/leads/*/stages", Access::agent, "coach", lead_stages},
       {V::post, "/v1/leads/*/events", Access::agent, "coach", lead_events, 64 * 1024},
       {V::get, "/v1/usage", Access::agent, "usage:read", usage},
