@@ -69,9 +69,9 @@ constexpr ErrorCode kErrorCodes[] = {
     {"webhook.stale", 401, kAuthentication, false, "a GoHighLevel webhook's timestamp is older (or further ahead) than --ghl-webhook-max-age-s: refused as a replay"},
     {"webhook.invalid_timestamp", 400, kInvalid, false, "a GoHighLevel webhook's timestamp is not an ISO 8601 date-time"},
     {"webhook.retry_later", 429, kRateLimit, true, "the webhook could not be stored (or the instance is busy or stopping); GoHighLevel retries a 429 after retry-after"},
-    {"webhook.not_configured", 503, kApi, false, "the proxy has no GoHighLevel webhook key (--ghl-webhook-public-key): it refuses every webhook"},
+    {"webhook.not_configured", 404, kNotFound, false, "the proxy takes no GoHighLevel webhooks: it has no webhook key (--ghl-webhook-public-key)"},
     {"auth.invalid_sso", 401, kAuthentication, false, "the GoHighLevel user context does not decrypt with the app's shared secret, is tampered, or names no user or location"},
-    {"ghl.not_configured", 503, kApi, false, "sign-in from GoHighLevel: the proxy has no app shared secret (GHL_APP_SHARED_SECRET)"},
+    {"ghl.not_configured", 404, kNotFound, false, "sign-in from GoHighLevel is off: the proxy has no app shared secret (GHL_APP_SHARED_SECRET)"},
     {"ghl.unknown_location", 403, kPermission, false, "the GoHighLevel location is not linked to a Porchlight location (the app is not installed there)"},
 
     // ---- [2] limits and budgets -------------------------------------------------------------------

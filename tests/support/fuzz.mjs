@@ -7,6 +7,7 @@
 // turn every later call into a 429. Used by tests/integration/openapi-fuzz.test.mjs (bounded, a
 // fixed seed) and bench/api/run (longer, a new seed each run).
 
+import { generateKeyPairSync } from 'node:crypto';
 import { join } from 'node:path';
 import { root, tempDir } from './paths.mjs';
 import { runToEnd, startFake, startProxy } from './processes.mjs';
@@ -24,7 +25,10 @@ export async function startFuzzTarget() {
   // Limits far above what the run sends: a 429 here would only hide the operations behind it.
   const unlimited = ['key', 'agent', 'location'].flatMap((b) => [`--${b}-requests-per-minute`, '10000000'])
     .concat(['--agent-tokens-per-minute', '1000000000', '--location-tokens-per-minute', '1000000000']);
-  const proxy = await startProxy({ databaseUrl, upstreamUrl: fake.url, args: unlimited });
+  // GoHighLevel's doors open too (a webhook key, a shared secret): fuzzed, they must refuse with 4xx.
+  const ghl = ['--ghl-webhook-public-key', generateKeyPairSync('ed25519').publicKey.export({ type: 'spki', format: 'der' }).toString('base64')];
+  const proxy = await startProxy({ databaseUrl, upstreamUrl: fake.url, args: [...unlimited, ...ghl],
+    env: { GHL_APP_SHARED_SECRET: 'fuzz-shared-secret-0123456789' } });
   const location = createLocation(databaseUrl, 'Fuzz Realty');
   const key = createKey(databaseUrl, location.id, 'sk');
   const agent = await fetch(proxy.url + '/v1/profiles', { method: 'POST', headers: { 'x-api-key': key, 'content-type': 'application/json' },
