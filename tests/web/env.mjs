@@ -45,7 +45,7 @@ export function requireBuilt() {
  * The proxy with --demo on a known port (the demo key's allowed origins are derived from the
  * --listen port, so port 0 will not do), a fresh SQLite file and, if given, the fake upstream.
  */
-export async function startProxy({ upstreamUrl, demo = true, args = [] } = {}) {
+export async function startProxy({ upstreamUrl, demo = true, args = [], env = {} } = {}) {
   const dbPath = join(tempDir('porchlight-web-'), 'porchlight.db');
   const databaseUrl = `sqlite://${dbPath}`;
   let lastError;
@@ -53,7 +53,7 @@ export async function startProxy({ upstreamUrl, demo = true, args = [] } = {}) {
     const port = await processes.freePort();
     try {
       const proxy = await processes.startProxy({ databaseUrl, upstreamUrl, apiKey: ANTHROPIC_KEY, listen: `127.0.0.1:${port}`,
-        args: ['--web-root', webRoot, ...(demo ? ['--demo'] : []), ...args] });
+        args: ['--web-root', webRoot, ...(demo ? ['--demo'] : []), ...args], env });
       return { url: proxy.url, port, dbPath, databaseUrl, process: proxy.process, stop: proxy.stop };
     } catch (e) {
       lastError = e;  // the port was taken between the probe and the bind: try another

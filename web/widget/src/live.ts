@@ -10,8 +10,18 @@ import type { Card } from './types';
 export interface LiveHooks extends Reporter {
   /** Resolves once the widget has its token and conversation. */
   boot(): Promise<void>;
-  /** A batch of cards (one `cards_done`). */
-  cards(cards: Card[]): void;
+  /** A batch of cards (one `cards_done`); `push` when the CRM's events made it (a lead texted). */
+  cards(cards: Card[], push?: LivePush): void;
+}
+
+/** What a pushed batch says about its cause: which lead wrote what, on which channel. */
+export interface LivePush {
+  push: string;
+  lead_id?: string;
+  lead_name?: string;
+  source?: string;
+  lead_message?: { channel: string; text: string; may_text: boolean };
+  proposed_facts?: Array<{ fact: string; value: string; evidence?: string }>;
 }
 
 export class LiveMode {
@@ -24,6 +34,8 @@ export class LiveMode {
   #queue: string[] = [];
   #opening?: Promise<void>;
   #batch: Card[] = [];
+  /** Pushes already shown: one may arrive twice (another tab, a reconnect). */
+  #seen = new Set<string>();
   #retry = 0;
   #timer?: ReturnType<typeof setTimeout>;
   readonly #client: Client;
@@ -106,7 +118,13 @@ export class LiveMode {
       this.#batch.push(m.card);
     } else if (m.type === 'cards_done') {
       const cards = this.#batch.splice(0);
-      if (cards.length) this.#hooks.cards(cards);
+      if (m.push) {
+        if (this.#seen.has(m.push)) return;
+        this.#seen.add(m.push);
+        this.#hooks.cards(cards, m as LivePush);
+      } else if (cards.length) {
+        this.#hooks.cards(cards);
+      }
     } else if (m.type === 'error') {
       this.#hooks.fail(new ApiError(m.code ?? 'live.error', m.message ?? 'live mode failed'));
       if (String(m.code).startsWith('auth.')) this.stop();

@@ -1,8 +1,8 @@
 // token.ts: the agent token the CRM's backend signs (JWT, HS256, with the location's secret).
 //
-// It arrives either in the script tag (data-agent-token) or from a token endpoint the host
-// provides (data-token-url, fetched with the page's cookies). Tokens from an endpoint are
-// refreshed before they expire. The widget reads the token's claims (agent, location, lead,
+// It arrives in the script tag (data-agent-token), from a token endpoint the host provides
+// (data-token-url, fetched with the page's cookies), or from a fetcher (sign-in from inside
+// GoHighLevel: ghl.ts). Fetched tokens are refreshed before they expire. The widget reads the token's claims (agent, location, lead,
 // expiry) for display and scheduling only; the proxy is what verifies the signature.
 
 export interface Claims {
@@ -27,16 +27,26 @@ export function decodeClaims(token: string): Claims | null {
   }
 }
 
+// A token from the host's endpoint: the token as text, or JSON {token} / {agent_token}.
+async function fromEndpoint(url: string): Promise<string> {
+  const r = await fetch(url, { credentials: 'include', headers: { accept: 'application/json' }, cache: 'no-store' });
+  if (!r.ok) throw new Error(`the token endpoint answered ${r.status}`);
+  const text = (await r.text()).trim();
+  if (!text.startsWith('{')) return text;
+  const j = JSON.parse(text);
+  return j.token ?? j.agent_token ?? '';
+}
+
 export class TokenSource {
   #token = '';
-  #url?: string;
+  #fetch?: () => Promise<string>;
   #pending?: Promise<string>;
   #timer?: ReturnType<typeof setTimeout>;
   #waiters: Array<(t: string) => void> = [];
   onChange?: (token: string) => void;
 
-  constructor(opts: { token?: string; url?: string }) {
-    this.#url = opts.url;
+  constructor(opts: { token?: string; url?: string; fetch?: () => Promise<string> }) {
+    this.#fetch = opts.fetch ?? (opts.url ? () => fromEndpoint(opts.url!) : undefined);
     if (opts.token) this.set(opts.token);
   }
 
@@ -49,7 +59,7 @@ export class TokenSource {
     const c = this.claims;
     const fresh = c && (!c.exp || c.exp * 1000 - Date.now() > 30_000);
     if (this.#token && fresh) return this.#token;
-    if (this.#url) return this.refresh();
+    if (this.#fetch) return this.refresh();
     if (this.#token) return this.#token;  // the host sets a new one with setToken()
     return new Promise((resolve) => this.#waiters.push(resolve));
   }
@@ -64,18 +74,11 @@ export class TokenSource {
   }
 
   refresh(): Promise<string> {
-    if (!this.#url) return Promise.resolve(this.#token);
+    if (!this.#fetch) return Promise.resolve(this.#token);
     this.#pending ??= (async () => {
       try {
-        const r = await fetch(this.#url!, { credentials: 'include', headers: { accept: 'application/json' }, cache: 'no-store' });
-        if (!r.ok) throw new Error(`the token endpoint answered ${r.status}`);
-        const text = (await r.text()).trim();
-        let token = text;
-        if (text.startsWith('{')) {
-          const j = JSON.parse(text);
-          token = j.token ?? j.agent_token ?? '';
-        }
-        if (!decodeClaims(token)) throw new Error('the token endpoint did not return an agent token');
+        const token = await this.#fetch!();
+        if (!decodeClaims(token)) throw new Error('no agent token came back');
         this.set(token);
         return token;
       } finally {
@@ -88,7 +91,7 @@ export class TokenSource {
   #schedule(): void {
     clearTimeout(this.#timer);
     const c = this.claims;
-    if (!this.#url || !c?.exp) return;
+    if (!this.#fetch || !c?.exp) return;
     const life = c.iat ? (c.exp - c.iat) * 1000 : 600_000;
     // Refresh at 80% of the lifetime, and at least a minute before expiry.
     const at = Math.min(c.exp * 1000 - 60_000, (c.iat ?? c.exp - life / 1000) * 1000 + life * 0.8);

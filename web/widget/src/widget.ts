@@ -43,6 +43,8 @@ export interface WidgetOptions {
   key: string;
   token?: string;
   tokenUrl?: string;
+  /** Fetches a fresh agent token (sign-in from inside GoHighLevel: ghl.ts). */
+  tokenFetch?: () => Promise<string>;
   lead?: Lead;
   stage?: string;
   mode?: 'floating' | 'inline';
@@ -98,7 +100,7 @@ export class Widget extends Emitter {
     super(host);
     this.#opts = { mode: 'floating', surface: 'widget', ...opts };
     this.#opts.apiBase = this.#opts.apiBase.replace(/\/+$/, '');
-    this.tokens = new TokenSource({ token: opts.token, url: opts.tokenUrl });
+    this.tokens = new TokenSource({ token: opts.token, url: opts.tokenUrl, fetch: opts.tokenFetch });
     this.client = new Client(this.#opts.apiBase, opts.key, this.tokens);
     this.#lead = cleanLead(opts.lead);
     this.#stage = cleanStage(opts.stage) ?? cleanStage(this.#lead?.stage);
@@ -139,9 +141,16 @@ export class Widget extends Emitter {
     this.#photos = new PhotoTray(id('photos'), { emit, fail });
     this.#live = new LiveMode(this.client, {
       boot: () => this.boot(),
-      cards: (cards) => {
+      cards: (cards, push) => {
         this.#showCards(cards, 'live');
-        this.#conversation.announce('New live guidance. ');
+        if (push) {
+          const who = push.lead_name || 'A lead';
+          const said = push.lead_message ? ` (${push.lead_message.channel}): "${push.lead_message.text.slice(0, 140)}"` : '';
+          this.#conversation.announce(`${who} wrote${said}. New live guidance. `);
+          this.emit('live-push', push);
+        } else {
+          this.#conversation.announce('New live guidance. ');
+        }
       },
       emit,
       fail,
