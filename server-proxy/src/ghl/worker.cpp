@@ -2,6 +2,7 @@
 
 #include "ghl/worker.hpp"
 
+#include <map>
 #include <random>
 
 #include "ghl/events.hpp"
@@ -41,12 +42,16 @@ std::string plus_seconds(std::int64_t seconds) {
 
 }  // namespace
 
+// The worker's coroutines share one strand: their state needs no lock, and the work itself runs
+// on the worker pool (the store) or the upstream client.
 struct WebhookWorker::Impl : std::enable_shared_from_this<Impl> {
-  explicit Impl(App& a) : app(a), timer(a.io().get_executor()) {}
+  explicit Impl(App& a) : app(a), strand(net::make_strand(a.io())), timer(strand), latch(strand) {}
 
   App& app;
-  net::steady_timer timer;
+  net::strand<net::io_context::executor_type> strand;
+  net::steady_timer timer, latch;
   bool woken = false;
+  std::size_t running = 0;  // groups of the current batch still at work
   std::mt19937 jitter{std::random_device{}()};
 
   template <class F>
@@ -61,7 +66,7 @@ struct WebhookWorker::Impl : std::enable_shared_from_this<Impl> {
       auto claim = [this, stale] { return app.store().webhook_inbox().claim(kBatch, stale); };
       auto claimed = co_await db(claim);
       if (claimed && !claimed.value().empty()) {
-        for (auto& w : claimed.value()) co_await handle(std::move(w));
+        co_await handle_batch(std::move(claimed).value());
         continue;  // more may be waiting
       }
       if (!claimed) log::write(log::Level::warn, "webhook worker: cannot claim: " + claimed.errors().front().message);
@@ -75,8 +80,36 @@ struct WebhookWorker::Impl : std::enable_shared_from_this<Impl> {
     }
   }
 
+  // One lead's events in order, different leads at once: a batch is grouped by contact.
+  awaitable<void> handle_batch(std::vector<store::WebhookRecord> batch) {
+    std::map<std::string, std::vector<store::WebhookRecord>> groups;
+    for (auto& w : batch) {
+      const json body = json::parse(w.body, nullptr, false);
+      std::string contact = contact_of(body);
+      if (contact.empty()) contact = ghl::str(body, "id");
+      if (body.contains("appointment") && body["appointment"].is_object()) contact = contact_of(body["appointment"]);
+      const std::string key = contact.empty() ? "event:" + w.id : w.external_location + "/" + contact;
+      groups[key].push_back(std::move(w));
+    }
+    running = groups.size();
+    latch.expires_at(net::steady_timer::time_point::max());
+    for (auto& [key, group] : groups)
+      net::co_spawn(strand, handle_group(std::move(group)), net::detached);
+    while (running > 0) {
+      auto [ec] = co_await latch.async_wait(net::as_tuple(net::use_awaitable));
+      (void)ec;
+      latch.expires_at(net::steady_timer::time_point::max());
+    }
+  }
+
+  awaitable<void> handle_group(std::vector<store::WebhookRecord> group) {
+    auto self = shared_from_this();
+    for (auto& w : group) co_await handle(std::move(w));
+    if (--running == 0) latch.cancel();
+  }
+
   void wake() {
-    net::post(timer.get_executor(), [self = shared_from_this()] {
+    net::post(strand, [self = shared_from_this()] {
       self->woken = true;
       self->timer.cancel();
     });
@@ -456,7 +489,7 @@ struct WebhookWorker::Impl : std::enable_shared_from_this<Impl> {
 WebhookWorker::WebhookWorker(App& app) : impl_(std::make_shared<Impl>(app)) {}
 WebhookWorker::~WebhookWorker() = default;
 
-void WebhookWorker::start() { net::co_spawn(impl_->app.io().get_executor(), impl_->run(), net::detached); }
+void WebhookWorker::start() { net::co_spawn(impl_->strand, impl_->run(), net::detached); }
 void WebhookWorker::wake() { impl_->wake(); }
 
 }  // namespace porchlight::proxy
