@@ -33,6 +33,7 @@ add_library(porchlight_proxy STATIC
   src/handlers/usage.cpp
   src/handlers/web.cpp
   src/ghl/events.cpp
+  src/ghl/links.cpp
   src/ghl/sign_in.cpp
   src/ghl/worker.cpp
   src/http/server.cpp

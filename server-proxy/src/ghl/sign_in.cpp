@@ -12,6 +12,7 @@ namespace porchlight::proxy::ghl {
 Result<SignInKeys> prepare_sign_in(store::Store& store, const Config& config, store::GhlLink link,
                                    const std::string& agent_id, const std::string& user_name, const std::string& ghl_role) {
   const store::Scope scope{link.location_id};
+  std::optional<store::GhlLink> new_link;
   auto location = store.admin().find_location(link.location_id);
   if (!location) return location.errors();
   if (!location.value()) return Error{"ghl.unknown_location", "the linked location does not exist", "location_id"};
@@ -30,8 +31,7 @@ Result<SignInKeys> prepare_sign_in(store::Store& store, const Config& config, st
     auto created = store.admin().create_api_key(k);
     if (!created) return created.errors();
     link.publishable_key = made.key;
-    auto put = store.ghl_links().put(scope, link);
-    if (!put) return put.errors();
+    new_link = link;
   }
 
   auto profile = store.profiles().get(scope, agent_id);
@@ -46,7 +46,7 @@ Result<SignInKeys> prepare_sign_in(store::Store& store, const Config& config, st
     auto put = store.profiles().put(scope, p);
     if (!put) return put.errors();
   }
-  return SignInKeys{link.publishable_key, location.value()->agent_token_secret};
+  return SignInKeys{link.publishable_key, location.value()->agent_token_secret, new_link};
 }
 
 bool origin_allowed(const Config& config, std::string_view origin) {

@@ -1,8 +1,10 @@
 // ghl/sign_in.hpp: what sign-in from inside GoHighLevel needs besides the decrypted user context:
-// the location's publishable key for GoHighLevel's pages (made on first use, kept on the link)
+// the location's publishable key for GoHighLevel's pages (made on first use; the caller keeps it on
+// the link)
 // and the user's agent profile (made on first sign-in). Blocking (the store): run on the pool.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -14,6 +16,7 @@ namespace porchlight::proxy::ghl {
 struct SignInKeys {
   std::string publishable_key;  // the browser's key for this location
   std::string token_secret;     // signs the agent token; never leaves the proxy
+  std::optional<store::GhlLink> new_link;  // the link with a key made just now: store it (ghl/links.hpp)
 };
 
 Result<SignInKeys> prepare_sign_in(store::Store& store, const Config& config, store::GhlLink link,

@@ -6,6 +6,7 @@
 #include <random>
 
 #include "ghl/events.hpp"
+#include "ghl/links.hpp"
 #include "handlers/json_util.hpp"
 #include "handlers/lead_moves.hpp"
 #include "live/suggestion.hpp"
@@ -153,7 +154,7 @@ struct WebhookWorker::Impl : std::enable_shared_from_this<Impl> {
     if (type == "INSTALL") co_return co_await install(w, body);
     if (type == "UNINSTALL") co_return co_await uninstall(w);
 
-    auto link = co_await db([&] { return app.store().ghl_links().find(w.external_location); });
+    auto link = co_await ghl::find_link(app, w.external_location);
     if (!link) co_return Applied::fail(link.errors().front().message);
     if (!link.value() || !link.value()->installed)
       co_return Applied::fail("ghl.unknown_location: GoHighLevel location " + w.external_location +
@@ -179,6 +180,9 @@ struct WebhookWorker::Impl : std::enable_shared_from_this<Impl> {
     store::Scope scope;
     ghl::LocationConfig config;
     std::string source() const { return "ghl:" + w.id; }
+    // Taken before (a worker died mid-event, or an operator replays it): side effects may exist
+    // already, so each is looked for first. A first attempt skips those reads.
+    bool again() const { return w.attempts > 1 || !w.processed_at.empty(); }
   };
 
   // ---- locations ----
@@ -193,7 +197,7 @@ struct WebhookWorker::Impl : std::enable_shared_from_this<Impl> {
     const std::string company = ghl::str(body, "companyName");
     for (const auto& ghl_id : ids) {
       if (!is_valid_id(ghl_id)) co_return Applied::fail("locationId is not a valid id", true);
-      auto link = co_await db([&] { return app.store().ghl_links().find(ghl_id); });
+      auto link = co_await ghl::find_link(app, ghl_id);
       if (!link) co_return Applied::fail(link.errors().front().message);
       store::GhlLink l;
       if (link.value()) {
@@ -207,7 +211,7 @@ struct WebhookWorker::Impl : std::enable_shared_from_this<Impl> {
         l.location_id = ghl_id;
       }
       l.installed = true;
-      auto put = co_await db([&] { return app.store().ghl_links().put(store::Scope{l.location_id}, l); });
+      auto put = co_await ghl::put_link(app, l);
       if (!put) co_return Applied::fail(put.errors().front().message, put.errors().front().code == "store.conflict");
       // Events that arrived before the install wait in the intake: now they can run.
       auto requeued = co_await db([&] { return app.store().webhook_inbox().requeue_location(store::Scope{kIntake}, ghl_id); });
@@ -220,12 +224,12 @@ struct WebhookWorker::Impl : std::enable_shared_from_this<Impl> {
   }
 
   awaitable<Applied> uninstall(const store::WebhookRecord& w) {
-    auto link = co_await db([&] { return app.store().ghl_links().find(w.external_location); });
+    auto link = co_await ghl::find_link(app, w.external_location);
     if (!link) co_return Applied::fail(link.errors().front().message);
     if (!link.value()) co_return Applied::note("not linked: nothing to uninstall");
     store::GhlLink l = *link.value();
     l.installed = false;
-    auto put = co_await db([&] { return app.store().ghl_links().put(store::Scope{l.location_id}, l); });
+    auto put = co_await ghl::put_link(app, l);
     if (!put) co_return Applied::fail(put.errors().front().message);
     co_return Applied{};
   }
@@ -270,13 +274,19 @@ struct WebhookWorker::Impl : std::enable_shared_from_this<Impl> {
   }
 
   // Stage moves, once per event: moves already recorded with this event's source are not again.
+  // `now` gets the lead's stage after them.
   awaitable<Applied> move(const Context& c, const store::LeadRecord& lead, std::optional<ConversationStage> crm_stage,
-                          const std::vector<std::string>& events) {
+                          const std::vector<std::string>& events, ConversationStage* now = nullptr) {
     if (!crm_stage && events.empty()) co_return Applied{};
-    auto history = co_await db([&] { return app.store().lead_stages().history(c.scope, lead.id, 50); });
-    if (!history) co_return Applied::fail(history.errors().front().message);
-    for (const auto& h : history.value())
-      if (h.source == c.source()) co_return Applied{};
+    if (c.again()) {
+      auto history = co_await db([&] { return app.store().lead_stages().history(c.scope, lead.id, 50); });
+      if (!history) co_return Applied::fail(history.errors().front().message);
+      for (const auto& h : history.value())
+        if (h.source == c.source()) {
+          if (now) *now = history.value().back().to;
+          co_return Applied{};
+        }
+    }
     AgentProfile agent;
     agent.id = lead.agent_id.empty() ? "unknown" : lead.agent_id;
     if (!lead.agent_id.empty()) {
@@ -285,6 +295,7 @@ struct WebhookWorker::Impl : std::enable_shared_from_this<Impl> {
     }
     auto moved = co_await record_lead_moves(app, c.scope, agent, core_lead(lead), crm_stage, events, c.source());
     if (!moved) co_return Applied::fail(moved.errors().front().message);
+    if (now) *now = moved.value().stage;
     co_return Applied{};
   }
 
@@ -409,31 +420,36 @@ struct WebhookWorker::Impl : std::enable_shared_from_this<Impl> {
     }
     if (l.sms_opt_out) l.facts["sms_opt_out"] = "yes";
     else l.facts.erase("sms_opt_out");
-    auto saved = co_await save_lead(c, l);
-    if (!saved) co_return Applied::fail(saved.errors().front().message);
+    const store::LeadRecord& was = lead.value();
+    if (l.agent_id != was.agent_id || l.sms_opt_out != was.sms_opt_out || l.facts != was.facts || was.updated_at.empty()) {
+      auto saved = co_await save_lead(c, l);
+      if (!saved) co_return Applied::fail(saved.errors().front().message);
+    }
 
     const std::vector<std::string> events(1, inbound ? "replied" : "contacted");
-    Applied moved = co_await move(c, l, std::nullopt, events);
+    ConversationStage stage = ConversationStage::new_lead;
+    Applied moved = co_await move(c, l, std::nullopt, events, &stage);
     if (!moved.ok) co_return moved;
     if (!inbound || text.empty()) co_return Applied{};
     if (agent_id.empty()) co_return Applied::note("no agent assigned to the lead: no live card");
-    co_return co_await push_card(c, l, agent_id, channel, text, opted_out_now);
+    co_return co_await push_card(c, l, agent_id, channel, text, opted_out_now, stage);
   }
 
   // Guidance for the lead's message, stored (once) and pushed to the agent's sockets.
   awaitable<Applied> push_card(const Context& c, const store::LeadRecord& l, const std::string& agent_id,
-                               const std::string& channel, const std::string& text, bool opted_out_now) {
+                               const std::string& channel, const std::string& text, bool opted_out_now,
+                               ConversationStage stage) {
     const std::string card_id = "card_" + c.w.id;
-    auto existing = co_await db([&] { return app.store().live_cards().get(c.scope, card_id); });
-    if (!existing) co_return Applied::fail(existing.errors().front().message);
-    if (existing.value()) {  // made before a crash: publish again unless it was delivered
-      if (existing.value()->delivered_at.empty()) co_await publish(c.scope, agent_id, existing.value()->card_json);
-      co_return Applied{};
+    if (c.again()) {
+      auto existing = co_await db([&] { return app.store().live_cards().get(c.scope, card_id); });
+      if (!existing) co_return Applied::fail(existing.errors().front().message);
+      if (existing.value()) {  // made before a crash: publish again unless it was delivered
+        if (existing.value()->delivered_at.empty()) co_await publish(c.scope, agent_id, existing.value()->card_json);
+        co_return Applied{};
+      }
     }
     auto agent = co_await agent_profile(c, agent_id);
     if (!agent) co_return Applied::fail(agent.errors().front().message);
-    auto last = co_await db([&] { return app.store().lead_stages().last(c.scope, l.id); });
-    const ConversationStage stage = last && last.value() ? last.value()->to : ConversationStage::new_lead;
     const Lead lead = core_lead(l);
 
     RouteDecision route;

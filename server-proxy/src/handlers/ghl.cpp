@@ -7,6 +7,7 @@
 
 #include "auth/credentials.hpp"
 #include "ghl/events.hpp"
+#include "ghl/links.hpp"
 #include "ghl/sign_in.hpp"
 #include "ghl/sso.hpp"
 #include "ghl/webhook_keys.hpp"
@@ -113,8 +114,7 @@ awaitable<void> ghl_webhook(App& app, Exchange& ex, const Principal&) {
   // The event lands in its Porchlight location's inbox, or in the intake until the location is linked.
   std::string location_id = kIntake;
   if (!w.external_location.empty()) {
-    auto find = [&app, id = w.external_location] { return app.store().ghl_links().find(id); };
-    auto link = co_await app.blocking(find);
+    auto link = co_await ghl::find_link(app, w.external_location);
     if (!link) {
       co_await app.fail(ex, webhook_retry_later("the store cannot be reached"));
       co_return;
@@ -174,8 +174,7 @@ awaitable<void> ghl_sign_in(App& app, Exchange& ex, const Principal&) {
     co_await app.fail(ex, ApiError::from_code("auth.invalid_sso", "sign in from inside a location: the user context names none"));
     co_return;
   }
-  auto find = [&app, id = u.active_location] { return app.store().ghl_links().find(id); };
-  auto link = co_await app.blocking(find);
+  auto link = co_await ghl::find_link(app, u.active_location);
   if (!link) { co_await app.fail(ex, link.errors()); co_return; }
   if (!link.value() || !link.value()->installed) {
     co_await app.fail(ex, ApiError::from_code("ghl.unknown_location", "the app is not installed in this GoHighLevel location"));
@@ -192,6 +191,10 @@ awaitable<void> ghl_sign_in(App& app, Exchange& ex, const Principal&) {
   };
   auto ready = co_await app.blocking(prepare);
   if (!ready) { co_await app.fail(ex, ready.errors()); co_return; }
+  if (ready.value().new_link) {  // the location's key was made just now: keep it on the link
+    auto kept = co_await ghl::put_link(app, *ready.value().new_link);
+    if (!kept) { co_await app.fail(ex, kept.errors()); co_return; }
+  }
 
   AgentClaims claims;
   claims.agent_id = agent_id;
