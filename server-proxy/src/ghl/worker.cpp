@@ -3,6 +3,7 @@
 #include "ghl/worker.hpp"
 
 #include <map>
+#include <mutex>
 #include <random>
 
 #include "ghl/events.hpp"
@@ -18,7 +19,7 @@ namespace porchlight::proxy {
 namespace {
 
 constexpr const char* kIntake = "ghl-intake";  // migrations: events of locations not linked yet
-constexpr std::int64_t kBatch = 50;
+constexpr std::int64_t kBatch = 100;
 constexpr auto kPoll = std::chrono::milliseconds(250);
 
 // What applying an event came to.
@@ -43,21 +44,26 @@ std::string plus_seconds(std::int64_t seconds) {
 
 }  // namespace
 
-// The worker's coroutines share one strand: their state needs no lock, and the work itself runs
-// on the worker pool (the store) or the upstream client.
+// The worker's loop runs on its strand; each group of a batch (one lead's events) on a strand of
+// its own, so that leads are worked on in parallel across the event loop's threads. What the
+// groups share is the batch's count (decremented on the loop's strand) and the jitter (locked).
 struct WebhookWorker::Impl : std::enable_shared_from_this<Impl> {
   explicit Impl(App& a) : app(a), strand(net::make_strand(a.io())), timer(strand), latch(strand) {}
 
   App& app;
+  // The worker's store calls have threads of their own: a backlog of events must not queue
+  // ahead of the requests (a webhook's acknowledgement among them) on the app's pool.
+  WorkerPool pool{4};
   net::strand<net::io_context::executor_type> strand;
   net::steady_timer timer, latch;
   bool woken = false;
-  std::size_t running = 0;  // groups of the current batch still at work
+  std::size_t running = 0;  // groups of the current batch still at work (the loop's strand)
+  std::mutex jitter_mu;
   std::mt19937 jitter{std::random_device{}()};
 
   template <class F>
   auto db(const F& f) {
-    return app.blocking(f);
+    return pool.blocking(f);
   }
 
   awaitable<void> run() {
@@ -95,7 +101,7 @@ struct WebhookWorker::Impl : std::enable_shared_from_this<Impl> {
     running = groups.size();
     latch.expires_at(net::steady_timer::time_point::max());
     for (auto& [key, group] : groups)
-      net::co_spawn(strand, handle_group(std::move(group)), net::detached);
+      net::co_spawn(net::make_strand(app.io()), handle_group(std::move(group)), net::detached);
     while (running > 0) {
       auto [ec] = co_await latch.async_wait(net::as_tuple(net::use_awaitable));
       (void)ec;
@@ -106,7 +112,9 @@ struct WebhookWorker::Impl : std::enable_shared_from_this<Impl> {
   awaitable<void> handle_group(std::vector<store::WebhookRecord> group) {
     auto self = shared_from_this();
     for (auto& w : group) co_await handle(std::move(w));
-    if (--running == 0) latch.cancel();
+    net::post(strand, [self] {
+      if (--self->running == 0) self->latch.cancel();
+    });
   }
 
   void wake() {
@@ -138,7 +146,11 @@ struct WebhookWorker::Impl : std::enable_shared_from_this<Impl> {
     } else {
       // 2 s, 4 s, 8 s ... up to 10 minutes, with jitter so a burst of failures does not return at once.
       const std::int64_t base = std::min<std::int64_t>(600, std::int64_t{1} << std::min<std::int64_t>(w.attempts, 9));
-      const std::int64_t wait = base + std::uniform_int_distribution<std::int64_t>(0, base / 2)(jitter);
+      std::int64_t wait = base;
+      {
+        std::lock_guard lock(jitter_mu);
+        wait += std::uniform_int_distribution<std::int64_t>(0, base / 2)(jitter);
+      }
       const std::string when = plus_seconds(wait);
       recorded = co_await db([&] { return app.store().webhook_inbox().retry_later(scope, w.id, a.message, when); });
       app.metrics().count("porchlight_webhooks_processed_total", {{"type", type}, {"result", "retry"}});
