@@ -16,10 +16,12 @@ let fake, proxy, host, browser;
 
 const send = (name, overrides) => sendWebhook(proxy.url, JSON.stringify(loadFixture(name, overrides)), { ed25519Key: keys.ed25519.privateKey });
 
+const payloadFor = (userId) => ssoPayload({ userId, companyId: 'Gx9tJ2kLmN4pQ6rS8tUv', role: 'user', type: 'location',
+  userName: 'Dana Whitfield', email: 'dana@example.com', activeLocation: LOCATION_ID }, SECRET);
+
 // GoHighLevel's contact page, with its Custom JS: the app's user context and the widget's tag.
 function contactPage(contactId) {
-  const payload = ssoPayload({ userId: USER_ID, companyId: 'Gx9tJ2kLmN4pQ6rS8tUv', role: 'user', type: 'location',
-    userName: 'Dana Whitfield', email: 'dana@example.com', activeLocation: LOCATION_ID }, SECRET);
+  const payload = payloadFor(USER_ID);
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Contact</title></head><body>
 <main><h1>Marcus Reyes</h1></main>
 <script>window.exposeSessionDetails = async (appId) => appId === ${JSON.stringify(APP_ID)} ? ${JSON.stringify(payload)} : '';</script>
@@ -31,6 +33,21 @@ before(async () => {
   requireBuilt();
   fake = await startFake();
   host = await startStatic({
+    // A marketplace Custom Page: GoHighLevel's frame answers the page's REQUEST_USER_DATA.
+    '/custom-page/frame': (req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(`<!doctype html><html lang="en"><head><title>GoHighLevel</title></head><body>
+<iframe title="Porchlight" src="/custom-page/app" style="width:800px;height:600px"></iframe>
+<script>window.requests = 0;
+addEventListener('message', (e) => {
+  if (e.data?.message !== 'REQUEST_USER_DATA') return;
+  window.requests++;
+  e.source.postMessage({ message: 'REQUEST_USER_DATA_RESPONSE', payload: ${JSON.stringify(payloadFor(USER_ID))} }, '*');
+});</script></body></html>`);
+    },
+    '/custom-page/app': (req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(`<!doctype html><html lang="en"><head><title>App</title></head><body>
+<script src="${proxy.url}/porchlight.js" data-ghl-app-id="${APP_ID}" data-open async></script></body></html>`);
+    },
     // The same page with a context that does not decrypt (tampered, or another app's secret).
     '/tampered/': (req, res) => {
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(contactPage(CONTACT_ID)
@@ -87,6 +104,20 @@ describe('the widget inside GoHighLevel', () => {
     await page.waitForFunction(() => false, null, { timeout: 3000 }).catch(() => {});
     assert.equal(await page.evaluate(() => !!document.querySelector('porchlight-coach')), false);
     assert.ok(errors.some((e) => /sign-in from GoHighLevel failed/.test(e)), errors.join('\n'));
+    await page.close();
+  });
+
+  test('in a Custom Page (an iframe), the widget asks its parent for the user context and signs in', async () => {
+    const page = await browser.newPage();
+    await page.goto(`${host.url}/custom-page/frame`);
+    const frame = page.frames().find((f) => f.url().endsWith('/custom-page/app'));
+    await frame.waitForFunction(() => window.Porchlight?.version && document.querySelector('porchlight-coach'), null, { timeout: 15000 });
+    assert.equal(await page.evaluate(() => window.requests), 1);
+    const profile = await frame.evaluate(async () => new Promise((resolve) => {
+      window.Porchlight.on('live', (d) => resolve(d));
+      window.Porchlight.startLive();
+    }));
+    assert.equal(profile.connected, true, 'signed in: the live socket accepted its key and token');
     await page.close();
   });
 });
