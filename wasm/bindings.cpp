@@ -50,6 +50,9 @@ emscripten::val offline_answer(std::size_t n) { return answer(porchlight::api::o
 emscripten::val qualify(std::size_t n) { return answer(porchlight::api::qualify(request(n))); }
 emscripten::val extract_facts(std::size_t n) { return answer(porchlight::api::extract_facts(request(n))); }
 emscripten::val contract_timeline(std::size_t n) { return answer(porchlight::api::contract_timeline(request(n))); }
+emscripten::val assign_variant(std::size_t n) { return answer(porchlight::api::assign_variant(request(n))); }
+emscripten::val evaluate_experiment(std::size_t n) { return answer(porchlight::api::evaluate_experiment(request(n))); }
+emscripten::val plan_experiment(std::size_t n) { return answer(porchlight::api::plan_experiment(request(n))); }
 
 }  // namespace
 
@@ -66,4 +69,7 @@ EMSCRIPTEN_BINDINGS(porchlight_core) {
   emscripten::function("qualify", &qualify);
   emscripten::function("extractFacts", &extract_facts);
   emscripten::function("contractTimeline", &contract_timeline);
+  emscripten::function("assignVariant", &assign_variant);
+  emscripten::function("evaluateExperiment", &evaluate_experiment);
+  emscripten::function("planExperiment", &plan_experiment);
 }

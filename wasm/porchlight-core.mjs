@@ -89,5 +89,8 @@ export default async function createCore(options = {}) {
     qualify: (request) => call(raw, raw.qualify, request),
     extractFacts: (request) => call(raw, raw.extractFacts, request),
     contractTimeline: (request) => call(raw, raw.contractTimeline, request),
+    assignVariant: (request) => call(raw, raw.assignVariant, request),
+    evaluateExperiment: (request) => call(raw, raw.evaluateExperiment, request),
+    planExperiment: (request) => call(raw, raw.planExperiment, request),
   });
 }
