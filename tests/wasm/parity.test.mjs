@@ -11,7 +11,8 @@ test('the parity corpus has at least 200 cases covering every function', () => {
   assert.ok(lines.length >= 200, `only ${lines.length} cases`);
   const fns = new Set(lines.map((l) => JSON.parse(l).fn));
   for (const fn of ['version', 'route', 'buildPrompt', 'fitContext', 'estimateCost', 'validateProfile', 'guidanceCards',
-    'offlineAnswer', 'qualify', 'extractFacts', 'contractTimeline'])
+    'offlineAnswer', 'qualify', 'extractFacts', 'contractTimeline', 'assignVariant', 'evaluateExperiment',
+    'planExperiment'])
     assert.ok(fns.has(fn), `no ${fn} case`);
 });
 
