@@ -27,7 +27,8 @@ constexpr std::size_t kMaxVariants = 8;
 constexpr int kThompsonDraws = 500;
 
 // Shares and intervals are rounded for people and for stable JSON; rounding is exact arithmetic.
-double round_to(double x, double unit) { return std::round(x / unit) * unit; }
+// Dividing by the scale (not multiplying by its inverse) lands on the double nearest the decimal.
+double round_to(double x, double scale) { return std::round(x * scale) / scale; }
 
 }  // namespace
 
@@ -181,11 +182,11 @@ std::vector<double> tidy(std::vector<double> shares) {
   double total = 0;
   std::size_t largest = 0;
   for (std::size_t i = 0; i < shares.size(); ++i) {
-    shares[i] = round_to(shares[i], 1e-4);
+    shares[i] = round_to(shares[i], 1e4);
     total += shares[i];
     if (shares[i] > shares[largest]) largest = i;
   }
-  shares[largest] = round_to(shares[largest] + (1 - total), 1e-4);
+  shares[largest] = round_to(shares[largest] + (1 - total), 1e4);
   return shares;
 }
 
@@ -374,8 +375,8 @@ Result<Evaluation> evaluate(const Experiment& e, const std::vector<ArmCounts>& c
   } else if (!d.winner.empty()) {
     shares[winner_index] = 1;
     ev.decision = "winner";
-    ev.reason = in_quotes(d.winner) + " is better than every other live variant (each confidence sequence at alpha " +
-                json(a).dump() + " excludes no difference); everyone gets it now";
+    ev.reason = in_quotes(d.winner) + " is better than every other live variant (its confidence sequence against each, at alpha " +
+                json(a).dump() + ", lies above zero); everyone gets it now";
   } else if (d.warming_up) {
     shares = warm_up_shares(e, arms, live);
     ev.decision = "warming_up";
@@ -401,7 +402,7 @@ Result<Evaluation> evaluate(const Experiment& e, const std::vector<ArmCounts>& c
     r.trials = arms[i].trials;
     r.successes = arms[i].successes;
     r.rate = rate_sequence(arms[i], e.alpha, e.mixture_sd);
-    r.p_best = round_to(pb[i], 1e-4);
+    r.p_best = round_to(pb[i], 1e4);
     r.share = shares[i];
     if (!d.winner.empty()) r.status = i == winner_index ? ArmStatus::winner : ArmStatus::retired;
     else if (!live[i]) r.status = ArmStatus::killed;
@@ -432,18 +433,18 @@ std::vector<Share> shares_of(const Evaluation& ev) {
 
 json to_json(const Evaluation& ev) {
   auto interval = [](const Interval& i) {
-    return json::array({round_to(i.low, 1e-6), round_to(i.high, 1e-6)});
+    return json::array({round_to(i.low, 1e6), round_to(i.high, 1e6)});
   };
   json arms = json::array(), allocation = json::array(), comparisons = json::array();
   for (const auto& a : ev.arms) {
     arms.push_back({{"variant", a.variant}, {"trials", a.trials}, {"successes", a.successes},
-                    {"rate", round_to(a.rate.estimate, 1e-6)}, {"interval", interval(a.rate)},
+                    {"rate", round_to(a.rate.estimate, 1e6)}, {"interval", interval(a.rate)},
                     {"status", name_of(a.status)}, {"p_best", a.p_best}, {"share", a.share}});
     allocation.push_back({{"variant", a.variant}, {"share", a.share}});
   }
   for (const auto& c : ev.comparisons)
     comparisons.push_back({{"variant", c.variant}, {"against", c.against},
-                           {"difference", round_to(c.difference.estimate, 1e-6)},
+                           {"difference", round_to(c.difference.estimate, 1e6)},
                            {"interval", interval(c.difference)}, {"significant", c.significant}});
   return {{"experiment_id", ev.experiment_id}, {"status", name_of(ev.status)}, {"decision", ev.decision},
           {"winner", ev.winner}, {"reason", ev.reason}, {"comparison_alpha", ev.comparison_alpha},

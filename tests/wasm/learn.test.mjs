@@ -1,0 +1,44 @@
+// The learn module in WebAssembly: the browser's core picks the variant the proxy's would, and the
+// test's decision and split come out of JS as they do natively (byte parity: parity.test.mjs).
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { loadCore } from './helpers.mjs';
+
+const core = await loadCore();
+const experiment = { id: 'exp-objection-tone', guidance_type: 'objection_response', min_sample: 100,
+  variants: [{ id: 'control' }, { id: 'empathy_first' }] };
+
+test('assignVariant: an agent keeps its variant, and agents spread over the split', () => {
+  const withSplit = { ...experiment, allocation: [{ variant: 'control', share: 0.25 }, { variant: 'empathy_first', share: 0.75 }] };
+  let challenger = 0;
+  for (let i = 0; i < 2000; i++) {
+    const a = JSON.parse(core.assignVariant({ experiment: withSplit, agent_id: `agent-${i}` }));
+    const b = JSON.parse(core.assignVariant({ experiment: withSplit, agent_id: `agent-${i}` }));
+    assert.equal(a.variant, b.variant);
+    assert.equal(a.variant === 'empathy_first', a.bucket >= 0.25);
+    challenger += a.variant === 'empathy_first';
+  }
+  assert.ok(challenger > 1400 && challenger < 1600, `${challenger} of 2000 got the challenger`);
+});
+
+test('evaluateExperiment: a winner only once the interval against the control lies above zero', () => {
+  const close = JSON.parse(core.evaluateExperiment({ experiment, counts: [
+    { variant: 'control', trials: 800, successes: 240 }, { variant: 'empathy_first', trials: 800, successes: 250 }] }));
+  assert.equal(close.decision, 'exploring');
+  assert.equal(close.winner, '');
+  assert.ok(close.comparisons[0].interval[0] < 0 && close.comparisons[0].interval[1] > 0);
+  const clear = JSON.parse(core.evaluateExperiment({ experiment, counts: [
+    { variant: 'control', trials: 2000, successes: 600 }, { variant: 'empathy_first', trials: 2000, successes: 760 }] }));
+  assert.equal(clear.decision, 'winner');
+  assert.equal(clear.winner, 'empathy_first');
+  // Published back, the winner takes every agent.
+  const decided = { ...experiment, winner: clear.winner, allocation: clear.allocation };
+  assert.equal(JSON.parse(core.assignVariant({ experiment: decided, agent_id: 'agent-1' })).variant, 'empathy_first');
+});
+
+test('planExperiment: a 20% lift on a 30% rate needs thousands of results, a 50% lift far fewer', () => {
+  const twenty = JSON.parse(core.planExperiment({ baseline_rate: 0.3, relative_lift: 0.2 }));
+  const fifty = JSON.parse(core.planExperiment({ baseline_rate: 0.3, relative_lift: 0.5 }));
+  assert.ok(twenty.total_sample > 3000, JSON.stringify(twenty));
+  assert.ok(fifty.total_sample < twenty.total_sample / 3, JSON.stringify(fifty));
+});
