@@ -14,6 +14,7 @@
 
 #include "json_reader.hpp"
 #include "learn_math.hpp"
+#include "porchlight/json_output.hpp"
 
 namespace porchlight::learn {
 
@@ -376,7 +377,7 @@ Result<Evaluation> evaluate(const Experiment& e, const std::vector<ArmCounts>& c
     shares[winner_index] = 1;
     ev.decision = "winner";
     ev.reason = in_quotes(d.winner) + " is better than every other live variant (its confidence sequence against each, at alpha " +
-                json(a).dump() + ", lies above zero); everyone gets it now";
+                to_json_text(json(a)) + ", lies above zero); everyone gets it now";
   } else if (d.warming_up) {
     shares = warm_up_shares(e, arms, live);
     ev.decision = "warming_up";
