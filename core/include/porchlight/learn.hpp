@@ -52,7 +52,7 @@ struct Experiment {
   std::vector<AgentRole> roles;  // empty: every role
   std::vector<Variant> variants;  // 2..8; the first is the control (the fallback, never killed)
   ExperimentStatus status = ExperimentStatus::running;
-  double alpha = 0.05;         // the error rate: P(any wrong winner or wrong kill) <= alpha
+  double alpha = 0.05;         // the error rate: P(a wrong winner) <= alpha, P(a wrong kill) <= alpha
   std::int64_t min_sample = 200;  // results per variant before traffic shifts or anything is decided
   double mixture_sd = 0.05;    // the mSPRT's prior on the difference of rates: the effect you hope for
   double floor_share = 0.1;    // Thompson sampling never starves a live variant below this (the test needs its results)
