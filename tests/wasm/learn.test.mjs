@@ -2,7 +2,7 @@
 // test's decision and split come out of JS as they do natively (byte parity: parity.test.mjs).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { loadCore } from './helpers.mjs';
+import { loadCore, nativeBuilds, runNativeCorpus } from './helpers.mjs';
 
 const core = await loadCore();
 const experiment = { id: 'exp-objection-tone', guidance_type: 'objection_response', min_sample: 100,
@@ -41,4 +41,31 @@ test('planExperiment: a 20% lift on a 30% rate needs thousands of results, a 50%
   const fifty = JSON.parse(core.planExperiment({ baseline_rate: 0.3, relative_lift: 0.5 }));
   assert.ok(twenty.total_sample > 3000, JSON.stringify(twenty));
   assert.ok(fifty.total_sample < twenty.total_sample / 3, JSON.stringify(fifty));
+});
+
+test('the loop in the browser core: assign, rate, evaluate, publish, until the test names the better variant', () => {
+  let seed = 7;
+  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const truth = { control: 0.3, empathy_first: 0.45 };
+  let published = { ...experiment, allocation: [] };
+  const counts = { control: { trials: 0, successes: 0 }, empathy_first: { trials: 0, successes: 0 } };
+  const asList = () => Object.entries(counts).map(([variant, c]) => ({ variant, ...c }));
+  let evaluation;
+  for (let t = 0; t < 20000 && !published.winner; t++) {
+    const { variant } = JSON.parse(core.assignVariant({ experiment: published, agent_id: `agent-${t}` }));
+    counts[variant].trials++;
+    if (rand() < truth[variant]) counts[variant].successes++;
+    if (t % 100 === 99) {  // the proxy would publish a new policy version
+      evaluation = JSON.parse(core.evaluateExperiment({ experiment, counts: asList() }));
+      assert.ok(!evaluation.error, JSON.stringify(evaluation));
+      published = { ...experiment, allocation: evaluation.allocation, ...(evaluation.winner ? { winner: evaluation.winner } : {}) };
+    }
+  }
+  assert.equal(evaluation.winner, 'empathy_first', JSON.stringify(evaluation));
+  for (let i = 0; i < 50; i++)
+    assert.equal(JSON.parse(core.assignVariant({ experiment: published, agent_id: `new-agent-${i}` })).variant, 'empathy_first');
+  // The proxy, running the native core on the same counts, reaches the same decision byte for byte.
+  const line = JSON.stringify({ fn: 'evaluateExperiment', input: { experiment, counts: asList() } });
+  for (const build of nativeBuilds())
+    assert.equal(runNativeCorpus(build.bin, [line])[0], core.evaluateExperiment({ experiment, counts: asList() }), build.name);
 });
