@@ -51,7 +51,7 @@ Result<Experiment> experiment_from_json(const json& j, std::string_view path) {
             "needs at least 2 variants (the first is the control), got " + std::to_string(vs->size()));
     for (std::size_t i = 0; i < vs->size(); ++i) {
       const std::string vpath = r.child_path("variants") + "[" + std::to_string(i) + "]";
-      FieldReader vr((*vs)[i], "variant", vpath, errors);
+      FieldReader vr((*vs)[i], "experiment", vpath, errors);  // one family of codes: experiment.*
       if (!vr.valid()) continue;
       vr.reject_unknown({"id", "description", "max_share"});
       Variant v;
@@ -84,7 +84,7 @@ Result<Experiment> experiment_from_json(const json& j, std::string_view path) {
     double total = 0;
     for (std::size_t i = 0; i < al->size(); ++i) {
       const std::string apath = r.child_path("allocation") + "[" + std::to_string(i) + "]";
-      FieldReader ar((*al)[i], "allocation", apath, errors);
+      FieldReader ar((*al)[i], "experiment", apath, errors);
       if (!ar.valid()) continue;
       ar.reject_unknown({"variant", "share"});
       Share s;

@@ -214,7 +214,7 @@ TEST_CASE("learn: experiments from JSON list every problem") {
     "typo": 1})"));
   REQUIRE_FALSE(e.ok());
   for (const char* code : {"experiment.invalid_id", "experiment.invalid_guidance_type", "experiment.invalid_variants",
-                           "variant.invalid_max_share", "experiment.invalid_alpha", "experiment.invalid_winner",
+                           "experiment.invalid_max_share", "experiment.invalid_alpha", "experiment.invalid_winner",
                            "experiment.unknown_field"})
     CHECK_MESSAGE(testing::has_code(e.errors(), code), code);
   auto one = experiment_from_json(json::parse(R"({"id": "e", "guidance_type": "coaching_tip", "variants": [{"id": "c"}]})"));
