@@ -51,19 +51,6 @@ export interface ContractTimelineAnswer {
 }
 
 export interface AssignAnswer { experiment_id: string; applies: boolean; variant: string; bucket: number }
-export interface ArmResult {
-  variant: string; trials: number; successes: number; rate: number; interval: [number, number];
-  status: 'warming_up' | 'active' | 'killed' | 'winner' | 'retired'; p_best: number; share: number;
-}
-export interface EvaluationAnswer {
-  experiment_id: string; status: 'running' | 'paused' | 'stopped';
-  decision: 'warming_up' | 'exploring' | 'winner' | 'paused' | 'stopped'; winner: string; reason: string;
-  comparison_alpha: number; total_trials: number; arms: ArmResult[];
-  comparisons: { variant: string; against: string; difference: number; interval: [number, number]; significant: boolean }[];
-  allocation: { variant: string; share: number }[];
-}
-export interface PlanAnswer { total_sample: number; per_variant_low: number; difference: number; alpha: number; power: number }
-
 export interface Core {
   /** {"core", "policy", "release", "schema_version"} */
   version(): string;
@@ -89,10 +76,6 @@ export interface Core {
   contractTimeline(request: JsonInput): string;
   /** AssignAnswer: the agent's variant of an experiment (the same one the proxy picks) */
   assignVariant(request: JsonInput): string;
-  /** EvaluationAnswer: the sequential test's decision, intervals and the next traffic split */
-  evaluateExperiment(request: JsonInput): string;
-  /** PlanAnswer: the sample by which the test declares a given lift with the given power */
-  planExperiment(request: JsonInput): string;
 }
 
 export interface CoreOptions {

@@ -90,7 +90,5 @@ export default async function createCore(options = {}) {
     extractFacts: (request) => call(raw, raw.extractFacts, request),
     contractTimeline: (request) => call(raw, raw.contractTimeline, request),
     assignVariant: (request) => call(raw, raw.assignVariant, request),
-    evaluateExperiment: (request) => call(raw, raw.evaluateExperiment, request),
-    planExperiment: (request) => call(raw, raw.planExperiment, request),
   });
 }

@@ -1,10 +1,14 @@
-// The learn module in WebAssembly: the browser's core picks the variant the proxy's would, and the
-// test's decision and split come out of JS as they do natively (byte parity: parity.test.mjs).
+// The learn module in WebAssembly: the browser's core picks the variant the proxy's would from the
+// split the proxy publishes. The decisions (evaluateExperiment, planExperiment) are the proxy's:
+// they run through the CLI, natively and built to WebAssembly (byte parity: parity.test.mjs).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { loadCore, nativeBuilds, runNativeCorpus } from './helpers.mjs';
+import { loadCore, nativeBuilds, runNativeCorpus, wasmCli } from './helpers.mjs';
 
 const core = await loadCore();
+const native = nativeBuilds()[0].bin;
+// The proxy's side: one call of the native core's JSON API.
+const decide = (fn, input) => JSON.parse(runNativeCorpus(native, [JSON.stringify({ fn, input })])[0]);
 const experiment = { id: 'exp-objection-tone', guidance_type: 'objection_response', min_sample: 100,
   variants: [{ id: 'control' }, { id: 'empathy_first' }] };
 
@@ -22,13 +26,13 @@ test('assignVariant: an agent keeps its variant, and agents spread over the spli
 });
 
 test('evaluateExperiment: a winner only once the interval against the control lies above zero', () => {
-  const close = JSON.parse(core.evaluateExperiment({ experiment, counts: [
-    { variant: 'control', trials: 800, successes: 240 }, { variant: 'empathy_first', trials: 800, successes: 250 }] }));
+  const close = decide('evaluateExperiment', { experiment, counts: [
+    { variant: 'control', trials: 800, successes: 240 }, { variant: 'empathy_first', trials: 800, successes: 250 }] });
   assert.equal(close.decision, 'exploring');
   assert.equal(close.winner, '');
   assert.ok(close.comparisons[0].interval[0] < 0 && close.comparisons[0].interval[1] > 0);
-  const clear = JSON.parse(core.evaluateExperiment({ experiment, counts: [
-    { variant: 'control', trials: 2000, successes: 600 }, { variant: 'empathy_first', trials: 2000, successes: 760 }] }));
+  const clear = decide('evaluateExperiment', { experiment, counts: [
+    { variant: 'control', trials: 2000, successes: 600 }, { variant: 'empathy_first', trials: 2000, successes: 760 }] });
   assert.equal(clear.decision, 'winner');
   assert.equal(clear.winner, 'empathy_first');
   // Published back, the winner takes every agent.
@@ -37,13 +41,13 @@ test('evaluateExperiment: a winner only once the interval against the control li
 });
 
 test('planExperiment: a 20% lift on a 30% rate needs thousands of results, a 50% lift far fewer', () => {
-  const twenty = JSON.parse(core.planExperiment({ baseline_rate: 0.3, relative_lift: 0.2 }));
-  const fifty = JSON.parse(core.planExperiment({ baseline_rate: 0.3, relative_lift: 0.5 }));
+  const twenty = decide('planExperiment', { baseline_rate: 0.3, relative_lift: 0.2 });
+  const fifty = decide('planExperiment', { baseline_rate: 0.3, relative_lift: 0.5 });
   assert.ok(twenty.total_sample > 3000, JSON.stringify(twenty));
   assert.ok(fifty.total_sample < twenty.total_sample / 3, JSON.stringify(fifty));
 });
 
-test('the loop in the browser core: assign, rate, evaluate, publish, until the test names the better variant', () => {
+test("the loop: the browser core assigns, the proxy's core evaluates and publishes, until the test names the better variant", () => {
   let seed = 7;
   const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
   const truth = { control: 0.3, empathy_first: 0.45 };
@@ -55,8 +59,8 @@ test('the loop in the browser core: assign, rate, evaluate, publish, until the t
     const { variant } = JSON.parse(core.assignVariant({ experiment: published, agent_id: `agent-${t}` }));
     counts[variant].trials++;
     if (rand() < truth[variant]) counts[variant].successes++;
-    if (t % 100 === 99) {  // the proxy would publish a new policy version
-      evaluation = JSON.parse(core.evaluateExperiment({ experiment, counts: asList() }));
+    if (t % 500 === 499) {  // the proxy publishes a new policy version
+      evaluation = decide('evaluateExperiment', { experiment, counts: asList() });
       assert.ok(!evaluation.error, JSON.stringify(evaluation));
       published = { ...experiment, allocation: evaluation.allocation, ...(evaluation.winner ? { winner: evaluation.winner } : {}) };
     }
@@ -64,8 +68,8 @@ test('the loop in the browser core: assign, rate, evaluate, publish, until the t
   assert.equal(evaluation.winner, 'empathy_first', JSON.stringify(evaluation));
   for (let i = 0; i < 50; i++)
     assert.equal(JSON.parse(core.assignVariant({ experiment: published, agent_id: `new-agent-${i}` })).variant, 'empathy_first');
-  // The proxy, running the native core on the same counts, reaches the same decision byte for byte.
+  // The core built to WebAssembly reaches the same decision on the same counts, byte for byte.
   const line = JSON.stringify({ fn: 'evaluateExperiment', input: { experiment, counts: asList() } });
-  for (const build of nativeBuilds())
-    assert.equal(runNativeCorpus(build.bin, [line])[0], core.evaluateExperiment({ experiment, counts: asList() }), build.name);
+  const wasmAnswer = runNativeCorpus(wasmCli, [line], { node: true })[0];
+  for (const build of nativeBuilds()) assert.equal(runNativeCorpus(build.bin, [line])[0], wasmAnswer, build.name);
 });
