@@ -242,6 +242,10 @@ double radius(double v, double alpha, double tau) {
 }
 
 // Variance uses a rate pulled half a success toward 1/2, so 0 of 30 still has some spread.
+// A difference pools both arms' results into one rate: under "no difference" they share it, and an
+// arm's own estimate would tie its variance to its luck (a small arm that happens to look bad would
+// look precise too): with Thompson sampling's lopsided splits and rates near 0 that pushed A/A false
+// winners over alpha in bench/learn; pooled, they stay under it.
 double bernoulli_variance(const ArmCounts& a) {
   const double p = (static_cast<double>(a.successes) + 0.5) / (static_cast<double>(a.trials) + 1);
   return p * (1 - p) / static_cast<double>(a.trials);
@@ -256,7 +260,10 @@ double rate(const ArmCounts& a) {
 Interval difference_sequence(const ArmCounts& a, const ArmCounts& b, double alpha, double mixture_sd) {
   if (a.trials <= 0 || b.trials <= 0) return {0, -1, 1};
   const double d = rate(a) - rate(b);
-  const double r = radius(bernoulli_variance(a) + bernoulli_variance(b), alpha, mixture_sd);
+  const ArmCounts both{"", a.trials + b.trials, a.successes + b.successes};
+  const double pooled = bernoulli_variance(both) * static_cast<double>(both.trials);  // p(1 - p) of the pair
+  const double v = pooled / static_cast<double>(a.trials) + pooled / static_cast<double>(b.trials);
+  const double r = radius(v, alpha, mixture_sd);
   return {d, std::max(-1.0, d - r), std::min(1.0, d + r)};
 }
 
@@ -460,9 +467,13 @@ Plan plan(const PlanRequest& r) {
   const double diff = p1 - p0;
   const double z = detail::normal_quantile(r.power);
   const double s = std::clamp(r.best_share, 0.01, 0.99);
+  // The test's variance pools the two rates (difference_sequence); the estimate's spread is the
+  // two arms' own.
+  const double pooled = s * p1 + (1 - s) * p0;
   auto enough = [&](double n) {
-    const double v = p0 * (1 - p0) / (n * (1 - s)) + p1 * (1 - p1) / (n * s);
-    return diff - radius(v, r.alpha, r.mixture_sd) - z * std::sqrt(v) >= 0;
+    const double v_test = pooled * (1 - pooled) * (1 / (n * (1 - s)) + 1 / (n * s));
+    const double v_true = p0 * (1 - p0) / (n * (1 - s)) + p1 * (1 - p1) / (n * s);
+    return diff - radius(v_test, r.alpha, r.mixture_sd) - z * std::sqrt(v_true) >= 0;
   };
   Plan out;
   out.difference = diff;
