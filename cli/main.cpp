@@ -3,7 +3,7 @@
 //
 //   porchlight version
 //   porchlight enums             every enum's JSON spellings (web/gen-enums.mjs writes them as TypeScript)
-//   porchlight route|prompt|context|cost|validate|cards|offline|qualify|extract|timeline [FILE]
+//   porchlight route|prompt|context|cost|validate|cards|offline|qualify|extract|timeline|assign|evaluate|plan [FILE]
 //                                request from FILE or stdin
 //   porchlight corpus FILE       runs a JSONL corpus: {"fn": "...", "input": <json or string>}
 //                                (or "input_b64": bytes that are not text, e.g. invalid UTF-8)
@@ -39,6 +39,9 @@ const std::map<std::string, std::string (*)(std::string_view)> kCommands = {
     {"qualify", porchlight::api::qualify},
     {"extract", porchlight::api::extract_facts},
     {"timeline", porchlight::api::contract_timeline},
+    {"assign", porchlight::api::assign_variant},
+    {"evaluate", porchlight::api::evaluate_experiment},
+    {"plan", porchlight::api::plan_experiment},
 };
 
 // Corpus lines name functions as the JS API does, so one corpus serves native and WASM.
@@ -53,12 +56,15 @@ const std::map<std::string, std::string (*)(std::string_view)> kApiNames = {
     {"qualify", porchlight::api::qualify},
     {"extractFacts", porchlight::api::extract_facts},
     {"contractTimeline", porchlight::api::contract_timeline},
+    {"assignVariant", porchlight::api::assign_variant},
+    {"evaluateExperiment", porchlight::api::evaluate_experiment},
+    {"planExperiment", porchlight::api::plan_experiment},
 };
 
 int usage() {
   std::cerr << "usage: porchlight version\n"
                "       porchlight enums\n"
-               "       porchlight route|prompt|context|cost|validate|cards|offline|qualify|extract|timeline [FILE]\n"
+               "       porchlight route|prompt|context|cost|validate|cards|offline|qualify|extract|timeline|assign|evaluate|plan [FILE]\n"
                "       porchlight corpus FILE\n"
                "       porchlight policy check DIR\n";
   return 2;

@@ -1,4 +1,7 @@
 // Embind bindings: the narrow JSON-in / JSON-out surface of porchlight/api.hpp, nothing else.
+// Not bound: evaluateExperiment and planExperiment (the proxy decides and publishes the split; the
+// browser only follows it with assignVariant), which would add ~9 KB gzipped to every widget. Their
+// WASM build is the CLI's, for the parity tests (build/wasm/bin/porchlight.cjs).
 // UTF-8 bytes cross the boundary in both directions through two buffers (below); no C++ objects
 // reach JavaScript, so there is nothing to .delete(). The public API is porchlight-core.mjs, which
 // takes and returns JS strings.
@@ -50,6 +53,7 @@ emscripten::val offline_answer(std::size_t n) { return answer(porchlight::api::o
 emscripten::val qualify(std::size_t n) { return answer(porchlight::api::qualify(request(n))); }
 emscripten::val extract_facts(std::size_t n) { return answer(porchlight::api::extract_facts(request(n))); }
 emscripten::val contract_timeline(std::size_t n) { return answer(porchlight::api::contract_timeline(request(n))); }
+emscripten::val assign_variant(std::size_t n) { return answer(porchlight::api::assign_variant(request(n))); }
 
 }  // namespace
 
@@ -66,4 +70,5 @@ EMSCRIPTEN_BINDINGS(porchlight_core) {
   emscripten::function("qualify", &qualify);
   emscripten::function("extractFacts", &extract_facts);
   emscripten::function("contractTimeline", &contract_timeline);
+  emscripten::function("assignVariant", &assign_variant);
 }

@@ -50,6 +50,7 @@ export interface ContractTimelineAnswer {
   form: string; form_name: string; counting: string; source: string; items: ContractDeadline[]; notes: string[];
 }
 
+export interface AssignAnswer { experiment_id: string; applies: boolean; variant: string; bucket: number }
 export interface Core {
   /** {"core", "policy", "release", "schema_version"} */
   version(): string;
@@ -73,6 +74,8 @@ export interface Core {
   extractFacts(request: JsonInput): string;
   /** ContractTimelineAnswer: every deadline and TC task, soonest first */
   contractTimeline(request: JsonInput): string;
+  /** AssignAnswer: the agent's variant of an experiment (the same one the proxy picks) */
+  assignVariant(request: JsonInput): string;
 }
 
 export interface CoreOptions {

@@ -89,5 +89,6 @@ export default async function createCore(options = {}) {
     qualify: (request) => call(raw, raw.qualify, request),
     extractFacts: (request) => call(raw, raw.extractFacts, request),
     contractTimeline: (request) => call(raw, raw.contractTimeline, request),
+    assignVariant: (request) => call(raw, raw.assignVariant, request),
   });
 }

@@ -131,6 +131,15 @@ constexpr ErrorCode kErrorCodes[] = {
     {"qualify.*", 400, kInvalid, false, "core API: a field of a qualify request is missing, invalid or unknown (an unknown stage event)"},
     {"extract.*", 400, kInvalid, false, "core API: a field of an extractFacts request is missing, invalid or unknown"},
     {"contract.*", 400, kInvalid, false, "core API: a contractTimeline request is invalid: an unknown form, term or condition, a bad date, no effective date"},
+    {"experiment.*", 400, kInvalid, false, "core API: an experiment's definition (its variants, allocation, alpha, winner) is missing a field or has an invalid one"},
+    {"counts.*", 400, kInvalid, false, "core API: an experiment's counts are invalid (more successes than trials)"},
+    {"assign.*", 400, kInvalid, false, "core API: a field of an assignVariant request is missing, invalid or unknown"},
+    {"evaluate.*", 400, kInvalid, false, "core API: a field of an evaluateExperiment request is missing, invalid or unknown"},
+    {"plan.*", 400, kInvalid, false, "core API: a field of a planExperiment request is missing, invalid or unknown (a lifted rate of 1 or more)"},
+    {"learn.unknown_variant", 400, kInvalid, false, "core API: counts name a variant the experiment does not have"},
+    {"learn.duplicate_variant", 400, kInvalid, false, "core API: counts name the same variant twice"},
+    {"learn.invalid_counts", 400, kInvalid, false, "core API: counts with more successes than trials, or negative ones"},
+    {"learn.invalid_experiment", 400, kInvalid, false, "core API: an experiment with fewer than 2 variants"},
 
     // ---- [7] at startup, on the command line and from Redis ---------------------------------------
     {"policy.*", 500, kApi, false, "startup: a file of the core's policy data (core/data) breaks its schema"},

@@ -69,6 +69,14 @@ export const badInputs = [
   { name: 'days as text', fn: 'contractTimeline', input: { effective_date: '2026-11-20', today: '2026-11-25', days: { inspection_days: 'ten' } }, code: 'contract.invalid_days' },
   { name: 'no dates at all', fn: 'contractTimeline', input: { today: '2026-11-25' }, code: 'contract.missing_effective_date' },
   { name: 'impossible effective date', fn: 'contractTimeline', input: { effective_date: '2026-02-30', today: '2026-11-25' }, code: 'contract.invalid_date' },
+  // experiments
+  { name: 'experiment with one variant', fn: 'evaluateExperiment', input: { experiment: { id: 'e', guidance_type: 'coaching_tip', variants: [{ id: 'c' }] } }, code: 'experiment.invalid_variants' },
+  { name: 'more successes than trials', fn: 'evaluateExperiment', input: { experiment: { id: 'e', guidance_type: 'coaching_tip', variants: [{ id: 'c' }, { id: 'd' }] }, counts: [{ variant: 'd', trials: 3, successes: 4 }] }, code: 'counts.invalid_successes' },
+  { name: 'counts for a variant the experiment lacks', fn: 'evaluateExperiment', input: { experiment: { id: 'e', guidance_type: 'coaching_tip', variants: [{ id: 'c' }, { id: 'd' }] }, counts: [{ variant: 'x', trials: 3, successes: 1 }] }, code: 'learn.unknown_variant' },
+  { name: 'alpha of 1', fn: 'evaluateExperiment', input: { experiment: { id: 'e', guidance_type: 'coaching_tip', alpha: 1, variants: [{ id: 'c' }, { id: 'd' }] } }, code: 'experiment.invalid_alpha' },
+  { name: 'assignment without an agent', fn: 'assignVariant', input: { experiment: { id: 'e', guidance_type: 'coaching_tip', variants: [{ id: 'c' }, { id: 'd' }] } }, code: 'assign.missing_agent_id' },
+  { name: 'allocation that does not add up', fn: 'assignVariant', input: { agent_id: 'a', experiment: { id: 'e', guidance_type: 'coaching_tip', variants: [{ id: 'c' }, { id: 'd' }], allocation: [{ variant: 'c', share: 0.2 }] } }, code: 'experiment.invalid_allocation' },
+  { name: 'a lift past 100%', fn: 'planExperiment', input: { baseline_rate: 0.6, relative_lift: 1 }, code: 'plan.invalid_relative_lift' },
 ];
 
 // For the native CLI's corpus runner: one JSONL line per case.

@@ -195,5 +195,46 @@ cases.push({ fn: 'route', input: { query: 7, profile: {} } });
 cases.push({ fn: 'buildPrompt', input: { query: 'x', profile: profile(1), history: [{ role: 'system', content: 'x' }] } });
 cases.push({ fn: 'estimateCost', input: { usage: { input_tokens: -1 } } });
 
+// Experiments: assignment, the test's decision and Thompson sampling's split must be the same bits
+// natively and in WASM (learn.cpp computes its logs and exps without libm for this). A generator of
+// its own, so the cases above stay as they were.
+{
+  let s = 20261204;
+  const r = () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const experiments = [
+    { id: 'exp-objection-tone', guidance_type: 'objection_response', min_sample: 100,
+      variants: [{ id: 'control' }, { id: 'empathy_first', description: 'acknowledge, then reframe' }] },
+    { id: 'exp-next-question', guidance_type: 'next_question', roles: ['buyer_agent', 'team_lead'], min_sample: 50,
+      alpha: 0.01, seed: 42, variants: [{ id: 'control' }, { id: 'lpmama' }, { id: 'open_ended', max_share: 0.2 }] },
+    { id: 'exp-tier', guidance_type: 'coaching_tip', min_sample: 200, mixture_sd: 0.03, floor_share: 0.05,
+      variants: [{ id: 'control' }, { id: 'tier_fast' }, { id: 'tier_deep' }, { id: 'playbook_v2', max_share: 0.1 }] },
+  ];
+  for (let i = 0; i < 36; i++) {
+    const e = experiments[i % experiments.length];
+    const rate = [0.3, 0.25 + r() * 0.2, 0.3 + (i % 4 === 0 ? 0.15 : 0), 0.2];
+    const counts = e.variants.map((v, k) => {
+      const trials = Math.floor(r() * (i < 6 ? 120 : 3000));
+      return { variant: v.id, trials, successes: Math.floor(trials * rate[k] + r() * 10) % (trials + 1) };
+    });
+    const experiment = { ...e, ...(i % 9 === 4 ? { status: 'paused' } : {}), ...(i % 11 === 7 ? { winner: e.variants[1].id } : {}) };
+    cases.push({ fn: 'evaluateExperiment', input: { experiment, counts: i % 10 === 9 ? counts.slice(1) : counts } });
+  }
+  for (let i = 0; i < 36; i++) {
+    const e = experiments[i % experiments.length];
+    const weights = e.variants.map(() => r());
+    const total = weights.reduce((x, y) => x + y, 0);
+    const allocation = i % 3 === 0 ? [] : e.variants.map((v, k) => ({ variant: v.id, share: weights[k] / total }));
+    const req = { experiment: { ...e, allocation }, agent_id: `agent-${Math.floor(r() * 100000)}` };
+    if (i % 4 === 1) req.role = pick(roles);
+    if (i % 5 === 2) req.guidance_type = e.guidance_type;
+    cases.push({ fn: 'assignVariant', input: req });
+  }
+  for (let i = 0; i < 12; i++)
+    cases.push({ fn: 'planExperiment', input: { baseline_rate: 0.05 + r() * 0.5, relative_lift: 0.05 + r() * 0.4,
+      ...(i % 2 ? { alpha: 0.01 } : {}), ...(i % 3 ? { best_share: 0.5 + r() * 0.4 } : {}), ...(i % 4 === 3 ? { mixture_sd: 0.02 } : {}) } });
+  cases.push({ fn: 'evaluateExperiment', input: { experiment: { id: 'x', guidance_type: 'coaching_tip', variants: [{ id: 'a' }] } } });
+  cases.push({ fn: 'assignVariant', input: { experiment: experiments[0], agent_id: 'bad id' } });
+}
+
 writeFileSync(new URL('./parity.jsonl', import.meta.url), cases.map((c) => JSON.stringify(c)).join('\n') + '\n');
 console.log(`wrote ${cases.length} cases`);

@@ -3,8 +3,9 @@
 //
 // Input: a first line naming the function, then its request, as in tests/data/parity.jsonl:
 //   validateProfile route buildPrompt fitContext estimateCost guidanceCards offlineAnswer
+//   assignVariant evaluateExperiment planExperiment
 //     -> porchlight::api, whose answer must be a JSON object, the same twice over;
-//   profile session event usage lead
+//   profile session event usage lead experiment
 //     -> <record>_from_json on the parsed request; what it accepts, written with to_json, must
 //        read back and write the same JSON again.
 // An input whose first line names nothing is skipped.
@@ -17,6 +18,7 @@
 
 #include "porchlight/api.hpp"
 #include "porchlight/json_input.hpp"
+#include "porchlight/learn.hpp"
 #include "porchlight/model.hpp"
 #include "named_input.hpp"
 
@@ -37,7 +39,8 @@ constexpr ApiFunction kApi[] = {
     {"validateProfile", porchlight::api::validate_profile}, {"route", porchlight::api::route},
     {"buildPrompt", porchlight::api::build_prompt},         {"fitContext", porchlight::api::fit_context},
     {"estimateCost", porchlight::api::estimate_cost},       {"guidanceCards", porchlight::api::guidance_cards},
-    {"offlineAnswer", porchlight::api::offline_answer},
+    {"offlineAnswer", porchlight::api::offline_answer},     {"assignVariant", porchlight::api::assign_variant},
+    {"evaluateExperiment", porchlight::api::evaluate_experiment}, {"planExperiment", porchlight::api::plan_experiment},
 };
 
 // from_json, then to_json, then both again: the canonical form is a fixed point.
@@ -76,5 +79,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   else if (name == "event") round_trip(name, request, [](const json& j) { return event_from_json(j); });
   else if (name == "usage") round_trip(name, request, [](const json& j) { return usage_from_json(j); });
   else if (name == "lead") round_trip(name, request, [](const json& j) { return lead_from_json(j); });
+  else if (name == "experiment") round_trip(name, request, [](const json& j) { return learn::experiment_from_json(j); });
   return 0;
 }

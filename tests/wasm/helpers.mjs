@@ -13,6 +13,9 @@ import { binDir, root } from '../support/paths.mjs';
 export { binDir, root };
 export const asanBinDir = process.env.PORCHLIGHT_ASAN_BIN;
 export const wasmDir = process.env.PORCHLIGHT_WASM ?? join(root, 'build/wasm/wasm');
+// The CLI built to WebAssembly for Node: the WASM side for functions the module leaves out
+// (evaluateExperiment, planExperiment: the proxy decides, the browser follows).
+export const wasmCli = process.env.PORCHLIGHT_WASM_CLI ?? join(wasmDir, '../bin/porchlight.cjs');
 
 export async function loadCore() {
   const { default: createCore } = await import(pathToFileURL(join(wasmDir, 'porchlight-core.mjs')).href);
@@ -26,12 +29,13 @@ export function nativeBuilds() {
   return builds;
 }
 
-// Runs JSONL corpus lines through a native CLI; returns one answer per line.
-export function runNativeCorpus(bin, lines) {
+// Runs JSONL corpus lines through a native CLI (or, with `node`, the WASM one); one answer per line.
+export function runNativeCorpus(bin, lines, { node = false } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'porchlight-corpus-'));
   const file = join(dir, 'corpus.jsonl');
   writeFileSync(file, lines.join('\n') + '\n');
-  const out = execFileSync(bin, ['corpus', file], { maxBuffer: 512 * 1024 * 1024, encoding: 'utf8' });
+  const [cmd, args] = node ? [process.execPath, [bin, 'corpus', file]] : [bin, ['corpus', file]];
+  const out = execFileSync(cmd, args, { maxBuffer: 512 * 1024 * 1024, encoding: 'utf8' });
   return out.split('\n').slice(0, -1);
 }
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { loadCore, nativeBuilds, root, runNativeCorpus } from './helpers.mjs';
+import { loadCore, nativeBuilds, root, runNativeCorpus, wasmCli } from './helpers.mjs';
 
 const lines = readFileSync(join(root, 'tests/data/parity.jsonl'), 'utf8').split('\n').filter(Boolean);
 
@@ -11,15 +11,27 @@ test('the parity corpus has at least 200 cases covering every function', () => {
   assert.ok(lines.length >= 200, `only ${lines.length} cases`);
   const fns = new Set(lines.map((l) => JSON.parse(l).fn));
   for (const fn of ['version', 'route', 'buildPrompt', 'fitContext', 'estimateCost', 'validateProfile', 'guidanceCards',
-    'offlineAnswer', 'qualify', 'extractFacts', 'contractTimeline'])
+    'offlineAnswer', 'qualify', 'extractFacts', 'contractTimeline', 'assignVariant', 'evaluateExperiment',
+    'planExperiment'])
     assert.ok(fns.has(fn), `no ${fn} case`);
 });
 
 const core = await loadCore();
+// Functions the module leaves out (evaluateExperiment, planExperiment) run through the CLI built to
+// WebAssembly: the same core, compiled the same way, in Node.
+const inModule = (line) => { const fn = JSON.parse(line).fn; return fn === 'version' || typeof core[fn] === 'function'; };
+const cliAnswers = runNativeCorpus(wasmCli, lines.filter((l) => !inModule(l)), { node: true });
 const wasmAnswers = lines.map((line) => {
+  if (!inModule(line)) return cliAnswers.shift();
   const c = JSON.parse(line);
   const input = typeof c.input === 'string' ? c.input : JSON.stringify(c.input);
   return c.fn === 'version' ? core.version() : core[c.fn](input);
+});
+
+test('the module leaves out only the functions the browser does not need', () => {
+  for (const fn of ['evaluateExperiment', 'planExperiment']) assert.equal(core[fn], undefined, fn);
+  assert.equal(typeof core.assignVariant, 'function');
+  assert.ok(lines.filter((l) => !inModule(l)).length >= 40, 'the CLI side has the decision cases');
 });
 
 for (const build of nativeBuilds()) {

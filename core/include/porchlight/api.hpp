@@ -22,6 +22,11 @@ std::string qualify(std::string_view request);           // {"side", "items", "p
 std::string extract_facts(std::string_view request);     // {"proposals": [{"fact", "value", "evidence", "current"?}]}
 std::string contract_timeline(std::string_view request); // {"form", "form_name", "counting", "items", "notes", ...}
 std::string offline_answer(std::string_view request);    // {"text", "route"}
+// Experiments (learn.hpp; docs/learning.md): an agent's variant, the sequential test's decision with
+// intervals and the next traffic split, and the sample a test needs.
+std::string assign_variant(std::string_view request);      // {"experiment_id", "applies", "variant", "bucket"}
+std::string evaluate_experiment(std::string_view request); // {"decision", "winner", "arms", "comparisons", "allocation", ...}
+std::string plan_experiment(std::string_view request);     // {"total_sample", "per_variant_low", "difference", ...}
 // The enums' JSON spellings, each list in the core's order, for clients that must not copy them:
 // {"roles", "experience_levels", "specializations", "tones", "verbosity_levels", "stages",
 //  "specialists", "tiers", "guidance_types", "card_types", "item_statuses", "severities", "surfaces",
