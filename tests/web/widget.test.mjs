@@ -224,9 +224,12 @@ describe('the demo page', () => {
     ]);
     await page.locator(`${W} .photos .thumb`).nth(1).waitFor({ timeout: 5000 });
     await page.screenshot({ path: artifactPath('widget-12-photos.png') });
+    // The page may show earlier answers of this lead's conversation: wait for one more.
+    const answered = await page.locator(`${W} li.msg.assistant:not(.streaming)`).count();
     await page.locator(`${W} button.send`).click();  // no words: the photo question is asked
-    await page.locator(`${W} li.msg.assistant:not(.streaming)`).last().waitFor({ timeout: 10000 });
-    const sent = (await fake.requests()).slice(before).filter((q) => q.path === '/v1/messages').at(-1).body;
+    await page.waitForFunction((n) => document.querySelector('porchlight-coach').shadowRoot
+      .querySelectorAll('li.msg.assistant:not(.streaming)').length > n, answered, { timeout: 10000 });
+    const sent = (await fake.requests()).slice(before).filter((q) => q.path === '/v1/messages' && JSON.stringify(q.body).includes('"image"')).at(-1).body;
     const images = sent.messages.at(-1).content.filter((b) => b.type === 'image');
     assert.equal(images.length, 2);
     assert.equal(images[0].source.media_type, 'image/jpeg');
