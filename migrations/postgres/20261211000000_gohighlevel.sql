@@ -3,12 +3,8 @@
 -- and the webhook inbox's retries. docs/ghl.md explains the flow.
 
 -- Events from a GoHighLevel location not linked yet (its INSTALL may still be on its way) wait in
--- this location's inbox: kept and reported, never dropped. No key is ever made for it.
-SELECT set_config('porchlight.location_id', 'ghl-intake', true);
-INSERT INTO locations (id, name, agent_token_secret, created_at)
-VALUES ('ghl-intake', 'GoHighLevel events for locations not linked yet',
-        md5(random()::text || clock_timestamp()::text) || md5(random()::text || clock_timestamp()::text), now());
-SELECT set_config('porchlight.location_id', '', true);
+-- the inbox of the location 'ghl-intake', which the proxy makes when the first such event arrives:
+-- kept and reported, never dropped. No key is ever made for it.
 
 CREATE TABLE ghl_locations (
   ghl_location_id text PRIMARY KEY CHECK (length(ghl_location_id) BETWEEN 1 AND 64),

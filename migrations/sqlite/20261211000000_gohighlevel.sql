@@ -3,10 +3,8 @@
 -- and the webhook inbox's retries. The same schema as migrations/postgres; docs/ghl.md explains
 -- the flow.
 
--- Events from a GoHighLevel location not linked yet wait in this location's inbox.
-INSERT INTO locations (id, name, agent_token_secret, created_at)
-VALUES ('ghl-intake', 'GoHighLevel events for locations not linked yet', lower(hex(randomblob(32))),
-        '2026-12-11T00:00:00.000000Z');
+-- Events from a GoHighLevel location not linked yet wait in the inbox of the location
+-- 'ghl-intake', which the proxy makes when the first such event arrives.
 
 CREATE TABLE ghl_locations (
   ghl_location_id TEXT PRIMARY KEY CHECK (length(ghl_location_id) BETWEEN 1 AND 64),

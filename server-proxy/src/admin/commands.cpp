@@ -14,6 +14,7 @@
 #include "demo.hpp"
 #include "error_codes.hpp"
 #include "ghl/events.hpp"
+#include "ghl/links.hpp"
 #include "handlers/json_util.hpp"
 #include "handlers/routes.hpp"
 #include "store/migrate.hpp"
@@ -222,7 +223,7 @@ int link_ghl_location(store::Store& store, const CommandLine& line) {
   auto put = store.ghl_links().put(store::Scope{link.location_id}, link);
   if (!put) return print_errors(put.errors());
   // Events that waited for this link run now.
-  auto requeued = store.webhook_inbox().requeue_location(store::Scope{"ghl-intake"}, link.ghl_location_id);
+  auto requeued = store.webhook_inbox().requeue_location(store::Scope{ghl::kIntakeLocation}, link.ghl_location_id);
   if (!requeued) return print_errors(requeued.errors());
   std::cout << "GoHighLevel location " << link.ghl_location_id << " is location " << link.location_id << " ("
             << requeued.value() << " waiting events requeued)\n";

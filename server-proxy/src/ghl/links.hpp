@@ -11,6 +11,10 @@
 
 namespace porchlight::proxy::ghl {
 
+// Where events of GoHighLevel locations not linked yet wait (kept and reported, never dropped):
+// a location of its own, made when the first such event arrives; no key is ever made for it.
+inline constexpr const char* kIntakeLocation = "ghl-intake";
+
 awaitable<Result<std::optional<store::GhlLink>>> find_link(App& app, const std::string& ghl_location_id);
 awaitable<Result<store::GhlLink>> put_link(App& app, const store::GhlLink& link);
 

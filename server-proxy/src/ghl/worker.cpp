@@ -18,7 +18,6 @@ namespace porchlight::proxy {
 
 namespace {
 
-constexpr const char* kIntake = "ghl-intake";  // migrations: events of locations not linked yet
 constexpr std::int64_t kBatch = 100;
 constexpr auto kPoll = std::chrono::milliseconds(250);
 
@@ -226,7 +225,7 @@ struct WebhookWorker::Impl : std::enable_shared_from_this<Impl> {
       auto put = co_await ghl::put_link(app, l);
       if (!put) co_return Applied::fail(put.errors().front().message, put.errors().front().code == "store.conflict");
       // Events that arrived before the install wait in the intake: now they can run.
-      auto requeued = co_await db([&] { return app.store().webhook_inbox().requeue_location(store::Scope{kIntake}, ghl_id); });
+      auto requeued = co_await db([&] { return app.store().webhook_inbox().requeue_location(store::Scope{ghl::kIntakeLocation}, ghl_id); });
       if (!requeued) co_return Applied::fail(requeued.errors().front().message);
       log::write(log::Level::info, "GoHighLevel location " + ghl_id + " installed as location " + l.location_id + " (" +
                                        std::to_string(requeued.value()) + " waiting events requeued)");

@@ -5,6 +5,8 @@
 // any other failure loses the event. So an event that could not be stored is answered 429 with
 // retry-after, never 5xx; one that was stored is answered 200 only after it is durable.
 
+#include <atomic>
+
 #include "auth/credentials.hpp"
 #include "ghl/events.hpp"
 #include "ghl/links.hpp"
@@ -24,7 +26,8 @@ namespace {
 using json_input::FieldReader;
 using json_input::Need;
 
-constexpr const char* kIntake = "ghl-intake";  // migrations: events of locations not linked yet
+using ghl::kIntakeLocation;
+std::atomic<bool> intake_made{false};  // this process made (or found) the intake location
 
 // The signature check, on the raw bytes received. X-GHL-Signature is the only one checked when
 // present (GoHighLevel's own rule: no fallback to the legacy header).
@@ -112,7 +115,7 @@ awaitable<void> ghl_webhook(App& app, Exchange& ex, const Principal&) {
   w.external_location = location.value_or("");
 
   // The event lands in its Porchlight location's inbox, or in the intake until the location is linked.
-  std::string location_id = kIntake;
+  std::string location_id = kIntakeLocation;
   if (!w.external_location.empty()) {
     auto link = co_await ghl::find_link(app, w.external_location);
     if (!link) {
@@ -122,6 +125,15 @@ awaitable<void> ghl_webhook(App& app, Exchange& ex, const Principal&) {
     if (link.value() && link.value()->installed) location_id = link.value()->location_id;
   }
   w.location_id = location_id;
+  if (location_id == kIntakeLocation && !intake_made) {
+    auto make = [&app] { return app.store().admin().ensure_location(kIntakeLocation, "GoHighLevel events for locations not linked yet"); };
+    auto made = co_await app.blocking(make);
+    if (!made) {
+      co_await app.fail(ex, webhook_retry_later("the event could not be stored"));
+      co_return;
+    }
+    intake_made = true;
+  }
   auto insert = [&app, w] { return app.store().webhook_inbox().insert(store::Scope{w.location_id}, w); };
   auto inserted = co_await app.blocking(insert);
   if (!inserted) {
