@@ -90,6 +90,27 @@ describe('GoHighLevel on one instance (SQLite)', () => {
     assert.equal(inbox(db, JSON.parse(text).webhookId), undefined, 'nothing refused was stored');
   });
 
+  test('the legacy X-WH-Signature: refused unless its key is set; with it, accepted alone, never over a bad X-GHL-Signature', async () => {
+    const text = body('ContactCreate');
+    const legacyOnly = await send(proxy, text, { rsaKey: keys.rsa.privateKey });
+    assert.equal(legacyOnly.status, 401, 'no legacy key configured here');
+    assert.match((await errorOf(legacyOnly)).message, /deprecated/);
+
+    const legacy = await startProxy({ databaseUrl: sqliteUrl(), upstreamUrl: fake.url, env,
+      args: [...ghlArgs, '--ghl-legacy-public-key', keys.rsa.publicPem] });
+    assert.equal((await send(legacy, text, { rsaKey: keys.rsa.privateKey })).status, 200, 'RSA alone, key configured');
+    const other = body('ContactUpdate');
+    const wrongRsa = await send(legacy, other, { rsaKey: makeKeys().rsa.privateKey });
+    assert.equal(wrongRsa.status, 401);
+    // Both headers: only X-GHL-Signature counts (GoHighLevel's rule), so a bad one is refused
+    // even beside a good RSA signature.
+    const both = await send(legacy, other, { rsaKey: keys.rsa.privateKey, headers: { 'x-ghl-signature': signEd25519(other, makeKeys().ed25519.privateKey) } });
+    assert.equal(both.status, 401);
+    assert.equal((await send(legacy, other, { ed25519Key: keys.ed25519.privateKey, rsaKey: makeKeys().rsa.privateKey })).status, 200,
+      'a good X-GHL-Signature is enough; the RSA one is not checked');
+    legacy.stop();
+  });
+
   test('replays: a webhookId seen before is a duplicate, a stale timestamp is refused', async () => {
     const text = body('ContactCreate');
     assert.equal((await (await send(proxy, text)).json()).status, 'accepted');
