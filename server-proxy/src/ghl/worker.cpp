@@ -86,10 +86,15 @@ struct WebhookWorker::Impl : std::enable_shared_from_this<Impl> {
     }
   }
 
-  // One lead's events in order, different leads at once: a batch is grouped by contact.
+  // One lead's events in order, different leads at once: a batch is grouped by contact. Installs
+  // and uninstalls go first, one by one: the others depend on the link they make.
   awaitable<void> handle_batch(std::vector<store::WebhookRecord> batch) {
     std::map<std::string, std::vector<store::WebhookRecord>> groups;
     for (auto& w : batch) {
+      if (w.event_type == "INSTALL" || w.event_type == "UNINSTALL") {
+        co_await handle(std::move(w));
+        continue;
+      }
       const json body = json::parse(w.body, nullptr, false);
       std::string contact = contact_of(body);
       if (contact.empty()) contact = ghl::str(body, "id");
@@ -156,6 +161,13 @@ struct WebhookWorker::Impl : std::enable_shared_from_this<Impl> {
     }
     // Not recorded (the store went away): the claim goes stale and the event is taken again.
     if (!recorded) log::write(log::Level::warn, "webhook " + w.id + ": cannot record its outcome: " + recorded.errors().front().message);
+    // Kept for a location not linked: its INSTALL may have linked it meanwhile (on another
+    // instance, after that INSTALL requeued what was waiting). Then it goes back to pending now.
+    if (recorded && a.permanent && a.message.rfind("ghl.unknown_location", 0) == 0 && !w.external_location.empty()) {
+      auto link = co_await db([&] { return app.store().ghl_links().find(w.external_location); });
+      if (link && link.value() && link.value()->installed)
+        (void)co_await db([&] { return app.store().webhook_inbox().requeue(w.id, false); });
+    }
   }
 
   awaitable<Applied> apply(const store::WebhookRecord& w) {
@@ -166,6 +178,9 @@ struct WebhookWorker::Impl : std::enable_shared_from_this<Impl> {
     if (type == "UNINSTALL") co_return co_await uninstall(w);
 
     auto link = co_await ghl::find_link(app, w.external_location);
+    if (!link) co_return Applied::fail(link.errors().front().message);
+    if (!link.value() || !link.value()->installed)  // the cache may lag a link just made elsewhere
+      link = co_await db([&] { return app.store().ghl_links().find(w.external_location); });
     if (!link) co_return Applied::fail(link.errors().front().message);
     if (!link.value() || !link.value()->installed)
       co_return Applied::fail("ghl.unknown_location: GoHighLevel location " + w.external_location +
