@@ -176,6 +176,7 @@ struct WebhookWorker::Impl : std::enable_shared_from_this<Impl> {
     const std::string type = ghl::str(body, "type");
     if (type == "INSTALL") co_return co_await install(w, body);
     if (type == "UNINSTALL") co_return co_await uninstall(w);
+    if (w.external_location.empty()) co_return Applied::fail("the event names no locationId", true);
 
     auto link = co_await ghl::find_link(app, w.external_location);
     if (!link) co_return Applied::fail(link.errors().front().message);
@@ -250,6 +251,7 @@ struct WebhookWorker::Impl : std::enable_shared_from_this<Impl> {
   }
 
   awaitable<Applied> uninstall(const store::WebhookRecord& w) {
+    if (w.external_location.empty()) co_return Applied::note("a company-level uninstall names no location: nothing to unlink");
     auto link = co_await ghl::find_link(app, w.external_location);
     if (!link) co_return Applied::fail(link.errors().front().message);
     if (!link.value()) co_return Applied::note("not linked: nothing to uninstall");
