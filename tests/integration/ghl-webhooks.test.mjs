@@ -184,6 +184,11 @@ describe('GoHighLevel on one instance (SQLite)', () => {
     assert.equal(l.stage, 'qualifying', 'the reply moved the lead on');
     assert.equal(l.agent_id, USER_ID);
     socket.ws.close();
+    // Delivered live, so not again to the next connection.
+    const next2 = await openSocket(proxy, creds);
+    await sleep(300);
+    assert.equal(next2.pushes(done.push).length, 0);
+    next2.ws.close();
   });
 
   test('STOP: the lead opts out, the card says not to text, and later suggestions are told so', async () => {

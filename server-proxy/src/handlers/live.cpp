@@ -72,6 +72,7 @@ class Outbox : public std::enable_shared_from_this<Outbox> {
   }
   bool push(const json& message) { return push(frame_text(message)); }
   bool closed() const { return closed_; }
+  auto executor() { return wake_.get_executor(); }
   void close() {
     closed_ = true;
     wake_.cancel();
@@ -205,15 +206,22 @@ awaitable<void> live_session(App& app, Exchange& ex) {
 
   auto out = std::make_shared<Outbox>(ws);
   net::co_spawn(ws.get_executor(), out->run(), net::detached);
-  // Pushes arrive on other threads: hand them to the socket's executor.
+  // Pushes arrive on other threads: hand them to the socket's executor, and mark the card
+  // delivered (a later connection does not get it again).
   auto subscription = app.card_hub().subscribe(
-      p.scope.location_id, agent.id, [weak = std::weak_ptr<Outbox>(out), executor = ws.get_executor()](const std::string& frames) {
-        net::post(executor, [weak, frames] {
+      p.scope.location_id, agent.id,
+      [&app, scope = p.scope, weak = std::weak_ptr<Outbox>(out), executor = ws.get_executor()](const std::string& frames) {
+        net::post(executor, [&app, scope, weak, frames] {
           auto o = weak.lock();
           if (!o) return;
           auto parsed = json::parse(frames, nullptr, false);
-          if (!parsed.is_array()) return;
-          for (const auto& f : parsed) o->push(f);
+          if (!parsed.is_array() || parsed.empty()) return;
+          bool sent = true;
+          for (const auto& f : parsed) sent = o->push(f) && sent;
+          const std::string push = parsed.front().value("push", "");
+          if (!sent || push.empty()) return;
+          auto mark = [&app, scope, push] { return app.store().live_cards().mark_delivered(scope, {push}); };
+          net::co_spawn(o->executor(), [&app, mark]() -> awaitable<void> { (void)co_await app.blocking(mark); }, net::detached);
         });
       });
   out->push(JSON_OBJ({{"type", "ready"}, {"agent_id", agent.id}, {"policy_version", app.policy().version()}}));
