@@ -74,6 +74,18 @@ std::string str(const json& j, std::string_view key) {
   return it != j.end() && it->is_string() ? it->get<std::string>() : "";
 }
 
+std::string contact_of(const json& event) {
+  if (str(event, "type").rfind("Contact", 0) == 0)
+    if (auto id = str(event, "id"); !id.empty()) return id;
+  for (const json* where : {&event, event.is_object() && event.contains("appointment") ? &event["appointment"] : nullptr,
+                            event.is_object() && event.contains("task") ? &event["task"] : nullptr}) {
+    if (!where) continue;
+    for (const char* key : {"contactId", "contact_id"})
+      if (auto v = str(*where, key); !v.empty()) return v;
+  }
+  return "";
+}
+
 LocationConfig parse_location_config(const json& config) {
   return {string_map(config, "field_map"), string_map(config, "stage_map"), string_map(config, "stage_names"),
           string_map(config, "user_map")};

@@ -50,6 +50,10 @@ bool is_opt_in(std::string_view text);
 std::string channel_of(const json& message);
 bool is_texting_channel(std::string_view channel);
 
+// The contact an event is about: a contact event's own id, else its contactId (inside
+// "appointment" or "task" when the payload nests it); "" when it names none.
+std::string contact_of(const json& event);
+
 // A string field, or "" when absent or not a string.
 std::string str(const json& j, std::string_view key);
 

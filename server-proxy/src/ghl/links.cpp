@@ -36,19 +36,16 @@ std::optional<std::optional<store::GhlLink>> from_cache(const std::string& text)
 }  // namespace
 
 awaitable<Result<std::optional<store::GhlLink>>> find_link(App& app, const std::string& ghl_location_id) {
-  const std::string key = cache_key(ghl_location_id);
-  auto read_cache = [&app, key] { return app.cache().get(key); };
-  if (auto hit = co_await app.blocking(read_cache))
-    if (auto link = from_cache(*hit)) co_return *link;
-  auto read = [&app, ghl_location_id] { return app.store().ghl_links().find(ghl_location_id); };
-  auto found = co_await app.blocking(read);
-  if (!found) co_return found.errors();
-  auto write_cache = [&app, key, text = to_json(found.value()).dump()] {
-    app.cache().set(key, text, kTtl);
-    return true;
+  // One trip to the pool: the cache, and on a miss the store and the cache again.
+  auto find = [&app, ghl_location_id]() -> Result<std::optional<store::GhlLink>> {
+    const std::string key = cache_key(ghl_location_id);
+    if (auto hit = app.cache().get(key))
+      if (auto link = from_cache(*hit)) return *link;
+    auto found = app.store().ghl_links().find(ghl_location_id);
+    if (found) app.cache().set(key, to_json(found.value()).dump(), kTtl);
+    return found;
   };
-  co_await app.blocking(write_cache);
-  co_return found.value();
+  co_return co_await app.blocking(find);
 }
 
 awaitable<Result<store::GhlLink>> put_link(App& app, const store::GhlLink& link) {

@@ -21,6 +21,12 @@ namespace {
 constexpr std::int64_t kBatch = 100;
 constexpr auto kPoll = std::chrono::milliseconds(250);
 
+// A claimed inbox row and its body, parsed once.
+struct Event {
+  store::WebhookRecord record;
+  json body;
+};
+
 // What applying an event came to.
 struct Applied {
   bool ok = true;
@@ -30,15 +36,9 @@ struct Applied {
   static Applied note(std::string what) { return {true, false, std::move(what)}; }
 };
 
-std::string contact_of(const json& body) {
-  for (const char* key : {"contactId", "contact_id"})
-    if (auto v = ghl::str(body, key); !v.empty()) return v;
-  return "";
-}
-
-std::string plus_seconds(std::int64_t seconds) {
-  const auto t = std::chrono::system_clock::now() + std::chrono::seconds(seconds);
-  return store::detail::timestamp_at(std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count());
+// RFC 3339, `seconds` from now.
+std::string seconds_from_now(std::int64_t seconds) {
+  return store::detail::timestamp_at(store::detail::now_unix_micros() + seconds * 1'000'000);
 }
 
 }  // namespace
@@ -89,18 +89,17 @@ struct WebhookWorker::Impl : std::enable_shared_from_this<Impl> {
   // One lead's events in order, different leads at once: a batch is grouped by contact. Installs
   // and uninstalls go first, one by one: the others depend on the link they make.
   awaitable<void> handle_batch(std::vector<store::WebhookRecord> batch) {
-    std::map<std::string, std::vector<store::WebhookRecord>> groups;
+    std::map<std::string, std::vector<Event>> groups;
     for (auto& w : batch) {
-      if (w.event_type == "INSTALL" || w.event_type == "UNINSTALL") {
-        co_await handle(std::move(w));
+      Event e{std::move(w), {}};
+      e.body = json::parse(e.record.body, nullptr, false);
+      if (e.record.event_type == "INSTALL" || e.record.event_type == "UNINSTALL") {
+        co_await handle(std::move(e));
         continue;
       }
-      const json body = json::parse(w.body, nullptr, false);
-      std::string contact = contact_of(body);
-      if (contact.empty()) contact = ghl::str(body, "id");
-      if (body.contains("appointment") && body["appointment"].is_object()) contact = contact_of(body["appointment"]);
-      const std::string key = contact.empty() ? "event:" + w.id : w.external_location + "/" + contact;
-      groups[key].push_back(std::move(w));
+      const std::string contact = ghl::contact_of(e.body);
+      const std::string key = contact.empty() ? "event:" + e.record.id : e.record.external_location + "/" + contact;
+      groups[key].push_back(std::move(e));
     }
     running = groups.size();
     latch.expires_at(net::steady_timer::time_point::max());
@@ -113,9 +112,9 @@ struct WebhookWorker::Impl : std::enable_shared_from_this<Impl> {
     }
   }
 
-  awaitable<void> handle_group(std::vector<store::WebhookRecord> group) {
+  awaitable<void> handle_group(std::vector<Event> group) {
     auto self = shared_from_this();
-    for (auto& w : group) co_await handle(std::move(w));
+    for (auto& e : group) co_await handle(std::move(e));
     net::post(strand, [self] {
       if (--self->running == 0) self->latch.cancel();
     });
@@ -129,10 +128,11 @@ struct WebhookWorker::Impl : std::enable_shared_from_this<Impl> {
   }
 
   // One event: apply it, then record how it went (done, retry later, or the dead letter).
-  awaitable<void> handle(store::WebhookRecord w) {
+  awaitable<void> handle(Event e) {
+    const store::WebhookRecord& w = e.record;
     Applied a;
     try {
-      a = co_await apply(w);
+      a = co_await apply(w, e.body);
     } catch (const std::exception& e) {  // a bug: keep the event, count it, go on
       a = Applied::fail(std::string("internal error: ") + e.what());
     }
@@ -155,7 +155,7 @@ struct WebhookWorker::Impl : std::enable_shared_from_this<Impl> {
         std::lock_guard lock(jitter_mu);
         wait += std::uniform_int_distribution<std::int64_t>(0, base / 2)(jitter);
       }
-      const std::string when = plus_seconds(wait);
+      const std::string when = seconds_from_now(wait);
       recorded = co_await db([&] { return app.store().webhook_inbox().retry_later(scope, w.id, a.message, when); });
       app.metrics().count("porchlight_webhooks_processed_total", {{"type", type}, {"result", "retry"}});
     }
@@ -170,8 +170,7 @@ struct WebhookWorker::Impl : std::enable_shared_from_this<Impl> {
     }
   }
 
-  awaitable<Applied> apply(const store::WebhookRecord& w) {
-    const json body = json::parse(w.body, nullptr, false);
+  awaitable<Applied> apply(const store::WebhookRecord& w, const json& body) {
     if (!body.is_object()) co_return Applied::fail("the stored body is not a JSON object", true);
     const std::string type = ghl::str(body, "type");
     if (type == "INSTALL") co_return co_await install(w, body);
@@ -328,8 +327,7 @@ struct WebhookWorker::Impl : std::enable_shared_from_this<Impl> {
   }
 
   awaitable<Applied> contact(const Context& c, bool deleted) {
-    std::string id = ghl::str(c.body, "id");
-    if (id.empty()) id = contact_of(c.body);
+    const std::string id = ghl::contact_of(c.body);
     if (!is_valid_id(id)) co_return Applied::fail("the contact has no valid id", true);
     auto lead = co_await load_lead(c, id);
     if (!lead) co_return Applied::fail(lead.errors().front().message);
@@ -343,7 +341,7 @@ struct WebhookWorker::Impl : std::enable_shared_from_this<Impl> {
   }
 
   awaitable<Applied> opportunity(const Context& c) {
-    const std::string id = contact_of(c.body);
+    const std::string id = ghl::contact_of(c.body);
     if (!is_valid_id(id)) co_return Applied::fail("the opportunity has no valid contactId", true);
     auto lead = co_await load_lead(c, id);
     if (!lead) co_return Applied::fail(lead.errors().front().message);
@@ -367,7 +365,7 @@ struct WebhookWorker::Impl : std::enable_shared_from_this<Impl> {
 
   awaitable<Applied> appointment(const Context& c) {
     const json& a = c.body.contains("appointment") && c.body["appointment"].is_object() ? c.body["appointment"] : c.body;
-    const std::string id = contact_of(a);
+    const std::string id = ghl::contact_of(c.body);
     if (!is_valid_id(id)) co_return Applied::fail("the appointment has no valid contactId", true);
     auto lead = co_await load_lead(c, id);
     if (!lead) co_return Applied::fail(lead.errors().front().message);
@@ -391,7 +389,7 @@ struct WebhookWorker::Impl : std::enable_shared_from_this<Impl> {
 
   awaitable<Applied> note_or_task(const Context& c, bool task) {
     const json& n = c.body.contains("task") && c.body["task"].is_object() ? c.body["task"] : c.body;
-    const std::string id = contact_of(n);
+    const std::string id = ghl::contact_of(c.body);
     if (!is_valid_id(id)) co_return Applied::fail("the note or task has no valid contactId", true);
     auto lead = co_await load_lead(c, id);
     if (!lead) co_return Applied::fail(lead.errors().front().message);
@@ -414,7 +412,7 @@ struct WebhookWorker::Impl : std::enable_shared_from_this<Impl> {
   // ---- the thread, and live guidance ----
 
   awaitable<Applied> message(const Context& c, bool inbound) {
-    const std::string id = contact_of(c.body);
+    const std::string id = ghl::contact_of(c.body);
     if (!is_valid_id(id)) co_return Applied::fail("the message has no valid contactId", true);
     auto lead = co_await load_lead(c, id);
     if (!lead) co_return Applied::fail(lead.errors().front().message);
@@ -517,7 +515,7 @@ struct WebhookWorker::Impl : std::enable_shared_from_this<Impl> {
     card.agent_id = agent_id;
     card.lead_id = l.id;
     card.card_json = frames.dump();
-    card.expires_at = plus_seconds(app.config().live_card_ttl.count());
+    card.expires_at = seconds_from_now(app.config().live_card_ttl.count());
     auto put = co_await db([&] { return app.store().live_cards().put(c.scope, card); });
     if (!put) co_return Applied::fail(put.errors().front().message);
     co_await publish(c.scope, agent_id, card.card_json);
