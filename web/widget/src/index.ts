@@ -31,6 +31,7 @@ export interface PorchlightApi {
   off(event: string, fn: (detail: any) => void): void;
   startLive(): Promise<void>;
   stopLive(): void;
+  isLive(): boolean;
   pushEvent(event: { kind: string; text?: string }): void;
   readonly conversationId: string | undefined;
   destroy(): void;
@@ -52,6 +53,7 @@ function api(w: Widget): PorchlightApi {
     off: (e, fn) => w.off(e, fn),
     startLive: () => w.startLive(),
     stopLive: () => w.stopLive(),
+    isLive: () => w.isLive(),
     pushEvent: (e) => w.pushEvent(e),
     get conversationId() {
       return w.conversationId;

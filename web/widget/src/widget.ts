@@ -470,6 +470,11 @@ export class Widget extends Emitter {
     this.#live.stop();
   }
 
+  /** The live socket is open and accepted (a listener added late may have missed the `live` event). */
+  isLive(): boolean {
+    return this.#live.ready;
+  }
+
   /** A conversation event from the host page (the lead wrote, the agent replied, the stage or facts changed). */
   pushEvent(event: { kind: string; text?: string }): void {
     this.#live.send(JSON.stringify({ type: 'event', lead: this.#lead ?? { id: 'unknown' }, stage: this.#currentStage(),
