@@ -413,31 +413,54 @@ class CachedTranscript final : public Transcript {
 class CachedStore final : public Store {
  public:
   CachedStore(std::unique_ptr<Store> inner, std::shared_ptr<cache::Cache> cache, CachedStoreOptions options)
-      : inner_(std::move(inner)),
-        aside_(std::move(cache), options),
-        profiles_(inner_->profiles(), aside_),
-        transcript_(inner_->transcript(), aside_) {}
+      : CachedStore(*inner, std::make_shared<CacheAside>(std::move(cache), options)) {
+    owned_ = std::move(inner);
+  }
 
-  std::string_view backend() const override { return inner_->backend(); }
-  Result<Done> ping() override { return inner_->ping(); }
+  std::string_view backend() const override { return inner_.backend(); }
+  Result<Done> ping() override { return inner_.ping(); }
 
   Profiles& profiles() override { return profiles_; }
   Transcript& transcript() override { return transcript_; }
 
-  Admin& admin() override { return inner_->admin(); }
-  CoachingHistory& coaching_history() override { return inner_->coaching_history(); }
-  Ledger& ledger() override { return inner_->ledger(); }
-  Experiments& experiments() override { return inner_->experiments(); }
-  WebhookInbox& webhook_inbox() override { return inner_->webhook_inbox(); }
-  LeadStages& lead_stages() override { return inner_->lead_stages(); }
-  GhlLinks& ghl_links() override { return inner_->ghl_links(); }
-  Leads& leads() override { return inner_->leads(); }
-  LiveCards& live_cards() override { return inner_->live_cards(); }
-  Analytics& analytics() override { return inner_->analytics(); }
+  Admin& admin() override { return inner_.admin(); }
+  CoachingHistory& coaching_history() override { return inner_.coaching_history(); }
+  Ledger& ledger() override { return inner_.ledger(); }
+  Experiments& experiments() override { return inner_.experiments(); }
+  WebhookInbox& webhook_inbox() override { return inner_.webhook_inbox(); }
+  LeadStages& lead_stages() override { return inner_.lead_stages(); }
+  GhlLinks& ghl_links() override { return inner_.ghl_links(); }
+  Leads& leads() override { return inner_.leads(); }
+  LiveCards& live_cards() override { return inner_.live_cards(); }
+  Analytics& analytics() override { return inner_.analytics(); }
+
+  // Inside, profiles and transcript go through the cache over the joined store: a write still
+  // invalidates what it touches (before the commit: an invalidation is never wrong).
+  Result<Done> atomically(const Scope& s, const std::function<Result<Done>(Store&)>& work) override {
+    return inner_.atomically(s, [&](Store& joined) -> Result<Done> {
+      CachedStore inside(joined, aside_);
+      return work(inside);
+    });
+  }
+
+  Result<std::vector<Result<Done>>> atomically_each(const Scope& s, const std::vector<Work>& works) override {
+    std::vector<Work> cached;
+    cached.reserve(works.size());
+    for (const auto& work : works)
+      cached.push_back([this, &work](Store& joined) -> Result<Done> {
+        CachedStore inside(joined, aside_);
+        return work(inside);
+      });
+    return inner_.atomically_each(s, cached);
+  }
 
  private:
-  std::unique_ptr<Store> inner_;
-  CacheAside aside_;
+  CachedStore(Store& inner, std::shared_ptr<CacheAside> aside)
+      : inner_(inner), aside_(std::move(aside)), profiles_(inner.profiles(), *aside_), transcript_(inner.transcript(), *aside_) {}
+
+  std::unique_ptr<Store> owned_;  // the inner store (none for a view over a joined one)
+  Store& inner_;
+  std::shared_ptr<CacheAside> aside_;
   CachedProfiles profiles_;
   CachedTranscript transcript_;
 };

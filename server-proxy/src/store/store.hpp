@@ -14,9 +14,11 @@
 //   store.internal     anything else (a bug: logged and counted)
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "store/admin.hpp"
 #include "store/analytics.hpp"
@@ -53,6 +55,19 @@ class Store {
   virtual GhlLinks& ghl_links() = 0;
   virtual Leads& leads() = 0;
   virtual LiveCards& live_cards() = 0;
+
+  // Runs `work` with a store whose tenant calls, all in location `s`, commit together or not at
+  // all: one write transaction (an event's side effects and its inbox outcome, say). A call for
+  // another location, or an admin call, fails with store.internal. Nothing but store calls may
+  // wait inside `work` (it holds a connection, and SQLite's write lock), and only the store it is
+  // given may be used there. `work` failing rolls everything back.
+  virtual Result<Done> atomically(const Scope& s, const std::function<Result<Done>(Store&)>& work) = 0;
+
+  // Group commit: every work of `works` in one transaction, each in a savepoint of its own, so
+  // that one that fails is undone alone. Returns each work's result, or the transaction's error
+  // (then nothing of any of them was written). The same rules as atomically() inside.
+  using Work = std::function<Result<Done>(Store&)>;
+  virtual Result<std::vector<Result<Done>>> atomically_each(const Scope& s, const std::vector<Work>& works) = 0;
 };
 
 // Opens a store from a URL: "postgresql://..." or "sqlite:///abs/path.db" / "sqlite://relative.db".

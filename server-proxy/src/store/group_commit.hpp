@@ -1,0 +1,43 @@
+// store/group_commit.hpp: many small writes, few transactions. A write waits for the commit that
+// carries it: a caller that finds no commit under way commits everything queued meanwhile (one
+// transaction per location, each write in a savepoint of its own: store.atomically_each), and
+// the writes of the callers queued behind it ride along. At a thousand webhooks a second that is
+// a few dozen commits instead of a thousand, each a fsync on SQLite (about 0.2 ms here, taken
+// under its one write lock) or a WAL flush on PostgreSQL.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <vector>
+
+#include "store/store.hpp"
+
+namespace porchlight::store {
+
+class GroupCommit {
+ public:
+  static constexpr std::size_t kMaxBatch = 500;  // writes in one commit (the rest go in the next)
+
+  explicit GroupCommit(Store& store) : store_(store) {}
+
+  // Blocking (run it on a worker pool): returns once `work` has committed, with its result, or
+  // with the error of the transaction that carried it (then nothing of it was written).
+  Result<Done> write(const Scope& s, Store::Work work);
+
+ private:
+  struct Pending {
+    Scope scope;
+    Store::Work work;
+    std::optional<Result<Done>> result;  // set by the commit that carried it, under commit_mu_
+  };
+  void commit(std::vector<std::shared_ptr<Pending>>& batch);
+
+  Store& store_;
+  std::mutex queue_mu_;
+  std::vector<std::shared_ptr<Pending>> queue_;
+  std::mutex commit_mu_;  // held by the caller committing a batch
+};
+
+}  // namespace porchlight::store
