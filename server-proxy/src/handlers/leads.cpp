@@ -37,23 +37,31 @@ awaitable<std::optional<std::string>> lead_id(App& app, Exchange& ex, const Prin
 
 }  // namespace
 
-awaitable<Result<LeadMoves>> record_lead_moves(App& app, const store::Scope& scope, const AgentProfile& agent,
-                                               const Lead& lead, std::optional<ConversationStage> crm_stage,
-                                               const std::vector<std::string>& events, const std::string& source) {
-  auto read_last = [&app, scope, lead_id = lead.id] { return app.store().lead_stages().last(scope, lead_id); };
-  auto last = co_await app.blocking(read_last);
-  if (!last) co_return last.errors();
+LeadMoves plan_lead_moves(App& app, const std::optional<store::StageChange>& last, const AgentProfile& agent,
+                          const Lead& lead, std::optional<ConversationStage> crm_stage,
+                          const std::vector<std::string>& events, const std::string& source) {
   LeadMoves out;
-  out.from = last.value() ? last.value()->to : crm_stage.value_or(ConversationStage::new_lead);
+  out.from = last ? last->to : crm_stage.value_or(ConversationStage::new_lead);
+  out.after_seq = last ? last->seq : 0;
   std::vector<StageMove> moves;
   if (crm_stage && *crm_stage != out.from) moves.push_back({out.from, *crm_stage, "crm", "the CRM (or the caller) set this stage"});
   const Checklist checklist = qualification_checklist(agent, lead, app.today(), app.policy());
   const StageResult result = advance_stage(checklist, lead, crm_stage.value_or(out.from), events, app.policy());
   moves.insert(moves.end(), result.moves.begin(), result.moves.end());
   out.stage = result.stage;
-  const std::vector<store::StageChange> changes = stage_changes(moves, agent.id == "unknown" ? "" : agent.id, source);
-  if (changes.empty()) co_return out;
-  auto append = [&app, scope, lead_id = lead.id, after = last.value() ? last.value()->seq : 0, changes] {
+  out.changes = stage_changes(moves, agent.id == "unknown" ? "" : agent.id, source);
+  return out;
+}
+
+awaitable<Result<LeadMoves>> record_lead_moves(App& app, const store::Scope& scope, const AgentProfile& agent,
+                                               const Lead& lead, std::optional<ConversationStage> crm_stage,
+                                               const std::vector<std::string>& events, const std::string& source) {
+  auto read_last = [&app, scope, lead_id = lead.id] { return app.store().lead_stages().last(scope, lead_id); };
+  auto last = co_await app.blocking(read_last);
+  if (!last) co_return last.errors();
+  LeadMoves out = plan_lead_moves(app, last.value(), agent, lead, crm_stage, events, source);
+  if (out.changes.empty()) co_return out;
+  auto append = [&app, scope, lead_id = lead.id, after = out.after_seq, changes = out.changes] {
     return app.store().lead_stages().append(scope, lead_id, after, changes);
   };
   auto recorded = co_await app.blocking(append);
