@@ -63,8 +63,9 @@ Result<store::Done> App::open() {
     limiter_ = make_local_limiter();
   }
   store_ = store::make_cached_store(std::move(opened).value(), cache_);
+  group_commit_ = std::make_unique<store::GroupCommit>(*store_);
 
-  ledger_ = std::make_unique<UsageLedger>(store_->ledger(), io_, pool_, metrics_);
+  ledger_ = std::make_unique<UsageLedger>(store_->ledger(), io_, pool_, metrics_, store_->backend() != "sqlite");
   auth_ = std::make_unique<Authenticator>(store_->admin(), pool_, config_);
   budgets_ = std::make_unique<Budgets>(store_->ledger(), pool_, io_, config_.default_monthly_budget_usd);
   alerts_ = std::make_unique<BudgetAlerts>(store_->ledger(), pool_, io_, metrics_);

@@ -26,6 +26,7 @@
 #include "cache/cache.hpp"
 #include "ghl/webhook_keys.hpp"
 #include "live/card_hub.hpp"
+#include "store/group_commit.hpp"
 #include "config.hpp"
 #include "http/server.hpp"
 #include "ledger/usage_ledger.hpp"
@@ -56,6 +57,8 @@ class App {
   std::string today() const;                    // UTC, YYYY-MM-DD
 
   store::Store& store() { return *store_; }
+  // Small writes that may share a transaction with others' (the webhook inbox): blocking, on a pool.
+  store::GroupCommit& group_commit() { return *group_commit_; }
   cache::Cache& cache() { return *cache_; }
   Metrics& metrics() { return metrics_; }
   Authenticator& auth() { return *auth_; }
@@ -108,6 +111,7 @@ class App {
   Metrics metrics_;
   Router router_;
   std::unique_ptr<store::Store> store_;
+  std::unique_ptr<store::GroupCommit> group_commit_;
   std::shared_ptr<cache::Cache> cache_;
   std::unique_ptr<RateLimiter> limiter_;
   std::unique_ptr<UsageLedger> ledger_;

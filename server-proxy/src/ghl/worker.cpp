@@ -5,6 +5,10 @@
 #include <map>
 #include <mutex>
 #include <random>
+#include <thread>
+
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include "ghl/events.hpp"
 #include "ghl/links.hpp"
@@ -27,13 +31,27 @@ struct Event {
   json body;
 };
 
+// What an event changes, written with its inbox outcome in one transaction (store.atomically):
+// a crash leaves all of it or none, and an event is never half applied.
+struct Effects {
+  std::optional<store::LeadRecord> lead;      // upserted
+  std::optional<store::LeadMessage> message;  // appended once (by its id)
+  std::string lead_id;                        // whose moves
+  std::vector<store::StageChange> moves;      // appended after `moves_after`, the seq read
+  std::int64_t moves_after = 0;
+  std::optional<store::LiveCard> card;        // stored once, then published
+  bool empty() const { return !lead && !message && moves.empty() && !card; }
+};
+
 // What applying an event came to.
 struct Applied {
   bool ok = true;
   bool permanent = false;  // retrying cannot help (a bad payload, a location not linked)
   std::string message;     // the error, or a note for an event that changed nothing
-  static Applied fail(std::string why, bool permanent = false) { return {false, permanent, std::move(why)}; }
-  static Applied note(std::string what) { return {true, false, std::move(what)}; }
+  store::Scope scope;      // the location its effects belong to
+  Effects effects;
+  static Applied fail(std::string why, bool permanent = false) { return {false, permanent, std::move(why), {}, {}}; }
+  static Applied note(std::string what) { return {true, false, std::move(what), {}, {}}; }
 };
 
 // RFC 3339, `seconds` from now.
@@ -47,9 +65,10 @@ std::string seconds_from_now(std::int64_t seconds) {
 // its own, so that leads are worked on in parallel across the event loop's threads. What the
 // groups share is the batch's count (decremented on the loop's strand) and the jitter (locked).
 struct WebhookWorker::Impl : std::enable_shared_from_this<Impl> {
-  explicit Impl(App& a) : app(a), strand(net::make_strand(a.io())), timer(strand), latch(strand) {}
+  Impl(App& a, net::io_context& own) : app(a), io(own), strand(net::make_strand(own)), timer(strand), latch(strand) {}
 
   App& app;
+  net::io_context& io;  // the worker's own event loop (WebhookWorker)
   // The worker's store calls have threads of their own: a backlog of events must not queue
   // ahead of the requests (a webhook's acknowledgement among them) on the app's pool.
   WorkerPool pool{4};
@@ -104,7 +123,7 @@ struct WebhookWorker::Impl : std::enable_shared_from_this<Impl> {
     running = groups.size();
     latch.expires_at(net::steady_timer::time_point::max());
     for (auto& [key, group] : groups)
-      net::co_spawn(net::make_strand(app.io()), handle_group(std::move(group)), net::detached);
+      net::co_spawn(net::make_strand(io), handle_group(std::move(group)), net::detached);
     while (running > 0) {
       auto [ec] = co_await latch.async_wait(net::as_tuple(net::use_awaitable));
       (void)ec;
@@ -127,7 +146,8 @@ struct WebhookWorker::Impl : std::enable_shared_from_this<Impl> {
     });
   }
 
-  // One event: apply it, then record how it went (done, retry later, or the dead letter).
+  // One event: apply it, then record its effects and how it went (done, retry later, or the
+  // dead letter). A card is published once its transaction has committed.
   awaitable<void> handle(Event e) {
     const store::WebhookRecord& w = e.record;
     Applied a;
@@ -140,8 +160,15 @@ struct WebhookWorker::Impl : std::enable_shared_from_this<Impl> {
     const std::string type = w.event_type.empty() ? "unknown" : w.event_type;
     Result<store::Done> recorded = store::Done{};
     if (a.ok) {
-      recorded = co_await db([&] { return app.store().webhook_inbox().finish(scope, w.id, true, a.message); });
+      recorded = co_await commit(w, a);
+      if (!recorded && recorded.errors().front().code != "store.unavailable") {  // e.g. the lead moved meanwhile
+        a = Applied::fail(recorded.errors().front().message);
+        recorded = store::Done{};
+      }
+    }
+    if (a.ok) {
       app.metrics().count("porchlight_webhooks_processed_total", {{"type", type}, {"result", "done"}});
+      if (recorded && a.effects.card) co_await publish(a.scope, a.effects.card->agent_id, a.effects.card->card_json);
     } else if (a.permanent || w.attempts >= app.config().webhook_max_attempts) {
       const std::string why = a.permanent ? a.message : "dead letter after " + std::to_string(w.attempts) + " attempts: " + a.message;
       recorded = co_await db([&] { return app.store().webhook_inbox().finish(scope, w.id, false, why); });
@@ -168,6 +195,47 @@ struct WebhookWorker::Impl : std::enable_shared_from_this<Impl> {
       if (link && link.value() && link.value()->installed)
         (void)co_await db([&] { return app.store().webhook_inbox().requeue(w.id, false); });
     }
+  }
+
+  // The event's effects and its `done`, in one transaction. An event kept in the intake before
+  // its location was linked has its row there: its effects commit first, then the row (each
+  // effect is keyed, so a crash between the two changes nothing twice).
+  awaitable<Result<store::Done>> commit(const store::WebhookRecord& w, const Applied& a) {
+    const store::Scope row{w.location_id};
+    const Effects& fx = a.effects;
+    auto finish = [&](store::Store& tx) { return tx.webhook_inbox().finish(row, w.id, true, a.message); };
+    auto write = [&](store::Store& tx) -> Result<store::Done> {
+      const store::Scope& s = a.scope;
+      if (fx.lead)
+        if (auto put = tx.leads().put(s, *fx.lead); !put) return put.errors();
+      if (fx.message) {
+        auto appended = tx.leads().append_message(s, *fx.message);
+        if (!appended && appended.errors().front().code == "store.invalid") {  // an odd date: the time we got it
+          store::LeadMessage m = *fx.message;
+          m.at.clear();
+          appended = tx.leads().append_message(s, m);
+        }
+        if (!appended) return appended.errors();
+      }
+      if (!fx.moves.empty())
+        if (auto moved = tx.lead_stages().append(s, fx.lead_id, fx.moves_after, fx.moves); !moved)
+          return moved.errors();
+      if (fx.card)
+        if (auto put = tx.live_cards().put(s, *fx.card); !put) return put.errors();
+      return store::Done{};
+    };
+    if (fx.empty() || a.scope.location_id.empty())
+      co_return co_await db([&] { return app.group_commit().write(row, finish); });
+    if (a.scope.location_id == row.location_id)  // with other events' (group commit)
+      co_return co_await db([&] {
+        return app.group_commit().write(row, [&](store::Store& tx) -> Result<store::Done> {
+          if (auto done = write(tx); !done) return done;
+          return finish(tx);
+        });
+      });
+    auto written = co_await db([&] { return app.store().atomically(a.scope, write); });
+    if (!written) co_return written;
+    co_return co_await db([&] { return finish(app.store()); });
   }
 
   awaitable<Applied> apply(const store::WebhookRecord& w, const json& body) {
@@ -263,18 +331,38 @@ struct WebhookWorker::Impl : std::enable_shared_from_this<Impl> {
 
   // ---- leads ----
 
-  awaitable<Result<store::LeadRecord>> load_lead(const Context& c, const std::string& id) {
-    auto got = co_await db([&] { return app.store().leads().get(c.scope, id); });
-    if (!got) co_return got.errors();
-    if (got.value()) co_return *got.value();
-    store::LeadRecord fresh;
-    fresh.location_id = c.scope.location_id;
-    fresh.id = id;
-    co_return fresh;
-  }
+  // What an event about a lead reads first, in one trip to the pool: the lead (a new one if the
+  // CRM's contact is new here), its last stage move, and whether this event moved it already.
+  struct LeadState {
+    store::LeadRecord lead;
+    bool stored = false;
+    std::optional<store::StageChange> last;
+    bool moved_already = false;  // a move with this event's source exists (the event is replayed)
+  };
 
-  awaitable<Result<store::Done>> save_lead(const Context& c, const store::LeadRecord& lead) {
-    co_return co_await db([&] { return app.store().leads().put(c.scope, lead); });
+  awaitable<Result<LeadState>> read_lead(const Context& c, const std::string& id) {
+    auto read = [&]() -> Result<LeadState> {
+      LeadState st;
+      auto got = app.store().leads().get(c.scope, id);
+      if (!got) return got.errors();
+      if (got.value()) {
+        st.lead = *got.value();
+        st.stored = true;
+      } else {
+        st.lead.location_id = c.scope.location_id;
+        st.lead.id = id;
+      }
+      auto last = app.store().lead_stages().last(c.scope, id);
+      if (!last) return last.errors();
+      st.last = last.value();
+      if (c.again() && st.last) {
+        auto history = app.store().lead_stages().history(c.scope, id, 50);
+        if (!history) return history.errors();
+        for (const auto& h : history.value()) st.moved_already |= h.source == c.source();
+      }
+      return st;
+    };
+    co_return co_await db(read);
   }
 
   static Lead core_lead(const store::LeadRecord& r) {
@@ -286,13 +374,14 @@ struct WebhookWorker::Impl : std::enable_shared_from_this<Impl> {
   }
 
   // The agent's profile; a GoHighLevel user seen for the first time gets a default one (the
-  // agent sets role and experience in the widget).
+  // agent sets role and experience in the widget). No agent: an "unknown" one, not stored.
   awaitable<Result<AgentProfile>> agent_profile(const Context& c, const std::string& agent_id) {
+    AgentProfile p;
+    p.id = agent_id.empty() ? "unknown" : agent_id;
+    if (agent_id.empty()) co_return p;
     auto got = co_await db([&] { return app.store().profiles().get(c.scope, agent_id); });
     if (!got) co_return got.errors();
     if (got.value()) co_return *got.value();
-    AgentProfile p;
-    p.id = agent_id;
     p.location_id = c.scope.location_id;
     p.name = "GoHighLevel user " + agent_id;
     auto put = co_await db([&] { return app.store().profiles().put(c.scope, p); });
@@ -300,57 +389,52 @@ struct WebhookWorker::Impl : std::enable_shared_from_this<Impl> {
     co_return put.value();
   }
 
-  // Stage moves, once per event: moves already recorded with this event's source are not again.
-  // `now` gets the lead's stage after them.
-  awaitable<Applied> move(const Context& c, const store::LeadRecord& lead, std::optional<ConversationStage> crm_stage,
-                          const std::vector<std::string>& events, ConversationStage* now = nullptr) {
-    if (!crm_stage && events.empty()) co_return Applied{};
-    if (c.again()) {
-      auto history = co_await db([&] { return app.store().lead_stages().history(c.scope, lead.id, 50); });
-      if (!history) co_return Applied::fail(history.errors().front().message);
-      for (const auto& h : history.value())
-        if (h.source == c.source()) {
-          if (now) *now = history.value().back().to;
-          co_return Applied{};
-        }
-    }
-    AgentProfile agent;
-    agent.id = lead.agent_id.empty() ? "unknown" : lead.agent_id;
-    if (!lead.agent_id.empty()) {
-      auto p = co_await db([&] { return app.store().profiles().get(c.scope, lead.agent_id); });
-      if (p && p.value()) agent = *p.value();
-    }
-    auto moved = co_await record_lead_moves(app, c.scope, agent, core_lead(lead), crm_stage, events, c.source());
-    if (!moved) co_return Applied::fail(moved.errors().front().message);
-    if (now) *now = moved.value().stage;
-    co_return Applied{};
+  // The stage moves the event makes, into `a`'s effects (once: a replayed event that moved the
+  // lead already moves it no more). Returns where the lead stands after them.
+  ConversationStage plan_moves(const Context& c, Applied& a, const LeadState& st, const AgentProfile& agent,
+                               const store::LeadRecord& lead, std::optional<ConversationStage> crm_stage,
+                               const std::vector<std::string>& events) {
+    const ConversationStage now = st.last ? st.last->to : ConversationStage::new_lead;
+    if ((!crm_stage && events.empty()) || st.moved_already) return now;
+    LeadMoves moves = plan_lead_moves(app, st.last, agent, core_lead(lead), crm_stage, events, c.source());
+    a.effects.lead_id = lead.id;
+    a.effects.moves_after = moves.after_seq;
+    a.effects.moves = std::move(moves.changes);
+    return moves.stage;
+  }
+
+  // An applied event whose effects are the lead (when it changed or is new) and `extra`.
+  static Applied changed(const Context& c, const LeadState& st, const store::LeadRecord& l) {
+    Applied a;
+    a.scope = c.scope;
+    if (!st.stored || l.agent_id != st.lead.agent_id || l.sms_opt_out != st.lead.sms_opt_out || l.facts != st.lead.facts ||
+        l.deleted != st.lead.deleted || l.name != st.lead.name || l.email != st.lead.email || l.phone != st.lead.phone ||
+        l.tags != st.lead.tags || l.source != st.lead.source)
+      a.effects.lead = l;
+    return a;
   }
 
   awaitable<Applied> contact(const Context& c, bool deleted) {
     const std::string id = ghl::contact_of(c.body);
     if (!is_valid_id(id)) co_return Applied::fail("the contact has no valid id", true);
-    auto lead = co_await load_lead(c, id);
-    if (!lead) co_return Applied::fail(lead.errors().front().message);
-    store::LeadRecord l = lead.value();
+    auto st = co_await read_lead(c, id);
+    if (!st) co_return Applied::fail(st.errors().front().message);
+    store::LeadRecord l = st.value().lead;
     if (deleted) l.deleted = true;
     else ghl::apply_contact(c.body, c.config, l);
     if (l.sms_opt_out) l.facts["sms_opt_out"] = "yes";
-    auto saved = co_await save_lead(c, l);
-    if (!saved) co_return Applied::fail(saved.errors().front().message);
-    co_return Applied{};
+    co_return changed(c, st.value(), l);
   }
 
   awaitable<Applied> opportunity(const Context& c) {
     const std::string id = ghl::contact_of(c.body);
     if (!is_valid_id(id)) co_return Applied::fail("the opportunity has no valid contactId", true);
-    auto lead = co_await load_lead(c, id);
-    if (!lead) co_return Applied::fail(lead.errors().front().message);
-    store::LeadRecord l = lead.value();
+    auto st = co_await read_lead(c, id);
+    if (!st) co_return Applied::fail(st.errors().front().message);
+    store::LeadRecord l = st.value().lead;
     if (auto assigned = ghl::agent_for(c.config, ghl::str(c.body, "assignedTo")); !assigned.empty()) l.agent_id = assigned;
     if (auto value = c.body.find("monetaryValue"); value != c.body.end() && value->is_number() && value->get<double>() > 0)
       l.facts["opportunity_value"] = value->dump();
-    auto saved = co_await save_lead(c, l);
-    if (!saved) co_return Applied::fail(saved.errors().front().message);
     const std::string status = ghl::str(c.body, "status");
     std::optional<ConversationStage> stage =
         ghl::stage_for(c.config, ghl::str(c.body, "pipelineStageId"), ghl::str(c.body, "pipelineStageName"));
@@ -360,40 +444,45 @@ struct WebhookWorker::Impl : std::enable_shared_from_this<Impl> {
     // A won opportunity closes from wherever the pipeline had it; the stage map may lag.
     if (status == "won") stage = ConversationStage::closed_won;
     if (status == "lost" || status == "abandoned") stage = ConversationStage::closed_lost;
-    co_return co_await move(c, l, stage, events);
+    auto agent = co_await agent_profile(c, l.agent_id);
+    if (!agent) co_return Applied::fail(agent.errors().front().message);
+    Applied a = changed(c, st.value(), l);
+    plan_moves(c, a, st.value(), agent.value(), l, stage, events);
+    co_return a;
   }
 
   awaitable<Applied> appointment(const Context& c) {
-    const json& a = c.body.contains("appointment") && c.body["appointment"].is_object() ? c.body["appointment"] : c.body;
+    const json& appt = c.body.contains("appointment") && c.body["appointment"].is_object() ? c.body["appointment"] : c.body;
     const std::string id = ghl::contact_of(c.body);
     if (!is_valid_id(id)) co_return Applied::fail("the appointment has no valid contactId", true);
-    auto lead = co_await load_lead(c, id);
-    if (!lead) co_return Applied::fail(lead.errors().front().message);
-    store::LeadRecord l = lead.value();
-    const std::string status = ghl::str(a, "appointmentStatus");
+    auto st = co_await read_lead(c, id);
+    if (!st) co_return Applied::fail(st.errors().front().message);
+    store::LeadRecord l = st.value().lead;
+    const std::string status = ghl::str(appt, "appointmentStatus");
     const bool cancelled = status == "cancelled" || status == "noshow" || status == "invalid";
-    const std::string title = ghl::str(a, "title"), start = ghl::str(a, "startTime");
+    const std::string title = ghl::str(appt, "title"), start = ghl::str(appt, "startTime");
     if (cancelled) {
       l.facts.erase("appointment");
     } else {
       l.facts["appointment"] = (title.empty() ? std::string("appointment") : title.substr(0, 200)) + (start.empty() ? "" : " at " + start);
     }
-    if (auto assigned = ghl::agent_for(c.config, ghl::str(a, "assignedUserId")); !assigned.empty() && l.agent_id.empty())
+    if (auto assigned = ghl::agent_for(c.config, ghl::str(appt, "assignedUserId")); !assigned.empty() && l.agent_id.empty())
       l.agent_id = assigned;
-    auto saved = co_await save_lead(c, l);
-    if (!saved) co_return Applied::fail(saved.errors().front().message);
-    if (cancelled) co_return Applied{};
-    const std::vector<std::string> events(1, "appointment_set");
-    co_return co_await move(c, l, std::nullopt, events);
+    Applied a = changed(c, st.value(), l);
+    if (cancelled) co_return a;
+    auto agent = co_await agent_profile(c, l.agent_id);
+    if (!agent) co_return Applied::fail(agent.errors().front().message);
+    plan_moves(c, a, st.value(), agent.value(), l, std::nullopt, {"appointment_set"});
+    co_return a;
   }
 
   awaitable<Applied> note_or_task(const Context& c, bool task) {
     const json& n = c.body.contains("task") && c.body["task"].is_object() ? c.body["task"] : c.body;
     const std::string id = ghl::contact_of(c.body);
     if (!is_valid_id(id)) co_return Applied::fail("the note or task has no valid contactId", true);
-    auto lead = co_await load_lead(c, id);
-    if (!lead) co_return Applied::fail(lead.errors().front().message);
-    store::LeadRecord l = lead.value();
+    auto st = co_await read_lead(c, id);
+    if (!st) co_return Applied::fail(st.errors().front().message);
+    store::LeadRecord l = st.value().lead;
     if (task) {
       const std::string title = ghl::str(n, "title"), due = ghl::str(n, "dueDate");
       l.facts["open_task"] = title.substr(0, 300) + (due.empty() ? "" : " (due " + due + ")");
@@ -404,9 +493,7 @@ struct WebhookWorker::Impl : std::enable_shared_from_this<Impl> {
       for (const auto& f : extract_facts(text, core_lead(l), app.today(), app.policy()))
         if (!l.facts.count(f.fact)) l.facts[f.fact] = f.value;
     }
-    auto saved = co_await save_lead(c, l);
-    if (!saved) co_return Applied::fail(saved.errors().front().message);
-    co_return Applied{};
+    co_return changed(c, st.value(), l);
   }
 
   // ---- the thread, and live guidance ----
@@ -414,9 +501,9 @@ struct WebhookWorker::Impl : std::enable_shared_from_this<Impl> {
   awaitable<Applied> message(const Context& c, bool inbound) {
     const std::string id = ghl::contact_of(c.body);
     if (!is_valid_id(id)) co_return Applied::fail("the message has no valid contactId", true);
-    auto lead = co_await load_lead(c, id);
-    if (!lead) co_return Applied::fail(lead.errors().front().message);
-    store::LeadRecord l = lead.value();
+    auto st = co_await read_lead(c, id);
+    if (!st) co_return Applied::fail(st.errors().front().message);
+    store::LeadRecord l = st.value().lead;
     const std::string channel = ghl::channel_of(c.body);
     const std::string text = ghl::str(c.body, "body").substr(0, 16000);
     std::string agent_id = ghl::agent_for(c.config, ghl::str(c.body, "userId"));
@@ -432,12 +519,6 @@ struct WebhookWorker::Impl : std::enable_shared_from_this<Impl> {
     m.body = text;
     m.agent_id = agent_id;
     m.at = ghl::str(c.body, "dateAdded");
-    auto appended = co_await db([&] { return app.store().leads().append_message(c.scope, m); });
-    if (!appended && appended.errors().front().code == "store.invalid") {  // an odd date: the time we got it
-      m.at.clear();
-      appended = co_await db([&] { return app.store().leads().append_message(c.scope, m); });
-    }
-    if (!appended) co_return Applied::fail(appended.errors().front().message);
 
     bool opted_out_now = false;
     if (inbound && ghl::is_texting_channel(channel)) {
@@ -446,38 +527,39 @@ struct WebhookWorker::Impl : std::enable_shared_from_this<Impl> {
     }
     if (l.sms_opt_out) l.facts["sms_opt_out"] = "yes";
     else l.facts.erase("sms_opt_out");
-    const store::LeadRecord& was = lead.value();
-    if (l.agent_id != was.agent_id || l.sms_opt_out != was.sms_opt_out || l.facts != was.facts || was.updated_at.empty()) {
-      auto saved = co_await save_lead(c, l);
-      if (!saved) co_return Applied::fail(saved.errors().front().message);
-    }
 
-    const std::vector<std::string> events(1, inbound ? "replied" : "contacted");
-    ConversationStage stage = ConversationStage::new_lead;
-    Applied moved = co_await move(c, l, std::nullopt, events, &stage);
-    if (!moved.ok) co_return moved;
-    if (!inbound || text.empty()) co_return Applied{};
-    if (agent_id.empty()) co_return Applied::note("no agent assigned to the lead: no live card");
-    co_return co_await push_card(c, l, agent_id, channel, text, opted_out_now, stage);
+    auto agent = co_await agent_profile(c, agent_id);
+    if (!agent) co_return Applied::fail(agent.errors().front().message);
+    Applied a = changed(c, st.value(), l);
+    a.effects.message = m;
+    const ConversationStage stage = plan_moves(c, a, st.value(), agent.value(), l, std::nullopt, {inbound ? "replied" : "contacted"});
+    if (!inbound || text.empty()) co_return a;
+    if (agent_id.empty()) {
+      a.message = "no agent assigned to the lead: no live card";
+      co_return a;
+    }
+    co_await card_for(c, a, l, agent.value(), channel, text, opted_out_now, stage);
+    co_return a;
   }
 
-  // Guidance for the lead's message, stored (once) and pushed to the agent's sockets.
-  awaitable<Applied> push_card(const Context& c, const store::LeadRecord& l, const std::string& agent_id,
-                               const std::string& channel, const std::string& text, bool opted_out_now,
-                               ConversationStage stage) {
+  // Guidance for the lead's message, into `a`'s effects: stored with the event, then pushed to
+  // the agent's sockets. A replayed event's card, if stored already, is published again unless
+  // it was delivered.
+  awaitable<void> card_for(const Context& c, Applied& a, const store::LeadRecord& l, const AgentProfile& agent,
+                           const std::string& channel, const std::string& text, bool opted_out_now, ConversationStage stage) {
     const std::string card_id = "card_" + c.w.id;
     if (c.again()) {
       auto existing = co_await db([&] { return app.store().live_cards().get(c.scope, card_id); });
-      if (!existing) co_return Applied::fail(existing.errors().front().message);
-      if (existing.value()) {  // made before a crash: publish again unless it was delivered
-        if (existing.value()->delivered_at.empty()) co_await publish(c.scope, agent_id, existing.value()->card_json);
-        co_return Applied{};
+      if (!existing) {
+        a = Applied::fail(existing.errors().front().message);
+        co_return;
+      }
+      if (existing.value()) {
+        if (existing.value()->delivered_at.empty()) co_await publish(c.scope, agent.id, existing.value()->card_json);
+        co_return;
       }
     }
-    auto agent = co_await agent_profile(c, agent_id);
-    if (!agent) co_return Applied::fail(agent.errors().front().message);
     const Lead lead = core_lead(l);
-
     RouteDecision route;
     Suggestion suggestion;
     if (opted_out_now) {
@@ -487,8 +569,8 @@ struct WebhookWorker::Impl : std::enable_shared_from_this<Impl> {
       suggestion.offline = true;
     } else {
       SuggestionRequest sr;
-      sr.payer = Payer{"ghl", c.scope.location_id, agent_id};
-      sr.agent = agent.value();
+      sr.payer = Payer{"ghl", c.scope.location_id, agent.id};
+      sr.agent = agent;
       sr.lead = lead;
       sr.stage = stage;
       sr.lead_text = text;
@@ -497,7 +579,7 @@ struct WebhookWorker::Impl : std::enable_shared_from_this<Impl> {
       sr.request_id = "req_ghl_" + c.w.id;
       suggestion = co_await suggest_reply(app, sr, route);
     }
-    const json cards = guidance_cards(agent.value(), lead, stage, route, suggestion.text, app.today(), app.policy());
+    const json cards = guidance_cards(agent, lead, stage, route, suggestion.text, app.today(), app.policy());
     json batch = JSON_OBJ({{"push", card_id},
                            {"lead_id", l.id},
                            {"source", "gohighlevel"},
@@ -512,14 +594,11 @@ struct WebhookWorker::Impl : std::enable_shared_from_this<Impl> {
 
     store::LiveCard card;
     card.id = card_id;
-    card.agent_id = agent_id;
+    card.agent_id = agent.id;
     card.lead_id = l.id;
     card.card_json = frames.dump();
     card.expires_at = seconds_from_now(app.config().live_card_ttl.count());
-    auto put = co_await db([&] { return app.store().live_cards().put(c.scope, card); });
-    if (!put) co_return Applied::fail(put.errors().front().message);
-    co_await publish(c.scope, agent_id, card.card_json);
-    co_return Applied{};
+    a.effects.card = std::move(card);
   }
 
   awaitable<void> publish(const store::Scope& scope, const std::string& agent_id, const std::string& frames) {
@@ -528,10 +607,29 @@ struct WebhookWorker::Impl : std::enable_shared_from_this<Impl> {
   }
 };
 
-WebhookWorker::WebhookWorker(App& app) : impl_(std::make_shared<Impl>(app)) {}
-WebhookWorker::~WebhookWorker() = default;
+WebhookWorker::WebhookWorker(App& app) : impl_(std::make_shared<Impl>(app, io_)) {}
 
-void WebhookWorker::start() { net::co_spawn(impl_->strand, impl_->run(), net::detached); }
+WebhookWorker::~WebhookWorker() {
+  io_.stop();
+  if (thread_.joinable()) thread_.join();
+  impl_->pool.join();  // a store call under way ends (its completion waits, unrun, in io_)
+  impl_.reset();       // the coroutines' frames, which hold it too, go with io_
+}
+
+// The worker's loop has a thread of its own, one notch below the requests': a webhook's
+// acknowledgement (and every other request) is never queued behind the worker's guidance work on
+// the event loop's threads, and takes the core first when both are ready.
+void WebhookWorker::start() {
+  net::co_spawn(impl_->strand, impl_->run(), net::detached);
+  thread_ = std::thread([this] {
+#ifdef __linux__
+    if (setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), 5) != 0)
+      log::write(log::Level::warn, "the webhook worker runs at the requests' priority (setpriority refused)");
+#endif
+    io_.run();
+  });
+}
+
 void WebhookWorker::wake() { impl_->wake(); }
 
 }  // namespace porchlight::proxy

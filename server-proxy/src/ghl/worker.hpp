@@ -9,6 +9,7 @@
 #pragma once
 
 #include <memory>
+#include <thread>
 
 #include "app.hpp"
 
@@ -18,11 +19,13 @@ class WebhookWorker {
  public:
   explicit WebhookWorker(App& app);
   ~WebhookWorker();
-  void start();  // on the app's event loop, until the app stops
+  void start();  // on a thread of its own, until the app stops
   void wake();   // an event was stored: look now rather than at the next poll
 
  private:
   struct Impl;
+  net::io_context io_{1};  // the worker's event loop; destroyed last, with the coroutines' frames
+  std::thread thread_;
   std::shared_ptr<Impl> impl_;
 };
 

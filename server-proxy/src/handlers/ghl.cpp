@@ -134,7 +134,18 @@ awaitable<void> ghl_webhook(App& app, Exchange& ex, const Principal&) {
     }
     intake_made = true;
   }
-  auto insert = [&app, w] { return app.store().webhook_inbox().insert(store::Scope{w.location_id}, w); };
+  // Stored in a commit it may share with other deliveries' (group commit): durable when it returns.
+  auto insert = [&app, w]() -> Result<bool> {
+    bool fresh = false;
+    auto stored = app.group_commit().write(store::Scope{w.location_id}, [&](store::Store& tx) -> Result<store::Done> {
+      auto r = tx.webhook_inbox().insert(store::Scope{w.location_id}, w);
+      if (!r) return r.errors();
+      fresh = r.value();
+      return store::Done{};
+    });
+    if (!stored) return stored.errors();
+    return fresh;
+  };
   auto inserted = co_await app.blocking(insert);
   if (!inserted) {
     const Error& e = inserted.errors().front();
