@@ -26,9 +26,10 @@ void lower_to_background_priority() {
 }
 }  // namespace
 
-UsageLedger::UsageLedger(store::Ledger& store, net::io_context& io, WorkerPool& pool, Metrics& metrics)
+UsageLedger::UsageLedger(store::Ledger& store, net::io_context& io, WorkerPool& pool, Metrics& metrics,
+                         bool background_priority)
     : store_(store), io_(io), pool_(pool), metrics_(metrics) {
-  net::post(background_, lower_to_background_priority);
+  if (background_priority) net::post(background_, lower_to_background_priority);
 }
 
 // The owner joins the worker pool first (a batch may run there); the event loop has stopped, so

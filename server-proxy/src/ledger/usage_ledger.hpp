@@ -30,8 +30,11 @@ class UsageLedger {
   // beyond it (the writer is falling behind) on the worker pool, so a busy machine cannot starve it.
   static constexpr std::size_t kBackgroundLimit = 5000;
 
-  // Timers run on `io`; batches on a thread of the ledger's own, or on `pool` when behind.
-  UsageLedger(store::Ledger& store, net::io_context& io, WorkerPool& pool, Metrics& metrics);
+  // Timers run on `io`; batches on a thread of the ledger's own, or on `pool` when behind. With
+  // `background_priority` that thread runs at SCHED_IDLE. Not on SQLite: there a batch holds the
+  // database's one write lock, and a busy machine preempted the idle thread while it held it,
+  // so every other writer waited (20-40 ms holds at a thousand webhooks a second).
+  UsageLedger(store::Ledger& store, net::io_context& io, WorkerPool& pool, Metrics& metrics, bool background_priority);
   ~UsageLedger();
   UsageLedger(const UsageLedger&) = delete;
   UsageLedger& operator=(const UsageLedger&) = delete;
@@ -56,11 +59,11 @@ class UsageLedger {
   net::io_context& io_;
   WorkerPool& pool_;
   Metrics& metrics_;
-  // One thread at SCHED_IDLE for the batches: a batch is a millisecond or two of SQLite work
-  // every 50 ms, and at normal priority it took a core from the requests in flight on a busy
-  // machine. Those bursts were most of the gateway's added p99: slow requests (over 1 ms) in
-  // 10-s runs at 1000 req/s on 2 cores, about 330 per 10,000 with the writer at normal
-  // priority, about 200 at SCHED_IDLE, about 130 with no ledger at all.
+  // One thread for the batches. A batch is a millisecond or two of database work every 50 ms;
+  // at normal priority it took a core from the requests in flight on a busy machine (slow
+  // requests, over 1 ms, in 10-s runs at 1000 req/s on 2 cores: about 330 per 10,000 at normal
+  // priority, about 200 at SCHED_IDLE, about 130 with no ledger at all). Hence SCHED_IDLE where
+  // it holds no lock that others wait for (see the constructor).
   net::thread_pool background_{1};
   std::mutex queue_mutex_;
   std::mutex write_mutex_;  // one writer at a time: a flush waits for a batch under way

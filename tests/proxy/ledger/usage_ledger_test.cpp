@@ -73,7 +73,7 @@ TEST_CASE("ledger: records are written a batch per location within a flush perio
   WorkerPool pool(2);
   Metrics metrics;
   {
-    UsageLedger ledger(store, io, pool, metrics);
+    UsageLedger ledger(store, io, pool, metrics, true);
     for (int i = 0; i < 5; ++i) ledger.record(record(i % 2 ? "loc-a" : "loc-b", "req-" + std::to_string(i)));
     // The flush timer runs on the event loop; the batch, on the ledger's own thread.
     for (int tick = 0; tick < 40 && store.count() < 5; ++tick) {
@@ -93,7 +93,7 @@ TEST_CASE("ledger: an invalid record is counted and dropped alone; the rest of i
   net::io_context io;
   WorkerPool pool(1);
   Metrics metrics;
-  UsageLedger ledger(store, io, pool, metrics);
+  UsageLedger ledger(store, io, pool, metrics, true);
   ledger.record(record("loc-a", "req-1"));
   ledger.record(record("loc-a", "req-bad"));
   ledger.record(record("loc-a", "req-2"));
@@ -108,7 +108,7 @@ TEST_CASE("ledger: while the store is down records are kept and writable() is fa
   net::io_context io;
   WorkerPool pool(1);
   Metrics metrics;
-  UsageLedger ledger(store, io, pool, metrics);
+  UsageLedger ledger(store, io, pool, metrics, true);
   ledger.record(record("loc-a", "req-1"));
   ledger.flush();
   CHECK_FALSE(ledger.writable());
@@ -129,7 +129,7 @@ TEST_CASE("ledger: destruction writes what is still queued") {
   WorkerPool pool(1);
   Metrics metrics;
   {
-    UsageLedger ledger(store, io, pool, metrics);
+    UsageLedger ledger(store, io, pool, metrics, true);
     ledger.record(record("loc-a", "req-1"));
     ledger.record(record("loc-b", "req-2"));
     CHECK(store.count() == 0);

@@ -66,7 +66,7 @@ struct Setup {
   std::vector<BudgetCrossing> crossings;
 
   Setup() {
-    ledger = std::make_unique<UsageLedger>(store, io, pool, metrics);
+    ledger = std::make_unique<UsageLedger>(store, io, pool, metrics, true);
     budgets = std::make_unique<Budgets>(store, pool, io, 0.0);
     admission = std::make_unique<Admission>(*budgets, *limiter, *ledger, metrics, config, Policy::embedded(),
                                             [this](const std::string&, const BudgetCrossing& c) { crossings.push_back(c); });
