@@ -9,6 +9,7 @@
 namespace porchlight::store {
 
 Result<Done> GroupCommit::write(const Scope& s, Store::Work work) {
+  if (!batching_) return store_.atomically(s, work);
   auto mine = std::make_shared<Pending>(Pending{s, std::move(work), std::nullopt});
   {
     std::lock_guard lock(queue_mu_);
