@@ -27,6 +27,7 @@
 #include "store/leads.hpp"
 #include "store/ledger.hpp"
 #include "store/live_cards.hpp"
+#include "store/outcomes.hpp"
 #include "store/profiles.hpp"
 #include "store/records.hpp"
 #include "store/transcript.hpp"
@@ -53,6 +54,7 @@ class Store {
   virtual GhlLinks& ghl_links() = 0;
   virtual Leads& leads() = 0;
   virtual LiveCards& live_cards() = 0;
+  virtual Outcomes& outcomes() = 0;
 };
 
 // Opens a store from a URL: "postgresql://..." or "sqlite:///abs/path.db" / "sqlite://relative.db".
