@@ -39,7 +39,7 @@ json experiment_json(const store::Experiment& row) {
 awaitable<std::optional<store::Experiment>> path_experiment(App& app, Exchange& ex, const Principal& p) {
   const std::string id = ex.params.empty() ? "" : ex.params[0];
   if (!is_valid_id(id)) {
-    co_await app.fail(ex, ApiError::from_code("experiment.invalid_id", "the experiment id in the path must be 1-64 of A-Z a-z 0-9 _ . : -"));
+    co_await app.fail(ex, ApiError::from_code("not_found", "no experiment here: ids are 1-64 of A-Z a-z 0-9 _ . : -"));
     co_return std::nullopt;
   }
   auto get = [&app, scope = p.scope, id] { return app.store().experiments().get(scope, id); };

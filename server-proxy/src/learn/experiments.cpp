@@ -43,10 +43,9 @@ Result<Definition> read_definition(const json& j) {
   Definition d;
   json core = j;
   Errors errors;
-  if (core.contains("name")) {
-    if (!core["name"].is_string() || core["name"].get_ref<const std::string&>().size() > 200)
-      errors.push_back({"experiment.invalid_name", "experiment.name: expected a string of at most 200 bytes", "experiment.name"});
-    else d.name = core["name"].get<std::string>();
+  {
+    FieldReader r(core, "experiment", "experiment", errors);
+    if (auto name = r.string("name", Need::optional, 200, true)) d.name = *name;
     core.erase("name");
   }
   if (core.contains("variants") && core["variants"].is_array()) {
