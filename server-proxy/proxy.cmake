@@ -24,6 +24,7 @@ add_library(porchlight_proxy STATIC
   src/handlers/json_util.cpp
   src/handlers/ghl.cpp
   src/handlers/leads.cpp
+  src/handlers/learning.cpp
   src/handlers/live.cpp
   src/handlers/messages.cpp
   src/handlers/meta.cpp
@@ -42,6 +43,8 @@ add_library(porchlight_proxy STATIC
   src/limits/budgets.cpp
   src/limits/load_shedder.cpp
   src/limits/rate_limiter.cpp
+  src/learn/experiments.cpp
+  src/learn/outcomes.cpp
   src/live/card_hub.cpp
   src/live/suggestion.cpp
   src/log.cpp

@@ -150,6 +150,7 @@ Result<store::Done> App::open() {
   metrics_.help("porchlight_tokens_total", "counter", "Tokens by location, model and kind");
   metrics_.help("porchlight_cost_usd_total", "counter", "Cost in USD by location and model");
   metrics_.help("porchlight_route_mismatch_total", "counter", "Browser (WASM) route previews that differ from the proxy's decision");
+  metrics_.help("porchlight_variant_mismatch_total", "counter", "Browser (WASM) experiment variants that differ from the proxy's assignment");
   ready = true;
   return store::Done{};
 }

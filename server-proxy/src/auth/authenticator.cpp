@@ -223,7 +223,8 @@ awaitable<Result<Principal>> Authenticator::check_admin_session(const Exchange& 
   p.key.location_id = location_id;
   p.key.kind = store::KeyKind::secret;
   // Everything a dashboard needs; spending is refused above.
-  p.key.scopes = {"coach", "profiles:read", "profiles:write", "usage:read", "analytics:read", "settings:read", "settings:write"};
+  p.key.scopes = {"coach", "profiles:read", "profiles:write", "usage:read", "analytics:read", "settings:read", "settings:write",
+                  "experiments:write"};
   p.scope.location_id = location_id;
   p.agent_id = std::string(ex.header("x-porchlight-agent"));
   co_return p;

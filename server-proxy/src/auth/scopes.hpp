@@ -30,6 +30,8 @@ inline constexpr ScopeInfo kScopes[] = {
     {"analytics:read", "analytics (a browser: its own agent's, its team's as a team lead, the location's as a location admin)", true},
     {"settings:read", "the location's budget and rate limits", false},
     {"settings:write", "change the location's budget and rate limits", false},
+    {"experiments:write", "create, pause, resume and stop experiments", false},
+    {"outcomes:write", "record leads' outcomes (a CRM's backend)", false},
 };
 
 const ScopeInfo* find_scope(std::string_view name);  // nullptr: not a scope

@@ -99,6 +99,30 @@ awaitable<std::optional<TurnContext>> load_context(App& app, Exchange& ex, const
   co_return ctx;
 }
 
+// The location's experiments. A store that cannot list them leaves the turn on the control
+// (coaching goes on; the failure is counted).
+awaitable<std::vector<store::Experiment>> load_experiments(App& app, const store::Scope& scope) {
+  auto list = [&app, scope] { return app.store().experiments().list(scope); };
+  auto rows = co_await app.blocking(list);
+  if (!rows) {
+    app.metrics().count("porchlight_experiment_load_failures_total", {{"code", rows.errors().front().code}});
+    co_return std::vector<store::Experiment>{};
+  }
+  co_return std::move(rows).value();
+}
+
+// The browser's variant (its core's assignVariant over the published experiments) against ours:
+// never trusted, only counted, as route previews are.
+void count_variant_preview(App& app, const CoachRequest& c, const TurnPlan& plan) {
+  if (!c.client_variant.is_object()) return;
+  const std::string ours = plan.assignment ? plan.assignment->variant : "";
+  const std::string ours_id = plan.assignment ? plan.assignment->experiment_id : "";
+  const bool same = c.client_variant.value("experiment_id", "") == ours_id && c.client_variant.value("variant", "") == ours;
+  const bool same_policy = c.client_variant.value("policy_version", "") == plan.policy_version;
+  app.metrics().count(same ? "porchlight_variant_match_total" : "porchlight_variant_mismatch_total",
+                      {{"policy", same_policy ? "same" : "different"}});
+}
+
 // ---- persist -----------------------------------------------------------------------------------
 
 // What one answer accumulates as it streams, persisted as it goes.
@@ -266,6 +290,7 @@ awaitable<void> finalize(App& app, Exchange& ex, SseStream& sse, const Principal
   }
   CoachingEvent event;
   event.id = a.message.event_id;
+  if (plan.assignment) event.approach_variant = plan.assignment->variant;
   event.location_id = scope.location_id;
   event.agent_id = c.agent_id;
   event.conversation_id = c.conversation_id;
@@ -276,7 +301,9 @@ awaitable<void> finalize(App& app, Exchange& ex, SseStream& sse, const Principal
   event.cost_usd = cost;
   event.latency_ms = latency;
   event.created_at = now_rfc3339();
-  auto query_8 = [&app, scope, event] { return app.store().coaching_history().record(scope, event); };
+  auto query_8 = [&app, scope, event, context = event_context(c, ctx, plan)] {
+    return app.store().coaching_history().record(scope, event, context);
+  };
   co_await app.blocking(query_8);
 
   json cards = guidance_cards(ctx.agent, c.lead, plan.stage, route, a.text, ctx.today, app.policy());
@@ -457,10 +484,13 @@ awaitable<void> coach(App& app, Exchange& ex, const Principal& p) {
   if (!context) co_return;
   std::array<std::string, enum_count<ModelTier>()> tier_models;
   for (std::size_t t = 0; t < tier_models.size(); ++t) tier_models[t] = app.model_for(static_cast<ModelTier>(t));
-  TurnPlan plan = plan_turn(c, *context, app.policy(), tier_models);
+  const auto experiments = co_await load_experiments(app, p.scope);
+  const learning::PublishedPolicy published = learning::publish(experiments, app.policy().version());
+  TurnPlan plan = plan_turn_with_experiments(c, *context, app.policy(), tier_models, experiments, published.version);
   if (plan.preview_matches)
     app.metrics().count(*plan.preview_matches ? "porchlight_route_match_total" : "porchlight_route_mismatch_total",
                         {{"policy", plan.preview_same_policy ? "same" : "different"}});
+  count_variant_preview(app, c, plan);
   const RouteDecision& route = plan.prompt.route;
 
   // admit: limits count against the agent being coached, however the caller named it
@@ -480,6 +510,11 @@ awaitable<void> coach(App& app, Exchange& ex, const Principal& p) {
   SseStream& sse = *co_await ex.start_sse();
   json route_json = porchlight::to_json(route);
   route_json["offline"] = !app.provider().reaches_claude(route.model);
+  // The location's policy version (its experiments included): a browser that has an older one
+  // fetches /v1/policy again.
+  route_json["location_policy_version"] = plan.policy_version;
+  if (plan.assignment)
+    route_json["experiment"] = {{"id", plan.assignment->experiment_id}, {"variant", plan.assignment->variant}};
   co_await sse.send(name_of(CoachEvent::meta), JSON_OBJ({{"conversation_id", c.conversation_id}, {"user_message_id", user_message_id},
                                  {"message_id", a.message.id}, {"event_id", a.message.event_id},
                                  {"request_id", ex.request_id()}}).dump(), event_id(a));

@@ -66,7 +66,7 @@ void read_images(FieldReader& r, CoachRequest& c) {
 std::optional<CoachRequest> read_coach_request(const json& j, const Principal& p, Errors& errors) {
   FieldReader r(j, "coach", "", errors);
   r.reject_unknown({"profile_id", "conversation_id", "lead", "query", "stage", "surface", "specialist", "tier",
-                    "client_route", "images"});
+                    "client_route", "client_variant", "images"});
   CoachRequest c;
   auto profile_id = r.id("profile_id", Need::optional);
   if (p.browser()) {
@@ -95,6 +95,14 @@ std::optional<CoachRequest> read_coach_request(const json& j, const Principal& p
   c.specialist = r.enumeration<Specialist>("specialist", Need::optional);
   c.tier = r.enumeration<ModelTier>("tier", Need::optional);
   if (const json* cr = r.object("client_route", Need::optional)) c.client_route = *cr;
+  if (const json* cv = r.object("client_variant", Need::optional)) {
+    FieldReader vr(*cv, "coach", "client_variant", errors);
+    vr.reject_unknown({"experiment_id", "variant", "policy_version"});
+    vr.string("experiment_id", Need::optional, 64);
+    vr.string("variant", Need::optional, 64);
+    vr.string("policy_version", Need::optional, 200);
+    c.client_variant = *cv;
+  }
   read_images(r, c);
   if (!errors.empty()) return std::nullopt;
   return c;
@@ -157,6 +165,61 @@ TurnPlan plan_turn(const CoachRequest& c, const TurnContext& ctx, const Policy& 
                            c.client_route.value("tier", "") == name_of(route.tier);
   }
   return plan;
+}
+
+namespace {
+
+// The approach rides in a system block of its own after the last one: the cached prefix (house
+// rules, playbook, adaptation, summary) stays byte-identical for every variant.
+void add_approach(BuiltPrompt& prompt, const std::string& experiment_id, const std::string& approach) {
+  json body = json::parse(prompt.body, nullptr, false);
+  if (!body.is_object()) return;
+  json& system = body["system"];
+  if (system.is_string()) system = json::array({{{"type", "text"}, {"text", system.get<std::string>()}}});
+  if (!system.is_array()) system = json::array();
+  system.push_back({{"type", "text"}, {"text", "Approach for this answer (experiment " + experiment_id + "): " + approach}});
+  prompt.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
+  prompt.blocks.push_back({"approach", static_cast<std::int64_t>(approach.size() / 4 + 12), false});
+}
+
+}  // namespace
+
+TurnPlan plan_turn_with_experiments(CoachRequest& c, const TurnContext& ctx, const Policy& policy,
+                                    const std::array<std::string, enum_count<ModelTier>()>& tier_models,
+                                    const std::vector<store::Experiment>& experiments, const std::string& policy_version) {
+  TurnPlan plan = plan_turn(c, ctx, policy, tier_models);
+  auto assignment = learning::assign_turn(experiments, plan.prompt.route.guidance_type, ctx.agent.role, c.agent_id);
+  if (assignment) {
+    const learning::Treatment& t = assignment->treatment;
+    if (t.tier && !c.tier && *t.tier != plan.prompt.route.tier) {
+      const auto matches = plan.preview_matches;
+      const bool same_policy = plan.preview_same_policy;
+      c.tier = t.tier;
+      plan = plan_turn(c, ctx, policy, tier_models);
+      plan.preview_matches = matches;
+      plan.preview_same_policy = same_policy;
+    }
+    if (!t.approach.empty()) {
+      add_approach(plan.prompt, assignment->experiment_id, t.approach);
+      plan.estimated_tokens += static_cast<std::int64_t>(t.approach.size() / 4 + 12);
+    }
+  }
+  plan.assignment = std::move(assignment);
+  plan.policy_version = policy_version;
+  return plan;
+}
+
+store::EventContext event_context(const CoachRequest& c, const TurnContext& ctx, const TurnPlan& plan) {
+  store::EventContext e;
+  e.lead_id = c.lead.id;
+  if (plan.assignment) e.experiment_id = plan.assignment->experiment_id;
+  e.tier = std::string(name_of(plan.prompt.route.tier));
+  e.role = std::string(name_of(ctx.agent.role));
+  e.experience = std::string(name_of(ctx.agent.experience));
+  for (Specialization s : ctx.agent.specializations) e.specializations.emplace_back(name_of(s));
+  e.stage = std::string(name_of(plan.stage));
+  e.policy_version = plan.policy_version;
+  return e;
 }
 
 std::vector<store::StageChange> stage_changes(const std::vector<StageMove>& moves, const std::string& agent_id,

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "auth/authenticator.hpp"
+#include "learn/experiments.hpp"
 #include "porchlight/prompt.hpp"
 #include "porchlight/qualify.hpp"
 #include "store/store.hpp"
@@ -26,6 +27,7 @@ struct CoachRequest {
   std::optional<Specialist> specialist;
   std::optional<ModelTier> tier;
   json client_route;  // the browser's WASM preview, compared with ours for metrics
+  json client_variant;  // the browser's assignVariant: {experiment_id, variant, policy_version}, compared likewise
   // Listing photos (at most kMaxImages; JPEG, PNG or WebP, base64): they go to Claude as image
   // blocks, and the turn to the listing-marketing specialist unless one is named.
   std::vector<PromptRequest::Image> images;
@@ -71,11 +73,26 @@ struct TurnPlan {
   std::vector<ProposedFact> proposed_facts;
   // The turns this plan folds out of the window, for the summary Claude writes of them.
   std::vector<Turn> folded;
+  // The experiment variant this turn gets (learn/experiments.hpp), and the location's policy
+  // version (the core's policy with its experiments) it was chosen under.
+  std::optional<learning::Assignment> assignment;
+  std::string policy_version;
 };
 
 // `tier_models` are the deployment's models by tier (fast, balanced, deep).
 TurnPlan plan_turn(const CoachRequest& request, const TurnContext& context, const Policy& policy,
                    const std::array<std::string, enum_count<ModelTier>()>& tier_models);
+
+// Plans the turn, then applies the variant of the first experiment that applies to its guidance
+// type and the agent's role: a tier (planned again on it, unless the request named one) and an
+// approach (a system block after the cached prefix). The preview comparison stays the first
+// plan's: the browser previews without the variant.
+TurnPlan plan_turn_with_experiments(CoachRequest& request, const TurnContext& context, const Policy& policy,
+                                    const std::array<std::string, enum_count<ModelTier>()>& tier_models,
+                                    const std::vector<store::Experiment>& experiments, const std::string& policy_version);
+
+// What the turn's coaching event records of its context.
+store::EventContext event_context(const CoachRequest& request, const TurnContext& context, const TurnPlan& plan);
 
 // The stage moves as the store records them for the lead, made by `agent_id`'s turn.
 std::vector<store::StageChange> stage_changes(const std::vector<StageMove>& moves, const std::string& agent_id,

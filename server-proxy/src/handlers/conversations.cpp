@@ -4,6 +4,7 @@
 #include "handlers/access.hpp"
 #include "handlers/handlers.hpp"
 #include "handlers/json_util.hpp"
+#include "handlers/learning.hpp"
 
 namespace porchlight::proxy {
 
@@ -36,35 +37,53 @@ awaitable<std::optional<CoachingEvent>> visible_event(App& app, Exchange& ex, co
 
 }  // namespace
 
-// A rating (with a comment) or an outcome for a coaching event.
+// What the agent made of a coaching event: a rating with its reason and comment, an outcome, the
+// size of their edit of a drafted reply (its text only where the location keeps it), a copy or a
+// send. A rating of an experiment's event re-evaluates the experiment (learn/experiments.hpp).
 awaitable<void> feedback(App& app, Exchange& ex, const Principal& p) {
-  auto body = co_await read_json_body(app, ex, 16 * 1024);
+  auto body = co_await read_json_body(app, ex, 80 * 1024);
   if (!body) co_return;
   Errors errors;
   FieldReader r(*body, "feedback", "", errors);
-  r.reject_unknown({"event_id", "rating", "comment", "outcome"});
+  r.reject_unknown({"event_id", "rating", "comment", "outcome", "reason", "edit_distance", "edited_text", "action"});
   auto id = r.id("event_id", Need::required);
-  auto rating = r.enumeration<Feedback>("rating", Need::optional);
+  store::FeedbackUpdate update;
+  update.rating = r.enumeration<Feedback>("rating", Need::optional);
   auto outcome = r.enumeration<Outcome>("outcome", Need::optional);
-  auto comment = r.string("comment", Need::optional, 2000, true);
-  if (!rating && !outcome && errors.empty()) r.add("missing_rating", "rating", "give a rating (helpful, not_helpful) or an outcome");
+  update.comment = r.string("comment", Need::optional, 2000, true);
+  update.reason = r.string("reason", Need::optional, 200, true);
+  update.edit_distance = r.integer("edit_distance", Need::optional, 0, 1'000'000);
+  auto edited = r.string("edited_text", Need::optional, 64 * 1024, true);
+  auto action = r.string("action", Need::optional, 16);
+  if (action && *action != "copy" && *action != "send")
+    r.add("invalid_action", "action", "expected \"copy\" (the agent copied the answer) or \"send\" (sent it to the lead)");
+  update.copied = action && *action == "copy";
+  update.sent = action && *action == "send";
+  if (edited && !update.edit_distance) r.add("missing_edit_distance", "edit_distance", "an edited_text comes with its edit_distance");
+  if (!update.rating && !outcome && !update.edit_distance && !action && !update.reason && errors.empty())
+    r.add("missing_rating", "rating", "give a rating (helpful, not_helpful), an outcome, an edit_distance or an action");
   if (!errors.empty()) { co_await app.fail(ex, errors); co_return; }
   if (!co_await visible_event(app, ex, p, *id)) co_return;
-  if (rating) {
-    auto query_14 = [&app, scope = p.scope, id = *id, f = *rating, c = comment.value_or("")] {
-      return app.store().coaching_history().set_feedback(scope, id, f, c);
-    };
-    auto ok = co_await app.blocking(query_14);
-    if (!ok) { co_await app.fail(ex, ok.errors()); co_return; }
+  if (edited) {  // the text of an edit is the location's to keep or not
+    auto read_settings = [&app, scope = p.scope] { return app.store().outcomes().settings(scope); };
+    auto settings = co_await app.blocking(read_settings);
+    if (!settings) { co_await app.fail(ex, settings.errors()); co_return; }
+    if (settings->keep_edited_text) update.edited_text = *edited;
   }
+  auto query_14 = [&app, scope = p.scope, id = *id, update] { return app.store().coaching_history().add_feedback(scope, id, update); };
+  auto ok = co_await app.blocking(query_14);
+  if (!ok) { co_await app.fail(ex, ok.errors()); co_return; }
   if (outcome) {
     auto query_15 = [&app, scope = p.scope, id = *id, o = *outcome] { return app.store().coaching_history().set_outcome(scope, id, o); };
-    auto ok = co_await app.blocking(query_15);
-    if (!ok) { co_await app.fail(ex, ok.errors()); co_return; }
+    auto saved = co_await app.blocking(query_15);
+    if (!saved) { co_await app.fail(ex, saved.errors()); co_return; }
   }
-  app.metrics().count("porchlight_feedback_total", {{"rating", rating ? std::string(name_of(*rating)) : "none"}});
-  co_await app.send_json(ex, 200, JSON_OBJ({{"event_id", *id}, {"rating", rating ? name_of(*rating) : "none"},
-                                   {"outcome", outcome ? name_of(*outcome) : "unchanged"}, {"saved", true}}));
+  if (update.rating) co_await reevaluate_experiment_of(app, p.scope, *id);
+  app.metrics().count("porchlight_feedback_total", {{"rating", update.rating ? std::string(name_of(*update.rating)) : "none"},
+                                                    {"action", action.value_or("none")}});
+  co_await app.send_json(ex, 200, JSON_OBJ({{"event_id", *id}, {"rating", update.rating ? name_of(*update.rating) : "none"},
+                                   {"outcome", outcome ? name_of(*outcome) : "unchanged"}, {"saved", true},
+                                   {"edited_text_kept", !update.edited_text.empty()}}));
 }
 
 // A conversation and its messages, oldest first (?after=SEQ&limit=N).

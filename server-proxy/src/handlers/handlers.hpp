@@ -40,6 +40,15 @@ awaitable<void> get_lead(App& app, Exchange& ex, const Principal& caller);
 awaitable<void> lead_stages(App& app, Exchange& ex, const Principal& caller);
 awaitable<void> lead_events(App& app, Exchange& ex, const Principal& caller);
 
+// learning.cpp: experiments (list, create from data, results, pause, resume, stop) and leads' outcomes
+awaitable<void> list_experiments(App& app, Exchange& ex, const Principal& caller);
+awaitable<void> create_experiment(App& app, Exchange& ex, const Principal& caller);
+awaitable<void> get_experiment(App& app, Exchange& ex, const Principal& caller);
+awaitable<void> pause_experiment(App& app, Exchange& ex, const Principal& caller);
+awaitable<void> resume_experiment(App& app, Exchange& ex, const Principal& caller);
+awaitable<void> stop_experiment(App& app, Exchange& ex, const Principal& caller);
+awaitable<void> record_outcome(App& app, Exchange& ex, const Principal& caller);
+
 // usage.cpp: usage and analytics over a range of days
 awaitable<void> usage(App& app, Exchange& ex, const Principal& caller);
 awaitable<void> analytics(App& app, Exchange& ex, const Principal& caller);

@@ -2,6 +2,8 @@
 
 #include "handlers/handlers.hpp"
 #include "handlers/json_util.hpp"
+#include "handlers/learning.hpp"
+#include "auth/scopes.hpp"
 #include "porchlight/api.hpp"
 
 namespace porchlight::proxy {
@@ -50,10 +52,25 @@ awaitable<void> metrics_page(App& app, Exchange& ex, const Principal&) {
   co_await ex.send(200, m.render(), "text/plain; version=0.0.4");
 }
 
-// The core's data, so the browser (WASM) and the proxy decide with the same policy.
+// The core's data, so the browser (WASM) and the proxy decide with the same policy. A caller
+// with credentials (a browser's key and agent token) also gets its location's experiments, and
+// the version is then the location's (learn/experiments.hpp: it changes when they do);
+// ?files=0 leaves the data files out (the widget has them in its core).
 awaitable<void> policy(App& app, Exchange& ex, const Principal&) {
   const Policy& p = app.policy();
-  co_await app.send_json(ex, 200, JSON_OBJ({{"version", p.version()}, {"release", p.release()}, {"files", p.files()}}));
+  json out = JSON_OBJ({{"version", p.version()}, {"core_version", p.version()}, {"release", p.release()},
+                       {"experiments", json::array()}});
+  if (!ex.header("x-api-key").empty() || !ex.header("authorization").empty()) {
+    auto caller = co_await app.auth().authenticate(ex, Access::agent);
+    if (caller && !key_allows(caller->key, "coach")) caller = scope_missing("coach");
+    if (!caller) { co_await app.fail(ex, caller.errors()); co_return; }
+    auto published = co_await location_policy(app, caller->scope);
+    if (!published) { co_await app.fail(ex, published.errors()); co_return; }
+    out["version"] = published->version;
+    out["experiments"] = published->experiments;
+  }
+  if (ex.query_param("files") != "0") out["files"] = p.files();
+  co_await app.send_json(ex, 200, out);
 }
 
 awaitable<void> version(App& app, Exchange& ex, const Principal&) {

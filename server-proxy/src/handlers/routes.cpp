@@ -44,6 +44,14 @@ std::vector<RouteSpec> route_table(const Config& config) {
       {V::post, "/v1/leads/*/events", Access::agent, "coach", lead_events, 64 * 1024},
       {V::get, "/v1/usage", Access::agent, "usage:read", usage},
       {V::get, "/v1/analytics", Access::agent, "analytics:read", analytics},
+      // the learning loop
+      {V::get, "/v1/experiments", Access::agent, "analytics:read", list_experiments},
+      {V::post, "/v1/experiments", Access::secret, "experiments:write", create_experiment, 64 * 1024},
+      {V::get, "/v1/experiments/*", Access::agent, "analytics:read", get_experiment},
+      {V::post, "/v1/experiments/*/pause", Access::secret, "experiments:write", pause_experiment, 1024},
+      {V::post, "/v1/experiments/*/resume", Access::secret, "experiments:write", resume_experiment, 1024},
+      {V::post, "/v1/experiments/*/stop", Access::secret, "experiments:write", stop_experiment, 1024},
+      {V::post, "/v1/outcomes", Access::secret, "outcomes:write", record_outcome, 16 * 1024},
       // the Anthropic-compatible endpoints
       {V::post, "/v1/messages", Access::secret, "messages", messages, messages_body},
       {V::post, "/v1/messages/count_tokens", Access::secret, "messages", count_tokens, messages_body},

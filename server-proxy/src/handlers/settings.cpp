@@ -1,6 +1,7 @@
 // handlers/settings.cpp: a location's settings (secret keys and admin sessions): its monthly
 // budget, a default budget for every agent, agents' and API keys' own budgets, where budget
-// alerts are posted, and its rate limits. A PUT changes only the fields it names.
+// alerts are posted, its rate limits, and learning's (how far back an outcome credits coaching,
+// whether the text of agents' edits is kept). A PUT changes only the fields it names.
 
 #include "handlers/handlers.hpp"
 #include "handlers/json_util.hpp"
@@ -50,8 +51,10 @@ awaitable<void> get_settings(App& app, Exchange& ex, const Principal& p) {
   auto budget = co_await app.blocking(query_1);
   auto query_2 = [&app, scope = p.scope] { return app.store().ledger().get_rate_limits(scope); };
   auto limits = co_await app.blocking(query_2);
-  if (!budget || !limits) {
-    const Errors errors = !budget ? budget.errors() : limits.errors();
+  auto query_learning = [&app, scope = p.scope] { return app.store().outcomes().settings(scope); };
+  auto learning = co_await app.blocking(query_learning);
+  if (!budget || !limits || !learning) {
+    const Errors errors = !budget ? budget.errors() : !limits ? limits.errors() : learning.errors();
     co_await app.fail(ex, errors);
     co_return;
   }
@@ -64,7 +67,9 @@ awaitable<void> get_settings(App& app, Exchange& ex, const Principal& p) {
                   {"alert_webhook", alert_webhook_json(budget->alert_webhook_url)},
                   {"rate_limits", {{"key_requests", l.key_requests}, {"key_tokens", l.key_tokens},
                                    {"agent_requests", l.agent_requests}, {"agent_tokens", l.agent_tokens},
-                                   {"location_requests", l.location_requests}, {"location_tokens", l.location_tokens}}}};
+                                   {"location_requests", l.location_requests}, {"location_tokens", l.location_tokens}}},
+                  {"learning", {{"attribution_days", learning->attribution_days},
+                                {"keep_edited_text", learning->keep_edited_text}}}};
   co_await app.send_json(ex, 200, body);
 }
 
@@ -74,7 +79,7 @@ awaitable<void> put_settings(App& app, Exchange& ex, const Principal& p) {
   Errors errors;
   FieldReader r(*body, "settings", "", errors);
   r.reject_unknown({"monthly_budget_usd", "agent_monthly_budget_usd", "alert_webhook_url", "agent_budgets", "key_budgets",
-                    "rate_limits"});
+                    "rate_limits", "learning"});
   auto monthly = r.number("monthly_budget_usd", Need::optional, 0, 1e9);
   auto agent_monthly = r.number("agent_monthly_budget_usd", Need::optional, 0, 1e9);
   auto alert_url = r.string("alert_webhook_url", Need::optional, 2048);
@@ -94,6 +99,14 @@ awaitable<void> put_settings(App& app, Exchange& ex, const Principal& p) {
     for (const auto& [name, field] : fields)
       if (auto v = lr.integer(name, Need::optional, 0, 1'000'000'000)) l.*field = *v;
     limits = l;
+  }
+  std::optional<std::int64_t> attribution_days;
+  std::optional<bool> keep_edited_text;
+  if (const json* lj = r.object("learning", Need::optional)) {
+    FieldReader lr(*lj, "settings", "learning", errors);
+    lr.reject_unknown({"attribution_days", "keep_edited_text"});
+    attribution_days = lr.integer("attribution_days", Need::optional, 1, 365);
+    keep_edited_text = lr.boolean("keep_edited_text", Need::optional);
   }
   if (!errors.empty()) { co_await app.fail(ex, errors); co_return; }
 
@@ -121,6 +134,18 @@ awaitable<void> put_settings(App& app, Exchange& ex, const Principal& p) {
     auto query_3 = [&app, scope = p.scope, l = *limits] { return app.store().ledger().set_rate_limits(scope, l); };
     auto limited = co_await app.blocking(query_3);
     if (!limited) { co_await app.fail(ex, limited.errors()); co_return; }
+  }
+  if (attribution_days || keep_edited_text) {
+    auto save_learning = [&app, scope = p.scope, attribution_days, keep_edited_text]() -> Result<store::Done> {
+      auto current = app.store().outcomes().settings(scope);
+      if (!current) return current.errors();
+      store::LearningSettings next = current.value();
+      if (attribution_days) next.attribution_days = *attribution_days;
+      if (keep_edited_text) next.keep_edited_text = *keep_edited_text;
+      return app.store().outcomes().put_settings(scope, next);
+    };
+    auto learned = co_await app.blocking(save_learning);
+    if (!learned) { co_await app.fail(ex, learned.errors()); co_return; }
   }
   const json ok{{"saved", true}};
   co_await app.send_json(ex, 200, ok);

@@ -432,6 +432,7 @@ class CachedStore final : public Store {
   GhlLinks& ghl_links() override { return inner_.ghl_links(); }
   Leads& leads() override { return inner_.leads(); }
   LiveCards& live_cards() override { return inner_.live_cards(); }
+  Outcomes& outcomes() override { return inner_.outcomes(); }
   Analytics& analytics() override { return inner_.analytics(); }
 
   // Inside, profiles and transcript go through the cache over the joined store: a write still

@@ -2,6 +2,8 @@
 // codes and threading: store.hpp.
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -14,6 +16,15 @@ class Experiments {
   virtual ~Experiments() = default;
   virtual Result<Done> put(const Scope& s, const Experiment& e) = 0;  // create or replace; assignments stay
   virtual Result<std::vector<Experiment>> list(const Scope& s) = 0;
+  virtual Result<std::optional<Experiment>> get(const Scope& s, const std::string& id) = 0;
+  // Stores what an evaluation decided (status, winner, allocation, the results it counted); false
+  // when there is no such experiment.
+  virtual Result<bool> publish(const Scope& s, const std::string& id, const std::string& status,
+                               const std::string& winner, const std::string& allocation,
+                               std::int64_t published_trials) = 0;
+  // Its results per variant, from the coaching events its variants shaped (approach_variant of the
+  // events recorded with this experiment_id), by variant id; variants with no events are absent.
+  virtual Result<std::vector<VariantResults>> results(const Scope& s, const std::string& id) = 0;
   // The stored arm for (experiment, agent), assigning `variant` first if there is none yet.
   virtual Result<std::string> assign(const Scope& s, const std::string& experiment_id,
                                      const std::string& agent_id, const std::string& variant) = 0;

@@ -116,6 +116,63 @@ struct Experiment {
   std::string name;
   std::vector<std::string> variants;  // "control" first
   bool active = true;
+  // The learning loop's (docs/learning.md): the definition as created (the core's experiment JSON,
+  // each variant with what it changes in the request), and the state last published.
+  std::string definition = "{}";
+  std::string status = "running";     // running, paused, stopped
+  std::string winner;                 // set once the sequential test declares one
+  std::string allocation = "[]";      // [{variant, share}]: the split in force
+  std::int64_t published_trials = 0;  // the rated results the allocation was computed from
+  std::string created_at;
+  std::string updated_at;
+};
+
+// An experiment's results so far, per variant: coaching events given (shown), rated (trials),
+// rated helpful (successes), and what the agents did with them.
+struct VariantResults {
+  std::string variant;
+  std::int64_t shown = 0, trials = 0, successes = 0, copied = 0, sent = 0, with_outcome = 0;
+};
+
+// Who the agent was and what the turn was about when coaching was given: kept with the coaching
+// event, so results can be cut by role, experience, stage, tier and policy version.
+struct EventContext {
+  std::string lead_id;
+  std::string experiment_id;          // the experiment whose variant (approach_variant) shaped it; empty: none
+  std::string tier, role, experience, stage, policy_version;
+  std::vector<std::string> specializations;
+};
+
+// What the agent did with a coaching answer. Fields left unset are left as they were; copies and
+// sends add up.
+struct FeedbackUpdate {
+  std::optional<Feedback> rating;
+  std::optional<std::string> reason;   // why the rating ("too_long", "wrong_facts", or words)
+  std::optional<std::string> comment;
+  std::optional<std::int64_t> edit_distance;  // characters changed in a drafted reply before sending
+  std::string edited_text;             // the edited reply: stored only where the location keeps it
+  bool copied = false;
+  bool sent = false;
+};
+
+// A lead's outcome as the CRM reports it, with the coaching events credited for it.
+struct LeadOutcome {
+  std::string location_id;
+  std::string id;
+  std::string lead_id;
+  std::string agent_id;
+  Outcome outcome = Outcome::appointment_set;  // appointment_set .. closed_lost (not pending, no_response, lead_advanced)
+  std::string occurred_at;
+  std::string source = "api";         // api, gohighlevel, ...
+  std::string external_id;            // the sender's id of the event: reported twice, recorded once
+  std::vector<std::string> attributed;  // coaching event ids (filled by the store)
+  std::string recorded_at;
+};
+
+// A location's choices for learning.
+struct LearningSettings {
+  std::int64_t attribution_days = 30;  // how far before an outcome coaching is credited (1-365)
+  bool keep_edited_text = false;       // keep the text of an agent's edit, not only its size
 };
 
 struct WebhookRecord {

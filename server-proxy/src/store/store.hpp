@@ -29,6 +29,7 @@
 #include "store/leads.hpp"
 #include "store/ledger.hpp"
 #include "store/live_cards.hpp"
+#include "store/outcomes.hpp"
 #include "store/profiles.hpp"
 #include "store/records.hpp"
 #include "store/transcript.hpp"
@@ -55,6 +56,7 @@ class Store {
   virtual GhlLinks& ghl_links() = 0;
   virtual Leads& leads() = 0;
   virtual LiveCards& live_cards() = 0;
+  virtual Outcomes& outcomes() = 0;
 
   // Runs `work` with a store whose tenant calls, all in location `s`, commit together or not at
   // all: one write transaction (an event's side effects and its inbox outcome, say). A call for

@@ -160,6 +160,12 @@ std::string timestamp_at(std::int64_t unix_micros) {
 std::string now_rfc3339() { return timestamp_at(now_unix_micros()); }
 
 std::optional<std::string> canonical_timestamp(std::string_view t) {
+  auto micros = unix_micros_of(t);
+  if (!micros) return std::nullopt;
+  return timestamp_at(*micros);
+}
+
+std::optional<std::int64_t> unix_micros_of(std::string_view t) {
   int y, mo, d, h, mi, s;
   if (t.size() > 64 || !parse_date(t, y, mo, d)) return std::nullopt;
   if (t.size() < 19 || (t[10] != 'T' && t[10] != 't' && t[10] != ' ')) return std::nullopt;
@@ -198,7 +204,7 @@ std::optional<std::string> canonical_timestamp(std::string_view t) {
   }
   const std::int64_t days = days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d));
   const std::int64_t local = days * kMicrosPerDay + ((h * 60 + mi) * 60 + s) * 1'000'000LL + micros;
-  return timestamp_at(local - offset_minutes * 60'000'000LL);
+  return local - offset_minutes * 60'000'000LL;
 }
 
 std::optional<std::pair<std::string, std::string>> day_bounds(std::string_view day) {

@@ -28,6 +28,7 @@ std::string now_rfc3339();
 // Accepts RFC 3339 ("T" or " " between date and time, any fraction, "Z", "+hh", "+hh:mm" or
 // "+hhmm") and returns the canonical UTC form; nullopt when it is not a valid timestamp.
 std::optional<std::string> canonical_timestamp(std::string_view text);
+std::optional<std::int64_t> unix_micros_of(std::string_view text);  // the same reading, as Unix microseconds
 std::string timestamp_at(std::int64_t unix_micros);
 std::int64_t now_unix_micros();
 // "2026-11-25" -> ["2026-11-25T00:00:00.000000Z", "2026-11-26T00:00:00.000000Z")

@@ -3,7 +3,7 @@ window.__events = [];
 window.__xss = undefined;
 window.addEventListener('porchlight:ready', (e) => {
   const p = e.detail;
-  for (const name of ['ready', 'open', 'close', 'route', 'guidance', 'token', 'answer', 'feedback', 'error', 'live']) {
+  for (const name of ['ready', 'open', 'close', 'route', 'guidance', 'token', 'answer', 'feedback', 'error', 'live', 'policy']) {
     p.on(name, (detail) => window.__events.push({ name, detail: JSON.parse(JSON.stringify(detail ?? null)), at: performance.now() }));
   }
 });

@@ -8,6 +8,7 @@ export interface Core {
   route(request: unknown): string;
   guidanceCards(request: unknown): string;
   estimateCost(request: unknown): string;
+  assignVariant(request: unknown): string;
 }
 
 const loading = new Map<string, Promise<Core>>();

@@ -28,6 +28,8 @@ export class InstantPreview {
   #core: Core | null = null;
   #route: RouteInfo | null = null;  // for the question as typed now
   #policyMismatch = false;
+  /** The location's policy as /v1/policy publishes it: its version and experiments. */
+  policy: { version: string; experiments: Array<{ id: string }> } = { version: '', experiments: [] };
   readonly #hooks: PreviewHooks;
 
   constructor(id: string, hooks: PreviewHooks) {
@@ -44,6 +46,11 @@ export class InstantPreview {
       this.refresh();
       this.refreshCards();
     }).catch((e) => this.#hooks.fail(new ApiError('core.unavailable', `the instant preview is unavailable: ${e?.message ?? e}`)));
+  }
+
+  /** Resolves once the core is loaded. */
+  async loaded(): Promise<void> {
+    this.#core ??= await loadCore(this.#hooks.coreUrl);
   }
 
   /** Routes the question as typed now. */
@@ -80,6 +87,23 @@ export class InstantPreview {
     const r = this.#route;
     this.#route = null;
     return r;
+  }
+
+  /**
+   * The agent's variant of each published experiment (the core's assignVariant, as the proxy
+   * picks it); with a guidance type, the first experiment that applies to it and the agent's role.
+   */
+  variants(guidanceType?: string): Record<string, string> & { experiment_id?: string } {
+    const out: Record<string, string> = {};
+    const { profile } = this.#hooks.subject();
+    for (const experiment of this.#core ? this.policy.experiments : []) {
+      const r = callCore<{ applies: boolean; variant: string }>(this.#core!, 'assignVariant',
+        { experiment, agent_id: profile.id, ...(guidanceType ? { role: profile.role, guidance_type: guidanceType } : {}) });
+      if (!r || !r.applies) continue;
+      if (guidanceType) return { experiment_id: experiment.id, variant: r.variant, policy_version: this.policy.version };
+      out[experiment.id] = r.variant;
+    }
+    return out;
   }
 
   /** The proxy's decision for a question sent with `preview`; true when they agree. */

@@ -30,6 +30,7 @@ export interface RouteInfo {
   reasons: string[];
   estimate: { input_tokens: number; output_tokens: number; cost_usd: number; cost_usd_cached: number };
   policy_version: string;
+  location_policy_version?: string;
   offline?: boolean;
   budget_exhausted?: boolean;
 }

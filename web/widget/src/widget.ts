@@ -272,6 +272,7 @@ export class Widget extends Emitter {
         this.#renderSub();
         this.#preview.refresh();
         this.#preview.refreshCards();
+        void this.followPolicy();
       }).catch((e) => this.#fail(e));
       await Promise.all([profile, this.#loadConversation()]);
       this.#clearAlert();
@@ -384,6 +385,7 @@ export class Widget extends Emitter {
             break;
           case 'route': {
             const matches = this.#preview.confirm(e.data, preview);
+            if (e.data.location_policy_version && e.data.location_policy_version !== this.#preview.policy.version) void this.followPolicy();
             a.specialist(e.data.specialist);
             this.emit('route', { source: 'server', route: e.data, preview, matches });
             break;
@@ -434,6 +436,8 @@ export class Widget extends Emitter {
     if (stage) body.stage = stage;
     if (this.#cid) body.conversation_id = this.#cid;
     if (preview) body.client_route = { specialist: preview.specialist, tier: preview.tier, policy_version: preview.policy_version };
+    const variant = preview && this.#preview.variants(preview.guidance_type);
+    if (variant?.experiment_id) body.client_variant = variant;
     if (this.#photos.count) body.images = this.#photos.take();
     return body;
   }
@@ -460,6 +464,18 @@ export class Widget extends Emitter {
   }
 
   // ---- [4] host API ------------------------------------------------------------------------------
+
+  /** Fetches the location's policy (its experiments) and says which variants this agent gets. */
+  async followPolicy(): Promise<void> {
+    try {
+      const policy = await this.client.json('GET', '/v1/policy?files=0');
+      await this.#preview.loaded();
+      this.#preview.policy = policy;
+      this.emit('policy', { version: this.#preview.policy.version, variants: this.#preview.variants() });
+    } catch (e) {
+      this.#fail(e);
+    }
+  }
 
   /** Opens the live socket once: calls while it is open or opening share it. */
   startLive(): Promise<void> {

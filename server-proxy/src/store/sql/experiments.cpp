@@ -2,6 +2,7 @@
 // backends.
 
 #include <algorithm>
+#include <limits>
 #include <set>
 
 #include "store/sql/repository.hpp"
@@ -12,7 +13,9 @@ namespace porchlight::store::detail {
 
 namespace {
 
-const std::string kExperimentColumns = "location_id, id, name, variants, active";
+const std::string kExperimentColumns =
+    "location_id, id, name, variants, active, definition, status, winner, allocation, published_trials, created_at, "
+    "updated_at";
 
 Result<Experiment> decode_experiment(const Rows& rows, std::size_t row) {
   Decoder d{rows, row};
@@ -22,8 +25,24 @@ Result<Experiment> decode_experiment(const Rows& rows, std::size_t row) {
   e.name = d.str();
   e.variants = d.strings();
   e.active = d.flag();
+  e.definition = d.structured().dump();
+  e.status = d.str();
+  e.winner = d.str();
+  e.allocation = d.structured().dump();
+  e.published_trials = d.i64();
+  e.created_at = d.time();
+  e.updated_at = d.time();
   if (!d.problem.empty()) return internal("experiments: " + d.problem);
   return e;
+}
+
+// The published state's rules (the allocation's arithmetic is the core's).
+void check_state(Checks& c, const std::string& status, const std::string& winner, const std::string& allocation) {
+  if (status != "running" && status != "paused" && status != "stopped")
+    c.fail("experiment.status", "expected running, paused or stopped, got '" + status + "'");
+  c.id("experiment.winner", winner, false);
+  const json a = json::parse(allocation, nullptr, false);
+  if (!a.is_array() || allocation.size() > 4096) c.fail("experiment.allocation", "expected a JSON array of {variant, share}");
 }
 
 class SqlExperiments final : public Experiments {
@@ -44,15 +63,23 @@ class SqlExperiments final : public Experiments {
       if (!seen.insert(e.variants[i]).second)
         c.fail("experiment.variants[" + std::to_string(i) + "]", "variant '" + e.variants[i] + "' is listed twice");
     }
+    check_state(c, e.status, e.winner, e.allocation);
+    const json definition = json::parse(e.definition, nullptr, false);
+    if (!definition.is_object() || e.definition.size() > 64 * 1024)
+      c.fail("experiment.definition", "expected a JSON object of at most 64 KiB");
     if (!c.ok()) return c.errors;
     const std::string now = now_rfc3339();
     auto r = run_one(db_, s.location_id, TxMode::write,
-                     "INSERT INTO experiments (location_id, id, name, variants, active, created_at, updated_at) "
-                     "VALUES ($1, $2, $3, $4, $5, $6, $6) ON CONFLICT (location_id, id) DO UPDATE SET "
+                     "INSERT INTO experiments (location_id, id, name, variants, active, definition, status, winner, "
+                     "allocation, published_trials, created_at, updated_at) "
+                     "VALUES ($1, $2, $3, $4, $5, $7, $8, $9, $10, $11, $6, $6) ON CONFLICT (location_id, id) DO UPDATE SET "
                      "name = excluded.name, variants = excluded.variants, active = excluded.active, "
+                     "definition = excluded.definition, status = excluded.status, winner = excluded.winner, "
+                     "allocation = excluded.allocation, published_trials = excluded.published_trials, "
                      "updated_at = excluded.updated_at",
                      P({text(e.location_id), text(e.id), text(e.name), text(names_json(e.variants).dump()),
-                        boolean(e.active), text(now)}));
+                        boolean(e.active), text(now), text(definition.dump()), text(e.status), text(e.winner),
+                        text(e.allocation), integer(e.published_trials)}));
     if (!r.ok()) return r.errors();
     return Done{};
   }
@@ -64,6 +91,53 @@ class SqlExperiments final : public Experiments {
                      P({text(s.location_id)}));
     if (!r.ok()) return r.errors();
     return decode_all<Experiment>(r.value(), decode_experiment);
+  }
+
+  Result<std::optional<Experiment>> get(const Scope& s, const std::string& id) override {
+    return find_by_id<Experiment>(db_, s, id, "experiments", kExperimentColumns, decode_experiment);
+  }
+
+  Result<bool> publish(const Scope& s, const std::string& id, const std::string& status, const std::string& winner,
+                       const std::string& allocation, std::int64_t published_trials) override {
+    Checks c;
+    c.id("scope.location_id", s.location_id);
+    c.id("id", id);
+    check_state(c, status, winner, allocation);
+    c.range("published_trials", published_trials, 0, std::numeric_limits<std::int64_t>::max());
+    if (!c.ok()) return c.errors;
+    auto r = run_one(db_, s.location_id, TxMode::write,
+                     "UPDATE experiments SET status = $3, winner = $4, allocation = $5, published_trials = $6, "
+                     "active = $7, updated_at = $8 WHERE location_id = $1 AND id = $2",
+                     P({text(s.location_id), text(id), text(status), text(winner), text(allocation),
+                        integer(published_trials), boolean(status == "running"), text(now_rfc3339())}));
+    if (!r.ok()) return r.errors();
+    return r.value().affected() > 0;
+  }
+
+  Result<std::vector<VariantResults>> results(const Scope& s, const std::string& id) override {
+    if (auto e = check_scoped_id(s, "id", id); !e.empty()) return e;
+    auto r = run_one(db_, s.location_id, TxMode::read,
+                     "SELECT approach_variant, count(*), "
+                     "sum(CASE WHEN feedback <> 'none' THEN 1 ELSE 0 END), "
+                     "sum(CASE WHEN feedback = 'helpful' THEN 1 ELSE 0 END), "
+                     "sum(CASE WHEN copies > 0 THEN 1 ELSE 0 END), sum(CASE WHEN sends > 0 THEN 1 ELSE 0 END), "
+                     "sum(CASE WHEN outcome NOT IN ('pending', 'no_response') THEN 1 ELSE 0 END) "
+                     "FROM agent_coaching_history WHERE location_id = $1 AND experiment_id = $2 "
+                     "GROUP BY approach_variant ORDER BY approach_variant",
+                     P({text(s.location_id), text(id)}));
+    if (!r.ok()) return r.errors();
+    return decode_all<VariantResults>(r.value(), [](const Rows& rows, std::size_t row) -> Result<VariantResults> {
+      Decoder d{rows, row};
+      VariantResults v;
+      v.variant = d.str();
+      v.shown = d.i64();
+      v.trials = d.i64();
+      v.successes = d.i64();
+      v.copied = d.i64();
+      v.sent = d.i64();
+      v.with_outcome = d.i64();
+      return v;
+    });
   }
 
   Result<std::string> assign(const Scope& s, const std::string& experiment_id,

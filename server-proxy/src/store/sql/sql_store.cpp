@@ -59,7 +59,8 @@ class SqlStore final : public Store {
         analytics_(make_sql_analytics(db_)),
         ghl_links_(make_sql_ghl_links(db_)),
         leads_(make_sql_leads(db_)),
-        live_cards_(make_sql_live_cards(db_)) {}
+        live_cards_(make_sql_live_cards(db_)),
+        outcomes_(make_sql_outcomes(db_)) {}
 
   std::string_view backend() const override { return db_.backend(); }
 
@@ -113,6 +114,7 @@ class SqlStore final : public Store {
   GhlLinks& ghl_links() override { return *ghl_links_; }
   Leads& leads() override { return *leads_; }
   LiveCards& live_cards() override { return *live_cards_; }
+  Outcomes& outcomes() override { return *outcomes_; }
 
  private:
   std::unique_ptr<Database> owned_;  // the store's own database (none for a joined one)
@@ -129,6 +131,7 @@ class SqlStore final : public Store {
   std::unique_ptr<GhlLinks> ghl_links_;
   std::unique_ptr<Leads> leads_;
   std::unique_ptr<LiveCards> live_cards_;
+  std::unique_ptr<Outcomes> outcomes_;
 };
 
 }  // namespace

@@ -26,5 +26,6 @@ std::unique_ptr<Analytics> make_sql_analytics(Database& db);
 std::unique_ptr<GhlLinks> make_sql_ghl_links(Database& db);
 std::unique_ptr<Leads> make_sql_leads(Database& db);
 std::unique_ptr<LiveCards> make_sql_live_cards(Database& db);
+std::unique_ptr<Outcomes> make_sql_outcomes(Database& db);
 
 }  // namespace porchlight::store::detail
