@@ -307,6 +307,23 @@ describe('GoHighLevel on two instances (PostgreSQL and Redis)', () => {
     c.stop();
   });
 
+  test('a won opportunity closes the lead and is one outcome for the learning loop, replayed or not', async () => {
+    const worker = await startProxy({ databaseUrl: app, redisUrl: redisUrl(), upstreamUrl: fake.url, args: ghlArgs, env });  // (a died above)
+    const text = body('OpportunityStatusUpdate', { status: 'won' });
+    const { webhookId } = JSON.parse(text);
+    assert.equal((await send(b, text)).status, 200);
+    const w = await processed(app, webhookId);
+    assert.equal(w.state, 'done', w.error);
+    const outcomes = () => rows(`SELECT outcome || ' ' || source || ' ' || lead_id FROM lead_outcomes WHERE external_id = '${webhookId}'`);
+    assert.deepEqual(outcomes(), [`closed_won gohighlevel ${CONTACT_ID}`]);
+    assert.equal(rows(`SELECT to_stage FROM lead_stage_changes WHERE lead_id = '${CONTACT_ID}' ORDER BY seq DESC LIMIT 1`)[0], 'closed_won');
+    assert.match(admin(['webhooks', 'replay', w.id, '--database-url', app]), /pending again/);
+    await eventually(() => inbox(app, webhookId).state === 'done' && inbox(app, webhookId).attempts === 1, 'the replay');
+    assert.equal(outcomes().length, 1, 'recorded once');
+    assert.equal(rows(`SELECT count(*) FROM lead_stage_changes WHERE source = 'ghl:${w.id}'`)[0], '1', 'moved once');
+    worker.stop();
+  });
+
   test('the store down: 429 with retry-after (GoHighLevel retries), then 200 once it is back', async () => {
     services('stop-pg');
     let text;

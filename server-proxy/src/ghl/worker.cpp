@@ -14,6 +14,7 @@
 #include "ghl/links.hpp"
 #include "handlers/json_util.hpp"
 #include "handlers/lead_moves.hpp"
+#include "learn/outcomes.hpp"
 #include "live/suggestion.hpp"
 #include "log.hpp"
 #include "porchlight/qualify.hpp"
@@ -40,7 +41,8 @@ struct Effects {
   std::vector<store::StageChange> moves;      // appended after `moves_after`, the seq read
   std::int64_t moves_after = 0;
   std::optional<store::LiveCard> card;        // stored once, then published
-  bool empty() const { return !lead && !message && moves.empty() && !card; }
+  std::optional<learning::OutcomeReport> outcome;  // credited to the lead's coaching (once per event)
+  bool empty() const { return !lead && !message && moves.empty() && !card && !outcome; }
 };
 
 // What applying an event came to.
@@ -222,6 +224,8 @@ struct WebhookWorker::Impl : std::enable_shared_from_this<Impl> {
           return moved.errors();
       if (fx.card)
         if (auto put = tx.live_cards().put(s, *fx.card); !put) return put.errors();
+      if (fx.outcome)
+        if (auto recorded = learning::record_outcome(tx, s, *fx.outcome); !recorded) return recorded.errors();
       return store::Done{};
     };
     if (fx.empty() || a.scope.location_id.empty())
@@ -448,7 +452,21 @@ struct WebhookWorker::Impl : std::enable_shared_from_this<Impl> {
     if (!agent) co_return Applied::fail(agent.errors().front().message);
     Applied a = changed(c, st.value(), l);
     plan_moves(c, a, st.value(), agent.value(), l, stage, events);
+    a.effects.outcome = outcome_report(c, l, learning::outcome_of_ghl(c.w.event_type, status));
     co_return a;
+  }
+
+  // Won, lost, an appointment set: the learning loop's outcome, keyed by the event.
+  static std::optional<learning::OutcomeReport> outcome_report(const Context& c, const store::LeadRecord& l,
+                                                               std::optional<Outcome> outcome) {
+    if (!outcome) return std::nullopt;
+    learning::OutcomeReport r;
+    r.lead_id = l.id;
+    r.agent_id = l.agent_id;
+    r.outcome = *outcome;
+    r.source = "gohighlevel";
+    r.external_id = c.w.dedupe_key.empty() ? c.w.id : c.w.dedupe_key;
+    return r;
   }
 
   awaitable<Applied> appointment(const Context& c) {
@@ -473,6 +491,7 @@ struct WebhookWorker::Impl : std::enable_shared_from_this<Impl> {
     auto agent = co_await agent_profile(c, l.agent_id);
     if (!agent) co_return Applied::fail(agent.errors().front().message);
     plan_moves(c, a, st.value(), agent.value(), l, std::nullopt, {"appointment_set"});
+    a.effects.outcome = outcome_report(c, l, learning::outcome_of_ghl(c.w.event_type));
     co_return a;
   }
 
