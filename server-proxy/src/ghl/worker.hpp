@@ -3,9 +3,10 @@
 // pushes live guidance for a lead's message to the assigned agent, and retries with backoff
 // until the event is dead-lettered.
 //
-// Exactly once: every side effect is keyed by the inbox row (a thread message by the CRM's
-// message id, stage moves by their source "ghl:<row id>", the card by "card_<row id>", usage by
-// "req_ghl_<row id>"), so an event processed again after a crash changes nothing twice.
+// Exactly once: an event's effects and its inbox outcome commit in one transaction (a crash
+// leaves all or none), and each effect is keyed by the inbox row (a thread message by the CRM's
+// message id, stage moves by their source "ghl:<row id>", the card by "card_<row id>", the
+// outcome by the webhook id, usage by "req_ghl_<row id>"), so a replay changes nothing twice.
 #pragma once
 
 #include <memory>
