@@ -68,12 +68,6 @@ std::string keyword_of(std::string_view text) {
 
 }  // namespace
 
-std::string str(const json& j, std::string_view key) {
-  if (!j.is_object()) return "";
-  auto it = j.find(key);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : "";
-}
-
 std::string contact_of(const json& event) {
   if (str(event, "type").rfind("Contact", 0) == 0)
     if (auto id = str(event, "id"); !id.empty()) return id;

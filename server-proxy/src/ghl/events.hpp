@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 
+#include "handlers/json_util.hpp"
 #include "porchlight/model.hpp"
 #include "store/records.hpp"
 
@@ -55,6 +56,6 @@ bool is_texting_channel(std::string_view channel);
 std::string contact_of(const json& event);
 
 // A string field, or "" when absent or not a string.
-std::string str(const json& j, std::string_view key);
+inline std::string str(const json& j, std::string_view key) { return string_field(j, key); }
 
 }  // namespace porchlight::proxy::ghl

@@ -4,6 +4,7 @@
 
 #include "auth/credentials.hpp"
 #include "auth/visibility.hpp"
+#include "handlers/json_util.hpp"
 #include "porchlight/json_input.hpp"
 
 namespace porchlight::proxy {
@@ -160,9 +161,9 @@ TurnPlan plan_turn(const CoachRequest& c, const TurnContext& ctx, const Policy& 
     plan.conversation_update = ConversationUpdate{plan.stage, conversation.summary, conversation.summary_through_seq};
 
   if (c.client_route.is_object()) {  // the browser's preview is never trusted, only compared
-    plan.preview_same_policy = c.client_route.value("policy_version", "") == route.policy_version;
-    plan.preview_matches = c.client_route.value("specialist", "") == name_of(route.specialist) &&
-                           c.client_route.value("tier", "") == name_of(route.tier);
+    plan.preview_same_policy = string_field(c.client_route, "policy_version") == route.policy_version;
+    plan.preview_matches = string_field(c.client_route, "specialist") == name_of(route.specialist) &&
+                           string_field(c.client_route, "tier") == name_of(route.tier);
   }
   return plan;
 }

@@ -64,6 +64,12 @@ awaitable<std::optional<json>> read_json_body(App& app, Exchange& ex, std::size_
 
 std::string new_id(std::string_view prefix) { return store::detail::time_ordered_id(prefix); }
 
+std::string string_field(const json& j, std::string_view key) {
+  if (!j.is_object()) return "";
+  auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : "";
+}
+
 bool parse_count(const std::string& text, std::int64_t min, std::int64_t max, std::int64_t& out) {
   if (text.empty()) return true;
   if (text.size() > 18 || text.find_first_not_of("0123456789") != std::string::npos) return false;

@@ -32,4 +32,8 @@ bool parse_count(const std::string& text, std::int64_t min, std::int64_t max, st
 using store::detail::now_rfc3339;  // the store's canonical form, so what handlers stamp is what the store keeps
 std::string new_id(std::string_view prefix);  // store::detail::time_ordered_id
 
+// A string member of an object from outside (a client, a webhook): "" when `j` is not an object,
+// or the member is absent or not a string (json::value would throw on another type).
+std::string string_field(const json& j, std::string_view key);
+
 }  // namespace porchlight::proxy

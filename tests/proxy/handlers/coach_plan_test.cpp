@@ -104,6 +104,13 @@ TEST_CASE("plan: the browser's route preview is compared, never trusted") {
   CHECK_FALSE(*differs.preview_matches);
   CHECK_FALSE(differs.preview_same_policy);
   CHECK(differs.prompt.route.specialist == ours.prompt.route.specialist);  // the proxy's decision stands
+
+  // The browser's fields of the wrong type: no match, and no exception (it used to throw).
+  c.client_route = {{"specialist", 7}, {"tier", json::array()}, {"policy_version", nullptr}};
+  const TurnPlan odd = plan_turn(c, ctx, Policy::embedded(), tier_models());
+  REQUIRE(odd.preview_matches);
+  CHECK_FALSE(*odd.preview_matches);
+  CHECK_FALSE(odd.preview_same_policy);
 }
 
 TEST_CASE("plan: the lead's stage moves from the recorded one, by the CRM's word and the lead's facts") {
