@@ -259,7 +259,7 @@ BuiltPrompt build_prompt(const PromptRequest& req, const Policy& policy) {
   body.reserve(playbook.system_prefix_json.size() + 4096 + summary_text.size() + situation_text.size() + final_text.size() +
                turn_bytes + image_bytes);
   body += R"({"max_tokens":)";
-  body += std::to_string(d.tiers[static_cast<std::size_t>(tier)].max_output_tokens);
+  body += std::to_string(req.max_output_tokens > 0 ? req.max_output_tokens : d.tiers[static_cast<std::size_t>(tier)].max_output_tokens);
   body += R"(,"messages":[)";
   for (std::size_t k = 0; k < turns.size(); ++k) {
     body += R"({"content":[)";

@@ -65,6 +65,10 @@ TEST_CASE("prompt: the body is JSON text exactly as dump() would write it, strea
   CHECK(body["model"] == "claude-test-model");
   CHECK(streamed.route.model == "claude-test-model");
   CHECK(to_json_text(body) == streamed.body);
+  CHECK(body["max_tokens"] == Policy::embedded().data().tiers[static_cast<std::size_t>(built.route.tier)].max_output_tokens);
+  r.max_output_tokens = 300;  // a live card's short answer
+  const json shorter = json::parse(build_prompt(r).body);
+  CHECK(shorter["max_tokens"] == 300);
 }
 
 TEST_CASE("prompt: the prefix is byte-identical from one turn to the next") {

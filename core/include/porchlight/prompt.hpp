@@ -32,6 +32,7 @@ struct PromptRequest {
   std::optional<ModelTier> tier;
   std::optional<Budget> budget;
   std::int64_t context_budget_tokens = 0;  // 0: the policy's default
+  std::int64_t max_output_tokens = 0;      // 0: the tier's (a short answer, a live card's, asks fewer)
   bool stream = false;
   // By tier (fast, balanced, deep): a model to name instead of the policy's (a deployment's config).
   std::array<std::string, enum_count<ModelTier>()> tier_models;

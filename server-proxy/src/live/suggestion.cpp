@@ -46,11 +46,10 @@ awaitable<Suggestion> suggest_reply(App& app, const SuggestionRequest& in, Route
     pr.query += " The lead has opted out of text messages (STOP): do not suggest texting them; suggest only a channel "
                 "they have consented to, or no contact.";
   pr.tier = ModelTier::fast;
-  json body = json::parse(build_prompt(pr, app.policy()).body);
-  body["model"] = model;
-  body["max_tokens"] = kMaxTokens;
+  pr.tier_models[static_cast<std::size_t>(ModelTier::fast)] = model;
+  pr.max_output_tokens = kMaxTokens;
   TurnRequest turn;
-  turn.request.body = to_json_text(body);
+  turn.request.body = build_prompt(pr, app.policy()).body;  // written once, as the core writes it
   turn.request.model = model;
   turn.playbooks = PlaybookContext{route, rr.query, in.agent, in.lead};
 
