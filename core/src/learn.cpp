@@ -205,8 +205,11 @@ std::vector<ArmCounts> aligned(const Experiment& e, const std::vector<ArmCounts>
 
 std::string assign(const Experiment& e, std::string_view agent_id) {
   if (e.variants.empty()) return "control";
-  if (e.status != ExperimentStatus::running) return e.variants[0].id;
+  // A pause serves the control; a declared winner serves everyone, also once the experiment is
+  // stopped (its result adopted); a stop without a winner goes back to the control.
+  if (e.status == ExperimentStatus::paused) return e.variants[0].id;
   if (!e.winner.empty()) return e.winner;
+  if (e.status != ExperimentStatus::running) return e.variants[0].id;
   std::vector<double> shares(e.variants.size(), 0);
   if (e.allocation.empty()) {
     shares = tidy(warm_up_shares(e, aligned(e, {}), std::vector<bool>(e.variants.size(), true)));

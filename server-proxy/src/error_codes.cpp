@@ -62,6 +62,7 @@ constexpr ErrorCode kErrorCodes[] = {
     {"auth.not_your_profile", 403, kPermission, false, "a browser may only touch its own agent's profile and sessions"},
     {"auth.csrf", 403, kPermission, false, "dashboard requests that change data must send x-porchlight-csrf"},
     {"auth.scope_missing", 403, kPermission, false, "the key does not hold the scope this endpoint needs (the message names it)"},
+    {"auth.team_lead_only", 403, kPermission, false, "a browser reads this only for an agent whose profile has access team_lead or location_admin (or use a secret key)"},
     {"auth.wrong_lead", 403, kPermission, false, "the agent token was minted for another lead's page than the one the request names"},
     {"not_found", 404, kNotFound, false, "no such endpoint, or no such record in this location"},
     {"method_not_allowed", 405, kInvalid, false, "the path exists but does not take this method"},

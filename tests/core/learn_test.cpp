@@ -70,6 +70,13 @@ TEST_CASE("learn: assignment follows the split, and moving a boundary moves only
   e.winner = "empathy_first";
   e.allocation = {{"control", 1.0}, {"empathy_first", 0.0}};
   CHECK(assign(e, "agent-1") == "empathy_first");
+  e.status = ExperimentStatus::stopped;  // stopped after the test decided: the winner is adopted
+  CHECK(assign(e, "agent-1") == "empathy_first");
+  e.status = ExperimentStatus::paused;
+  CHECK(assign(e, "agent-1") == "control");
+  e.status = ExperimentStatus::stopped;
+  e.winner.clear();  // stopped without a winner: back to the control
+  CHECK(assign(e, "agent-1") == "control");
 }
 
 TEST_CASE("learn: applies only to its guidance type and roles") {

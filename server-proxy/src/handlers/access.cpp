@@ -26,6 +26,12 @@ awaitable<bool> may_see_agent(App& app, const Principal& p, const std::string& a
   co_return agent && !viewer->team_id.empty() && agent->team_id == viewer->team_id;
 }
 
+awaitable<bool> may_see_location(App& app, const Principal& p) {
+  if (!p.browser()) co_return true;
+  const auto viewer = co_await profile_of(app, p.scope, p.agent_id);
+  co_return viewer && viewer->access != AccessRole::agent;
+}
+
 awaitable<bool> VisibleAgents::contains(const std::string& agent_id) {
   if (!caller_.browser()) co_return true;
   auto seen = seen_.find(agent_id);

@@ -16,6 +16,10 @@ awaitable<bool> may_see(App& app, const Principal& caller, const store::Conversa
 // the location's as a location admin.
 awaitable<bool> may_see_agent(App& app, const Principal& caller, const std::string& agent_id);
 
+// Whether `caller` may read what spans the location (its experiments and their results): a
+// secret key, or a browser whose agent is a team lead or a location admin.
+awaitable<bool> may_see_location(App& app, const Principal& caller);
+
 // may_see_agent over the many rows of one answer (usage, analytics): each agent is looked up once.
 class VisibleAgents {
  public:

@@ -117,8 +117,8 @@ void count_variant_preview(App& app, const CoachRequest& c, const TurnPlan& plan
   if (!c.client_variant.is_object()) return;
   const std::string ours = plan.assignment ? plan.assignment->variant : "";
   const std::string ours_id = plan.assignment ? plan.assignment->experiment_id : "";
-  const bool same = c.client_variant.value("experiment_id", "") == ours_id && c.client_variant.value("variant", "") == ours;
-  const bool same_policy = c.client_variant.value("policy_version", "") == plan.policy_version;
+  const bool same = string_field(c.client_variant, "experiment_id") == ours_id && string_field(c.client_variant, "variant") == ours;
+  const bool same_policy = string_field(c.client_variant, "policy_version") == plan.policy_version;
   app.metrics().count(same ? "porchlight_variant_match_total" : "porchlight_variant_mismatch_total",
                       {{"policy", same_policy ? "same" : "different"}});
 }

@@ -213,7 +213,7 @@ TurnPlan plan_turn_with_experiments(CoachRequest& c, const TurnContext& ctx, con
 store::EventContext event_context(const CoachRequest& c, const TurnContext& ctx, const TurnPlan& plan) {
   store::EventContext e;
   e.lead_id = c.lead.id;
-  if (plan.assignment) e.experiment_id = plan.assignment->experiment_id;
+  if (plan.assignment && plan.assignment->trial) e.experiment_id = plan.assignment->experiment_id;
   e.tier = std::string(name_of(plan.prompt.route.tier));
   e.role = std::string(name_of(ctx.agent.role));
   e.experience = std::string(name_of(ctx.agent.experience));

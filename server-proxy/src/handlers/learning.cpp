@@ -12,6 +12,7 @@
 // The statistics are the core's (porchlight/learn.hpp); what is stored and published is
 // learn/experiments.hpp's.
 
+#include "handlers/access.hpp"
 #include "handlers/handlers.hpp"
 #include "handlers/json_util.hpp"
 #include "handlers/learning.hpp"
@@ -60,9 +61,7 @@ awaitable<void> set_status(App& app, Exchange& ex, const Principal& p, const std
     co_await app.fail(ex, ApiError::from_code("experiment.not_running", "experiment " + row->id + " is stopped; make a new one"));
     co_return;
   }
-  auto save = [&app, scope = p.scope, r = *row, status] {
-    return app.store().experiments().publish(scope, r.id, status, r.winner, r.allocation, r.published_trials);
-  };
+  auto save = [&app, scope = p.scope, id = row->id, status] { return app.store().experiments().set_status(scope, id, status); };
   auto saved = co_await app.blocking(save);
   if (!saved) { co_await app.fail(ex, saved.errors()); co_return; }
   row->status = status;
@@ -93,7 +92,17 @@ awaitable<Result<learning::PublishedPolicy>> location_policy(App& app, const sto
   co_return learning::publish(rows.value(), app.policy().version());
 }
 
+// The location's experiments, their variants' prompts and results are for team leads and admins.
+awaitable<bool> may_read_experiments(App& app, Exchange& ex, const Principal& p) {
+  const bool sees = co_await may_see_location(app, p);
+  if (sees) co_return true;
+  co_await app.fail(ex, ApiError::from_code("auth.team_lead_only", "experiments are read by team leads and location admins"));
+  co_return false;
+}
+
 awaitable<void> list_experiments(App& app, Exchange& ex, const Principal& p) {
+  const bool allowed = co_await may_read_experiments(app, ex, p);
+  if (!allowed) co_return;
   auto list = [&app, scope = p.scope] { return app.store().experiments().list(scope); };
   auto rows = co_await app.blocking(list);
   if (!rows) { co_await app.fail(ex, rows.errors()); co_return; }
@@ -135,6 +144,8 @@ awaitable<void> create_experiment(App& app, Exchange& ex, const Principal& p) {
 }
 
 awaitable<void> get_experiment(App& app, Exchange& ex, const Principal& p) {
+  const bool allowed = co_await may_read_experiments(app, ex, p);
+  if (!allowed) co_return;
   auto row = co_await path_experiment(app, ex, p);
   if (!row) co_return;
   auto refresh = [&app, scope = p.scope, id = row->id] { return learning::refresh(app.store(), scope, id); };

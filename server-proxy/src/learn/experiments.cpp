@@ -36,6 +36,19 @@ bool retired(const store::Experiment& row) {
   return (row.status == "stopped" && row.winner.empty()) || row.definition == "{}";
 }
 
+// The experiments in force, in the order a turn looks for one that applies (the proxy here, the
+// widget over what /v1/policy publishes in the same order): running and paused ones first, then
+// those stopped with their winner adopted, each group by id. So a new experiment on a guidance
+// type runs even where an older one's winner was adopted.
+std::vector<const store::Experiment*> in_force(const std::vector<store::Experiment>& rows) {
+  std::vector<const store::Experiment*> out;
+  for (const auto& row : rows)
+    if (!retired(row) && row.status != "stopped") out.push_back(&row);
+  for (const auto& row : rows)
+    if (!retired(row) && row.status == "stopped") out.push_back(&row);
+  return out;
+}
+
 }  // namespace
 
 Result<Definition> read_definition(const json& j) {
@@ -84,13 +97,14 @@ Result<Definition> published(const store::Experiment& row) {
 
 std::optional<Assignment> assign_turn(const std::vector<store::Experiment>& rows, GuidanceType type, AgentRole role,
                                       const std::string& agent_id) {
-  for (const auto& row : rows) {  // the store lists them by id
-    if (retired(row)) continue;
+  for (const store::Experiment* r : in_force(rows)) {
+    const store::Experiment& row = *r;
     auto d = published(row);
     if (!d || !learn::applies(d->experiment, type, role)) continue;
     Assignment a;
     a.experiment_id = row.id;
     a.variant = learn::assign(d->experiment, agent_id);
+    a.trial = d->experiment.status == learn::ExperimentStatus::running;
     if (auto t = d->treatments.find(a.variant); t != d->treatments.end()) a.treatment = t->second;
     return a;
   }
@@ -99,9 +113,8 @@ std::optional<Assignment> assign_turn(const std::vector<store::Experiment>& rows
 
 PublishedPolicy publish(const std::vector<store::Experiment>& rows, const std::string& policy_version) {
   PublishedPolicy p;
-  for (const auto& row : rows)
-    if (!retired(row))
-      if (auto d = published(row)) p.experiments.push_back(learn::to_json(d->experiment));
+  for (const store::Experiment* row : in_force(rows))
+    if (auto d = published(*row)) p.experiments.push_back(learn::to_json(d->experiment));
   if (p.experiments.empty()) {
     p.version = policy_version;
     return p;
@@ -145,10 +158,10 @@ Result<Refreshed> refresh(store::Store& store, const store::Scope& scope, const 
   const bool moved = out.evaluation.decision != "warming_up" &&
                      out.evaluation.total_trials - stored.published_trials >= kRepublishEvery;
   if (!decided && !stopped_arm && !moved) return out;
-  auto saved = store.experiments().publish(scope, experiment_id, stored.status, out.evaluation.winner, allocation.dump(),
-                                           out.evaluation.total_trials);
+  // Only over the state read: a stop, a pause or another evaluation meanwhile wins.
+  auto saved = store.experiments().publish(scope, stored, out.evaluation.winner, allocation.dump(), out.evaluation.total_trials);
   if (!saved) return saved.errors();
-  out.published = true;
+  out.published = saved.value();
   return out;
 }
 

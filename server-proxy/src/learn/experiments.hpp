@@ -35,19 +35,23 @@ Result<Definition> read_definition(const json& j);
 // The experiment as published: its definition with the status, winner and allocation stored last.
 Result<Definition> published(const store::Experiment& row);
 
-// The variant of one coaching turn: the first published experiment (by id; one stopped without a
-// winner is not) that applies to the turn's guidance type and the agent's role; nullopt when none
-// does. A paused one gives the control.
+// The variant of one coaching turn: the first experiment in force, in published order, that
+// applies to the turn's guidance type and the agent's role; nullopt when none does. A paused one
+// gives the control, a stopped one its adopted winner.
 struct Assignment {
   std::string experiment_id;
   std::string variant;
   Treatment treatment;
+  // The turn is one of the experiment's results: it is running. A paused one's control turns and a
+  // stopped one's adopted winner are served but not counted (they would bias the arms).
+  bool trial = true;
 };
 std::optional<Assignment> assign_turn(const std::vector<store::Experiment>& rows, GuidanceType type, AgentRole role,
                                       const std::string& agent_id);
 
-// What /v1/policy publishes for a location: each experiment as the core reads it (sorted by id;
-// not those stopped without a winner),
+// What /v1/policy publishes for a location: each experiment as the core reads it (running and
+// paused ones by id, then those stopped with a winner: the order a turn looks for one that
+// applies; not those stopped without a winner),
 // and a version that changes whenever any of them does: "<policy version>+x<hash>" (the policy's
 // own when the location has none).
 struct PublishedPolicy {

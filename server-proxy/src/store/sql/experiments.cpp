@@ -97,19 +97,32 @@ class SqlExperiments final : public Experiments {
     return find_by_id<Experiment>(db_, s, id, "experiments", kExperimentColumns, decode_experiment);
   }
 
-  Result<bool> publish(const Scope& s, const std::string& id, const std::string& status, const std::string& winner,
-                       const std::string& allocation, std::int64_t published_trials) override {
+  Result<bool> publish(const Scope& s, const Experiment& was, const std::string& winner, const std::string& allocation,
+                       std::int64_t published_trials) override {
     Checks c;
     c.id("scope.location_id", s.location_id);
-    c.id("id", id);
-    check_state(c, status, winner, allocation);
+    c.id("id", was.id);
+    check_state(c, was.status, winner, allocation);
     c.range("published_trials", published_trials, 0, std::numeric_limits<std::int64_t>::max());
     if (!c.ok()) return c.errors;
     auto r = run_one(db_, s.location_id, TxMode::write,
-                     "UPDATE experiments SET status = $3, winner = $4, allocation = $5, published_trials = $6, "
-                     "active = $7, updated_at = $8 WHERE location_id = $1 AND id = $2",
-                     P({text(s.location_id), text(id), text(status), text(winner), text(allocation),
-                        integer(published_trials), boolean(status == "running"), text(now_rfc3339())}));
+                     "UPDATE experiments SET winner = $3, allocation = $4, published_trials = $5, updated_at = $6 "
+                     "WHERE location_id = $1 AND id = $2 AND status = $7 AND winner = $8 AND published_trials = $9",
+                     P({text(s.location_id), text(was.id), text(winner), text(allocation), integer(published_trials),
+                        text(now_rfc3339()), text(was.status), text(was.winner), integer(was.published_trials)}));
+    if (!r.ok()) return r.errors();
+    return r.value().affected() > 0;
+  }
+
+  Result<bool> set_status(const Scope& s, const std::string& id, const std::string& status) override {
+    Checks c;
+    c.id("scope.location_id", s.location_id);
+    c.id("id", id);
+    check_state(c, status, "", "[]");
+    if (!c.ok()) return c.errors;
+    auto r = run_one(db_, s.location_id, TxMode::write,
+                     "UPDATE experiments SET status = $3, active = $4, updated_at = $5 WHERE location_id = $1 AND id = $2",
+                     P({text(s.location_id), text(id), text(status), boolean(status == "running"), text(now_rfc3339())}));
     if (!r.ok()) return r.errors();
     return r.value().affected() > 0;
   }

@@ -49,6 +49,24 @@ Result<LearningSettings> read_settings(Session& db, const std::string& location_
   return out;
 }
 
+// SQL for an outcome's place in the funnel (0 for none yet): an event's credit only moves up.
+std::string funnel_rank(const std::string& column) {
+  return "(CASE " + column + " WHEN 'appointment_set' THEN 1 WHEN 'agreement_signed' THEN 2 WHEN 'offer_written' THEN 3 "
+         "WHEN 'under_contract' THEN 4 WHEN 'closed_won' THEN 5 WHEN 'closed_lost' THEN 5 ELSE 0 END)";
+}
+
+// The outcome recorded before for `o`'s source and external id, if any.
+Result<std::optional<RecordedOutcome>> recorded_before(Session& db, const Scope& s, const LeadOutcome& o) {
+  auto existing = db.run("SELECT " + kOutcomeColumns + " FROM lead_outcomes WHERE location_id = $1 AND source = $2 "
+                         "AND external_id = $3",
+                         P({text(s.location_id), text(o.source), text(o.external_id)}));
+  if (!existing.ok()) return existing.errors();
+  if (existing.value().empty()) return std::optional<RecordedOutcome>{};
+  auto old = decode_outcome(existing.value(), 0);
+  if (!old.ok()) return old.errors();
+  return std::optional<RecordedOutcome>(RecordedOutcome{std::move(old).value(), false});
+}
+
 class SqlOutcomes final : public Outcomes {
  public:
   explicit SqlOutcomes(Database& db) : db_(db) {}
@@ -61,6 +79,9 @@ class SqlOutcomes final : public Outcomes {
     c.id("outcome.lead_id", o.lead_id);
     c.id("outcome.agent_id", o.agent_id, false);
     c.time("outcome.occurred_at", o.occurred_at);
+    constexpr std::int64_t kClockSkew = 5 * 60 * 1'000'000;  // a sender's clock a little ahead
+    if (unix_micros_of(o.occurred_at).value_or(0) > now_unix_micros() + kClockSkew)
+      c.fail("outcome.occurred_at", "is in the future");
     c.plain("outcome.source", o.source, 64, true);
     c.plain("outcome.external_id", o.external_id, 200, false);
     if (!is_lead_outcome(o.outcome))
@@ -72,34 +93,40 @@ class SqlOutcomes final : public Outcomes {
     if (o.external_id.empty()) o.external_id = o.id;  // nothing to recognize a repeat by
     o.recorded_at = now_rfc3339();
     return in_tx<RecordedOutcome>(db_, s.location_id, TxMode::write, [&](Session& db) -> Result<RecordedOutcome> {
-      auto existing = db.run("SELECT " + kOutcomeColumns + " FROM lead_outcomes WHERE location_id = $1 AND source = $2 "
-                             "AND external_id = $3",
-                             P({text(s.location_id), text(o.source), text(o.external_id)}));
-      if (!existing.ok()) return existing.errors();
-      if (!existing.value().empty()) {
-        auto old = decode_outcome(existing.value(), 0);
-        if (!old.ok()) return old.errors();
-        return RecordedOutcome{std::move(old).value(), false};
-      }
+      auto before = recorded_before(db, s, o);
+      if (!before.ok()) return before.errors();
+      if (before.value()) return *before.value();
       auto settings = read_settings(db, s.location_id);
       if (!settings.ok()) return settings.errors();
       const std::int64_t at = unix_micros_of(o.occurred_at).value_or(0);
       const std::string from = timestamp_at(at - settings.value().attribution_days * kMicrosPerDay);
-      auto events = db.run("SELECT id FROM agent_coaching_history WHERE location_id = $1 AND lead_id = $2 "
+      auto events = db.run("SELECT id, created_at FROM agent_coaching_history WHERE location_id = $1 AND lead_id = $2 "
                            "AND created_at >= $3 AND created_at <= $4 ORDER BY created_at DESC LIMIT $5",
                            P({text(s.location_id), text(o.lead_id), text(from), text(o.occurred_at),
                               integer(kMaxAttributed)}));
       if (!events.ok()) return events.errors();
       for (std::size_t i = 0; i < events.value().size(); ++i) o.attributed.push_back(events.value().text(i, 0));
-      auto ins = db.run("INSERT INTO lead_outcomes (" + kOutcomeColumns + ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+      // A concurrent report of the same event may have got in first: then its row is the answer.
+      auto ins = db.run("INSERT INTO lead_outcomes (" + kOutcomeColumns + ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) "
+                        "ON CONFLICT DO NOTHING",
                         P({text(o.location_id), text(o.id), text(o.lead_id), text(o.agent_id), text(name_of(o.outcome)),
                            text(o.occurred_at), text(o.source), text(o.external_id),
                            text(names_json(o.attributed).dump()), text(o.recorded_at)}));
       if (!ins.ok()) return ins.errors();
+      if (ins.value().affected() == 0) {
+        auto before = recorded_before(db, s, o);
+        if (!before.ok()) return before.errors();
+        if (!before.value()) return internal("lead_outcomes: a report conflicted with one that is not there");
+        return *before.value();
+      }
       if (!o.attributed.empty()) {
+        // The credited events (the newest kMaxAttributed) move up the funnel, never down: a
+        // showing's appointment after the contract does not undo under_contract.
+        const std::string oldest = events.value().text(events.value().size() - 1, 1);
         auto marked = db.run("UPDATE agent_coaching_history SET outcome = $3 WHERE location_id = $1 AND lead_id = $2 "
-                             "AND created_at >= $4 AND created_at <= $5",
-                             P({text(s.location_id), text(o.lead_id), text(name_of(o.outcome)), text(from),
+                             "AND created_at >= $4 AND created_at <= $5 AND " + funnel_rank("outcome") + " < " +
+                             funnel_rank("$3"),
+                             P({text(s.location_id), text(o.lead_id), text(name_of(o.outcome)), text(oldest),
                                 text(o.occurred_at)}));
         if (!marked.ok()) return marked.errors();
       }

@@ -105,13 +105,22 @@ TEST_CASE_TEMPLATE("store: an outcome is credited to the lead's coaching within 
   auto settings = REQUIRE_OK(db->outcomes().settings(s));
   CHECK(settings.attribution_days == 90);
   CHECK(settings.keep_edited_text);
-  auto won = REQUIRE_OK(db->outcomes().record(s, outcome_of("lead_1", Outcome::closed_won, "2026-12-05T09:00:00Z", "wh_2")));
+  auto won = REQUIRE_OK(db->outcomes().record(s, outcome_of("lead_1", Outcome::closed_won, "2026-12-03T09:00:00Z", "wh_2")));
   CHECK(won.outcome.attributed.size() == 4);  // 90 days reach back to ev_old
+  CHECK(REQUIRE_OK(db->coaching_history().get(s, "ev_a"))->outcome == Outcome::closed_won);
+  // Another showing after the close is recorded, but the events it credits stay at closed_won.
+  auto showing = REQUIRE_OK(db->outcomes().record(s, outcome_of("lead_1", Outcome::appointment_set, "2026-12-03T10:00:00Z", "wh_6")));
+  CHECK(showing.created);
+  CHECK(REQUIRE_OK(db->coaching_history().get(s, "ev_a"))->outcome == Outcome::closed_won);
+  CHECK(REQUIRE_OK(db->coaching_history().get(s, "ev_after"))->outcome == Outcome::closed_won);
+  const std::string tomorrow = store::detail::timestamp_at(store::detail::now_unix_micros() + 86400LL * 1000000);
+  CHECK(code_of(db->outcomes().record(s, outcome_of("lead_1", Outcome::closed_won, tomorrow, "wh_7"))) == "store.invalid");
 
   auto listed = REQUIRE_OK(db->outcomes().list(s, "2026-11-01T00:00:00Z", "2027-01-01T00:00:00Z", 10));
-  REQUIRE(listed.size() == 2);
-  CHECK(listed[0].outcome == Outcome::closed_won);
-  CHECK(listed[1].outcome == Outcome::appointment_set);
+  REQUIRE(listed.size() == 3);
+  CHECK(listed[0].outcome == Outcome::appointment_set);  // newest first
+  CHECK(listed[1].outcome == Outcome::closed_won);
+  CHECK(listed[2].outcome == Outcome::appointment_set);
 
   CHECK(code_of(db->outcomes().record(s, outcome_of("lead_1", Outcome::pending, "", "wh_3"))) == "store.invalid");
   CHECK(code_of(db->outcomes().record(s, outcome_of("", Outcome::closed_won, "", "wh_4"))) == "store.invalid");
@@ -138,17 +147,26 @@ TEST_CASE_TEMPLATE("store: an experiment keeps its definition and publishes its 
   CHECK(got->allocation == "[]");
   CHECK(is_canonical_time(got->created_at));
 
-  CHECK(REQUIRE_OK(db->experiments().publish(s, "exp_tone", "running", "empathy_first",
-                                             R"([{"variant":"empathy_first","share":1}])", 400)));
-  got = REQUIRE_OK(db->experiments().get(s, "exp_tone"));
-  CHECK(got->winner == "empathy_first");
-  CHECK(got->published_trials == 400);
-  CHECK(json::parse(got->allocation)[0]["share"] == 1);
-  CHECK(REQUIRE_OK(db->experiments().publish(s, "exp_tone", "paused", "", "[]", 400)));
+  CHECK(REQUIRE_OK(db->experiments().publish(s, *got, "empathy_first", R"([{"variant":"empathy_first","share":1}])", 400)));
+  auto published = REQUIRE_OK(db->experiments().get(s, "exp_tone"));
+  CHECK(published->winner == "empathy_first");
+  CHECK(published->published_trials == 400);
+  CHECK(json::parse(published->allocation)[0]["share"] == 1);
+  // A late evaluation of the state read before: refused, the published state stays.
+  CHECK_FALSE(REQUIRE_OK(db->experiments().publish(s, *got, "", "[]", 200)));
+  CHECK(REQUIRE_OK(db->experiments().get(s, "exp_tone"))->winner == "empathy_first");
+  // A stop (or pause) meanwhile is never undone by an evaluation of the running state.
+  CHECK(REQUIRE_OK(db->experiments().set_status(s, "exp_tone", "paused")));
   CHECK_FALSE(REQUIRE_OK(db->experiments().get(s, "exp_tone"))->active);
-  CHECK_FALSE(REQUIRE_OK(db->experiments().publish(s, "exp_missing", "running", "", "[]", 0)));
-  CHECK(code_of(db->experiments().publish(s, "exp_tone", "finished", "", "[]", 0)) == "store.invalid");
-  CHECK(code_of(db->experiments().publish(s, "exp_tone", "running", "", "{}", 0)) == "store.invalid");
+  CHECK_FALSE(REQUIRE_OK(db->experiments().publish(s, *published, "empathy_first", "[]", 500)));
+  CHECK(REQUIRE_OK(db->experiments().get(s, "exp_tone"))->status == "paused");
+  CHECK(REQUIRE_OK(db->experiments().get(s, "exp_tone"))->winner == "empathy_first");  // the status alone changed
+  Experiment missing = *published;
+  missing.id = "exp_missing";
+  CHECK_FALSE(REQUIRE_OK(db->experiments().publish(s, missing, "", "[]", 0)));
+  CHECK_FALSE(REQUIRE_OK(db->experiments().set_status(s, "exp_missing", "running")));
+  CHECK(code_of(db->experiments().set_status(s, "exp_tone", "finished")) == "store.invalid");
+  CHECK(code_of(db->experiments().publish(s, *published, "", "{}", 0)) == "store.invalid");
   e.definition = "not json";
   CHECK(code_of(db->experiments().put(s, e)) == "store.invalid");
   CHECK_FALSE(REQUIRE_OK(db->experiments().get(s, "exp_missing")).has_value());
