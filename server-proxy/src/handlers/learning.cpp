@@ -127,16 +127,14 @@ awaitable<void> create_experiment(App& app, Exchange& ex, const Principal& p) {
   row.name = d->name;
   for (const auto& v : d->experiment.variants) row.variants.push_back(v.id);
   row.definition = definition.dump();
-  auto get = [&app, scope = p.scope, id = row.id] { return app.store().experiments().get(scope, id); };
-  auto existing = co_await app.blocking(get);
-  if (!existing) { co_await app.fail(ex, existing.errors()); co_return; }
-  if (existing.value()) {
+  auto create = [&app, scope = p.scope, row] { return app.store().experiments().create(scope, row); };
+  auto stored = co_await app.blocking(create);
+  if (!stored) { co_await app.fail(ex, stored.errors()); co_return; }
+  if (!stored.value()) {  // (two creates at once: one of them gets this)
     co_await app.fail(ex, ApiError::from_code("experiment.exists", "experiment " + row.id + " exists in this location; stop it and create one with a new id"));
     co_return;
   }
-  auto put = [&app, scope = p.scope, row] { return app.store().experiments().put(scope, row); };
-  auto stored = co_await app.blocking(put);
-  if (!stored) { co_await app.fail(ex, stored.errors()); co_return; }
+  auto get = [&app, scope = p.scope, id = row.id] { return app.store().experiments().get(scope, id); };
   auto created = co_await app.blocking(get);
   if (!created || !created.value()) { co_await app.fail(ex, ApiError::from_code("store.unavailable", "the experiment was stored but could not be read back; list the experiments")); co_return; }
   app.metrics().count("porchlight_experiments_created_total", {});

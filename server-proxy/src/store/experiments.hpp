@@ -15,6 +15,7 @@ class Experiments {
  public:
   virtual ~Experiments() = default;
   virtual Result<Done> put(const Scope& s, const Experiment& e) = 0;  // create or replace; assignments stay
+  virtual Result<bool> create(const Scope& s, const Experiment& e) = 0;  // false (nothing written) when its id exists
   virtual Result<std::vector<Experiment>> list(const Scope& s) = 0;
   virtual Result<std::optional<Experiment>> get(const Scope& s, const std::string& id) = 0;
   // Stores what an evaluation of `was` (the experiment as read) decided: its winner, allocation

@@ -50,6 +50,16 @@ class SqlExperiments final : public Experiments {
   explicit SqlExperiments(Database& db) : db_(db) {}
 
   Result<Done> put(const Scope& s, const Experiment& input) override {
+    auto r = write(s, input, true);
+    if (!r.ok()) return r.errors();
+    return Done{};
+  }
+
+  Result<bool> create(const Scope& s, const Experiment& input) override { return write(s, input, false); }
+
+  // Inserts the experiment; an existing one with its id is replaced (`replace`) or left alone
+  // (returns false).
+  Result<bool> write(const Scope& s, const Experiment& input, bool replace) {
     if (auto e = check_scope(s); !e.empty()) return e;
     Experiment e = input;
     Checks c;
@@ -72,16 +82,19 @@ class SqlExperiments final : public Experiments {
     auto r = run_one(db_, s.location_id, TxMode::write,
                      "INSERT INTO experiments (location_id, id, name, variants, active, definition, status, winner, "
                      "allocation, published_trials, created_at, updated_at) "
-                     "VALUES ($1, $2, $3, $4, $5, $7, $8, $9, $10, $11, $6, $6) ON CONFLICT (location_id, id) DO UPDATE SET "
-                     "name = excluded.name, variants = excluded.variants, active = excluded.active, "
-                     "definition = excluded.definition, status = excluded.status, winner = excluded.winner, "
-                     "allocation = excluded.allocation, published_trials = excluded.published_trials, "
-                     "updated_at = excluded.updated_at",
+                     "VALUES ($1, $2, $3, $4, $5, $7, $8, $9, $10, $11, $6, $6) ON CONFLICT (location_id, id) " +
+                         std::string(replace ? "DO UPDATE SET name = excluded.name, variants = excluded.variants, "
+                                               "active = excluded.active, definition = excluded.definition, "
+                                               "status = excluded.status, winner = excluded.winner, "
+                                               "allocation = excluded.allocation, "
+                                               "published_trials = excluded.published_trials, "
+                                               "updated_at = excluded.updated_at"
+                                             : "DO NOTHING"),
                      P({text(e.location_id), text(e.id), text(e.name), text(names_json(e.variants).dump()),
                         boolean(e.active), text(now), text(definition.dump()), text(e.status), text(e.winner),
                         text(e.allocation), integer(e.published_trials)}));
     if (!r.ok()) return r.errors();
-    return Done{};
+    return r.value().affected() > 0;
   }
 
   Result<std::vector<Experiment>> list(const Scope& s) override {

@@ -139,8 +139,12 @@ TEST_CASE_TEMPLATE("store: an experiment keeps its definition and publishes its 
   e.name = "Tone";
   e.variants = {"control", "empathy_first"};
   e.definition = R"({"id":"exp_tone","guidance_type":"objection_response","variants":[{"id":"control"},{"id":"empathy_first"}]})";
-  REQUIRE_OK(db->experiments().put(s, e));
+  CHECK(REQUIRE_OK(db->experiments().create(s, e)));
+  Experiment again = e;
+  again.name = "Tone, again";
+  CHECK_FALSE(REQUIRE_OK(db->experiments().create(s, again)));  // its id exists: left alone
   auto got = REQUIRE_OK(db->experiments().get(s, "exp_tone"));
+  CHECK(got->name == "Tone");
   REQUIRE(got.has_value());
   CHECK(json::parse(got->definition) == json::parse(e.definition));
   CHECK(got->status == "running");
