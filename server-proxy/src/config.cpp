@@ -350,7 +350,8 @@ std::string config_help() {
       "       porchlight-proxy errors        (every error code: HTTP status, type, retryable, meaning; JSON)\n"
       "\n"
       "scopes (--scope; none given: every scope the key's kind may hold): coach, profiles:read, profiles:write,\n"
-      "  usage:read; secret keys only: messages, analytics:read, settings:read, settings:write\n\n"
+      "  usage:read, analytics:read; secret keys only: messages, settings:read, settings:write,\n"
+      "  experiments:write, outcomes:write\n\n"
       "options (flag > environment > --config FILE > default):\n"
       "  --config FILE                 JSON object with any of the options below (underscores or hyphens)\n"
       "  --demo                        provision the demo location, key and agent; serve the demo page at /\n";
