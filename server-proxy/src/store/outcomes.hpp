@@ -20,9 +20,10 @@ class Outcomes {
  public:
   virtual ~Outcomes() = default;
   // Records the outcome once per (source, external_id), in one transaction with its attribution:
-  // the lead's coaching events from the location's attribution window before occurred_at (up to
-  // 200, newest first) are credited and their outcome set to this one. The id, attributed and
-  // recorded_at are the store's.
+  // the lead's coaching events from the location's attribution window before occurred_at (four
+  // times as long for under_contract and closed_*; up to 200, newest first) are credited, and
+  // their outcome moves up to this one (never down the funnel). The id, attributed and
+  // recorded_at are the store's. store.invalid for an occurred_at in the future.
   virtual Result<RecordedOutcome> record(const Scope& s, const LeadOutcome& o) = 0;
   // Outcomes that occurred in [from, to), newest first, up to `limit` (1-5000).
   virtual Result<std::vector<LeadOutcome>> list(const Scope& s, const std::string& from, const std::string& to,

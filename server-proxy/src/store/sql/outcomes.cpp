@@ -99,7 +99,12 @@ class SqlOutcomes final : public Outcomes {
       auto settings = read_settings(db, s.location_id);
       if (!settings.ok()) return settings.errors();
       const std::int64_t at = unix_micros_of(o.occurred_at).value_or(0);
-      const std::string from = timestamp_at(at - settings.value().attribution_days * kMicrosPerDay);
+      // Late in the funnel the coaching that converted the lead is older: escrow alone is 30-45
+      // days, and a search months long. Contracts and closings look back four times as far.
+      const bool late = o.outcome == Outcome::under_contract || o.outcome == Outcome::closed_won ||
+                        o.outcome == Outcome::closed_lost;
+      const std::int64_t days = settings.value().attribution_days * (late ? 4 : 1);
+      const std::string from = timestamp_at(at - days * kMicrosPerDay);
       auto events = db.run("SELECT id, created_at FROM agent_coaching_history WHERE location_id = $1 AND lead_id = $2 "
                            "AND created_at >= $3 AND created_at <= $4 ORDER BY created_at DESC LIMIT $5",
                            P({text(s.location_id), text(o.lead_id), text(from), text(o.occurred_at),
