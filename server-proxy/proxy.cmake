@@ -21,6 +21,7 @@ add_library(porchlight_proxy STATIC
   src/handlers/coach.cpp
   src/handlers/coach_plan.cpp
   src/handlers/conversations.cpp
+  src/handlers/insights.cpp
   src/handlers/json_util.cpp
   src/handlers/ghl.cpp
   src/handlers/leads.cpp
@@ -44,6 +45,7 @@ add_library(porchlight_proxy STATIC
   src/limits/load_shedder.cpp
   src/limits/rate_limiter.cpp
   src/learn/experiments.cpp
+  src/learn/insights.cpp
   src/learn/outcomes.cpp
   src/live/card_hub.cpp
   src/live/suggestion.cpp

@@ -46,6 +46,8 @@ constexpr ErrorCode kErrorCodes[] = {
     {"request.unpriced_model", 400, kInvalid, false, "/v1/messages: the model has no price, so its spend could not count against budgets (the message names the priced models)"},
     {"request.invalid_stream", 400, kInvalid, false, "/v1/messages: stream is not true or false"},
     {"request.invalid_query", 400, kInvalid, false, "a query parameter is badly formed or out of range (after, limit, from, to)"},
+    {"request.range_reversed", 400, kInvalid, false, "a range of days (from, to) whose from is after its to"},
+    {"request.range_too_long", 400, kInvalid, false, "a range of days (from, to) longer than the endpoint reads (/v1/insights: 92 days)"},
     {"request.invalid_last_event_id", 400, kInvalid, false, "Last-Event-ID is not an id that this stream sent"},
     {"request.websocket_required", 400, kInvalid, false, "GET /v1/live takes a WebSocket upgrade"},
     {"auth.missing_key", 401, kAuthentication, false, "no API key in x-api-key or Authorization: Bearer (or in the live socket's first frame)"},

@@ -33,10 +33,11 @@ export function postgresUrl() {
   return appUrl;
 }
 
-// Runs a query on a SQLite file (Python's sqlite3 module: Debian's Emscripten brings python3).
+// Runs a query on a SQLite file and commits it (Python's sqlite3 module: Debian's Emscripten brings python3).
 export function sql(dbPath, query, params = []) {
   const script = 'import json,sqlite3,sys\n' +
     'c=sqlite3.connect(sys.argv[1]); c.row_factory=sqlite3.Row\n' +
-    'print(json.dumps([dict(r) for r in c.execute(sys.argv[2], json.loads(sys.argv[3]))]))';
+    'rows=[dict(r) for r in c.execute(sys.argv[2], json.loads(sys.argv[3]))]; c.commit()\n' +
+    'print(json.dumps(rows))';
   return JSON.parse(execFileSync('python3', ['-c', script, dbPath, query, JSON.stringify(params)], { encoding: 'utf8' }));
 }

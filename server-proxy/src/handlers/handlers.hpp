@@ -52,6 +52,8 @@ awaitable<void> record_outcome(App& app, Exchange& ex, const Principal& caller);
 // usage.cpp: usage and analytics over a range of days
 awaitable<void> usage(App& app, Exchange& ex, const Principal& caller);
 awaitable<void> analytics(App& app, Exchange& ex, const Principal& caller);
+// insights.cpp: what a team lead acts on (GET /v1/insights)
+awaitable<void> get_insights(App& app, Exchange& ex, const Principal& caller);
 
 // messages.cpp: the Anthropic-compatible endpoints
 awaitable<void> messages(App& app, Exchange& ex, const Principal& caller);

@@ -70,6 +70,30 @@ std::string string_field(const json& j, std::string_view key) {
   return it != j.end() && it->is_string() ? it->get<std::string>() : "";
 }
 
+awaitable<std::optional<DayRange>> read_day_range(App& app, Exchange& ex, std::int64_t max_days) {
+  DayRange r{ex.query_param("from"), ex.query_param("to")};
+  if (r.to.empty()) r.to = app.today();
+  if (r.from.empty()) r.from = r.to.substr(0, 8) + "01";
+  std::int64_t from = 0, to = 0;
+  if (!parse_civil_date(r.from, from) || !parse_civil_date(r.to, to)) {
+    co_await app.fail(ex, ApiError::from_code("request.invalid_query", "from and to are dates as YYYY-MM-DD"));
+    co_return std::nullopt;
+  }
+  if (from > to) {
+    co_await app.fail(ex, ApiError::from_code("request.range_reversed", "from (" + r.from + ") is after to (" + r.to +
+                                                                            "): swap them"));
+    co_return std::nullopt;
+  }
+  if (max_days > 0 && to - from + 1 > max_days) {
+    co_await app.fail(ex, ApiError::from_code("request.range_too_long",
+                                              "from " + r.from + " to " + r.to + " is " + std::to_string(to - from + 1) +
+                                                  " days; this endpoint reads at most " + std::to_string(max_days) +
+                                                  ": ask for a shorter range"));
+    co_return std::nullopt;
+  }
+  co_return r;
+}
+
 bool parse_count(const std::string& text, std::int64_t min, std::int64_t max, std::int64_t& out) {
   if (text.empty()) return true;
   if (text.size() > 18 || text.find_first_not_of("0123456789") != std::string::npos) return false;

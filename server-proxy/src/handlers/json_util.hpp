@@ -29,6 +29,14 @@ awaitable<std::optional<json>> read_json_body(App& app, Exchange& ex, std::size_
 // An optional integer query parameter: true when absent (out unchanged) or within [min, max].
 bool parse_count(const std::string& text, std::int64_t min, std::int64_t max, std::int64_t& out);
 
+// ?from=YYYY-MM-DD&to=YYYY-MM-DD, inclusive UTC days; by default the month so far.
+struct DayRange {
+  std::string from, to;
+};
+// The request's range, at most `max_days` long (0: any); nullopt when it was answered with
+// request.invalid_query (not dates), request.range_reversed or request.range_too_long.
+awaitable<std::optional<DayRange>> read_day_range(App& app, Exchange& ex, std::int64_t max_days = 0);
+
 using store::detail::now_rfc3339;  // the store's canonical form, so what handlers stamp is what the store keeps
 std::string new_id(std::string_view prefix);  // store::detail::time_ordered_id
 

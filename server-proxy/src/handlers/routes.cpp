@@ -44,6 +44,7 @@ std::vector<RouteSpec> route_table(const Config& config) {
       {V::post, "/v1/leads/*/events", Access::agent, "coach", lead_events, 64 * 1024},
       {V::get, "/v1/usage", Access::agent, "usage:read", usage},
       {V::get, "/v1/analytics", Access::agent, "analytics:read", analytics},
+      {V::get, "/v1/insights", Access::agent, "analytics:read", get_insights},
       // the learning loop
       {V::get, "/v1/experiments", Access::agent, "analytics:read", list_experiments},
       {V::post, "/v1/experiments", Access::secret, "experiments:write", create_experiment, 64 * 1024},

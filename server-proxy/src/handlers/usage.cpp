@@ -16,22 +16,6 @@ namespace porchlight::proxy {
 
 namespace {
 
-// ?from=YYYY-MM-DD&to=YYYY-MM-DD, inclusive UTC days; by default the month so far.
-struct DayRange {
-  std::string from, to;
-};
-
-// The request's range; nullopt when it was answered with request.invalid_query.
-awaitable<std::optional<DayRange>> day_range(App& app, Exchange& ex) {
-  DayRange r{ex.query_param("from"), ex.query_param("to")};
-  if (r.to.empty()) r.to = app.today();
-  if (r.from.empty()) r.from = r.to.substr(0, 8) + "01";
-  std::int64_t days;
-  if (parse_civil_date(r.from, days) && parse_civil_date(r.to, days)) co_return r;
-  co_await app.fail(ex, ApiError::from_code("request.invalid_query", "from and to are dates as YYYY-MM-DD"));
-  co_return std::nullopt;
-}
-
 // Usage rows over the range, counting answered requests whose usage is still queued.
 awaitable<Result<std::vector<store::UsageRow>>> usage_rows(App& app, const store::Scope& scope, const DayRange& range) {
   auto query = [&app, scope, range] {
@@ -72,7 +56,7 @@ json budget_json(const LocationBudget& b, const Principal& p) {
 
 // Usage for a period: per agent, model and day, with totals and the month's budget.
 awaitable<void> usage(App& app, Exchange& ex, const Principal& p) {
-  const auto range = co_await day_range(app, ex);
+  const auto range = co_await read_day_range(app, ex);
   if (!range) co_return;
   const std::string& from = range->from;
   const std::string& to = range->to;
@@ -101,7 +85,7 @@ awaitable<void> usage(App& app, Exchange& ex, const Principal& p) {
 // percentiles. The dashboard and secret keys see the location's; a browser the agents it may see
 // (its own; its team's as a team lead; everyone's as a location admin), summed over them.
 awaitable<void> analytics(App& app, Exchange& ex, const Principal& p) {
-  const auto range = co_await day_range(app, ex);
+  const auto range = co_await read_day_range(app, ex);
   if (!range) co_return;
   const std::string& from = range->from;
   const std::string& to = range->to;

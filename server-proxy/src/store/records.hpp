@@ -257,4 +257,40 @@ struct UsageRow {
   double cost_usd = 0;
 };
 
+// Insights rows (GET /v1/insights), per agent: a caller may see some agents only.
+struct GuidanceUseRow {  // what agents did with one guidance type's answers
+  std::string agent_id, guidance_type;
+  std::int64_t events = 0, helpful = 0, not_helpful = 0;
+  std::int64_t used = 0;     // copied or sent
+  std::int64_t ignored = 0;  // neither copied, sent, edited nor rated
+  std::int64_t edited = 0;   // sent with an edit distance reported
+};
+struct EditDistanceRow {  // one drafted reply the agent edited before sending
+  std::string agent_id;
+  std::int64_t distance = 0;
+};
+struct ObjectionTopic {  // a kind of objection and the words of an agent's question that name it
+  std::string id;
+  std::vector<std::string> phrases;  // lowercase; matched anywhere in the question
+};
+struct ObjectionRow {
+  std::string agent_id, topic;  // topic: an ObjectionTopic's id, or "other"
+  std::int64_t events = 0;
+};
+struct FirstResponseRow {  // a lead's first inbound message and the first outbound one after it
+  std::string lead_id, agent_id;  // the assigned agent, else the one who answered
+  std::string first_inbound_at;
+  std::string first_response_at;  // empty: no answer yet
+};
+struct OpenLeadRow {  // a lead as it stands: its facts, its stage and since when
+  std::string lead_id, agent_id;
+  std::map<std::string, std::string> facts;
+  std::string stage, stage_since;  // empty: no stage recorded
+  std::string first_seen_at;       // its first stage or message, whichever came first
+};
+struct OutcomeCountRow {
+  std::string agent_id, outcome;
+  std::int64_t count = 0;
+};
+
 }  // namespace porchlight::store

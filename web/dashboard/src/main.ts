@@ -7,6 +7,8 @@
 //       the proxy's own errors (same codes and messages)
 //   [4] analytics: effectiveness by guidance type and variant over time, usage and cost per agent
 //       and for the location, latency percentiles (Chart.js, each chart with a data table)
+//   [5] learning: recommendations, experiments (split, helpful rate with its interval, the test's
+//       state and winner), the outcome funnel, objections and the agents' insights (/v1/insights)
 
 import {
   BarController, BarElement, CategoryScale, Chart, Legend, LinearScale, LineController, LineElement, PointElement, Tooltip,
@@ -78,7 +80,8 @@ function select(tab: HTMLButtonElement, focus = true): void {
   }
   if (focus) tab.focus();
   if (tab.id === 'tab-analytics') void loadAnalytics();
-  history.replaceState(null, '', tab.id === 'tab-analytics' ? '#analytics' : '#agents');
+  if (tab.id === 'tab-learning') void loadLearning();
+  history.replaceState(null, '', `#${tab.getAttribute('aria-controls')}`);
 }
 for (const t of tabs) {
   t.addEventListener('click', () => select(t));
@@ -133,6 +136,7 @@ function signedOut(): void {
   $('signin').hidden = false;
   $('agents').hidden = true;
   $('analytics').hidden = true;
+  $('learning').hidden = true;
   $('tabs').hidden = true;
 }
 
@@ -332,8 +336,10 @@ interface Analytics {
 
 const charts = new Map<string, Chart>();
 const utcDay = (d: Date) => d.toISOString().slice(0, 10);
-$<HTMLInputElement>('to').value = utcDay(new Date());
-$<HTMLInputElement>('from').value = utcDay(new Date(Date.now() - 29 * 86_400_000));
+for (const [from, to] of [['from', 'to'], ['l-from', 'l-to']]) {
+  $<HTMLInputElement>(to).value = utcDay(new Date());
+  $<HTMLInputElement>(from).value = utcDay(new Date(Date.now() - 29 * 86_400_000));
+}
 $<HTMLFormElement>('range').addEventListener('submit', (e) => {
   e.preventDefault();
   void loadAnalytics();
@@ -481,6 +487,132 @@ async function loadAnalytics(): Promise<void> {
   announce('Analytics updated.');
 }
 
+// ---- [5] learning -------------------------------------------------------------------------------
+
+interface Arm { variant: string; trials: number; successes: number; rate: number; interval: [number, number]; status: string; share: number }
+interface ExperimentResults { decision: string; winner: string; reason: string; arms: Arm[]; actions: Array<{ variant: string; shown: number; copied: number; sent: number; with_outcome: number }> }
+interface Experiment { id: string; name: string; status: string; winner: string; results?: ExperimentResults }
+interface Figures {
+  guidance: { answers: number; rated: number; helpful: number; used: number; ignored: number; edited: number; median_edit_distance: number };
+  objections: Array<{ topic: string; count: number }>;
+  speed_to_lead: { new_leads: number; answered: number; unanswered: number; median_minutes: number | null };
+  outcomes: Record<string, number>;
+  cost: { cost_usd: number; outcomes: number; cost_per_outcome_usd: number | null; cache_share: number };
+}
+interface Insights {
+  location: Figures; agents: Array<Figures & { agent_id: string; name: string; team_id: string }>;
+  recommendations: Array<{ kind: string; agent_id?: string; text: string }>;
+}
+
+const FUNNEL = ['appointment_set', 'agreement_signed', 'offer_written', 'under_contract', 'closed_won', 'closed_lost'];
+const pct = (x: number) => `${Math.round(100 * x)}%`;
+
+function experimentCard(e: Experiment): HTMLElement {
+  const r = e.results;
+  const id = `exp-${e.id.replace(/[^A-Za-z0-9_-]/g, '_')}`;
+  const state = r ? `${nice(r.decision)}${r.winner ? `: winner ${r.winner}` : ''}` : nice(e.status);
+  const card = el('article', { class: 'card experiment', 'data-experiment': e.id, 'aria-labelledby': `${id}-h` },
+    el('h3', { id: `${id}-h` }, `${e.name || e.id} `, el('code', {}, e.id)),
+    el('p', { class: 'state', 'data-state': r?.decision ?? e.status }, el('strong', {}, state), r?.reason ? ` — ${r.reason}` : ''));
+  if (!r) return card;
+  const actions = new Map(r.actions.map((a) => [a.variant, a]));
+  const rows = r.arms.map((a) => [a.variant, pct(a.share), a.trials, a.successes, a.trials ? pct(a.rate) : '—',
+    a.trials ? `${pct(a.interval[0])} to ${pct(a.interval[1])}` : '—', nice(a.status), actions.get(a.variant)?.with_outcome ?? 0]);
+  const canvas = el('canvas', { id: `${id}-c`, role: 'img' });
+  card.append(el('div', { class: 'canvas' }, canvas), el('div', { id: `${id}-t` }));
+  queueMicrotask(() => {
+    chart(`${id}-c`, `${e.name || e.id}: helpful rate per variant with its interval`, {
+      type: 'bar',
+      data: {
+        labels: r.arms.map((a) => a.variant),
+        datasets: [
+          // The rate drawn over its interval (a lower order is drawn on top).
+          { label: 'Interval', backgroundColor: '#d5dae3', order: 2, data: r.arms.map((a) => [100 * a.interval[0], 100 * a.interval[1]]) },
+          { label: 'Helpful rate', backgroundColor: PALETTE[0], order: 1, data: r.arms.map((a) => 100 * a.rate), barPercentage: 0.3, grouped: false },
+        ],
+      },
+      options: { indexAxis: 'y', scales: { x: { min: 0, max: 100, title: { display: true, text: '% helpful' } } } },
+    });
+    dataTable(`${id}-t`, `${e.name || e.id} by variant`, ['Variant', 'Traffic share', 'Rated', 'Helpful', 'Helpful rate', 'Interval', 'Status', 'With outcome'],
+      rows, [1, 2, 3, 4, 7]);
+    $(`${id}-t`).querySelector('details')?.setAttribute('open', '');
+  });
+  return card;
+}
+
+function minutes(m: number | null): string {
+  if (m === null) return '—';
+  return m < 90 ? `${Math.round(m)} min` : m < 2880 ? `${(m / 60).toFixed(1)} h` : `${(m / 1440).toFixed(1)} days`;
+}
+
+let learningLoads = 0;
+async function loadLearning(): Promise<void> {
+  const load = ++learningLoads;
+  const from = $<HTMLInputElement>('l-from').value;
+  const to = $<HTMLInputElement>('l-to').value;
+  let insights: Insights;
+  let experiments: Experiment[];
+  try {
+    const list = await api<{ experiments: Experiment[] }>('GET', '/v1/experiments');
+    [insights, experiments] = await Promise.all([
+      api<Insights>('GET', `/v1/insights?from=${from}&to=${to}`),
+      Promise.all(list.experiments.map((e) => api<Experiment>('GET', `/v1/experiments/${encodeURIComponent(e.id)}`))),
+    ]);
+    if (load !== learningLoads) return;
+  } catch (e) {
+    if (load !== learningLoads) return;
+    if (e instanceof ApiError && (e.status === 401 || e.status === 403)) return signedOut();
+    $('l-error').textContent = `Could not load insights: ${(e as Error).message}`;
+    $('l-error').hidden = false;
+    return;
+  }
+  $('l-error').hidden = true;
+
+  $('recommendations').replaceChildren(...(insights.recommendations.length
+    ? insights.recommendations.map((r) => el('li', { 'data-kind': r.kind, ...(r.agent_id ? { 'data-agent': r.agent_id } : {}) }, r.text))
+    : [el('li', { class: 'muted' }, 'Nothing stands out in this period.')]));
+
+  $('experiments').replaceChildren(...(experiments.length ? experiments.map(experimentCard)
+    : [el('p', { class: 'muted' }, 'No experiments yet (POST /v1/experiments with a secret key).')]));
+
+  const o = insights.location.outcomes;
+  chart('c-funnel', `Outcomes from ${from} to ${to}: ${FUNNEL.map((k) => `${nice(k)} ${o[k] ?? 0}`).join(', ')}`, {
+    type: 'bar',
+    data: { labels: FUNNEL.map(nice), datasets: [{ label: 'Leads', backgroundColor: FUNNEL.map((k, i) => (k === 'closed_lost' ? PALETTE[4] : PALETTE[i % 3])), data: FUNNEL.map((k) => o[k] ?? 0) }] },
+    options: { indexAxis: 'y', scales: { x: { beginAtZero: true, ticks: { precision: 0 } } }, plugins: { legend: { display: false } } },
+  });
+  dataTable('t-funnel', 'outcome funnel', ['Outcome', 'Leads'], FUNNEL.map((k) => [nice(k), o[k] ?? 0]), [1]);
+
+  const topics = [...new Set(insights.agents.flatMap((a) => a.objections.map((x) => x.topic)))].sort();
+  const who = insights.agents.filter((a) => a.objections.length);
+  chart('c-objections', `Objections by topic per agent, ${from} to ${to}`, {
+    type: 'bar',
+    data: {
+      labels: who.map((a) => a.name),
+      datasets: topics.map((t, i) => ({ label: nice(t), backgroundColor: PALETTE[i % PALETTE.length],
+        data: who.map((a) => a.objections.find((x) => x.topic === t)?.count ?? 0) })),
+    },
+    options: { scales: { x: { stacked: true }, y: { stacked: true, beginAtZero: true, ticks: { precision: 0 } } } },
+  });
+  dataTable('t-objections', 'objections by topic per agent', ['Agent', ...topics.map(nice)],
+    who.map((a) => [a.name, ...topics.map((t) => a.objections.find((x) => x.topic === t)?.count ?? 0)]), topics.map((_, i) => i + 1));
+
+  const head = ['Agent', 'Answers', 'Used', 'Ignored', 'Median edit', 'New leads', 'Median first reply', 'No reply', 'Outcomes', 'Cost per outcome', 'Cache share'];
+  const rows = insights.agents.map((a) => [a.name, a.guidance.answers, a.guidance.used, a.guidance.ignored, a.guidance.median_edit_distance,
+    a.speed_to_lead.new_leads, minutes(a.speed_to_lead.median_minutes), a.speed_to_lead.unanswered, a.cost.outcomes,
+    a.cost.cost_per_outcome_usd === null ? '—' : usd(a.cost.cost_per_outcome_usd), pct(a.cost.cache_share)]);
+  const table = el('table', { class: 'data', id: 'insight-table' }, el('caption', { class: 'sr-only' }, `Insights per agent, ${from} to ${to}`),
+    el('thead', {}, el('tr', {}, ...head.map((h, i) => el('th', { scope: 'col', class: i ? 'num' : '' }, h)))),
+    el('tbody', {}, ...rows.map((r, n) => el('tr', { 'data-agent': insights.agents[n].agent_id },
+      ...r.map((c, i) => (i ? el('td', { class: 'num' }, String(c)) : el('th', { scope: 'row' }, String(c))))))));
+  $('insight-agents').replaceChildren(rows.length ? table : el('p', { class: 'empty-chart' }, 'No agent activity in this period.'));
+  announce('Learning and insights updated.');
+}
+$<HTMLFormElement>('l-range').addEventListener('submit', (e) => {
+  e.preventDefault();
+  void loadLearning();
+});
+
 // ---- budget banner ------------------------------------------------------------------------------
 
 interface BudgetUse { kind?: 'agent' | 'key'; id?: string; monthly_usd: number; spent_usd?: number; spent_this_month_usd?: number; used: number }
@@ -516,5 +648,6 @@ async function loadBudgetBanner(): Promise<void> {
 
 void loadProfiles().then(() => {
   void loadBudgetBanner();
-  if (location.hash === '#analytics') select($<HTMLButtonElement>('tab-analytics'), false);
+  const tab = tabs.find((t) => `#${t.getAttribute('aria-controls')}` === location.hash);
+  if (tab && tab.id !== 'tab-agents') select(tab, false);
 }).catch((e) => announce(`Could not load profiles: ${(e as Error).message}`));

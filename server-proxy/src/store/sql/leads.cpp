@@ -21,10 +21,7 @@ Result<LeadRecord> decode_lead(const Rows& rows, std::size_t row) {
   l.phone = d.str();
   l.source = d.str();
   l.tags = d.strings();
-  const json facts = d.structured();
-  if (facts.is_object())
-    for (const auto& [k, v] : facts.items())
-      if (v.is_string()) l.facts[k] = v.get<std::string>();
+  l.facts = d.string_map();
   l.agent_id = d.str();
   l.sms_opt_out = d.flag();
   l.deleted = d.flag();

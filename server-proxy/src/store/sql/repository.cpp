@@ -124,6 +124,15 @@ std::vector<std::string> Decoder::strings() {
   return out;
 }
 
+std::map<std::string, std::string> Decoder::string_map() {
+  json j = structured();
+  std::map<std::string, std::string> out;
+  if (!j.is_object()) return out;
+  for (const auto& [k, v] : j.items())
+    if (v.is_string()) out[k] = v.get<std::string>();
+  return out;
+}
+
 Usage Decoder::usage() {
   Usage u;
   u.input_tokens = i64();

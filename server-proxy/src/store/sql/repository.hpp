@@ -6,6 +6,7 @@
 #pragma once
 
 #include <initializer_list>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -98,6 +99,7 @@ struct Decoder {
   }
   json structured();
   std::vector<std::string> strings();
+  std::map<std::string, std::string> string_map();  // a JSON object's string members (lead facts)
   Usage usage();
   void note(std::string_view what, std::string_view value);
 };
