@@ -39,10 +39,9 @@ def _coach_body(profile: Profile, query: str, lead: Optional[Mapping[str, Any]],
     return body
 
 
-def _feedback_body(event_id: str, rating: Optional[str], outcome: Optional[str],
-                   comment: Optional[str]) -> Dict[str, Any]:
-    fields = (("event_id", event_id), ("rating", rating), ("outcome", outcome), ("comment", comment))
-    return {name: value for name, value in fields if value is not None}
+def _present(**fields: Any) -> Dict[str, Any]:
+    """The body's fields that were given (None means leave it out, as the API's optional fields)."""
+    return {name: value for name, value in fields.items() if value is not None}
 
 
 def _retry_after(response: httpx2.Response) -> Optional[float]:
@@ -210,11 +209,26 @@ class Porchlight(_Closes):
             return answer.result()
 
     def feedback(self, event_id: str, *, rating: Optional[str] = None, outcome: Optional[str] = None,
-                 comment: Optional[str] = None, timeout: Optional[Timeout] = None) -> Dict[str, Any]:
-        """Rates an answer (``helpful`` / ``not_helpful``) or records its outcome (``appointment_set``, ...)."""
-        body = _feedback_body(event_id, rating, outcome, comment)
-        response = self._send("POST", "/v1/feedback", json=body, timeout=timeout, stream=False)
-        return response.json()
+                 comment: Optional[str] = None, reason: Optional[str] = None,
+                 edit_distance: Optional[int] = None, edited_text: Optional[str] = None,
+                 action: Optional[str] = None, timeout: Optional[Timeout] = None) -> Dict[str, Any]:
+        """Feedback on one answer: a rating (``helpful`` / ``not_helpful``) with its ``reason``, its
+        outcome (``appointment_set``, ...), how much the agent edited a drafted reply before sending
+        it (``edit_distance``; ``edited_text`` is kept only where the location opts in) or what
+        they did with it (``action``: ``copy`` or ``send``)."""
+        body = _present(event_id=event_id, rating=rating, outcome=outcome, comment=comment, reason=reason,
+                        edit_distance=edit_distance, edited_text=edited_text, action=action)
+        return self._send("POST", "/v1/feedback", json=body, timeout=timeout, stream=False).json()
+
+    def record_outcome(self, lead_id: str, outcome: str, *, agent_id: Optional[str] = None,
+                       occurred_at: Optional[str] = None, source: Optional[str] = None,
+                       external_id: Optional[str] = None, timeout: Optional[Timeout] = None) -> Dict[str, Any]:
+        """Records what happened to a lead (``appointment_set`` ... ``closed_won``) from a CRM's
+        backend; the proxy credits it to the lead's recent coaching. The same ``source`` and
+        ``external_id`` sent again are recorded once (the answer's ``created`` is then false)."""
+        body = _present(lead_id=lead_id, outcome=outcome, agent_id=agent_id, occurred_at=occurred_at,
+                        source=source, external_id=external_id)
+        return self._send("POST", "/v1/outcomes", json=body, timeout=timeout, stream=False).json()
 
 
 # ---- async -------------------------------------------------------------------------------------
@@ -293,7 +307,19 @@ class AsyncPorchlight(_AsyncCloses):
             return await answer.result()
 
     async def feedback(self, event_id: str, *, rating: Optional[str] = None, outcome: Optional[str] = None,
-                       comment: Optional[str] = None, timeout: Optional[Timeout] = None) -> Dict[str, Any]:
-        body = _feedback_body(event_id, rating, outcome, comment)
+                       comment: Optional[str] = None, reason: Optional[str] = None,
+                       edit_distance: Optional[int] = None, edited_text: Optional[str] = None,
+                       action: Optional[str] = None, timeout: Optional[Timeout] = None) -> Dict[str, Any]:
+        body = _present(event_id=event_id, rating=rating, outcome=outcome, comment=comment, reason=reason,
+                        edit_distance=edit_distance, edited_text=edited_text, action=action)
         response = await self._send("POST", "/v1/feedback", json=body, timeout=timeout, stream=False)
+        return response.json()
+
+    async def record_outcome(self, lead_id: str, outcome: str, *, agent_id: Optional[str] = None,
+                             occurred_at: Optional[str] = None, source: Optional[str] = None,
+                             external_id: Optional[str] = None,
+                             timeout: Optional[Timeout] = None) -> Dict[str, Any]:
+        body = _present(lead_id=lead_id, outcome=outcome, agent_id=agent_id, occurred_at=occurred_at,
+                        source=source, external_id=external_id)
+        response = await self._send("POST", "/v1/outcomes", json=body, timeout=timeout, stream=False)
         return response.json()

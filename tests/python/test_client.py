@@ -77,8 +77,25 @@ async def test_async_client(proxy_url, location):
 
 def test_feedback_and_outcome(client):
     turn = client.coach(profile="agent-1", query=OBJECTION, lead=LEAD)
-    saved = client.feedback(turn.event_id, rating="not_helpful", outcome="appointment_set")
-    assert saved == {"event_id": turn.event_id, "rating": "not_helpful", "outcome": "appointment_set", "saved": True}
+    saved = client.feedback(turn.event_id, rating="not_helpful", outcome="appointment_set", reason="too_long")
+    assert saved == {"event_id": turn.event_id, "rating": "not_helpful", "outcome": "appointment_set",
+                     "saved": True, "edited_text_kept": False}
+    edited = client.feedback(turn.event_id, edit_distance=42, edited_text="Happy to walk you through it.",
+                             action="send")
+    assert edited["saved"] is True and edited["edited_text_kept"] is False  # the location has not opted in
+    with pytest.raises(porchlight.BadRequestError):
+        client.feedback(turn.event_id, action="print")
+
+
+def test_record_outcome_is_credited_once(client):
+    turn = client.coach(profile="agent-1", query=OBJECTION, lead=LEAD)
+    first = client.record_outcome(LEAD["id"], "agreement_signed", agent_id="agent-1", source="crm",
+                                  external_id="evt-py-1")
+    assert first["created"] is True and first["lead_id"] == LEAD["id"] and first["outcome"] == "agreement_signed"
+    assert turn.event_id in first["attributed"]
+    again = client.record_outcome(LEAD["id"], "agreement_signed", agent_id="agent-1", source="crm",
+                                  external_id="evt-py-1")
+    assert again["created"] is False and again["id"] == first["id"]
 
 
 def test_timeout(proxy_url, location, fake):
