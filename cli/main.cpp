@@ -8,6 +8,8 @@
 //   porchlight corpus FILE       runs a JSONL corpus: {"fn": "...", "input": <json or string>}
 //                                (or "input_b64": bytes that are not text, e.g. invalid UTF-8)
 //   porchlight policy check DIR  loads a core/data folder and lists every problem
+//   porchlight train DATA_DIR POLICY_DIR [--seed N]          trains router v2 (router_tools.cpp)
+//   porchlight eval DATA_DIR [--split S] [--seed N] [--policy DIR] [--decisions]  router v2 beside v1
 //
 // Exit status: 0 answered, 1 the answer is an error, 2 usage or I/O problem.
 
@@ -23,6 +25,7 @@
 
 #include "porchlight/api.hpp"
 #include "porchlight/policy.hpp"
+#include "router_tools.hpp"
 
 namespace {
 
@@ -66,7 +69,9 @@ int usage() {
                "       porchlight enums\n"
                "       porchlight route|prompt|context|cost|validate|cards|offline|qualify|extract|timeline|assign|evaluate|plan [FILE]\n"
                "       porchlight corpus FILE\n"
-               "       porchlight policy check DIR\n";
+               "       porchlight policy check DIR\n"
+               "       porchlight train DATA_DIR POLICY_DIR [--seed N]\n"
+               "       porchlight eval DATA_DIR [--split train|dev|test|all] [--seed N] [--policy DIR] [--decisions]\n";
   return 2;
 }
 
@@ -164,6 +169,10 @@ int main(int argc, char** argv) {
   if (cmd == "version") { std::cout << porchlight::api::version() << "\n"; return 0; }
   if (cmd == "enums") { std::cout << porchlight::api::enums() << "\n"; return 0; }
   if (cmd == "corpus") return argc == 3 ? run_corpus(argv[2]) : usage();
+  if (cmd == "train" || cmd == "eval") {
+    const int status = cmd == "train" ? train_command(argc, argv) : eval_command(argc, argv);
+    return status < 0 ? usage() : status;
+  }
   if (cmd == "policy") return argc == 4 && std::string(argv[2]) == "check" ? check_policy(argv[3]) : usage();
   auto it = kCommands.find(cmd);
   if (it == kCommands.end() || argc > 3) return usage();

@@ -17,6 +17,7 @@
 #include "embedded_data.hpp"
 #include "json_reader.hpp"
 #include "policy_data.hpp"
+#include "router_model.hpp"
 #include "policy_qualify.hpp"
 #include "prompt_parts.hpp"
 #include "porchlight/context.hpp"
@@ -141,7 +142,8 @@ void load_policy_json(const json& j, PolicyData& d, Errors& errors) {
 
 void load_routing(const json& j, PolicyData& d, Errors& errors) {
   FieldReader r(j, "policy", "routing.json", errors);
-  r.reject_unknown({"about", "min_score", "fallback_specialist", "with_images", "specialists", "tier_rules", "budget"});
+  r.reject_unknown({"about", "min_score", "fallback_specialist", "with_images", "specialists", "tier_rules", "budget",
+                    "learned"});
   if (auto v = r.enumeration<Specialist>("fallback_specialist", Need::required)) d.fallback_specialist = *v;
   if (auto v = r.enumeration<Specialist>("with_images", Need::required)) d.specialist_with_images = *v;
   if (auto v = r.number("min_score", Need::required, 0, 100)) d.min_score = *v;
@@ -189,6 +191,16 @@ void load_routing(const json& j, PolicyData& d, Errors& errors) {
       }
       d.tier_rules.push_back(std::move(rule));
     }
+  }
+  if (const json* l = r.object("learned", Need::optional)) {
+    FieldReader lr(*l, "policy", r.child_path("learned"), errors);
+    lr.reject_unknown({"about", "enabled", "model_version", "quality_floor", "plan_threshold", "max_plan"});
+    auto& learned = d.learned;
+    if (auto v = lr.boolean("enabled", Need::required)) learned.enabled = *v;
+    if (auto v = lr.string("model_version", Need::required, 200)) learned.model_version = *v;
+    if (auto v = lr.number("quality_floor", Need::required, 0, 1)) learned.quality_floor = *v;
+    if (auto v = lr.number("plan_threshold", Need::required, 0, 1)) learned.plan_threshold = *v;
+    if (auto v = lr.integer("max_plan", Need::optional, 1, 3)) learned.max_plan = static_cast<std::size_t>(*v);
   }
   if (const json* b = r.object("budget", Need::required)) {
     FieldReader br(*b, "policy", r.child_path("budget"), errors);
@@ -343,6 +355,25 @@ void index_keywords(PolicyData& d) {
       add(k, static_cast<std::uint16_t>(detail::KeywordIndex::kTierRuleOwner + r));
 }
 
+// Router v2's model, when the files hold it (the browser's core attaches it later).
+void load_router_model(const std::map<std::string, std::string>& files, PolicyData& d, Errors& errors) {
+  const auto it = files.find(detail::kRouterModelFile);
+  if (it == files.end()) return;
+  auto model = detail::parse_router_model(it->second);
+  if (!model) {
+    errors.insert(errors.end(), model.errors().begin(), model.errors().end());
+    return;
+  }
+  if (model->version != d.learned.model_version) {
+    errors.push_back(Error{"policy.router_model_stale",
+                           "router/model.json is version " + model->version + " but routing.json's learned.model_version is \"" +
+                               d.learned.model_version + "\": retrain (porchlight train writes both)",
+                           "routing.json.learned.model_version"});
+    return;
+  }
+  d.router_model = std::make_shared<const detail::RouterModel>(std::move(model).value());
+}
+
 Result<std::shared_ptr<const PolicyData>> load(const std::map<std::string, std::string>& files) {
   auto d = std::make_shared<PolicyData>();
   Errors errors;
@@ -353,12 +384,14 @@ Result<std::shared_ptr<const PolicyData>> load(const std::map<std::string, std::
   if (const json* j = parse_file(files, "prices.json", storage, errors)) load_prices(*j, *d, errors);
   detail::load_qualify_files(files, *d, errors, &parse_file);
   load_texts(files, *d, errors);
+  load_router_model(files, *d, errors);
   if (!errors.empty()) return errors;
   index_keywords(*d);
 
   // The version names the release and the exact bytes of every file (FNV-1a over path and content).
   std::uint64_t h = detail::fnv1a64("");
   for (const auto& [path, content] : files) {
+    if (path == detail::kRouterModelFile) continue;  // routing.json names its version
     h = detail::fnv1a64(path, h);
     h = detail::fnv1a64(std::string_view("\0", 1), h);
     h = detail::fnv1a64(content, h);

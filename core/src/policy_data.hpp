@@ -5,6 +5,7 @@
 #include <array>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -83,6 +84,18 @@ struct ModelPrice {
   std::int64_t min_cacheable_tokens = 1024;
 };
 
+struct RouterModel;  // router_model.hpp
+
+// Router v2's settings (routing.json "learned"): whether it decides, the model it decides with,
+// and the rules that turn its probabilities into a decision (docs/coaching.md, section 9).
+struct LearnedRouting {
+  bool enabled = false;
+  std::string model_version;     // must equal the version inside router/model.json
+  double quality_floor = 0.8;    // the cheapest tier whose estimated adequacy reaches it
+  double plan_threshold = 0.5;   // a second or third specialist joins the plan from this probability
+  std::size_t max_plan = 3;
+};
+
 struct PolicyData {
   // Out of line (policy.cpp): built and destroyed once per policy, not inlined at every use.
   PolicyData();
@@ -110,6 +123,11 @@ struct PolicyData {
   double min_score = 1.0;  // below it, the fallback specialist answers
   std::vector<TierRule> tier_rules;
   KeywordIndex keyword_index;  // built from specialists and tier_rules once they are loaded
+  LearnedRouting learned;
+  // Router v2's model: compiled in natively; the browser's core gets it after first paint
+  // (router/model.json is not embedded in the WebAssembly build, and not part of the version:
+  // routing.json names its version).
+  std::shared_ptr<const RouterModel> router_model;
   double budget_downgrade_below = 0.2;
   double budget_fast_only_below = 0.05;
 

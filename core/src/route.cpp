@@ -13,6 +13,7 @@
 #include "porchlight/context.hpp"
 #include "porchlight/cost.hpp"
 #include "prompt_parts.hpp"
+#include "router_model.hpp"
 #include "text.hpp"
 
 namespace porchlight {
@@ -72,7 +73,67 @@ std::array<Scored, enum_count<Specialist>()> score_all(const std::vector<std::ui
   return out;
 }
 
+// ---- [1b] router v2: the learned model ---------------------------------------------------------
+
+double two_decimals(double p) { return std::round(p * 100) / 100; }
+
+// The specialist (or plan) and each tier's adequacy from the model; the tier is chosen below.
+void decide_learned(RouteDecision& out, const RouteRequest& req, const PolicyData& d) {
+  const auto& m = *d.router_model;
+  const auto features = detail::router_features(req, m.hash_bits, detail::keyword_scores(req, d));
+  const auto z = m.logits(features);
+  out.learned = true;
+  const double needs_balanced = detail::sigmoid(z[detail::kNeedsBalanced]);
+  const double needs_deep = detail::sigmoid(z[detail::kNeedsDeep]);
+  const double fast_ok = 1 - needs_balanced;
+  out.tier_adequacy = {two_decimals(fast_ok), two_decimals(std::max(fast_ok, 1 - needs_deep)), 1.0};
+
+  std::array<std::size_t, detail::kSpecialistOutputs> order{};
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return z[a] > z[b]; });
+  if (req.specialist) {
+    out.specialist = *req.specialist;
+    out.confidence = 1;
+    out.reasons.push_back("specialist " + std::string(name_of(out.specialist)) + ": chosen by the caller");
+    return;
+  }
+  const std::size_t best = order[0];
+  out.specialist = static_cast<Specialist>(best);
+  out.confidence = two_decimals(detail::sigmoid(z[best]));
+  for (std::size_t k = 1; k < order.size() && k < d.learned.max_plan; ++k) {
+    if (detail::sigmoid(z[order[k]]) < d.learned.plan_threshold) break;
+    if (out.plan.empty()) out.plan.push_back(out.specialist);
+    out.plan.push_back(static_cast<Specialist>(order[k]));
+  }
+  // Why: the words that moved the decision most toward the specialist.
+  const std::string name(name_of(out.specialist));
+  for (const auto& word : detail::strongest_words(req.query, m, best, 2))
+    out.reasons.push_back("'" + word + "' points to " + name);
+  if (out.plan.size() > 1) {
+    std::string also;
+    for (std::size_t i = 1; i < out.plan.size(); ++i) also += (i > 1 ? " and " : "") + std::string(name_of(out.plan[i]));
+    out.reasons.push_back("a compound request: " + also + " answer too");
+  } else {
+    out.reasons.push_back("runner-up: " + std::string(name_of(static_cast<Specialist>(order[1]))) + " (" +
+                          std::to_string(static_cast<int>(std::lround(detail::sigmoid(z[order[1]]) * 100))) +
+                          "% vs " + std::to_string(static_cast<int>(std::lround(out.confidence * 100))) + "%)");
+  }
+}
+
 // ---- [2] choosing the tier ---------------------------------------------------------------------
+
+// Router v2: the cheapest tier whose estimated adequacy reaches the policy's floor.
+std::string learned_tier(RouteDecision& out, const PolicyData& d) {
+  const double floor = d.learned.quality_floor;
+  std::size_t t = 0;
+  while (t + 1 < out.tier_adequacy.size() && out.tier_adequacy[t] < floor) ++t;
+  out.tier = static_cast<ModelTier>(t);
+  auto percent = [](double p) { return std::to_string(static_cast<int>(std::lround(p * 100))) + "%"; };
+  std::string why = "tier " + std::string(name_of(out.tier)) + ": ";
+  if (t == 0) return why + "adequate with " + percent(out.tier_adequacy[0]) + " (floor " + percent(floor) + ")";
+  return why + std::string(name_of(static_cast<ModelTier>(t - 1))) + " adequate with only " +
+         percent(out.tier_adequacy[t - 1]) + " (floor " + percent(floor) + ")";
+}
 
 template <class T> bool in(const std::vector<T>& list, T value) {
   return std::find(list.begin(), list.end(), value) != list.end();
@@ -108,6 +169,8 @@ void choose_tier(RouteDecision& out, const RouteRequest& req, const std::vector<
   if (req.tier) {
     out.tier = *req.tier;
     out.reasons.push_back("tier " + std::string(name_of(out.tier)) + ": chosen by the caller");
+  } else if (out.learned) {
+    out.reasons.push_back(learned_tier(out, d));
   } else {
     const ModelTier base = d.rules(s).default_tier;
     int shift = 0;
@@ -165,6 +228,19 @@ void choose_tier(RouteDecision& out, const RouteRequest& req, const std::vector<
 
 namespace detail {
 
+KeywordScores keyword_scores(const RouteRequest& req, const PolicyData& d) {
+  // Only the keywords: the stage and role weights are features of the model already. Like the
+  // model's words, the keywords are read from the request's start (a pasted page is told by it).
+  constexpr std::size_t kRead = 1200;
+  KeywordScores out{};
+  const std::string_view head = std::string_view(req.query).substr(0, kRead);
+  for (std::uint32_t e : matched_keywords(detail::normalize_for_matching(head), d.keyword_index)) {
+    const auto& entry = d.keyword_index.entries[e];
+    if (entry.owner < out.size()) out[entry.owner] += entry.keyword->weight;
+  }
+  return out;
+}
+
 std::int64_t expected_output_tokens(Specialist s, Verbosity v, const PolicyData& d) {
   return d.rules(s).expected_output_tokens * d.verbosity_output_percent[static_cast<std::size_t>(v)] / 100;
 }
@@ -187,6 +263,23 @@ void estimate_cost(RouteDecision& decision, std::int64_t input_tokens, std::int6
 
 }  // namespace detail
 
+namespace {
+
+// The model for the tier, and what the call should cost (the system prefix cold and cached).
+void finish(RouteDecision& out, const RouteRequest& req, const Policy& policy, std::int64_t adaptation_tokens,
+            std::int64_t query_tokens) {
+  const auto& d = policy.data();
+  out.model = policy.model_for(out.tier);
+  const std::int64_t prefix = d.house_rules_tokens + d.rules(out.specialist).playbook(req.profile.experience).tokens +
+                              adaptation_tokens + 3 * d.message_overhead_tokens;
+  const std::int64_t input = prefix + req.context_tokens + query_tokens + d.message_overhead_tokens;
+  detail::estimate_cost(out, input, prefix,
+                        detail::expected_output_tokens(out.specialist, req.profile.preferences.verbosity, d),
+                        policy);
+}
+
+}  // namespace
+
 RouteDecision route(const RouteRequest& req, const Policy& policy) {
   return detail::route_with(req, policy, detail::adaptation_tokens(req.profile, policy.data()));
 }
@@ -196,9 +289,17 @@ RouteDecision detail::route_with(const RouteRequest& req, const Policy& policy,
   const auto& d = policy.data();
   RouteDecision out;
   out.policy_version = d.version;
+  const std::int64_t query_tokens = estimate_tokens(req.query);
+  if (d.learned.enabled && d.router_model) {
+    decide_learned(out, req, d);
+    if (out.reasons.size() > 4) out.reasons.resize(4);
+    out.guidance_type = d.rules(out.specialist).guidance_type;
+    choose_tier(out, req, {}, query_tokens, d);
+    finish(out, req, policy, adaptation_tokens, query_tokens);
+    return out;
+  }
   const std::vector<std::uint32_t> hits =
       matched_keywords(detail::normalize_for_matching(req.query), d.keyword_index);
-  const std::int64_t query_tokens = estimate_tokens(req.query);
   const auto scores = score_all(hits, req, d);
 
   // Highest score wins; ties go to the specialist listed first (a stable, documented order).
@@ -242,15 +343,7 @@ RouteDecision detail::route_with(const RouteRequest& req, const Policy& policy,
   if (out.reasons.size() > 4) out.reasons.resize(4);
   out.guidance_type = d.rules(out.specialist).guidance_type;
   choose_tier(out, req, hits, query_tokens, d);
-  out.model = policy.model_for(out.tier);
-
-  const std::int64_t prefix = d.house_rules_tokens + d.rules(out.specialist).playbook(req.profile.experience).tokens +
-                              adaptation_tokens + 3 * d.message_overhead_tokens;
-  const std::int64_t input = prefix + req.context_tokens + query_tokens + d.message_overhead_tokens;
-  detail::estimate_cost(out, input, prefix,
-                        detail::expected_output_tokens(out.specialist,
-                                                       req.profile.preferences.verbosity, d),
-                        policy);
+  finish(out, req, policy, adaptation_tokens, query_tokens);
   return out;
 }
 
@@ -272,6 +365,17 @@ json to_json(const RouteDecision& r) {
   out.emplace("estimate", std::move(estimate));
   out.emplace("budget_exhausted", r.budget_exhausted);
   out.emplace("policy_version", r.policy_version);
+  if (r.learned) {
+    json adequacy = json::object();
+    for (std::size_t t = 0; t < r.tier_adequacy.size(); ++t)
+      adequacy.emplace(name_of(static_cast<ModelTier>(t)), r.tier_adequacy[t]);
+    out.emplace("tier_adequacy", std::move(adequacy));
+    if (!r.plan.empty()) {
+      json plan = json::array();
+      for (Specialist s : r.plan) plan.push_back({{"specialist", name_of(s)}, {"tier", name_of(r.tier)}});
+      out.emplace("plan", std::move(plan));
+    }
+  }
   return out;
 }
 

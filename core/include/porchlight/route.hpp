@@ -2,6 +2,7 @@
 // explains why. Rules and weights are data (core/data/routing.json); see docs/core-data.md.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -40,6 +41,12 @@ struct RouteDecision {
   double estimated_cost_usd_cached = 0;  // the system prefix read from the prompt cache
   bool budget_exhausted = false;         // the location spent its monthly budget
   std::string policy_version;
+  // Router v2 only (routing.json "learned"): a compound request's specialists, the first being
+  // `specialist` (empty for a single one), and the estimated probability that each tier's answer
+  // is adequate (fast, balanced, deep).
+  bool learned = false;
+  std::vector<Specialist> plan;
+  std::array<double, 3> tier_adequacy{};
 };
 
 RouteDecision route(const RouteRequest& request, const Policy& policy = Policy::embedded());

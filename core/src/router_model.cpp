@@ -1,0 +1,255 @@
+// router_model.cpp: router v2's features, its model file and its logits (router_model.hpp).
+//
+// Sections:
+//   [1] words: folding text to ASCII words
+//   [2] features
+//   [3] the model file and its logits
+
+#include "router_model.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include <nlohmann/json.hpp>
+
+#include "text.hpp"
+
+namespace porchlight::detail {
+
+namespace {
+
+// ---- [1] words ---------------------------------------------------------------------------------
+
+// The Latin-1 letters agents type in Spanish (and accented English), folded to ASCII: the second
+// byte after 0xC3, lower and upper case alike.
+char fold_latin1(unsigned char second) {
+  switch (second | 0x20) {  // 0x80..0x9F (upper) -> 0xA0..0xBF (lower)
+    case 0xA0: case 0xA1: case 0xA2: case 0xA3: case 0xA4: return 'a';
+    case 0xA7: return 'c';
+    case 0xA8: case 0xA9: case 0xAA: case 0xAB: return 'e';
+    case 0xAC: case 0xAD: case 0xAE: case 0xAF: return 'i';
+    case 0xB1: return 'n';
+    case 0xB2: case 0xB3: case 0xB4: case 0xB5: case 0xB6: return 'o';
+    case 0xB9: case 0xBA: case 0xBB: case 0xBC: return 'u';
+    default: return 0;
+  }
+}
+
+// The request's words: lowercase ASCII letters and digits, accents folded, apostrophes dropped
+// inside a word ("don't" -> "dont"), "$" and "%" kept as words of their own. At most kMaxWords,
+// held in one buffer (routing runs on every request: no allocation per word).
+constexpr std::size_t kMaxWords = 160;  // a pasted page says what it is well before its end
+
+struct Words {
+  std::string text;                                  // the words, each followed by a space
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> spans;  // offset and length of each
+  std::string_view operator[](std::size_t i) const { return std::string_view(text).substr(spans[i].first, spans[i].second); }
+  std::size_t size() const { return spans.size(); }
+};
+
+Words words_of(std::string_view s) {
+  Words out;
+  out.text.reserve(s.size() + 1);
+  std::size_t start = 0;
+  auto flush = [&] {
+    if (out.text.size() > start && out.spans.size() < kMaxWords) {
+      out.spans.emplace_back(static_cast<std::uint32_t>(start), static_cast<std::uint32_t>(out.text.size() - start));
+      out.text += ' ';
+    } else {
+      out.text.resize(start);
+    }
+    start = out.text.size();
+  };
+  for (std::size_t i = 0; i < s.size() && out.spans.size() < kMaxWords; ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    const bool in_word = out.text.size() > start;
+    if (c >= 'A' && c <= 'Z') out.text += static_cast<char>(c - 'A' + 'a');
+    else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) out.text += static_cast<char>(c);
+    else if (c == 0xC3 && i + 1 < s.size() && fold_latin1(static_cast<unsigned char>(s[i + 1]))) {
+      out.text += fold_latin1(static_cast<unsigned char>(s[++i]));
+    } else if (c == '\'' && in_word) {
+      // an apostrophe inside a word joins it
+    } else if (c == 0xE2 && i + 2 < s.size() && s[i + 1] == '\x80' && s[i + 2] == '\x99' && in_word) {
+      i += 2;  // a typographic apostrophe, likewise
+    } else {
+      flush();
+      if (c == '$' || c == '%') out.text += static_cast<char>(c), flush();
+    }
+  }
+  flush();
+  return out;
+}
+
+bool is_number(std::string_view w) {
+  return std::all_of(w.begin(), w.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// ---- [2] features ------------------------------------------------------------------------------
+
+// A feature's bucket: FNV-1a over a kind byte and the feature's text (one word, or two with a
+// space between).
+std::uint32_t bucket(char kind, std::string_view a, unsigned bits, std::string_view b = {}) {
+  std::uint64_t h = fnv1a64(std::string_view(&kind, 1));
+  h = fnv1a64(a, h);
+  if (!b.empty()) h = fnv1a64(b, fnv1a64(" ", h));
+  return static_cast<std::uint32_t>((h ^ (h >> 32)) & ((1u << bits) - 1));
+}
+
+// A digit run is the word "<n>" (prices and dates differ from request to request); short numbers
+// that name things ("1031", "3%") also count as themselves.
+std::string_view word_feature(std::string_view w) {
+  if (w.size() <= 4 || !is_number(w)) return w;
+  return "<n>";
+}
+
+const char* length_class(std::size_t words) {
+  return words <= 3 ? "1-3" : words <= 8 ? "4-8" : words <= 20 ? "9-20" : words <= 60 ? "21-60"
+       : words <= 200 ? "61-200" : "200+";
+}
+
+}  // namespace
+
+RouterFeatures router_features(const RouteRequest& req, unsigned bits, const KeywordScores& keywords) {
+  RouterFeatures f;
+  const Words words = words_of(req.query);
+  f.text.reserve(words.size() * 8);
+  std::string_view prev;
+  char padded[64];
+  for (std::size_t i = 0; i < words.size(); ++i) {
+    const std::string_view raw = words[i], w = word_feature(raw);
+    f.text.push_back(bucket('w', w, bits));
+    if (!prev.empty()) f.text.push_back(bucket('b', prev, bits, w));
+    if (raw.size() <= 4 && is_number(raw)) f.text.push_back(bucket('w', "<n>", bits));
+    if (w.size() >= 3 && w.size() + 2 <= sizeof padded && !is_number(w)) {
+      padded[0] = '<';
+      w.copy(padded + 1, w.size());
+      padded[w.size() + 1] = '>';
+      for (std::size_t k = 0; k + 3 <= w.size() + 2; ++k) f.text.push_back(bucket('c', std::string_view(padded + k, 3), bits));
+    }
+    prev = w;
+  }
+  f.text_scale = f.text.empty() ? 0 : 1.0 / std::sqrt(static_cast<double>(f.text.size()));
+  f.context.push_back(bucket('r', name_of(req.profile.role), bits));
+  f.context.push_back(bucket('x', name_of(req.profile.experience), bits));
+  f.context.push_back(bucket('s', name_of(req.stage), bits));
+  f.context.push_back(bucket('l', length_class(words.size()), bits));
+  for (Specialization s : req.profile.specializations) f.context.push_back(bucket('p', name_of(s), bits));
+  f.context.push_back(bucket('0', "bias", bits));
+  // How strongly v1's keywords point at each specialist: none, some (a weak keyword), strong.
+  std::size_t best = 0;
+  for (std::size_t s = 0; s < keywords.size(); ++s) {
+    if (keywords[s] > keywords[best]) best = s;
+    if (keywords[s] >= 2) f.context.push_back(bucket('k', name_of(static_cast<Specialist>(s)), bits, keywords[s] >= 4 ? "strong" : "some"));
+  }
+  if (keywords[best] >= 2) f.context.push_back(bucket('v', name_of(static_cast<Specialist>(best)), bits));
+  return f;
+}
+
+std::vector<std::string> strongest_words(std::string_view query, const RouterModel& m, std::size_t output,
+                                         std::size_t count) {
+  // The words (and word pairs) with the largest positive weights for the output, each once.
+  std::vector<std::pair<std::int32_t, std::string_view>> best;  // weight, then the text in `words`
+  const Words words = words_of(query);
+  auto consider = [&](std::int32_t weight, std::string_view text) {
+    if (weight <= 0) return;
+    for (const auto& b : best)
+      if (b.second == text) return;
+    best.emplace_back(weight, text);
+    std::stable_sort(best.begin(), best.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+    if (best.size() > count) best.pop_back();
+  };
+  std::string_view prev;
+  const char* base = words.text.data();
+  for (std::size_t i = 0; i < words.size(); ++i) {
+    const std::string_view raw = words[i], w = word_feature(raw);
+    consider(m.weight(bucket('w', w, m.hash_bits), output), w);
+    // A pair is the two words as they stand in the buffer ("a b"), when neither was a long number.
+    if (!prev.empty() && w == raw && prev.data() >= base)
+      consider(m.weight(bucket('b', prev, m.hash_bits, w), output),
+               std::string_view(prev.data(), static_cast<std::size_t>(raw.data() + raw.size() - prev.data())));
+    prev = w == raw ? raw : std::string_view();
+  }
+  std::vector<std::string> out;
+  for (const auto& b : best) out.emplace_back(b.second);
+  return out;
+}
+
+double sigmoid(double z) { return 1.0 / (1.0 + std::exp(-z)); }
+
+// ---- [3] the model file and its logits ---------------------------------------------------------
+
+Logits RouterModel::logits(const RouterFeatures& f) const {
+  Logits out{};
+  std::array<std::int64_t, kRouterOutputs> text{}, context{};
+  for (std::uint32_t b : f.text)
+    for (std::size_t o = 0; o < kRouterOutputs; ++o) text[o] += weight(b, o);
+  for (std::uint32_t b : f.context)
+    for (std::size_t o = 0; o < kRouterOutputs; ++o) context[o] += weight(b, o);
+  for (std::size_t o = 0; o < kRouterOutputs; ++o)
+    out[o] = bias[o] + scale[o] * (static_cast<double>(text[o]) * f.text_scale + static_cast<double>(context[o]));
+  return out;
+}
+
+namespace {
+
+std::vector<std::int8_t> base64_bytes(std::string_view in, bool& ok) {
+  std::vector<std::int8_t> out;
+  out.reserve(in.size() / 4 * 3);
+  std::uint32_t value = 0;
+  int bits = -8;
+  ok = true;
+  for (char ch : in) {
+    const auto c = static_cast<unsigned char>(ch);
+    const int d = c >= 'A' && c <= 'Z' ? c - 'A' : c >= 'a' && c <= 'z' ? c - 'a' + 26
+                : c >= '0' && c <= '9' ? c - '0' + 52 : c == '+' ? 62 : c == '/' ? 63 : c == '=' ? -2 : -1;
+    if (d == -2) break;
+    if (d < 0) { ok = false; return {}; }
+    value = (value << 6) | static_cast<std::uint32_t>(d);
+    bits += 6;
+    if (bits >= 0) {
+      out.push_back(static_cast<std::int8_t>(static_cast<std::uint8_t>((value >> bits) & 0xFF)));
+      bits -= 8;
+    }
+  }
+  return out;
+}
+
+Error model_error(std::string code, std::string message) {
+  return Error{"policy." + code, std::move(message), "router/model.json"};
+}
+
+}  // namespace
+
+Result<RouterModel> parse_router_model(std::string_view text) {
+  const auto j = nlohmann::json::parse(text, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return model_error("invalid_router_model", "router/model.json is not a JSON object");
+  RouterModel m;
+  const auto outputs = j.value("outputs", nlohmann::json());
+  if (!j.contains("version") || !j["version"].is_string() || !j.contains("hash_bits") ||
+      !j["hash_bits"].is_number_unsigned() || !outputs.is_array() || outputs.size() != kRouterOutputs ||
+      !j.contains("weights_base64") || !j["weights_base64"].is_string())
+    return model_error("invalid_router_model", "router/model.json needs version, hash_bits, outputs (" +
+                                                   std::to_string(kRouterOutputs) + ") and weights_base64");
+  m.version = j["version"].get<std::string>();
+  m.hash_bits = j["hash_bits"].get<unsigned>();
+  if (m.hash_bits < 8 || m.hash_bits > 18) return model_error("invalid_router_model", "hash_bits must be 8..18");
+  for (std::size_t o = 0; o < kRouterOutputs; ++o) {
+    const auto& out = outputs[o];
+    const std::string expected = o < kSpecialistOutputs ? std::string(name_of(static_cast<Specialist>(o)))
+                               : o == kNeedsBalanced ? "needs_balanced" : "needs_deep";
+    if (!out.is_object() || out.value("name", "") != expected || !out.contains("scale") ||
+        !out["scale"].is_number() || !out.contains("bias") || !out["bias"].is_number())
+      return model_error("invalid_router_model", "output " + std::to_string(o) + " must be {name: \"" + expected +
+                                                     "\", scale, bias}");
+    m.scale[o] = out["scale"].get<double>();
+    m.bias[o] = out["bias"].get<double>();
+  }
+  bool ok = false;
+  m.weights = base64_bytes(j["weights_base64"].get<std::string>(), ok);
+  if (!ok || m.weights.size() != (std::size_t{1} << m.hash_bits) * kRouterOutputs)
+    return model_error("invalid_router_model", "weights_base64 must hold (1 << hash_bits) * " +
+                                                   std::to_string(kRouterOutputs) + " bytes");
+  return m;
+}
+
+}  // namespace porchlight::detail
