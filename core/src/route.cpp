@@ -99,7 +99,11 @@ void decide_learned(RouteDecision& out, const RouteRequest& req, const PolicyDat
   }
   const std::size_t best = order[0];
   out.specialist = static_cast<Specialist>(best);
-  out.confidence = two_decimals(detail::sigmoid(z[best]));
+  // Confidence: the chosen specialist's share of all specialists' probabilities (each head alone
+  // is a yes/no, and for a vague request every one of them may be low).
+  double total = 0;
+  for (std::size_t i = 0; i < order.size(); ++i) total += detail::sigmoid(z[i]);
+  out.confidence = two_decimals(detail::sigmoid(z[best]) / total);
   for (std::size_t k = 1; k < order.size() && k < d.learned.max_plan; ++k) {
     if (detail::sigmoid(z[order[k]]) < d.learned.plan_threshold) break;
     if (out.plan.empty()) out.plan.push_back(out.specialist);
@@ -116,7 +120,7 @@ void decide_learned(RouteDecision& out, const RouteRequest& req, const PolicyDat
   } else {
     out.reasons.push_back("runner-up: " + std::string(name_of(static_cast<Specialist>(order[1]))) + " (" +
                           std::to_string(static_cast<int>(std::lround(detail::sigmoid(z[order[1]]) * 100))) +
-                          "% vs " + std::to_string(static_cast<int>(std::lround(out.confidence * 100))) + "%)");
+                          "% vs " + std::to_string(static_cast<int>(std::lround(detail::sigmoid(z[best]) * 100))) + "%)");
   }
 }
 

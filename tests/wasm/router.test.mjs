@@ -1,0 +1,72 @@
+// Router v2 (docs/coaching.md, section 9): the committed model is what the trainer makes from the
+// committed data, and the core decides with it byte for byte alike natively and in WebAssembly on
+// every labeled request.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { nativeBuilds, root, wasmCli } from './helpers.mjs';
+
+const data = join(root, 'tests/data/routing');
+const policy = join(root, 'core/data');
+const native = nativeBuilds()[0].bin;
+const work = mkdtempSync(join(tmpdir(), 'porchlight-router-'));
+after(() => rmSync(work, { recursive: true, force: true }));
+
+const run = (cmd, args) => execFileSync(cmd, args, { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+
+test('the committed model is what porchlight train makes from the committed data (retrain after editing either)', () => {
+  const copy = join(work, 'data');
+  cpSync(policy, copy, { recursive: true });
+  const said = run(native, ['train', data, copy]);
+  assert.match(said, /^trained router-\S+ on \d+ of \d+ requests \(seed 2026\)/);
+  assert.equal(readFileSync(join(copy, 'router/model.json'), 'utf8'), readFileSync(join(policy, 'router/model.json'), 'utf8'),
+    'core/data/router/model.json is stale: run `build/native/bin/porchlight train tests/data/routing core/data`');
+  assert.equal(readFileSync(join(copy, 'routing.json'), 'utf8'), readFileSync(join(policy, 'routing.json'), 'utf8'));
+  // A different seed gives a different model (the seed is used, not ignored).
+  const other = join(work, 'other');
+  cpSync(policy, other, { recursive: true });
+  run(native, ['train', data, other, '--seed', '7']);
+  assert.notEqual(readFileSync(join(other, 'router/model.json'), 'utf8'), readFileSync(join(policy, 'router/model.json'), 'utf8'));
+});
+
+test('native and WebAssembly give the same decision for every labeled request', () => {
+  const args = ['eval', data, '--policy', policy, '--split', 'all', '--decisions'];
+  const nativeLines = run(native, args).trimEnd().split('\n');
+  const wasmLines = run(process.execPath, [wasmCli, ...args]).trimEnd().split('\n');
+  const labeled = readFileSync(join(data, 'buyers.jsonl'), 'utf8').trim().split('\n').length;
+  assert.ok(nativeLines.length >= 800 && nativeLines.length > labeled, `${nativeLines.length} decisions`);
+  assert.equal(wasmLines.length, nativeLines.length);
+  for (let i = 0; i < nativeLines.length; i++) assert.equal(wasmLines[i], nativeLines[i], `decision ${i + 1}`);
+  // They are router v2's decisions, not errors that would trivially agree.
+  const decisions = nativeLines.map((l) => JSON.parse(l).route);
+  assert.ok(decisions.every((d) => d.tier_adequacy && d.specialist), 'every decision is router v2\'s');
+  assert.ok(decisions.some((d) => d.plan?.length >= 2), 'some requests are planned as compound');
+});
+
+test('porchlight eval prints every figure, v2 beside v1, from the test split', () => {
+  const out = run(native, ['eval', data, '--policy', policy]);
+  for (const name of ['specialist_macro_f1', 'specialist_accuracy', 'plan_f1', 'tier_underrouting_rate',
+    'tier_overrouting_rate', 'cost_saving_vs_balanced', 'cost_saving_vs_deep']) {
+    for (const row of ['eval', 'eval.v1']) {
+      const m = out.match(new RegExp(`^BENCH ${row.replace('.', '\\.')}\\.${name}=(-?[0-9.]+) ratio$`, 'm'));
+      assert.ok(m, `${row}.${name} missing`);
+      assert.ok(Number(m[1]) >= -1 && Number(m[1]) <= 1, `${row}.${name}=${m[1]}`);
+    }
+  }
+  assert.match(out, /^BENCH eval\.route_p99_us_native=[0-9.]+ us$/m);
+  assert.match(out, /\(test split, seed 2026, \d+ compound\)/);
+  assert.match(out, /^confusion \(router v2/m);
+});
+
+test('bad arguments and bad data are refused with a reason, not a crash', () => {
+  const fails = (args) => {
+    try { run(native, args); } catch (e) { return { status: e.status, stderr: String(e.stderr) }; }
+    assert.fail(`${args.join(' ')} succeeded`);
+  };
+  assert.equal(fails(['eval', data, '--split', 'everything']).status, 2);
+  assert.equal(fails(['train', data, work, '--seed', 'x']).status, 2);
+  assert.match(fails(['eval', join(work, 'nothing-here')]).stderr, /no \.jsonl files/);
+});
