@@ -232,24 +232,30 @@ BuiltPrompt build_prompt(const PromptRequest& req, const Policy& policy) {
     turn_bytes += t.content.size() + 64;
   }
 
+  const ModelTier tier = out.route.tier;
+  if (const std::string& model = req.tier_models[static_cast<std::size_t>(tier)]; !model.empty()) out.route.model = model;
+  // A breakpoint pays only where the prefix reaches the model's shortest cacheable length: the API
+  // caches nothing shorter (and a model the price table does not know keeps every breakpoint).
+  const auto* price = d.price_for(out.route.model);
+  const std::int64_t min_cacheable = price ? price->min_cacheable_tokens : 0;
+
   int breakpoints = 0;
   std::int64_t prefix_tokens = 0, cacheable_prefix = 0;
-  for (const auto& b : blocks) {
+  for (auto& b : blocks) {
     const std::int64_t tokens = b.tokens + overhead;
     prefix_tokens += tokens;
+    b.breakpoint = b.breakpoint && prefix_tokens >= min_cacheable;
     if (b.breakpoint) { ++breakpoints; cacheable_prefix = prefix_tokens; }
     out.blocks.push_back({b.name, tokens, b.breakpoint});
   }
   // The last history turn carries the fourth breakpoint: next turn, the whole conversation so far
   // is read from the cache.
-  const bool turn_breakpoint = !turns.empty() && breakpoints < 4;
+  const std::int64_t conversation_tokens = out.context.system_tokens + out.context.summary_tokens + out.context.turn_tokens;
+  const bool turn_breakpoint = !turns.empty() && breakpoints < 4 && conversation_tokens >= min_cacheable;
   if (turn_breakpoint) {
     ++breakpoints;
-    cacheable_prefix = out.context.system_tokens + out.context.summary_tokens + out.context.turn_tokens;
+    cacheable_prefix = conversation_tokens;
   }
-
-  const ModelTier tier = out.route.tier;
-  if (const std::string& model = req.tier_models[static_cast<std::size_t>(tier)]; !model.empty()) out.route.model = model;
 
   // The body as JSON text, keys in dump()'s (sorted) order. The house rules and the playbook, most
   // of every request, were escaped once when the policy loaded (rules.system_prefix_json).
@@ -281,7 +287,13 @@ BuiltPrompt build_prompt(const PromptRequest& req, const Policy& policy) {
   append_json_string(body, out.route.model);
   if (req.stream) body += R"(,"stream":true)";
   body += R"(,"system":[)";
-  body += playbook.system_prefix_json;  // blocks[0] and [1]: house rules, playbook
+  if (blocks[1].breakpoint) {
+    body += playbook.system_prefix_json;  // blocks[0] and [1]: house rules, playbook
+  } else {
+    append_text_block(body, d.house_rules, false);
+    body += ',';
+    append_text_block(body, playbook.text, false);
+  }
   body += ',';
   append_text_block(body, blocks[2].breakpoint, [&] { detail::append_adaptation_json(body, req.profile, d); });
   if (!summary_text.empty()) {

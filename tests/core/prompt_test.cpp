@@ -240,3 +240,41 @@ TEST_CASE("prompt: situation notes join the prompt when the lead's facts or the 
   CHECK(one.find("## 1031 exchanges") != std::string::npos);
   CHECK(one.find("including extensions") != std::string::npos);
 }
+
+TEST_CASE("prompt: a breakpoint is placed only where the prefix reaches the model's cacheable minimum") {
+  // The built-in prefix (house rules + playbook, about 3,000 tokens) passes every model's minimum.
+  auto r = sample_request();
+  for (ModelTier tier : {ModelTier::fast, ModelTier::balanced, ModelTier::deep}) {
+    r.tier = tier;
+    const auto built = build_prompt(r);
+    CAPTURE(built.route.model);
+    CHECK(built.blocks[1].cache_breakpoint);
+    CHECK(json::parse(built.body)["system"][1].contains("cache_control"));
+  }
+  // With short house rules and playbooks, the prefix stays below Haiku's 2,048 tokens but reaches
+  // Opus's 512: Haiku's request carries no breakpoint in the system prompt, Opus's does.
+  auto files = Policy::embedded().files();
+  files["playbooks/house_rules.md"] = std::string(1200, 'h');  // about 300 tokens
+  std::string levels;  // each experience level's section, one line long
+  for (const auto& heading : Policy::embedded().data().experience_section) levels += "\n\n" + heading + "\nShort.";
+  for (const auto& [path, text] : Policy::embedded().files())
+    if (path.rfind("playbooks/", 0) == 0 && path != "playbooks/house_rules.md" && path != "playbooks/situations.md")
+      files[path] = std::string(3000, 'p') + levels;
+  auto small = Policy::from_files(files);
+  REQUIRE(small);
+  r.history = {{TurnRole::user, "Is she pre-approved?"}, {TurnRole::assistant, "Ask about her lender."}};
+  r.tier = ModelTier::fast;
+  const auto haiku = build_prompt(r, small.value());
+  CAPTURE(haiku.blocks[0].tokens + haiku.blocks[1].tokens);
+  REQUIRE(haiku.blocks[0].tokens + haiku.blocks[1].tokens + haiku.blocks[2].tokens < 2048);
+  CHECK(haiku.route.model == "claude-haiku-5-5");
+  for (const auto& b : haiku.blocks) CHECK_FALSE(b.cache_breakpoint);
+  CHECK(count_breakpoints(json::parse(haiku.body)) == 0);  // not even the last turn: still too short
+  CHECK(haiku.route.estimated_cost_usd_cached == haiku.route.estimated_cost_usd);
+  r.tier = ModelTier::deep;
+  const auto opus = build_prompt(r, small.value());
+  CHECK(opus.blocks[1].cache_breakpoint);
+  CHECK(json::parse(opus.body)["system"][1].contains("cache_control"));
+  CHECK(to_json_text(json::parse(opus.body)) == opus.body);
+  CHECK(to_json_text(json::parse(haiku.body)) == haiku.body);
+}
