@@ -24,7 +24,10 @@ const wasmDir = process.env.PORCHLIGHT_WASM ?? join(root, 'build/wasm/wasm');
 // five contract forms, the extractor) and the new playbook content are data the browser's core
 // decides with, about 60 KB gzipped with their code. The core still loads on first use (the
 // launcher's hover or focus), not with the page: the page pays only porchlight.js.
-const BUDGET_KB = 240;
+// 244 KB from router v2 (2026.12, issue 17): its decision code is about 11 KB gzipped, of which
+// 7 KB was won back by taking nlohmann's serializer (and with it printf) out of the core; its
+// weights are not in the first load. Still to win back: strtod's 128-bit float code, the JSON DOM.
+const BUDGET_KB = 244;
 
 mkdirSync(out, { recursive: true });
 

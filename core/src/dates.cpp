@@ -1,6 +1,7 @@
 // dates.cpp: civil dates, weekdays and US federal holidays (see dates.hpp), and the public
 // parse_civil_date / format_civil_date of porchlight/qualify.hpp.
 
+#include <algorithm>
 #include "dates.hpp"
 
 #include <cstdio>
@@ -112,9 +113,13 @@ std::string format_civil_date(std::int64_t days) {
   std::int64_t y;
   unsigned m, d;
   detail::civil_from_days(days, y, m, d);
-  char buf[48];
-  std::snprintf(buf, sizeof buf, "%04lld-%02u-%02u", static_cast<long long>(y), m, d);
-  return buf;
+  // As "%04lld-%02u-%02u" would print it, without printf (which would pull the C library's
+  // formatter and its 128-bit float code into the browser's core).
+  std::string year = std::to_string(y < 0 ? -y : y);
+  year.insert(0, static_cast<std::size_t>(std::max<std::ptrdiff_t>(0, (y < 0 ? 3 : 4) - static_cast<std::ptrdiff_t>(year.size()))), '0');
+  if (y < 0) year.insert(0, 1, '-');
+  auto two = [](unsigned v) { return std::string(1, static_cast<char>('0' + v / 10 % 10)) + static_cast<char>('0' + v % 10); };
+  return year + "-" + two(m) + "-" + two(d);
 }
 
 }  // namespace porchlight

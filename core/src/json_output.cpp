@@ -10,12 +10,54 @@
 
 namespace porchlight {
 
+namespace {
+
+// The length of the well-formed UTF-8 prefix of a sequence starting at s[0] (Unicode table 3-7),
+// and whether it is a whole code point: the same judgement, byte by byte, as the decoder of
+// nlohmann's serializer.
+struct Sequence {
+  std::size_t length;  // bytes that belong to it (at least 1: an invalid lead byte is consumed)
+  bool whole;
+};
+
+Sequence read_sequence(std::string_view s) {
+  const auto b0 = static_cast<unsigned char>(s[0]);
+  if (b0 < 0x80) return {1, true};
+  std::size_t need;
+  unsigned char lo = 0x80, hi = 0xBF;  // the second byte's range
+  if (b0 >= 0xC2 && b0 <= 0xDF) need = 1;
+  else if (b0 >= 0xE0 && b0 <= 0xEF) need = 2, lo = b0 == 0xE0 ? 0xA0 : 0x80, hi = b0 == 0xED ? 0x9F : 0xBF;
+  else if (b0 >= 0xF0 && b0 <= 0xF4) need = 3, lo = b0 == 0xF0 ? 0x90 : 0x80, hi = b0 == 0xF4 ? 0x8F : 0xBF;
+  else return {1, false};
+  std::size_t i = 1;
+  for (; i <= need && i < s.size(); ++i) {
+    const auto b = static_cast<unsigned char>(s[i]);
+    if (b < (i == 1 ? lo : 0x80) || b > (i == 1 ? hi : 0xBF)) return {i, false};
+  }
+  return {i, i == need + 1};
+}
+
+// Invalid UTF-8 made valid the way dump()'s error_handler_t::replace does it: each maximal
+// invalid part (a bad lead byte, or a sequence cut short) becomes one U+FFFD.
+std::string replace_invalid_utf8(std::string_view s) {
+  std::string out;
+  out.reserve(s.size() + 8);
+  for (std::size_t i = 0; i < s.size();) {
+    const Sequence seq = read_sequence(s.substr(i));
+    if (seq.whole) out.append(s.substr(i, seq.length));
+    else out += "\xEF\xBF\xBD";
+    i += seq.length;
+  }
+  return out;
+}
+
+}  // namespace
+
 // Escapes like nlohmann's serializer with ensure_ascii off: ", \ and the C0 controls; DEL and
 // everything from U+0080 up pass through.
 void append_json_escaped(std::string& out, std::string_view s) {
   if (!detail::is_valid_utf8(s)) {  // rare (inputs are checked): the library's replacement rules
-    const std::string quoted = json(std::string(s)).dump(-1, ' ', false, json::error_handler_t::replace);
-    out.append(quoted, 1, quoted.size() - 2);
+    append_json_escaped(out, replace_invalid_utf8(s));
     return;
   }
   static constexpr char kHex[] = "0123456789abcdef";
@@ -100,8 +142,8 @@ void append_json_text(std::string& out, const json& value) {
     }
     case json::value_t::boolean: out += value.get<bool>() ? "true" : "false"; return;
     case json::value_t::null: out += "null"; return;
-    default:  // binary, discarded: never in the core's output; the library's text is the reference
-      out += value.dump(-1, ' ', false, json::error_handler_t::replace);
+    default:  // binary, discarded: never in the core's output (no serializer in the browser's core)
+      out += "null";
   }
 }
 

@@ -9,6 +9,8 @@
 
 #include "porchlight/model.hpp"
 
+#include "porchlight/json_output.hpp"
+
 #include <algorithm>
 
 #include "json_reader.hpp"
@@ -368,7 +370,7 @@ Result<Lead> lead_from_json(const json& j, std::string_view path) {
         std::string text;
         if (v.is_string()) text = v.get<std::string>();
         else if (v.is_boolean()) text = v.get<bool>() ? "yes" : "no";
-        else if (v.is_number()) text = v.dump();
+        else if (v.is_number()) text = to_json_text(v);
         else if (v.is_null()) continue;
         else {
           r.add("invalid_facts", item,

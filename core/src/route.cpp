@@ -73,71 +73,7 @@ std::array<Scored, enum_count<Specialist>()> score_all(const std::vector<std::ui
   return out;
 }
 
-// ---- [1b] router v2: the learned model ---------------------------------------------------------
-
-double two_decimals(double p) { return std::round(p * 100) / 100; }
-
-// The specialist (or plan) and each tier's adequacy from the model; the tier is chosen below.
-void decide_learned(RouteDecision& out, const RouteRequest& req, const PolicyData& d) {
-  const auto& m = *d.router_model;
-  const auto features = detail::router_features(req, m.hash_bits, detail::keyword_scores(req, d));
-  const auto z = m.logits(features);
-  out.learned = true;
-  const double needs_balanced = detail::sigmoid(z[detail::kNeedsBalanced]);
-  const double needs_deep = detail::sigmoid(z[detail::kNeedsDeep]);
-  const double fast_ok = 1 - needs_balanced;
-  out.tier_adequacy = {two_decimals(fast_ok), two_decimals(std::max(fast_ok, 1 - needs_deep)), 1.0};
-
-  std::array<std::size_t, detail::kSpecialistOutputs> order{};
-  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return z[a] > z[b]; });
-  if (req.specialist) {
-    out.specialist = *req.specialist;
-    out.confidence = 1;
-    out.reasons.push_back("specialist " + std::string(name_of(out.specialist)) + ": chosen by the caller");
-    return;
-  }
-  const std::size_t best = order[0];
-  out.specialist = static_cast<Specialist>(best);
-  // Confidence: the chosen specialist's share of all specialists' probabilities (each head alone
-  // is a yes/no, and for a vague request every one of them may be low).
-  double total = 0;
-  for (std::size_t i = 0; i < order.size(); ++i) total += detail::sigmoid(z[i]);
-  out.confidence = two_decimals(detail::sigmoid(z[best]) / total);
-  for (std::size_t k = 1; k < order.size() && k < d.learned.max_plan; ++k) {
-    if (detail::sigmoid(z[order[k]]) < d.learned.plan_threshold) break;
-    if (out.plan.empty()) out.plan.push_back(out.specialist);
-    out.plan.push_back(static_cast<Specialist>(order[k]));
-  }
-  // Why: the words that moved the decision most toward the specialist.
-  const std::string name(name_of(out.specialist));
-  for (const auto& word : detail::strongest_words(req.query, m, best, 2))
-    out.reasons.push_back("'" + word + "' points to " + name);
-  if (out.plan.size() > 1) {
-    std::string also;
-    for (std::size_t i = 1; i < out.plan.size(); ++i) also += (i > 1 ? " and " : "") + std::string(name_of(out.plan[i]));
-    out.reasons.push_back("a compound request: " + also + " answer too");
-  } else {
-    out.reasons.push_back("runner-up: " + std::string(name_of(static_cast<Specialist>(order[1]))) + " (" +
-                          std::to_string(static_cast<int>(std::lround(detail::sigmoid(z[order[1]]) * 100))) +
-                          "% vs " + std::to_string(static_cast<int>(std::lround(detail::sigmoid(z[best]) * 100))) + "%)");
-  }
-}
-
 // ---- [2] choosing the tier ---------------------------------------------------------------------
-
-// Router v2: the cheapest tier whose estimated adequacy reaches the policy's floor.
-std::string learned_tier(RouteDecision& out, const PolicyData& d) {
-  const double floor = d.learned.quality_floor;
-  std::size_t t = 0;
-  while (t + 1 < out.tier_adequacy.size() && out.tier_adequacy[t] < floor) ++t;
-  out.tier = static_cast<ModelTier>(t);
-  auto percent = [](double p) { return std::to_string(static_cast<int>(std::lround(p * 100))) + "%"; };
-  std::string why = "tier " + std::string(name_of(out.tier)) + ": ";
-  if (t == 0) return why + "adequate with " + percent(out.tier_adequacy[0]) + " (floor " + percent(floor) + ")";
-  return why + std::string(name_of(static_cast<ModelTier>(t - 1))) + " adequate with only " +
-         percent(out.tier_adequacy[t - 1]) + " (floor " + percent(floor) + ")";
-}
 
 template <class T> bool in(const std::vector<T>& list, T value) {
   return std::find(list.begin(), list.end(), value) != list.end();
@@ -174,7 +110,7 @@ void choose_tier(RouteDecision& out, const RouteRequest& req, const std::vector<
     out.tier = *req.tier;
     out.reasons.push_back("tier " + std::string(name_of(out.tier)) + ": chosen by the caller");
   } else if (out.learned) {
-    out.reasons.push_back(learned_tier(out, d));
+    out.reasons.push_back(detail::learned_tier(out, d));
   } else {
     const ModelTier base = d.rules(s).default_tier;
     int shift = 0;
@@ -288,24 +224,12 @@ RouteDecision route(const RouteRequest& req, const Policy& policy) {
   return detail::route_with(req, policy, detail::adaptation_tokens(req.profile, policy.data()));
 }
 
-RouteDecision detail::route_with(const RouteRequest& req, const Policy& policy,
-                                 std::int64_t adaptation_tokens) {
-  const auto& d = policy.data();
-  RouteDecision out;
-  out.policy_version = d.version;
-  const std::int64_t query_tokens = estimate_tokens(req.query);
-  if (d.learned.enabled && d.router_model) {
-    decide_learned(out, req, d);
-    if (out.reasons.size() > 4) out.reasons.resize(4);
-    out.guidance_type = d.rules(out.specialist).guidance_type;
-    choose_tier(out, req, {}, query_tokens, d);
-    finish(out, req, policy, adaptation_tokens, query_tokens);
-    return out;
-  }
-  const std::vector<std::uint32_t> hits =
-      matched_keywords(detail::normalize_for_matching(req.query), d.keyword_index);
-  const auto scores = score_all(hits, req, d);
+namespace {
 
+// Router v1's specialist: the highest keyword, stage and role score.
+void choose_specialist(RouteDecision& out, const RouteRequest& req, const std::vector<std::uint32_t>& hits,
+                       const PolicyData& d) {
+  const auto scores = score_all(hits, req, d);
   // Highest score wins; ties go to the specialist listed first (a stable, documented order).
   std::size_t best = 0, second = 1;
   for (std::size_t i = 0; i < scores.size(); ++i) {
@@ -343,6 +267,23 @@ RouteDecision detail::route_with(const RouteRequest& req, const Policy& policy,
       out.reasons.push_back("runner-up: " + std::string(name_of(static_cast<Specialist>(second))) +
                             " (" + signed_weight(runner_up).substr(1) + " vs " +
                             signed_weight(top).substr(1) + ")");
+  }
+}
+
+}  // namespace
+
+RouteDecision detail::route_with(const RouteRequest& req, const Policy& policy,
+                                 std::int64_t adaptation_tokens) {
+  const auto& d = policy.data();
+  RouteDecision out;
+  out.policy_version = d.version;
+  const std::int64_t query_tokens = estimate_tokens(req.query);
+  std::vector<std::uint32_t> hits;  // v1's keywords (its tier rules read them too)
+  if (d.learned.enabled && d.router_model) {
+    detail::decide_learned(out, req, d);
+  } else {
+    hits = matched_keywords(detail::normalize_for_matching(req.query), d.keyword_index);
+    choose_specialist(out, req, hits, d);
   }
   if (out.reasons.size() > 4) out.reasons.resize(4);
   out.guidance_type = d.rules(out.specialist).guidance_type;

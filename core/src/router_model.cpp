@@ -4,6 +4,7 @@
 //   [1] words: folding text to ASCII words
 //   [2] features
 //   [3] the model file and its logits
+//   [4] the decision (route.cpp calls it when router v2 is on)
 
 #include "router_model.hpp"
 
@@ -12,6 +13,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "json_reader.hpp"
+#include "policy_data.hpp"
 #include "text.hpp"
 
 namespace porchlight::detail {
@@ -155,7 +158,7 @@ std::vector<std::string> strongest_words(std::string_view query, const RouterMod
     for (const auto& b : best)
       if (b.second == text) return;
     best.emplace_back(weight, text);
-    std::stable_sort(best.begin(), best.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+    for (std::size_t k = best.size() - 1; k > 0 && best[k].first > best[k - 1].first; --k) std::swap(best[k], best[k - 1]);
     if (best.size() > count) best.pop_back();
   };
   std::string_view prev;
@@ -221,8 +224,10 @@ Error model_error(std::string code, std::string message) {
 }  // namespace
 
 Result<RouterModel> parse_router_model(std::string_view text) {
-  const auto j = nlohmann::json::parse(text, nullptr, false);
-  if (j.is_discarded() || !j.is_object()) return model_error("invalid_router_model", "router/model.json is not a JSON object");
+  // The core's own parser (json_reader): the browser's core carries no second one.
+  auto parsed = parse_untrusted(text, ParseLimits{1u << 20, 8});
+  if (!parsed || !parsed->is_object()) return model_error("invalid_router_model", "router/model.json is not a JSON object");
+  const nlohmann::json& j = parsed.value();
   RouterModel m;
   const auto outputs = j.value("outputs", nlohmann::json());
   if (!j.contains("version") || !j["version"].is_string() || !j.contains("hash_bits") ||
@@ -250,6 +255,75 @@ Result<RouterModel> parse_router_model(std::string_view text) {
     return model_error("invalid_router_model", "weights_base64 must hold (1 << hash_bits) * " +
                                                    std::to_string(kRouterOutputs) + " bytes");
   return m;
+}
+
+
+// ---- [4] the decision --------------------------------------------------------------------------
+
+namespace {
+double two_decimals(double p) { return std::round(p * 100) / 100; }
+}  // namespace
+
+// The specialist (or plan) and each tier's adequacy from the model; the tier is chosen below.
+void decide_learned(RouteDecision& out, const RouteRequest& req, const PolicyData& d) {
+  const auto& m = *d.router_model;
+  const auto features = router_features(req, m.hash_bits, keyword_scores(req, d));
+  const auto z = m.logits(features);
+  out.learned = true;
+  const double needs_balanced = sigmoid(z[kNeedsBalanced]);
+  const double needs_deep = sigmoid(z[kNeedsDeep]);
+  const double fast_ok = 1 - needs_balanced;
+  out.tier_adequacy = {two_decimals(fast_ok), two_decimals(std::max(fast_ok, 1 - needs_deep)), 1.0};
+
+  std::array<std::size_t, kSpecialistOutputs> order{};
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+  // Insertion sort, highest first, ties in specialist order (nine entries; no sort template in the WASM).
+  for (std::size_t i = 1; i < order.size(); ++i)
+    for (std::size_t k = i; k > 0 && z[order[k]] > z[order[k - 1]]; --k) std::swap(order[k], order[k - 1]);
+  if (req.specialist) {
+    out.specialist = *req.specialist;
+    out.confidence = 1;
+    out.reasons.push_back("specialist " + std::string(name_of(out.specialist)) + ": chosen by the caller");
+    return;
+  }
+  const std::size_t best = order[0];
+  out.specialist = static_cast<Specialist>(best);
+  // Confidence: the chosen specialist's share of all specialists' probabilities (each head alone
+  // is a yes/no, and for a vague request every one of them may be low).
+  double total = 0;
+  for (std::size_t i = 0; i < order.size(); ++i) total += sigmoid(z[i]);
+  out.confidence = two_decimals(sigmoid(z[best]) / total);
+  for (std::size_t k = 1; k < order.size() && k < d.learned.max_plan; ++k) {
+    if (sigmoid(z[order[k]]) < d.learned.plan_threshold) break;
+    if (out.plan.empty()) out.plan.push_back(out.specialist);
+    out.plan.push_back(static_cast<Specialist>(order[k]));
+  }
+  // Why: the words that moved the decision most toward the specialist.
+  const std::string name(name_of(out.specialist));
+  for (const auto& word : strongest_words(req.query, m, best, 2))
+    out.reasons.push_back("'" + word + "' points to " + name);
+  if (out.plan.size() > 1) {
+    std::string also;
+    for (std::size_t i = 1; i < out.plan.size(); ++i) also += (i > 1 ? " and " : "") + std::string(name_of(out.plan[i]));
+    out.reasons.push_back("a compound request: " + also + " answer too");
+  } else {
+    out.reasons.push_back("runner-up: " + std::string(name_of(static_cast<Specialist>(order[1]))) + " (" +
+                          std::to_string(static_cast<int>(std::lround(sigmoid(z[order[1]]) * 100))) +
+                          "% vs " + std::to_string(static_cast<int>(std::lround(sigmoid(z[best]) * 100))) + "%)");
+  }
+}
+
+// Router v2: the cheapest tier whose estimated adequacy reaches the policy's floor.
+std::string learned_tier(RouteDecision& out, const PolicyData& d) {
+  const double floor = d.learned.quality_floor;
+  std::size_t t = 0;
+  while (t + 1 < out.tier_adequacy.size() && out.tier_adequacy[t] < floor) ++t;
+  out.tier = static_cast<ModelTier>(t);
+  auto percent = [](double p) { return std::to_string(static_cast<int>(std::lround(p * 100))) + "%"; };
+  std::string why = "tier " + std::string(name_of(out.tier)) + ": ";
+  if (t == 0) return why + "adequate with " + percent(out.tier_adequacy[0]) + " (floor " + percent(floor) + ")";
+  return why + std::string(name_of(static_cast<ModelTier>(t - 1))) + " adequate with only " +
+         percent(out.tier_adequacy[t - 1]) + " (floor " + percent(floor) + ")";
 }
 
 }  // namespace porchlight::detail

@@ -66,4 +66,9 @@ std::vector<std::string> strongest_words(std::string_view query, const RouterMod
 
 double sigmoid(double z);
 
+// Router v2's part of route(): the specialist (or plan) with its reasons and confidence, and each
+// tier's estimated adequacy; then, unless the caller named a tier, the tier (its reason returned).
+void decide_learned(RouteDecision& out, const RouteRequest& request, const PolicyData& policy);
+std::string learned_tier(RouteDecision& out, const PolicyData& policy);
+
 }  // namespace porchlight::detail

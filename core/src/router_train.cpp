@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "json_reader.hpp"
 #include "router_model.hpp"
 #include "text.hpp"
 
@@ -127,11 +128,12 @@ std::string train_router(const std::vector<LabeledRequest>& examples, const Trai
 }
 
 Result<LabeledRequest> read_labeled_request(std::string_view line) {
-  const auto j = nlohmann::json::parse(line, nullptr, false);
   auto bad = [](std::string field, std::string message) {
     return Error{"routing_data.invalid_" + field, std::move(message), field};
   };
-  if (j.is_discarded() || !j.is_object()) return bad("line", "a line must be one JSON object");
+  auto parsed = detail::parse_untrusted(line, detail::ParseLimits{1u << 20, 8});
+  if (!parsed || !parsed->is_object()) return bad("line", "a line must be one JSON object");
+  const nlohmann::json& j = parsed.value();
   LabeledRequest e;
   auto text = [&](const char* key) -> const std::string* {
     const auto it = j.find(key);

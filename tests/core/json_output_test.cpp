@@ -35,6 +35,20 @@ TEST_CASE("json_output: invalid UTF-8 is replaced as dump() replaces it") {
   }
 }
 
+TEST_CASE("json_output: random bytes are replaced exactly as dump() replaces them") {
+  std::uint64_t state = 0x2545F4914F6CDD1DULL;
+  auto next = [&] { state ^= state << 13; state ^= state >> 7; state ^= state << 17; return state; };
+  // Bytes drawn mostly from the interesting ranges: ASCII, continuations, every kind of lead byte.
+  const unsigned char pool[] = {'a', '"', '\\', 0x01, 0x7f, 0x80, 0x8f, 0x90, 0x9f, 0xa0, 0xbf, 0xc0, 0xc1, 0xc2,
+                                0xdf, 0xe0, 0xe1, 0xec, 0xed, 0xee, 0xef, 0xf0, 0xf1, 0xf3, 0xf4, 0xf5, 0xff};
+  for (int i = 0; i < 20000; ++i) {
+    std::string bytes(next() % 12, '\0');
+    for (char& c : bytes) c = static_cast<char>(pool[next() % sizeof pool]);
+    const json j = bytes;
+    REQUIRE_MESSAGE(to_json_text(j) == reference(j), reference(j));
+  }
+}
+
 TEST_CASE("json_output: nested values, numbers, literals and key order") {
   const json j = json::parse(R"({"z": [1, -2, 3.5, 1e300, 0.1, 18446744073709551615, true, false, null, {}, [], ""],
       "a": {"nested": {"deeper": ["\"quoted\"\n\ttext\\"]}}, "m": -0.0, "n": 12345678901234})");
