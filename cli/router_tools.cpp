@@ -107,14 +107,20 @@ bool parse_options(int argc, char** argv, int from, std::uint64_t& seed, EvalOpt
   return true;
 }
 
-// A core/data folder's files by their relative path.
+// A core/data folder's files by their relative path; exits with a reason when it cannot be read.
 std::map<std::string, std::string> policy_files(const std::string& dir) {
   std::map<std::string, std::string> files;
-  for (const auto& entry : fs::recursive_directory_iterator(dir)) {
-    if (!entry.is_regular_file()) continue;
+  std::error_code ec;
+  for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::recursive_directory_iterator();
+       it.increment(ec)) {
+    if (!it->is_regular_file()) continue;
     std::string content;
-    read_file(entry.path(), content);
-    files[fs::relative(entry.path(), dir).generic_string()] = content;
+    if (!read_file(it->path(), content)) ec = std::make_error_code(std::errc::io_error);
+    files[fs::relative(it->path(), dir).generic_string()] = content;
+  }
+  if (ec || files.empty()) {
+    std::cerr << "porchlight: cannot read the policy folder " << dir << (ec ? ": " + ec.message() : ": it is empty") << "\n";
+    std::exit(2);
   }
   return files;
 }

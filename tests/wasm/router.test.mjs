@@ -69,4 +69,6 @@ test('bad arguments and bad data are refused with a reason, not a crash', () => 
   assert.equal(fails(['eval', data, '--split', 'everything']).status, 2);
   assert.equal(fails(['train', data, work, '--seed', 'x']).status, 2);
   assert.match(fails(['eval', join(work, 'nothing-here')]).stderr, /no \.jsonl files/);
+  assert.match(fails(['train', data, join(work, 'no-policy-here')]).stderr, /cannot read the policy folder/);
+  assert.match(fails(['eval', data, '--policy', join(work, 'no-policy-here')]).stderr, /cannot read the policy folder/);
 });
