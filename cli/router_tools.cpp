@@ -26,6 +26,8 @@
 
 #include "porchlight/api.hpp"
 #include "porchlight/policy.hpp"
+#include "porchlight/cost.hpp"
+#include "porchlight/prompt.hpp"
 #include "porchlight/route.hpp"
 #include "porchlight/router_train.hpp"
 
@@ -209,6 +211,67 @@ std::pair<double, double> route_us(const std::vector<const LabeledRequest*>& set
   return {us[us.size() / 2], us[us.size() * 99 / 100]};
 }
 
+// ---- prompt caching over sessions ----------------------------------------------------------------
+
+// Each labeled request opens a three-turn session with the same agent and lead; the two follow-ups
+// are routed like any request (so a router that switches specialists mid-session loses the cached
+// playbook). The API's cache is modelled on the system prompt: a prefix up to a breakpoint is
+// written once and read by any later turn that starts with the same bytes (within the TTL).
+struct CacheFigures {
+  double read_share_turn2plus = 0;   // system-prompt tokens read from the cache, turns 2 and 3
+  double saving_usd_per_1k_sessions = 0;
+};
+
+CacheFigures cache_figures(const std::vector<const LabeledRequest*>& set, const porchlight::Policy& policy) {
+  static const char* const kFollowUps[] = {"ok thanks. what do I text her right now?",
+                                           "and if she pushes back on that, what do I say?"};
+  const std::string answer(900, 'a');  // a stand-in answer of about 225 tokens (its bytes do not matter)
+  std::int64_t read_2plus = 0, system_2plus = 0;
+  double saved = 0;
+  for (const LabeledRequest* e : set) {
+    std::vector<std::string> cached;  // prefixes written: model + the system blocks' text up to a breakpoint
+    porchlight::PromptRequest turn;
+    turn.profile = e->request.profile;
+    turn.profile.id = "eval-agent";
+    turn.stage = e->request.stage;
+    turn.lead.name = "Lead";
+    for (int t = 0; t < 3; ++t) {
+      turn.query = t == 0 ? e->request.query : kFollowUps[t - 1];
+      const auto built = porchlight::build_prompt(turn, policy);
+      const auto body = nlohmann::json::parse(built.body);
+      std::string prefix = built.route.model;
+      std::int64_t tokens = 0, read = 0, last_breakpoint = 0, system = 0;
+      for (std::size_t b = 0; b < built.blocks.size() && b < body["system"].size(); ++b) system += built.blocks[b].tokens;
+      for (std::size_t b = 0; b < built.blocks.size() && b < body["system"].size(); ++b) {
+        prefix += '\x1f' + body["system"][b]["text"].get<std::string>();
+        tokens += built.blocks[b].tokens;
+        if (!built.blocks[b].cache_breakpoint) continue;
+        last_breakpoint = tokens;
+        if (std::find(cached.begin(), cached.end(), prefix) != cached.end()) read = tokens;
+        else cached.push_back(prefix);
+      }
+      const std::int64_t written = std::max<std::int64_t>(0, last_breakpoint - read);
+      if (t > 0) read_2plus += read, system_2plus += system;
+      porchlight::Usage cold;
+      cold.input_tokens = built.context.total_tokens();
+      cold.output_tokens = built.route.estimated_output_tokens;
+      porchlight::Usage warm = cold;
+      warm.input_tokens -= read + written;
+      warm.cache_read_input_tokens = read;
+      warm.cache_creation_input_tokens = written;
+      const auto a = porchlight::cost_of(cold, built.route.model, policy), b = porchlight::cost_of(warm, built.route.model, policy);
+      if (a && b) saved += a->total_usd - b->total_usd;
+      turn.previous_specialist = built.route.specialist;
+      turn.history.push_back({porchlight::TurnRole::user, turn.query});
+      turn.history.push_back({porchlight::TurnRole::assistant, answer});
+    }
+  }
+  CacheFigures f;
+  f.read_share_turn2plus = system_2plus ? static_cast<double>(read_2plus) / static_cast<double>(system_2plus) : 0;
+  f.saving_usd_per_1k_sessions = saved / static_cast<double>(set.size()) * 1000;
+  return f;
+}
+
 void print_bench(const std::string& prefix, const Scores& s) {
   std::printf("BENCH %s.specialist_macro_f1=%.3f ratio\n", prefix.c_str(), s.macro_f1);
   std::printf("BENCH %s.specialist_accuracy=%.3f ratio\n", prefix.c_str(), s.accuracy);
@@ -306,9 +369,14 @@ int eval_command(int argc, char** argv) {
   const char* where = "native";
 #endif
   print_bench("eval", learned);
+  const auto cache = cache_figures(set, v2), v1_cache = cache_figures(set, v1);
+  std::printf("BENCH eval.cache_read_share_turn2plus=%.3f ratio\nBENCH eval.cache_saving_usd_per_1k_sessions=%.2f usd\n",
+              cache.read_share_turn2plus, cache.saving_usd_per_1k_sessions);
   const auto [p50, p99] = route_us(set, v2);
   std::printf("BENCH eval.route_p50_us_%s=%.2f us\nBENCH eval.route_p99_us_%s=%.2f us\n", where, p50, where, p99);
   print_bench("eval.v1", keywords);
+  std::printf("BENCH eval.v1.cache_read_share_turn2plus=%.3f ratio\nBENCH eval.v1.cache_saving_usd_per_1k_sessions=%.2f usd\n",
+              v1_cache.read_share_turn2plus, v1_cache.saving_usd_per_1k_sessions);
   const auto [v1_p50, v1_p99] = route_us(set, v1);
   std::printf("BENCH eval.v1.route_p50_us_%s=%.2f us\nBENCH eval.v1.route_p99_us_%s=%.2f us\n", where, v1_p50, where,
               v1_p99);

@@ -189,6 +189,7 @@ BuiltPrompt build_prompt(const PromptRequest& req, const Policy& policy) {
   rr.specialist = req.specialist;
   if (!rr.specialist && !req.images.empty()) rr.specialist = d.specialist_with_images;
   rr.tier = req.tier;
+  rr.previous_specialist = req.previous_specialist;
   const std::int64_t query_tokens = estimate_tokens(req.query);
   rr.context_tokens = estimate_tokens(req.summary) + pinned_tokens - overhead - query_tokens;
   for (const auto& t : req.history) rr.context_tokens += estimate_tokens(t.content) + overhead;

@@ -286,7 +286,21 @@ void decide_learned(RouteDecision& out, const RouteRequest& req, const PolicyDat
     out.reasons.push_back("specialist " + std::string(name_of(out.specialist)) + ": chosen by the caller");
     return;
   }
-  const std::size_t best = order[0];
+  std::size_t best = order[0];
+  // A follow-up stays with the conversation's specialist while the model finds it about as likely
+  // (within kStickiness) as its first choice: the cached playbook prefix is worth more than a
+  // marginally better fit.
+  constexpr double kStickiness = 0.25;
+  bool stayed = false;
+  if (req.previous_specialist) {
+    const auto prev = static_cast<std::size_t>(*req.previous_specialist);
+    if (prev != best && sigmoid(z[prev]) >= sigmoid(z[best]) - kStickiness) {
+      for (std::size_t i = 0; i < order.size(); ++i)
+        if (order[i] == prev) { std::swap(order[i], order[0]); break; }
+      best = prev;
+      stayed = true;
+    }
+  }
   out.specialist = static_cast<Specialist>(best);
   // Confidence: the chosen specialist's share of all specialists' probabilities (each head alone
   // is a yes/no, and for a vague request every one of them may be low).
@@ -302,6 +316,7 @@ void decide_learned(RouteDecision& out, const RouteRequest& req, const PolicyDat
   const std::string name(name_of(out.specialist));
   for (const auto& word : strongest_words(req.query, m, best, 2))
     out.reasons.push_back("'" + word + "' points to " + name);
+  if (stayed) out.reasons.push_back("stays with " + name + ", the conversation's specialist (its cached playbook)");
   if (out.plan.size() > 1) {
     std::string also;
     for (std::size_t i = 1; i < out.plan.size(); ++i) also += (i > 1 ? " and " : "") + std::string(name_of(out.plan[i]));

@@ -1,6 +1,8 @@
 // Router v2: the trainer, the model file, the features and the decisions it gives.
 #include <doctest/doctest.h>
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 #include "helpers.hpp"
@@ -175,4 +177,24 @@ TEST_CASE("router v2: the labeled-request reader names what is wrong") {
   CHECK(read_labeled_request(R"({"id":"x","query":"q","role":"buyer_agent","experience":"novice","stage":"new_lead","specialists":["coaching","coaching"],"tier":"fast"})")
             .errors()[0].code == "routing_data.invalid_specialists");
   CHECK(split_of("a-001", 1) == split_of("a-001", 1));
+}
+
+TEST_CASE("router v2: a follow-up stays with the conversation's specialist unless another is clearly better") {
+  auto policy = policy_with(toy_model(), true);
+  REQUIRE(policy);
+  RouteRequest r;
+  r.profile = testing::sample_profile();
+  r.query = "she thinks the commission is a rip off and pull comps";  // both fit about as well
+  const auto fresh = route(r, policy.value());
+  const Specialist other = fresh.specialist == Specialist::objection_handling ? Specialist::market_analysis
+                                                                               : Specialist::objection_handling;
+  r.previous_specialist = other;
+  const auto followed = route(r, policy.value());
+  CHECK(followed.specialist == other);
+  CHECK(std::any_of(followed.reasons.begin(), followed.reasons.end(),
+                    [](const std::string& w) { return w.find("the conversation's specialist") != std::string::npos; }));
+  // A request that clearly belongs to another specialist moves on.
+  r.query = "write the mls description for the listing please";
+  r.previous_specialist = Specialist::objection_handling;
+  CHECK(route(r, policy.value()).specialist == Specialist::listing_marketing);
 }

@@ -56,6 +56,11 @@ test('porchlight eval prints every figure, v2 beside v1, from the test split', (
       assert.ok(Number(m[1]) >= -1 && Number(m[1]) <= 1, `${row}.${name}=${m[1]}`);
     }
   }
+  for (const row of ['eval', 'eval.v1']) {
+    const share = out.match(new RegExp(`^BENCH ${row.replace('.', '\\.')}\\.cache_read_share_turn2plus=([0-9.]+) ratio$`, 'm'));
+    assert.ok(share && Number(share[1]) > 0 && Number(share[1]) <= 1, `${row} cache share`);
+    assert.match(out, new RegExp(`^BENCH ${row.replace('.', '\\.')}\\.cache_saving_usd_per_1k_sessions=-?[0-9.]+ usd$`, 'm'));
+  }
   assert.match(out, /^BENCH eval\.route_p99_us_native=[0-9.]+ us$/m);
   assert.match(out, /\(test split, seed 2026, \d+ compound\)/);
   assert.match(out, /^confusion \(router v2/m);

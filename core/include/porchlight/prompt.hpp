@@ -30,6 +30,7 @@ struct PromptRequest {
   std::vector<Turn> history;       // earlier turns, oldest first, without the new query
   std::optional<Specialist> specialist;
   std::optional<ModelTier> tier;
+  std::optional<Specialist> previous_specialist;  // the conversation's last (RouteRequest's)
   std::optional<Budget> budget;
   std::int64_t context_budget_tokens = 0;  // 0: the policy's default
   std::int64_t max_output_tokens = 0;      // 0: the tier's (a short answer, a live card's, asks fewer)

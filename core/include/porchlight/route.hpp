@@ -26,6 +26,10 @@ struct RouteRequest {
   std::int64_t context_tokens = 0;         // summary, history and lead facts that go with the query
   std::optional<Specialist> specialist;  // set by a caller that already knows (a guidance card)
   std::optional<ModelTier> tier;
+  // Router v2: the specialist of the conversation's previous turn. A follow-up stays with it unless
+  // the model clearly prefers another: a new specialist means a new playbook, and the prompt
+  // cache's prefix is lost.
+  std::optional<Specialist> previous_specialist;
 };
 
 struct RouteDecision {
