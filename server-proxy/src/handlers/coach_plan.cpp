@@ -142,6 +142,12 @@ TurnPlan plan_turn(const CoachRequest& c, const TurnContext& ctx, const Policy& 
   }
   pr.specialist = c.specialist;
   pr.tier = c.tier;
+  // Router v2 keeps a follow-up with the specialist who answered last (its playbook is cached).
+  for (auto it = ctx.recent.rbegin(); it != ctx.recent.rend(); ++it)
+    if (it->role == "assistant" && !it->specialist.empty()) {
+      pr.previous_specialist = parse_enum<Specialist>(it->specialist);
+      break;
+    }
   if (ctx.monthly_budget_usd > 0) pr.budget = Budget{ctx.monthly_budget_usd, ctx.spent_usd};
   pr.stream = true;
   pr.tier_models = tier_models;
