@@ -257,7 +257,6 @@ Result<RouterModel> parse_router_model(std::string_view text) {
   return m;
 }
 
-
 // ---- [4] the decision --------------------------------------------------------------------------
 
 namespace {
