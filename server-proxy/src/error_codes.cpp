@@ -152,6 +152,8 @@ constexpr ErrorCode kErrorCodes[] = {
     {"policy.missing_file", 500, kApi, false, "startup: a file of the core's policy data is missing"},
     {"policy.invalid_file", 500, kApi, false, "startup: a file of the core's policy data is not valid JSON or text"},
     {"policy.unpriced_model", 500, kApi, false, "startup: the policy names a model that prices.json does not price"},
+    {"policy.router_model_stale", 500, kApi, false, "startup: router/model.json is not the version routing.json names (retrain with porchlight train)"},
+    {"routing_data.invalid_*", 400, kInvalid, false, "porchlight train and eval: a labeled request of tests/data/routing is missing a field or has an invalid one"},
     {"config.invalid_*", 500, kApi, false, "startup: config.invalid_<option>: an option's value is not valid"},
     {"config.missing_value", 500, kApi, false, "startup: an option was given without its value"},
     {"config.unknown_flag", 500, kApi, false, "startup: an option (or a --config file's key) is unknown"},
