@@ -14,11 +14,9 @@
 // Exit status: 0 answered, 1 the answer is an error, 2 usage or I/O problem.
 
 #include <cstdio>
-#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <map>
-#include <sstream>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -141,17 +139,8 @@ int run_corpus(const char* path) {
 }
 
 int check_policy(const char* dir) {
-  namespace fs = std::filesystem;
   std::map<std::string, std::string> files;
-  std::error_code ec;
-  for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-    if (!it->is_regular_file()) continue;
-    std::ifstream f(it->path(), std::ios::binary);
-    std::stringstream ss;
-    ss << f.rdbuf();
-    files[fs::relative(it->path(), dir).generic_string()] = ss.str();
-  }
-  if (ec) { std::cerr << "porchlight: cannot read " << dir << ": " << ec.message() << "\n"; return 2; }
+  if (!read_policy_folder(dir, files)) return 2;
   auto policy = porchlight::Policy::from_files(files);
   if (!policy) {
     for (const auto& e : policy.errors()) std::cout << e.code << "  " << e.message << "\n";

@@ -109,24 +109,6 @@ bool parse_options(int argc, char** argv, int from, std::uint64_t& seed, EvalOpt
   return true;
 }
 
-// A core/data folder's files by their relative path; exits with a reason when it cannot be read.
-std::map<std::string, std::string> policy_files(const std::string& dir) {
-  std::map<std::string, std::string> files;
-  std::error_code ec;
-  for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::recursive_directory_iterator();
-       it.increment(ec)) {
-    if (!it->is_regular_file()) continue;
-    std::string content;
-    if (!read_file(it->path(), content)) ec = std::make_error_code(std::errc::io_error);
-    files[fs::relative(it->path(), dir).generic_string()] = content;
-  }
-  if (ec || files.empty()) {
-    std::cerr << "porchlight: cannot read the policy folder " << dir << (ec ? ": " + ec.message() : ": it is empty") << "\n";
-    std::exit(2);
-  }
-  return files;
-}
-
 // The policy's files with router v2 on or off: v1 is the baseline row of every eval.
 porchlight::Policy policy_with_router(std::map<std::string, std::string> files, bool learned) {
   auto routing = nlohmann::json::parse(files.at("routing.json"));
@@ -240,14 +222,13 @@ CacheFigures cache_figures(const std::vector<const LabeledRequest*>& set, const 
       const auto built = porchlight::build_prompt(turn, policy);
       const auto body = nlohmann::json::parse(built.body);
       std::string prefix = built.route.model;
-      std::int64_t tokens = 0, read = 0, last_breakpoint = 0, system = 0;
-      for (std::size_t b = 0; b < built.blocks.size() && b < body["system"].size(); ++b) system += built.blocks[b].tokens;
+      std::int64_t system = 0, read = 0, last_breakpoint = 0;  // tokens: all, read, up to the last breakpoint
       for (std::size_t b = 0; b < built.blocks.size() && b < body["system"].size(); ++b) {
         prefix += '\x1f' + body["system"][b]["text"].get<std::string>();
-        tokens += built.blocks[b].tokens;
+        system += built.blocks[b].tokens;
         if (!built.blocks[b].cache_breakpoint) continue;
-        last_breakpoint = tokens;
-        if (std::find(cached.begin(), cached.end(), prefix) != cached.end()) read = tokens;
+        last_breakpoint = system;
+        if (std::find(cached.begin(), cached.end(), prefix) != cached.end()) read = system;
         else cached.push_back(prefix);
       }
       const std::int64_t written = std::max<std::int64_t>(0, last_breakpoint - read);
@@ -284,6 +265,19 @@ void print_bench(const std::string& prefix, const Scores& s) {
 
 }  // namespace
 
+bool read_policy_folder(const std::string& dir, std::map<std::string, std::string>& files) {
+  std::error_code ec;
+  for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::recursive_directory_iterator();
+       it.increment(ec)) {
+    if (!it->is_regular_file()) continue;
+    std::string content;
+    if (!read_file(it->path(), content)) ec = std::make_error_code(std::errc::io_error);
+    files[fs::relative(it->path(), dir).generic_string()] = content;
+  }
+  if (ec) std::cerr << "porchlight: cannot read the policy folder " << dir << ": " << ec.message() << "\n";
+  return !ec;
+}
+
 int train_command(int argc, char** argv) {
   if (argc < 4) return -1;
   std::uint64_t seed = kDefaultSeed;
@@ -297,7 +291,8 @@ int train_command(int argc, char** argv) {
   options.seed = seed;
   options.release = porchlight::Policy::embedded().release();
   const fs::path dir = argv[3];
-  auto files = policy_files(dir.string());
+  std::map<std::string, std::string> files;
+  if (!read_policy_folder(dir.string(), files)) return 2;
   files.erase("router/model.json");  // the model being replaced (stale or broken, it must not stop its retraining)
   const auto keywords = porchlight::Policy::from_files(files);
   if (!keywords) {
@@ -348,7 +343,9 @@ int eval_command(int argc, char** argv) {
     std::cerr << "porchlight: the " << split_name << " split is empty\n";
     return 2;
   }
-  const auto files = opt.policy_dir.empty() ? porchlight::Policy::embedded().files() : policy_files(opt.policy_dir);
+  std::map<std::string, std::string> files;
+  if (opt.policy_dir.empty()) files = porchlight::Policy::embedded().files();
+  else if (!read_policy_folder(opt.policy_dir, files)) return 2;
   const auto v2 = policy_with_router(files, true);
   if (!porchlight::route(set[0]->request, v2).learned) {
     std::cerr << "porchlight: the policy has no router v2 model (core/data/router/model.json): run porchlight train\n";
