@@ -143,7 +143,7 @@ void load_policy_json(const json& j, PolicyData& d, Errors& errors) {
 void load_routing(const json& j, PolicyData& d, Errors& errors) {
   FieldReader r(j, "policy", "routing.json", errors);
   r.reject_unknown({"about", "min_score", "fallback_specialist", "with_images", "specialists", "tier_rules", "budget",
-                    "learned"});
+                    "learned", "plans"});
   if (auto v = r.enumeration<Specialist>("fallback_specialist", Need::required)) d.fallback_specialist = *v;
   if (auto v = r.enumeration<Specialist>("with_images", Need::required)) d.specialist_with_images = *v;
   if (auto v = r.number("min_score", Need::required, 0, 100)) d.min_score = *v;
@@ -201,6 +201,15 @@ void load_routing(const json& j, PolicyData& d, Errors& errors) {
     if (auto v = lr.number("quality_floor", Need::required, 0, 1)) learned.quality_floor = *v;
     if (auto v = lr.number("plan_threshold", Need::required, 0, 1)) learned.plan_threshold = *v;
     if (auto v = lr.integer("max_plan", Need::optional, 1, 3)) learned.max_plan = static_cast<std::size_t>(*v);
+  }
+  if (const json* p = r.object("plans", Need::required)) {
+    FieldReader pr(*p, "policy", r.child_path("plans"), errors);
+    pr.reject_unknown({"about", "step_max_tokens", "step", "synthesis", "missing"});
+    auto& plans = d.plans;
+    if (auto v = pr.integer("step_max_tokens", Need::required, 64, 8192)) plans.step_max_tokens = *v;
+    if (auto v = pr.string("step", Need::required, 4000)) plans.step = *v;
+    if (auto v = pr.string("synthesis", Need::required, 4000)) plans.synthesis = *v;
+    if (auto v = pr.string("missing", Need::required, 1000)) plans.missing = *v;
   }
   if (const json* b = r.object("budget", Need::required)) {
     FieldReader br(*b, "policy", r.child_path("budget"), errors);

@@ -96,6 +96,15 @@ struct LearnedRouting {
   std::size_t max_plan = 3;
 };
 
+// How a compound request's plan is asked (routing.json "plans"; porchlight/plan.hpp): each
+// specialist's brief, and the synthesis that merges their notes into the answer.
+struct PlanTexts {
+  std::int64_t step_max_tokens = 700;
+  std::string step;       // {area}: the step's specialist; {others}: the rest of the plan
+  std::string synthesis;  // before the notes
+  std::string missing;    // in place of a step's notes when the step failed; {area}
+};
+
 struct PolicyData {
   // Out of line (policy.cpp): built and destroyed once per policy, not inlined at every use.
   PolicyData();
@@ -124,6 +133,7 @@ struct PolicyData {
   std::vector<TierRule> tier_rules;
   KeywordIndex keyword_index;  // built from specialists and tier_rules once they are loaded
   LearnedRouting learned;
+  PlanTexts plans;
   // Router v2's model: compiled in natively; the browser's core gets it after first paint
   // (router/model.json is not embedded in the WebAssembly build, and not part of the version:
   // routing.json names its version).

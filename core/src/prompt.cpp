@@ -206,7 +206,8 @@ BuiltPrompt build_prompt(const PromptRequest& req, const Policy& policy) {
   const auto situations = detail::situations_for(req.lead, req.query, d);
   const std::string situation_text = situations.empty() ? std::string() : detail::situations_text(situations);
   const std::int64_t situation_tokens = situation_text.empty() ? 0 : estimate_tokens(situation_text) + overhead;
-  std::int64_t system_tokens = situation_tokens;
+  const std::int64_t instruction_tokens = req.instructions.empty() ? 0 : estimate_tokens(req.instructions) + overhead;
+  std::int64_t system_tokens = situation_tokens + instruction_tokens;
   for (const auto& b : blocks) system_tokens += b.tokens + overhead;
 
   ContextRequest cr;
@@ -221,6 +222,7 @@ BuiltPrompt build_prompt(const PromptRequest& req, const Policy& policy) {
       out.context.summary.empty() ? std::string() : "# Conversation so far\n\n" + out.context.summary;
   if (!summary_text.empty()) blocks.push_back({"summary", estimate_tokens(summary_text), true});
   if (!situation_text.empty()) blocks.push_back({"situations", situation_tokens - overhead, false});
+  if (!req.instructions.empty()) blocks.push_back({"instructions", instruction_tokens - overhead, false});
 
   // History: kept turns verbatim. Empty turns (an answer interrupted before any text) are skipped:
   // the API rejects empty text blocks.
@@ -263,7 +265,7 @@ BuiltPrompt build_prompt(const PromptRequest& req, const Policy& policy) {
   std::string& body = out.body;
   std::size_t image_bytes = 0;
   for (const auto& image : req.images) image_bytes += image.data.size() + 96;
-  body.reserve(playbook.system_prefix_json.size() + 4096 + summary_text.size() + situation_text.size() + final_text.size() +
+  body.reserve(playbook.system_prefix_json.size() + 4096 + summary_text.size() + situation_text.size() + final_text.size() + req.instructions.size() +
                turn_bytes + image_bytes);
   body += R"({"max_tokens":)";
   body += std::to_string(req.max_output_tokens > 0 ? req.max_output_tokens : d.tiers[static_cast<std::size_t>(tier)].max_output_tokens);
@@ -304,6 +306,10 @@ BuiltPrompt build_prompt(const PromptRequest& req, const Policy& policy) {
   if (!situation_text.empty()) {
     body += ',';
     append_text_block(body, situation_text, false);
+  }
+  if (!req.instructions.empty()) {
+    body += ',';
+    append_text_block(body, req.instructions, false);
   }
   body += "]}";
 

@@ -65,9 +65,9 @@ enum class CardType {
 enum class ItemStatus { unknown, ok, problem };
 enum class Severity { alert, tip };
 // The events of the coaching stream (POST /v1/coach and its resume), a protocol vocabulary the
-// proxy and its clients share: meta, route, deltas (a notice when the playbooks take over), cards,
-// usage, an error if any, and done last.
-enum class CoachEvent { meta, route, delta, notice, card, usage, error, done };
+// proxy and its clients share: meta, route, a compound request's steps as they run, deltas (a
+// notice when the playbooks take over), cards, usage, an error if any, and done last.
+enum class CoachEvent { meta, route, step, delta, notice, card, usage, error, done };
 
 template <class E> struct EnumNames;
 #define PORCHLIGHT_ENUM_NAMES(E, what, ...)                                              \
@@ -103,7 +103,7 @@ PORCHLIGHT_ENUM_NAMES(CardType, "card_type", "next_best_action", "qualification_
                       "compliance_alert", "coaching_tip", "proposed_facts", "stage_change")
 PORCHLIGHT_ENUM_NAMES(ItemStatus, "status", "unknown", "ok", "problem")
 PORCHLIGHT_ENUM_NAMES(Severity, "severity", "alert", "tip")
-PORCHLIGHT_ENUM_NAMES(CoachEvent, "coach_event", "meta", "route", "delta", "notice", "card", "usage",
+PORCHLIGHT_ENUM_NAMES(CoachEvent, "coach_event", "meta", "route", "step", "delta", "notice", "card", "usage",
                       "error", "done")
 #undef PORCHLIGHT_ENUM_NAMES
 

@@ -46,6 +46,9 @@ struct PromptRequest {
     std::string data;        // base64
   };
   std::vector<Image> images;
+  // A last system block, after everything cached: a compound request's brief for one specialist,
+  // or the synthesis's notes (porchlight/plan.hpp).
+  std::string instructions;
 };
 
 struct SystemBlockInfo {

@@ -6,7 +6,9 @@ export const CARD_TYPES = [
   'next_best_action', 'qualification_checklist', 'deadlines', 'compliance_alert', 'coaching_tip',
   'proposed_facts', 'stage_change',
 ] as const;
-export const COACH_EVENTS = ['meta', 'route', 'delta', 'notice', 'card', 'usage', 'error', 'done'] as const;
+export const COACH_EVENTS = [
+  'meta', 'route', 'step', 'delta', 'notice', 'card', 'usage', 'error', 'done',
+] as const;
 export const EXPERIENCE_LEVELS = ['novice', 'intermediate', 'experienced', 'expert'] as const;
 export const FEEDBACK_RATINGS = ['none', 'helpful', 'not_helpful'] as const;
 export const GUIDANCE_TYPES = [
