@@ -11,7 +11,7 @@ namespace {
 
 constexpr const char* kFields =
     "status, error_type, error_message, retry_after, retry_after_ms, latency_ms, ttft_ms, "
-    "tokens_per_second, disconnect_after_events, error_event_after_events, text";
+    "tokens_per_second, disconnect_after_events, error_event_after_events, text, match";
 
 constexpr std::int64_t kMaxDelayMs = 10 * 60 * 1000;
 
@@ -77,6 +77,7 @@ json Behaviour::to_json() const {
   if (disconnect_after_events) j["disconnect_after_events"] = *disconnect_after_events;
   if (error_event_after_events) j["error_event_after_events"] = *error_event_after_events;
   if (text) j["text"] = *text;
+  if (match) j["match"] = *match;
   return j;
 }
 
@@ -95,12 +96,12 @@ std::optional<Behaviour> parse_behaviour(const json& value, const std::string& w
         return std::nullopt;
       }
       b.status = static_cast<int>(n);
-    } else if (key == "error_type" || key == "error_message" || key == "text") {
-      if (!v.is_string()) {
-        error = path + ": expected a string";
+    } else if (key == "error_type" || key == "error_message" || key == "text" || key == "match") {
+      if (!v.is_string() || (key == "match" && v.get_ref<const std::string&>().empty())) {
+        error = path + (key == "match" ? ": expected a non-empty string" : ": expected a string");
         return std::nullopt;
       }
-      (key == "error_type" ? b.error_type : key == "text" ? b.text : b.error_message) = v.get<std::string>();
+      (key == "error_type" ? b.error_type : key == "text" ? b.text : key == "match" ? b.match : b.error_message) = v.get<std::string>();
     } else if (key == "retry_after") {
       bool ok = (v.is_number() && std::isfinite(v.get<double>()) && v.get<double>() >= 0) || v.is_string();
       if (!ok) {

@@ -13,6 +13,9 @@
 //   error_event_after_events            after N SSE events, send `event: error` (error_type, or
 //                                       overloaded_error) and end the stream
 //   text                                answer with this text
+//   match                               applies only to a request whose body contains this text
+//                                       (a script takes its first item that applies: parallel
+//                                       requests can be told apart)
 // Sources, most specific first: `x-fake-*` request headers, then the next item of the script
 // (POST /_fake/script), then the defaults (POST /_fake/defaults). They merge field by field.
 #pragma once
@@ -41,6 +44,9 @@ struct Behaviour {
   std::optional<std::int64_t> disconnect_after_events;
   std::optional<std::int64_t> error_event_after_events;
   std::optional<std::string> text;
+  std::optional<std::string> match;  // not merged by fill_from: it selects, it does not shape
+
+  bool applies_to(std::string_view body) const { return !match || body.find(*match) != std::string_view::npos; }
 
   // Fields this behaviour leaves unset are taken from `base`.
   void fill_from(const Behaviour& base);

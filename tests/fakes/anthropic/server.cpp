@@ -447,11 +447,14 @@ std::optional<ApiError> take_behaviour(SharedState& state, const Request& req, B
   auto from_headers = behaviour_from_headers(req.base(), error);
   if (!from_headers) return invalid_request(error);
   behaviour = *from_headers;
-  if (!state.script.empty()) {
-    behaviour.fill_from(state.script.front());
-    state.script.pop_front();
-  }
-  behaviour.fill_from(state.defaults);
+  const std::string_view body = req.body();
+  for (auto it = state.script.begin(); it != state.script.end(); ++it)
+    if (it->applies_to(body)) {
+      behaviour.fill_from(*it);
+      state.script.erase(it);
+      break;
+    }
+  if (state.defaults.applies_to(body)) behaviour.fill_from(state.defaults);
   return std::nullopt;
 }
 
