@@ -20,6 +20,7 @@ add_library(porchlight_proxy STATIC
   src/handlers/access.cpp
   src/handlers/coach.cpp
   src/handlers/coach_plan.cpp
+  src/handlers/coach_steps.cpp
   src/handlers/conversations.cpp
   src/handlers/insights.cpp
   src/handlers/json_util.cpp

@@ -10,6 +10,8 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 
 #include "auth/scopes.hpp"
 #include "cache/redis_client.hpp"
@@ -38,7 +40,36 @@ Result<std::unique_ptr<App>> make_app(Config config, net::io_context& io) {
   return app;
 }
 
+namespace {
+
+// The built-in policy's files with those of `dir` in their place (and any it adds), checked as a
+// whole: a folder that breaks the policy stops the start with the policy's own errors.
+Result<Policy> policy_with(const std::string& dir) {
+  namespace fs = std::filesystem;
+  std::map<std::string, std::string> files = Policy::embedded().files();
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec))
+    return Error{"config.invalid_policy_dir", "--policy-dir " + dir + " is not a folder", "policy_dir"};
+  for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    if (!it->is_regular_file() || it->file_size() > 4 * 1024 * 1024) continue;
+    std::ifstream in(it->path(), std::ios::binary);
+    std::ostringstream content;
+    content << in.rdbuf();
+    if (!in) ec = std::make_error_code(std::errc::io_error);
+    files[fs::relative(it->path(), dir).generic_string()] = content.str();
+  }
+  if (ec) return Error{"config.invalid_policy_dir", "--policy-dir " + dir + " cannot be read: " + ec.message(), "policy_dir"};
+  return Policy::from_files(files);
+}
+
+}  // namespace
+
 Result<store::Done> App::open() {
+  if (!config_.policy_dir.empty()) {
+    auto loaded = policy_with(config_.policy_dir);
+    if (!loaded) return loaded.errors();
+    policy_ = std::move(loaded).value();
+  }
   // The embedded default migrates itself: a newcomer's `npm start` needs no extra step. Postgres
   // is migrated explicitly, as its owner (`porchlight-proxy migrate`).
   const std::string& url = config_.database_url;

@@ -52,7 +52,8 @@ class App {
   App& operator=(const App&) = delete;
 
   const Config& config() const { return config_; }
-  const Policy& policy() const { return Policy::embedded(); }
+  // The built-in policy, with the files of --policy-dir in place of theirs.
+  const Policy& policy() const { return policy_; }
   std::string model_for(ModelTier tier) const;  // the config's override, else the policy's
   std::string today() const;                    // UTC, YYYY-MM-DD
 
@@ -107,6 +108,7 @@ class App {
   // In construction order; destroyed in reverse (the ledger writes what is queued last).
   Config config_;
   net::io_context& io_;
+  Policy policy_ = Policy::embedded();
   WorkerPool pool_{16};
   Metrics metrics_;
   Router router_;

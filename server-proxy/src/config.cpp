@@ -152,6 +152,8 @@ const std::vector<Option>& options() {
        millis(&Config::upstream_first_byte_timeout)},
       {"upstream-idle-timeout-ms", "", "longest silence inside an upstream stream (default 30000)",
        millis(&Config::upstream_idle_timeout)},
+      {"policy-dir", "PORCHLIGHT_POLICY_DIR", "a folder of policy files (routing.json, playbooks/*.md, ...) that replace the built-in ones of the same path; checked at start (default: the built-in policy)",
+       text(&Config::policy_dir)},
       {"web-root", "PORCHLIGHT_WEB_ROOT", "folder of the web assets (default: dist/web next to the binary)", text(&Config::web_root)},
       {"public-url", "PORCHLIGHT_PUBLIC_URL", "the URL browsers use to reach this proxy", text(&Config::public_url)},
       {"key-requests-per-minute", "", "default request limit per API key", integer(&Config::key_requests_per_minute, 0, 10'000'000)},

@@ -26,6 +26,9 @@ struct Config {
   std::chrono::milliseconds upstream_connect_timeout{3000};
   std::chrono::milliseconds upstream_first_byte_timeout{60000};  // request sent -> response headers
   std::chrono::milliseconds upstream_idle_timeout{30000};        // between chunks of a stream
+  // A folder of policy files (routing.json, playbooks/*.md, ...) that replace the built-in ones of
+  // the same path: a team's reviewed edits, or router v2 switched on, without a rebuild.
+  std::string policy_dir;
   std::string web_root;       // static web assets (dist/web); empty: next to the binary
   bool demo = false;          // provision and serve the demo CRM page at /
   std::string public_url;     // how browsers reach this proxy (demo links); default from listen

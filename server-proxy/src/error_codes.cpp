@@ -103,6 +103,7 @@ constexpr ErrorCode kErrorCodes[] = {
     {"upstream.stream_error", 502, kApi, true, "Claude reported an error in the middle of an answer"},
     {"upstream.rejected", 502, kApi, true, "Claude refused the request (its HTTP status is in the message)"},
     {"upstream.misconfigured", 502, kApi, true, "the upstream base URL is not usable (configuration)"},
+    {"upstream.plan_step_failed", 502, kApi, true, "a coach stream's notice: a step of a compound request failed, and the answer covers the other parts"},
 
     // ---- [5] the server itself -------------------------------------------------------------------
     {"overloaded", 503, kOverloaded, true, "the instance is over capacity (its event loop runs late, or too many requests are in flight); retry after retry-after"},
@@ -162,6 +163,7 @@ constexpr ErrorCode kErrorCodes[] = {
     {"auth.scope_not_for_browsers", 500, kApi, false, "keys create: a publishable key cannot hold this scope (messages, analytics, settings)"},
     {"config.unreadable_file", 500, kApi, false, "startup: the --config file is not a readable JSON object"},
     {"config.invalid_listen", 500, kApi, false, "startup: --listen's host is not an IP address"},
+    {"config.invalid_policy_dir", 500, kApi, false, "startup: --policy-dir is not a readable folder (a policy it makes that does not load stops the start with the policy's errors)"},
     {"config.unpriced_model", 500, kApi, false, "startup: a tier's model or a fallback model has no price (and --unpriced-models is refuse)"},
     {"config.listen_failed", 500, kApi, false, "startup: the proxy cannot listen on --listen's address"},
     {"config.invalid_ghl_key", 500, kApi, false, "startup: a GoHighLevel webhook key is not an Ed25519 (or, legacy, RSA) public key in base64 SPKI DER or PEM"},

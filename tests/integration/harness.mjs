@@ -44,7 +44,7 @@ export async function createAgent(proxyUrl, sk, id, extra = {}) {
 // An agent token for agent-1 (docs/embedding.md's recipe: tests/support/tokens.mjs).
 export const mintAgentToken = (secret, { agentId = 'agent-1', ...claims } = {}) => mint(secret, { agentId, ...claims });
 
-export function coachRequest(proxyUrl, location, body, { browser = true, token, headers = {} } = {}) {
+export function coachRequest(proxyUrl, location, body, { browser = true, token, headers = {}, signal } = {}) {
   const h = { 'content-type': 'application/json', ...headers };
   if (browser) {
     h['x-api-key'] = location.pk;
@@ -53,7 +53,7 @@ export function coachRequest(proxyUrl, location, body, { browser = true, token, 
   } else {
     h['x-api-key'] = location.sk;
   }
-  return fetch(proxyUrl + '/v1/coach', { method: 'POST', headers: h, body: typeof body === 'string' ? body : JSON.stringify(body) });
+  return fetch(proxyUrl + '/v1/coach', { method: 'POST', headers: h, body: typeof body === 'string' ? body : JSON.stringify(body), signal });
 }
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));

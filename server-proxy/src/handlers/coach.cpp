@@ -22,6 +22,7 @@
 
 #include "handlers/access.hpp"
 #include "handlers/coach_plan.hpp"
+#include "handlers/coach_steps.hpp"
 #include "handlers/handlers.hpp"
 #include "handlers/json_util.hpp"
 #include "porchlight/cost.hpp"
@@ -264,6 +265,41 @@ awaitable<void> stream_answer(App& app, const store::Scope& scope, SseStream& ss
   if (response.stream_completed) a.completed = true;
 }
 
+// ---- plan --------------------------------------------------------------------------------------
+
+// A compound request with Claude reachable (router v2's plan; porchlight/plan.hpp): its steps run
+// in parallel, then `turn` becomes the synthesis of their notes (the answer that streams). When no
+// step answered, `turn` stays the single-specialist request. False when the client hung up during
+// the steps: the answer is stored as incomplete and nothing more is asked.
+awaitable<bool> run_plan(App& app, Exchange& ex, SseStream& sse, const Principal& payer, const CoachRequest& c,
+                         const TurnPlan& plan, Answer& a, TurnRequest& turn) {
+  const RouteDecision& route = plan.prompt.route;
+  Provider& claude = app.passthrough();
+  if (route.plan.size() < 2 || c.specialist || !c.images.empty() || claude.offline() || !claude.reaches_claude(route.model)) co_return true;
+  sse.watch_hangup();
+  const StepsOutcome outcome = co_await run_plan_steps(app, sse, payer, ex.request_id(), plan_steps(plan.request, route, app.policy()));
+  if (outcome.client_gone) {
+    app.metrics().count("porchlight_plans_total", {{"result", "cancelled"}});
+    co_await save_answer(app, payer.scope, a, store::MessageStatus::incomplete);
+    co_return false;
+  }
+  if (outcome.answered == 0) {
+    app.metrics().count("porchlight_plans_total", {{"result", "single"}});
+    co_return true;
+  }
+  const bool partial = outcome.answered < outcome.notes.size();
+  app.metrics().count("porchlight_plans_total", {{"result", partial ? "partial" : "complete"}});
+  turn.request.body = synthesis_body(plan, outcome.notes, app.policy());
+  if (partial) {
+    std::string missing;
+    for (const auto& n : outcome.notes)
+      if (n.text.empty()) missing += (missing.empty() ? "" : " and ") + std::string(name_of(n.specialist));
+    co_await sse.send(name_of(CoachEvent::notice), JSON_OBJ({{"code", "upstream.plan_step_failed"},
+                      {"message", "The " + missing + " part could not be prepared; this answer covers the rest"}}).dump());
+  }
+  co_return true;
+}
+
 // ---- finalize ----------------------------------------------------------------------------------
 
 awaitable<void> finalize(App& app, Exchange& ex, SseStream& sse, const Principal& payer, Ticket& ticket,
@@ -377,7 +413,7 @@ awaitable<void> write_summary(App& app, Exchange& ex, const Principal& payer, co
   text = text.substr(0, 20000);
   store::UsageRecord u;
   u.agent_id = c.agent_id;
-  u.request_id = ex.request_id();
+  u.request_id = ex.request_id() + ":summary";  // the ledger keeps one row per request id: the answer's has it
   u.kind = "summary";
   u.model = answered_model.empty() ? model : answered_model;
   u.usage = usage;
@@ -524,6 +560,7 @@ awaitable<void> coach(App& app, Exchange& ex, const Principal& p) {
   turn.request.model = route.model;
   turn.request.stream = true;
   turn.playbooks = PlaybookContext{route, c.query, context->agent, c.lead, c.images.size()};
+  if (!co_await run_plan(app, ex, sse, payer, c, plan, a, turn)) co_return;
   co_await stream_answer(app, p.scope, sse, a, std::move(turn));
 
   // finalize

@@ -171,6 +171,7 @@ TurnPlan plan_turn(const CoachRequest& c, const TurnContext& ctx, const Policy& 
     plan.preview_matches = string_field(c.client_route, "specialist") == name_of(route.specialist) &&
                            string_field(c.client_route, "tier") == name_of(route.tier);
   }
+  plan.request = std::move(pr);
   return plan;
 }
 
@@ -214,6 +215,13 @@ TurnPlan plan_turn_with_experiments(CoachRequest& c, const TurnContext& ctx, con
   plan.assignment = std::move(assignment);
   plan.policy_version = policy_version;
   return plan;
+}
+
+std::string synthesis_body(const TurnPlan& plan, const std::vector<StepNotes>& notes, const Policy& policy) {
+  BuiltPrompt synthesis = synthesis_prompt(plan.request, plan.prompt.route, notes, policy);
+  if (plan.assignment && !plan.assignment->treatment.approach.empty())
+    add_approach(synthesis, plan.assignment->experiment_id, plan.assignment->treatment.approach);
+  return synthesis.body;
 }
 
 store::EventContext event_context(const CoachRequest& c, const TurnContext& ctx, const TurnPlan& plan) {

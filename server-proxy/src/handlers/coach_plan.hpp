@@ -10,6 +10,7 @@
 
 #include "auth/authenticator.hpp"
 #include "learn/experiments.hpp"
+#include "porchlight/plan.hpp"
 #include "porchlight/prompt.hpp"
 #include "porchlight/qualify.hpp"
 #include "store/store.hpp"
@@ -61,6 +62,7 @@ struct ConversationUpdate {
 struct TurnPlan {
   ConversationStage stage = ConversationStage::new_lead;
   BuiltPrompt prompt;  // the Messages request, the route and the context window
+  PromptRequest request;  // what it was built from: a compound request's steps start from it
   std::int64_t estimated_tokens = 0;  // what admission takes from the token buckets
   std::optional<ConversationUpdate> conversation_update;
   // The browser's preview against our route: nullopt when it sent none.
@@ -90,6 +92,10 @@ TurnPlan plan_turn(const CoachRequest& request, const TurnContext& context, cons
 TurnPlan plan_turn_with_experiments(CoachRequest& request, const TurnContext& context, const Policy& policy,
                                     const std::array<std::string, enum_count<ModelTier>()>& tier_models,
                                     const std::vector<store::Experiment>& experiments, const std::string& policy_version);
+
+// The synthesis of a compound request (porchlight/plan.hpp): the turn's request with the steps'
+// notes, and the experiment's approach when the turn has one, as the Messages request's body.
+std::string synthesis_body(const TurnPlan& plan, const std::vector<StepNotes>& notes, const Policy& policy);
 
 // What the turn's coaching event records of its context.
 store::EventContext event_context(const CoachRequest& request, const TurnContext& context, const TurnPlan& plan);

@@ -131,6 +131,31 @@ SseStream::SseStream(Connection& connection, std::chrono::seconds keepalive)
 SseStream::~SseStream() {
   *alive_ = false;
   idle_->cancel();
+  if (watching_) {  // nothing else is pending on the socket by now: the answer has ended
+    boost::system::error_code ec;
+    connection_.stream.socket().cancel(ec);
+  }
+}
+
+void SseStream::watch_hangup() {
+  if (watching_ || !open_) return;
+  watching_ = true;
+  auto watch = [this, alive = alive_]() -> awaitable<void> {
+    tcp::socket& socket = connection_.stream.socket();
+    for (;;) {
+      auto [ec] = co_await socket.async_wait(tcp::socket::wait_read, kTuple);
+      if (!*alive || ec == net::error::operation_aborted) co_return;
+      char byte = 0;
+      boost::system::error_code peek;
+      const std::size_t n = ec ? 0 : socket.receive(net::buffer(&byte, 1), tcp::socket::message_peek, peek);
+      if (peek == net::error::would_block || peek == net::error::try_again) continue;
+      // Bytes to read mean the client is there (a pipelined request, left for the next read);
+      // end of stream or an error mean it has gone.
+      if (ec || peek || n == 0) open_ = false;
+      co_return;
+    }
+  };
+  net::co_spawn(connection_.stream.get_executor(), watch, net::detached);
 }
 
 awaitable<bool> SseStream::write(std::string chunk) {

@@ -46,6 +46,9 @@ class SseStream {
   awaitable<bool> send(std::string_view event, std::string_view data, std::string_view id = {});
   awaitable<void> finish();
   bool open() const { return open_; }
+  // Watches the connection for the client hanging up, so that work done only for it can stop
+  // early (a compound request's steps): open() turns false when it does, without a write.
+  void watch_hangup();
 
  private:
   friend class Exchange;
@@ -57,6 +60,7 @@ class SseStream {
   bool open_ = true;
   bool writing_ = false;
   bool finished_ = false;
+  bool watching_ = false;
   std::chrono::steady_clock::time_point last_write_;
   std::shared_ptr<net::steady_timer> idle_;   // wakes writers waiting for a write to end
   std::shared_ptr<bool> alive_;               // the keep-alive loop stops when this is false
