@@ -27,7 +27,9 @@ const wasmDir = process.env.PORCHLIGHT_WASM ?? join(root, 'build/wasm/wasm');
 // 244 KB from router v2 (2026.12, issue 17): its decision code is about 11 KB gzipped, of which
 // 7 KB was won back by taking nlohmann's serializer (and with it printf) out of the core; its
 // weights are not in the first load. Still to win back: strtod's 128-bit float code, the JSON DOM.
-const BUDGET_KB = 244;
+// 245 KB from compound plans (issue 17): the widget lists a plan's steps as they run, and the
+// briefs are policy data (routing.json "plans", in every core so the versions agree): 1 KB.
+const BUDGET_KB = 245;
 
 mkdirSync(out, { recursive: true });
 

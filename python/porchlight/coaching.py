@@ -74,7 +74,9 @@ class Coaching:
 
     ``status`` is the stored answer's: ``complete``, or ``incomplete`` / ``failed`` after an error
     (then ``coach()`` raises ``StreamError`` instead of returning). ``notices`` say when the offline
-    playbooks answered instead of Claude.
+    playbooks answered instead of Claude, or that a step of a compound request failed. ``steps``
+    are a compound request's steps as they ended (specialist, tier, status, model, usage, cost_usd),
+    in plan order; empty for a single-specialist answer.
     """
     text: str
     route: Route
@@ -89,6 +91,7 @@ class Coaching:
     request_id: str
     offline: bool = False
     notices: List[Dict[str, Any]] = field(default_factory=list)
+    steps: List[Dict[str, Any]] = field(default_factory=list)
 
 
 class Answer:
@@ -99,6 +102,7 @@ class Answer:
         self.route: Optional[Route] = None
         self.cards: List[Card] = []
         self.notices: List[Dict[str, Any]] = []
+        self.steps: Dict[int, Dict[str, Any]] = {}
         self.meta: Dict[str, Any] = {}
         self.usage: Dict[str, Any] = {}
         self.error: Optional[Dict[str, Any]] = None
@@ -115,6 +119,8 @@ class Answer:
             self.route = e.data  # type: ignore[assignment]
         elif e.event == "delta":
             self.parts.append(str(e.data.get("text", "")))
+        elif e.event == "step":
+            self.steps[int(e.data.get("index", len(self.steps)))] = e.data
         elif e.event == "notice":
             self.notices.append(e.data)
         elif e.event == "card":
@@ -140,4 +146,5 @@ class Answer:
             model=str(self.usage.get("model", "")), cost_usd=float(self.usage.get("cost_usd", 0.0)),
             status=str(self.done.get("status", "")), conversation_id=str(self.done.get("conversation_id", "")),
             message_id=str(self.done.get("message_id", "")), event_id=str(self.done.get("event_id", "")),
-            request_id=request_id, offline=bool(self.usage.get("offline", False)), notices=self.notices)
+            request_id=request_id, offline=bool(self.usage.get("offline", False)), notices=self.notices,
+            steps=[self.steps[i] for i in sorted(self.steps)])

@@ -3,6 +3,7 @@
 // generated/enums.ts); the payloads are what server-proxy/src/handlers/coach.cpp sends, in order:
 //
 //   meta .... where the answer is stored             route ... the proxy's routing decision
+//   step .... a compound request's step, as it starts and as it ends (router v2's plan)
 //   delta ... the next piece of the answer's text    notice .. Claude is unavailable: playbooks answer
 //   card .... a guidance card for this answer        usage ... tokens, cost and latency
 //   error ... what went wrong (text may have come)   done .... last: the answer's final status
@@ -24,6 +25,8 @@ export interface CoachPayloads {
   meta: { conversation_id: string; message_id: string; event_id: string; request_id: string;
           user_message_id?: string; resumed_from?: number };
   route: RouteInfo;
+  step: { index: number; specialist: string; tier: string; status: StepStatus; model?: string; usage?: TokenUsage;
+          cost_usd?: number; latency_ms?: number; error?: { type: string; code: string; message: string } };
   delta: { text: string };
   notice: { code: string; message: string };
   card: Card;
@@ -32,6 +35,9 @@ export interface CoachPayloads {
   error: { type: string; code: string; message: string };
   done: { status: AnswerStatus; message_id: string; event_id: string; conversation_id: string };
 }
+
+/** A step runs, then is done, failed (Claude failed it), skipped (over a limit) or cancelled. */
+export type StepStatus = 'running' | 'done' | 'failed' | 'skipped' | 'cancelled';
 
 export interface TokenUsage {
   input_tokens: number;

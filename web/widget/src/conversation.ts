@@ -171,6 +171,11 @@ export class Conversation {
   }
 }
 
+const STEP_WORDS: Record<string, string> = {
+  running: 'preparing…', done: 'ready', failed: 'could not be prepared', skipped: 'skipped (a limit was reached)',
+  cancelled: 'stopped',
+};
+
 /**
  * An answer as it streams in: the first words at once, then one render per frame; whole
  * sentences announced as they complete; what the stream says beside the text under it.
@@ -182,6 +187,7 @@ export class StreamingAnswer {
   #announced = 0;
   #frame = 0;
   #started = false;
+  #steps: HTMLElement | null = null;
   readonly #conversation: Conversation;
   readonly #onFirstWords: () => void;
 
@@ -228,6 +234,16 @@ export class StreamingAnswer {
 
   notice(text: string): void {
     this.view.foot.before(h('p', { class: 'notice' }, text));
+  }
+
+  /** A compound request's steps as they run: a line per specialist, with where it stands. */
+  step(s: CoachPayloads['step']): void {
+    if (!this.#steps) this.view.foot.before((this.#steps = h('ol', { class: 'steps', 'aria-label': 'Steps of this answer' })));
+    const key = String(s.index ?? 0);
+    let li = this.#steps.querySelector<HTMLElement>(`[data-step="${key}"]`);
+    if (!li) this.#steps.appendChild((li = h('li', { 'data-step': key })));
+    li.dataset.status = s.status ?? 'running';
+    li.textContent = `${label(s.specialist ?? '')}: ${STEP_WORDS[s.status] ?? STEP_WORDS.running}`;
   }
 
   usage(u: CoachPayloads['usage']): void {

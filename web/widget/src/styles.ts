@@ -111,7 +111,7 @@ blockquote.card-say{border-left:3px solid var(--bd);padding-left:8px}
 .md a{color:inherit;text-decoration:underline}
 .md hr{border:0;border-top:1px solid var(--bd)}
 .md .table{overflow-x:auto}.md table{border-collapse:collapse}.md th,.md td{border:1px solid var(--bd);padding:2px 6px;text-align:left}
-.notice{font-size:.8em;color:var(--mu);margin:0 0 4px}
+.notice,.steps{font-size:.8em;color:var(--mu);margin:0 0 4px}.steps{padding-left:1.4em}.steps [data-status=failed],.steps [data-status=skipped]{color:var(--bad)}
 .error{font-size:.85em;color:var(--bad);margin:4px 0 0}
 .meta{font-size:.75em;color:var(--mu);margin-top:3px}
 .fb{display:flex;gap:6px;margin-top:4px;align-items:center;flex-wrap:wrap}

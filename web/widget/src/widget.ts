@@ -390,6 +390,9 @@ export class Widget extends Emitter {
             this.emit('route', { source: 'server', route: e.data, preview, matches });
             break;
           }
+          case 'step':
+            a.step(e.data);
+            break;
           case 'notice':
             a.notice(e.data.message ?? 'Answering from the playbooks.');
             break;

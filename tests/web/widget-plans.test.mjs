@@ -1,0 +1,62 @@
+// A compound request in the widget, in real Chromium: with router v2 on (--policy-dir), the demo
+// page's question that needs two specialists shows each step under the answer as it runs
+// ("preparing…", then "ready"), then the synthesized answer streams in beside them.
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+
+import { artifactPath, launchBrowser, requireBuilt, root, startFake, startProxy, stopAll } from './env.mjs';
+
+const W = 'porchlight-coach';
+let fake, proxy, browser, page;
+const pageErrors = [];
+
+before(async () => {
+  requireBuilt();
+  fake = await startFake();
+  await fake.defaults({ tokens_per_second: 60 });  // each step takes a couple of seconds: long enough to see it run
+  const policy = mkdtempSync(join(tmpdir(), 'porchlight-policy-'));
+  const routing = JSON.parse(readFileSync(join(root, 'core/data/routing.json'), 'utf8'));
+  routing.learned.enabled = true;
+  writeFileSync(join(policy, 'routing.json'), JSON.stringify(routing));
+  proxy = await startProxy({ upstreamUrl: fake.url, args: ['--policy-dir', policy] });
+  browser = await launchBrowser();
+  page = await (await browser.newContext({ viewport: { width: 1280, height: 860 } })).newPage();
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+});
+
+after(async () => {
+  await browser?.close();
+  await stopAll();
+});
+
+test('the steps of a compound request show as they run, then the answer', async () => {
+  await page.goto(proxy.url + '/');
+  const input = page.locator(`${W} textarea`);
+  await input.waitFor({ state: 'visible' });
+  await input.fill('comps for 12 Oak St and how do I answer her commission pushback');
+  await input.press('Enter');
+
+  const steps = page.locator(`${W} li.msg.assistant ol.steps li`);
+  await page.locator(`${W} li.msg.assistant ol.steps li[data-status=running]`).first().waitFor({ timeout: 10000 });
+  await page.screenshot({ path: artifactPath('widget-plans-01-steps-running.png') });
+  const running = await steps.allTextContents();
+  assert.equal(running.length, 2, `two steps: ${running}`);
+  assert.ok(running.some((t) => /Market analysis/i.test(t)) && running.some((t) => /Objection handling/i.test(t)), running.join(' | '));
+  assert.ok(running.every((t) => /preparing/.test(t)), running.join(' | '));
+  assert.equal(await page.locator(`${W} ol.steps`).getAttribute('aria-label'), 'Steps of this answer');
+
+  await page.locator(`${W} li.msg.assistant .fb button[data-rating=helpful]`).last().waitFor({ timeout: 30000 });
+  assert.deepEqual(await steps.evaluateAll((els) => els.map((e) => e.dataset.status)), ['done', 'done']);
+  assert.ok((await steps.allTextContents()).every((t) => /: ready$/.test(t)));
+  const answer = await page.locator(`${W} li.msg.assistant .bubble`).last().textContent();
+  assert.ok(answer.length > 100, `the synthesized answer: ${answer}`);
+  // The synthesis (the third call) is what streamed: it carried both steps' notes.
+  const sent = (await fake.requests()).filter((q) => q.path === '/v1/messages');
+  assert.equal(sent.length, 3);
+  assert.match(sent.at(-1).body.system.at(-1).text, /## Notes on market analysis[\s\S]*## Notes on objection handling|## Notes on objection handling[\s\S]*## Notes on market analysis/);
+  await page.screenshot({ path: artifactPath('widget-plans-02-answer.png') });
+  assert.deepEqual(pageErrors, []);
+});
