@@ -179,6 +179,8 @@ Result<store::Done> App::open() {
   metrics_.help("porchlight_upstream_ttfb_seconds", "histogram", "Upstream time to response headers");
   metrics_.help("porchlight_upstream_duration_seconds", "histogram", "Upstream request duration");
   metrics_.help("porchlight_tokens_total", "counter", "Tokens by location, model and kind");
+  metrics_.help("porchlight_prompt_cache_read_share", "gauge",
+                "Of the prompt tokens of every call since start, the share read from the prompt cache");
   metrics_.help("porchlight_cost_usd_total", "counter", "Cost in USD by location and model");
   metrics_.help("porchlight_route_mismatch_total", "counter", "Browser (WASM) route previews that differ from the proxy's decision");
   metrics_.help("porchlight_variant_mismatch_total", "counter", "Browser (WASM) experiment variants that differ from the proxy's assignment");

@@ -101,6 +101,12 @@ describe('coaching through the proxy', () => {
     // The second turn of a conversation reads the cached system prompt (the fake's prompt cache).
     assert.ok(value(new RegExp(`^porchlight_tokens_total\\{[^}]*location="${loc_}"[^}]*kind="cache_read"[^}]*\\} (\\d+)`, 'm')) > 0);
     assert.ok(value(new RegExp(`^porchlight_cost_usd_total\\{[^}]*location="${loc_}"[^}]*\\} ([\\d.e-]+)`, 'm')) > 0);
+    // The share of prompt tokens read from the cache, over every call: what the token counters say.
+    const tokens = (kind) => [...metrics.matchAll(new RegExp(`^porchlight_tokens_total\\{[^}]*kind="${kind}"[^}]*\\} (\\d+)`, 'gm'))]
+      .reduce((a, m) => a + Number(m[1]), 0);
+    const share = value(/^porchlight_prompt_cache_read_share (\S+)/m);
+    assert.ok(share > 0 && share < 1, `share ${share}`);
+    assert.ok(Math.abs(share - tokens('cache_read') / (tokens('input') + tokens('cache_read') + tokens('cache_write'))) < 1e-6);
     // Browser previews are compared, never trusted: the first turn's agreed, this one's did not.
     assert.equal(value(/^porchlight_route_mismatch_total\{policy="different"\} (\d+)/m), 1);
     assert.ok(value(/^porchlight_route_match_total\{policy="different"\} (\d+)/m) >= 1);

@@ -46,6 +46,7 @@ awaitable<void> metrics_page(App& app, Exchange& ex, const Principal&) {
     m.set("porchlight_upstream_breaker_opens", {}, static_cast<double>(us.breaker_opens));
     m.set("porchlight_upstream_pool_reuses", {}, static_cast<double>(us.pool_reuses));
   }
+  m.set("porchlight_prompt_cache_read_share", {}, app.admission().cache_read_share());
   m.set("porchlight_unregistered_error_codes", {}, static_cast<double>(ApiError::unregistered_codes()));
   m.set("porchlight_event_loop_lag_seconds", {}, static_cast<double>(app.shedder().lag().count()) / 1e6);
   m.set("porchlight_requests_in_flight", {}, static_cast<double>(requests_in_flight()));

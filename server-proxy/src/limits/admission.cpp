@@ -182,6 +182,13 @@ void Admission::count_usage(const std::string& location_id, const std::string& m
   for (const auto& [kind, tokens] : kinds)
     metrics_.count("porchlight_tokens_total", {{"location", location_id}, {"model", model}, {"kind", kind}}, static_cast<double>(tokens));
   metrics_.count("porchlight_cost_usd_total", {{"location", location_id}, {"model", model}}, cost_usd);
+  prompt_tokens_ += usage.input_tokens + usage.cache_read_input_tokens + usage.cache_creation_input_tokens;
+  cache_read_tokens_ += usage.cache_read_input_tokens;
+}
+
+double Admission::cache_read_share() const {
+  const auto prompt = prompt_tokens_.load();
+  return prompt > 0 ? static_cast<double>(cache_read_tokens_.load()) / static_cast<double>(prompt) : 0;
 }
 
 }  // namespace porchlight::proxy

@@ -9,6 +9,7 @@
 // estimate back to the token buckets when it goes out of scope. A refused call takes nothing.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -84,6 +85,9 @@ class Admission {
   // True when `model` is admitted at all: priced, or the deployment prices unpriced models at the
   // highest rates (config.price_unpriced_at_highest).
   bool priced(const std::string& model) const;
+  // Of the prompt tokens of every call settled since start, the share read from the prompt cache
+  // (cache reads over input, cache writes and cache reads together): 0 before any call.
+  double cache_read_share() const;
 
  private:
   friend class Ticket;
@@ -99,6 +103,7 @@ class Admission {
   const Config& config_;
   const Policy& policy_;
   CrossingHandler on_crossing_;
+  std::atomic<std::int64_t> prompt_tokens_{0}, cache_read_tokens_{0};
 };
 
 }  // namespace porchlight::proxy
