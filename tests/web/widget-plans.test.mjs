@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 
-import { artifactPath, launchBrowser, requireBuilt, root, startFake, startProxy, stopAll } from './env.mjs';
+import { artifactPath, launchBrowser, requireBuilt, root, sql, startFake, startProxy, stopAll } from './env.mjs';
 
 const W = 'porchlight-coach';
 let fake, proxy, browser, page;
@@ -57,6 +57,14 @@ test('the steps of a compound request show as they run, then the answer', async 
   const sent = (await fake.requests()).filter((q) => q.path === '/v1/messages');
   assert.equal(sent.length, 3);
   assert.match(sent.at(-1).body.system.at(-1).text, /## Notes on market analysis[\s\S]*## Notes on objection handling|## Notes on objection handling[\s\S]*## Notes on market analysis/);
+  // The cost under the answer is the whole turn's: the steps' and the synthesis's.
+  const shown = Number((await page.locator(`${W} li.msg.assistant .meta`).last().textContent()).match(/\$([\d.]+)/)[1]);
+  let ledger;  // written in batches: wait for the three calls' rows
+  for (const end = Date.now() + 8000; Date.now() < end; await new Promise((r) => setTimeout(r, 100))) {
+    const [row] = sql(proxy.dbPath, "SELECT count(*) AS n, sum(cost_usd) AS total FROM usage_ledger WHERE kind IN ('coach', 'coach_step')");
+    if (row.n === 3) { ledger = row.total; break; }
+  }
+  assert.ok(Math.abs(shown - ledger) < 0.00015, `shown ${shown}, ledger ${ledger}`);
   await page.screenshot({ path: artifactPath('widget-plans-02-answer.png') });
   assert.deepEqual(pageErrors, []);
 });

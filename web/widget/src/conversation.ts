@@ -188,6 +188,7 @@ export class StreamingAnswer {
   #frame = 0;
   #started = false;
   #steps: HTMLElement | null = null;
+  #stepsCost = 0;  // what a plan's steps cost: the usage line shows the answer's whole cost
   readonly #conversation: Conversation;
   readonly #onFirstWords: () => void;
 
@@ -243,11 +244,12 @@ export class StreamingAnswer {
     let li = this.#steps.querySelector<HTMLElement>(`[data-step="${key}"]`);
     if (!li) this.#steps.appendChild((li = h('li', { 'data-step': key })));
     li.dataset.status = s.status ?? 'running';
+    this.#stepsCost += Number(s.cost_usd) || 0;
     li.textContent = `${label(s.specialist ?? '')}: ${STEP_WORDS[s.status] ?? STEP_WORDS.running}`;
   }
 
   usage(u: CoachPayloads['usage']): void {
-    const bits = [u.offline ? 'offline playbooks' : u.model, u.cost_usd ? `$${Number(u.cost_usd).toFixed(4)}` : '',
+    const bits = [u.offline ? 'offline playbooks' : u.model, u.cost_usd ? `$${(Number(u.cost_usd) + this.#stepsCost).toFixed(4)}` : '',
                   u.latency_ms ? `${(u.latency_ms / 1000).toFixed(1)} s` : ''].filter(Boolean);
     this.view.foot.appendChild(h('p', { class: 'meta' }, bits.join(' · ')));
   }
