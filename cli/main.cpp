@@ -60,6 +60,7 @@ const std::map<std::string, std::string (*)(std::string_view)> kApiNames = {
     {"assignVariant", porchlight::api::assign_variant},
     {"evaluateExperiment", porchlight::api::evaluate_experiment},
     {"planExperiment", porchlight::api::plan_experiment},
+    {"loadPolicy", porchlight::api::load_policy},  // changes what later lines decide with
 };
 
 int usage() {

@@ -43,6 +43,7 @@ emscripten::val answer(std::string text) {
 }
 
 emscripten::val version() { return answer(porchlight::api::version()); }
+emscripten::val load_policy(std::size_t n) { return answer(porchlight::api::load_policy(request(n))); }
 emscripten::val validate_profile(std::size_t n) { return answer(porchlight::api::validate_profile(request(n))); }
 emscripten::val route(std::size_t n) { return answer(porchlight::api::route(request(n))); }
 emscripten::val build_prompt(std::size_t n) { return answer(porchlight::api::build_prompt(request(n))); }
@@ -60,6 +61,7 @@ emscripten::val assign_variant(std::size_t n) { return answer(porchlight::api::a
 EMSCRIPTEN_BINDINGS(porchlight_core) {
   emscripten::function("requestBuffer", &request_buffer);
   emscripten::function("version", &version);
+  emscripten::function("loadPolicy", &load_policy);
   emscripten::function("validateProfile", &validate_profile);
   emscripten::function("route", &route);
   emscripten::function("buildPrompt", &build_prompt);

@@ -54,6 +54,12 @@ export interface AssignAnswer { experiment_id: string; applies: boolean; variant
 export interface Core {
   /** {"core", "policy", "release", "schema_version"} */
   version(): string;
+  /**
+   * {"files": {path: text}}: decide from now on with the built-in policy's files replaced by these
+   * (the proxy's /v1/policy files, router v2's weights among them); {"files": {}} goes back to the
+   * built-in policy. The version() object of the policy in use, or an error (the policy stays).
+   */
+  loadPolicy(request: JsonInput): string;
   /** {"valid": true, "profile"} or {"valid": false, "errors": [...]} */
   validateProfile(request: JsonInput): string;
   /** RouteAnswer */

@@ -79,6 +79,7 @@ export default async function createCore(options = {}) {
   const raw = await createCoreRaw(await loadOptions(options));
   return Object.freeze({
     version: () => decoder.decode(raw.version()),
+    loadPolicy: (request) => call(raw, raw.loadPolicy, request),
     validateProfile: (request) => call(raw, raw.validateProfile, request),
     route: (request) => call(raw, raw.route, request),
     buildPrompt: (request) => call(raw, raw.buildPrompt, request),

@@ -23,10 +23,25 @@
 #define PORCHLIGHT_VERSION "0.0.0"
 #endif
 
+namespace porchlight::detail {
+
+std::optional<Policy>& loaded_policy() {
+  static std::optional<Policy> loaded;
+  return loaded;
+}
+
+const Policy& api_policy() {
+  const auto& loaded = loaded_policy();
+  return loaded ? *loaded : Policy::embedded();
+}
+
+}  // namespace porchlight::detail
+
 namespace porchlight::api {
 
 namespace {
 
+using detail::api_policy;
 using detail::child;
 using detail::dump;
 using detail::FieldReader;
@@ -107,8 +122,32 @@ template <class E> json names_of() {
 
 // ---- [2] the entry points ------------------------------------------------------------------
 
+std::string load_policy(std::string_view request) {
+  auto result = handle(request, [](const json& j, Errors& errors) -> json {
+    FieldReader r(j, "load_policy", "", errors);
+    r.reject_unknown({"files"});
+    const json* given = r.object("files", Need::required);
+    if (!given || !errors.empty()) return nullptr;
+    if (given->size() > 200) r.add("invalid_files", "files", "at most 200 files");
+    auto files = Policy::embedded().files();
+    for (const auto& [path, content] : given->items()) {
+      if (!content.is_string()) r.add("invalid_files", "files." + path, "expected the file's text");
+      else files[path] = content.get<std::string>();
+    }
+    if (!errors.empty()) return nullptr;
+    auto policy = given->empty() ? Result<Policy>(Policy::embedded()) : Policy::from_files(files);
+    if (!policy) {
+      errors = policy.errors();
+      return nullptr;
+    }
+    detail::loaded_policy() = std::move(policy).value();
+    return json::object();
+  });
+  return result.rfind("{\"error\"", 0) == 0 ? result : version();
+}
+
 std::string version() {
-  const Policy& p = Policy::embedded();
+  const Policy& p = api_policy();
   return dump(json{{"core", PORCHLIGHT_VERSION},
                    {"policy", p.version()},
                    {"release", p.release()},
@@ -142,7 +181,7 @@ std::string route(std::string_view request) {
     req.specialist = c.specialist;
     req.tier = c.tier;
     req.context_tokens = context_tokens.value_or(0);
-    return to_json(porchlight::route(req));
+    return to_json(porchlight::route(req, api_policy()));
   });
 }
 
@@ -165,7 +204,7 @@ std::string build_prompt(std::string_view request) {
     req.budget = c.budget;
     req.specialist = c.specialist;
     req.tier = c.tier;
-    BuiltPrompt built = porchlight::build_prompt(req);
+    BuiltPrompt built = porchlight::build_prompt(req, api_policy());
     json blocks = json::array();
     for (const auto& b : built.blocks) {
       json& block = blocks.emplace_back(json::object());
@@ -203,7 +242,7 @@ std::string fit_context(std::string_view request) {
     if (auto s = r.string("summary", Need::optional, 20000, true)) req.summary = *s;
     req.turns = read_turns(r, "turns", Need::required, errors);  // documented as required: no silent default
     if (!errors.empty()) return nullptr;
-    return to_json(porchlight::fit_context(req), req.turns);
+    return to_json(porchlight::fit_context(req, api_policy()), req.turns);
   });
 }
 
@@ -216,7 +255,7 @@ std::string estimate_cost(std::string_view request) {
     auto model = r.string("model", Need::optional, 100);
     auto tier = r.enumeration<ModelTier>("tier", Need::optional);
     if (!errors.empty()) return nullptr;
-    const Policy& policy = Policy::embedded();
+    const Policy& policy = api_policy();
     auto one = [&](const std::string& m) -> json {
       auto c = cost_of(*usage, m, policy);
       if (!c) { errors.insert(errors.end(), c.errors().begin(), c.errors().end()); return nullptr; }
@@ -246,8 +285,8 @@ std::string offline_answer(std::string_view request) {
     req.specialist = c.specialist;
     req.tier = c.tier;
     req.budget = c.budget;
-    const RouteDecision decision = porchlight::route(req);
-    return json{{"text", porchlight::offline_answer(decision, c.query, c.profile, c.lead)},
+    const RouteDecision decision = porchlight::route(req, api_policy());
+    return json{{"text", porchlight::offline_answer(decision, c.query, c.profile, c.lead, api_policy())},
                 {"route", to_json(decision)},
                 {"offline", true}};
   });

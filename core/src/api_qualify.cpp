@@ -9,6 +9,7 @@ namespace porchlight::api {
 
 namespace {
 
+using detail::api_policy;
 using detail::child;
 using detail::FieldReader;
 using detail::handle;
@@ -102,7 +103,7 @@ std::string qualify(std::string_view request) {
       for (std::size_t i = 0; i < arr->size(); ++i) {
         const json& e = (*arr)[i];
         const std::string path = "events[" + std::to_string(i) + "]";
-        if (!e.is_string() || !is_stage_event(e.get<std::string>()))
+        if (!e.is_string() || !is_stage_event(e.get<std::string>(), api_policy()))
           r.add("invalid_events", path, "unknown event " + (e.is_string() ? detail::in_quotes(e.get<std::string>()) : std::string("(not a string)")) +
                                            "; expected one of stages.json's events (contacted, replied, appointment_set, agreement_signed, ...)");
         else events.push_back(e.get<std::string>());
@@ -110,10 +111,10 @@ std::string qualify(std::string_view request) {
     if (!errors.empty()) return nullptr;
     const Lead l = lead.value_or(Lead{});
     const ConversationStage from = stage ? *stage : l.stage.value_or(ConversationStage::new_lead);
-    const Checklist c = qualification_checklist(*profile, l, today);
+    const Checklist c = qualification_checklist(*profile, l, today, api_policy());
     json out = to_json(c);
-    out["stage"] = to_json(advance_stage(c, l, from, events), from);
-    out["policy_version"] = Policy::embedded().version();
+    out["stage"] = to_json(advance_stage(c, l, from, events, api_policy()), from);
+    out["policy_version"] = api_policy().version();
     return out;
   });
 }
@@ -127,7 +128,7 @@ std::string extract_facts(std::string_view request) {
     const std::string today = read_today(r, Need::optional);
     if (!errors.empty()) return nullptr;
     json proposals = json::array();
-    for (const auto& p : porchlight::extract_facts(*text, lead.value_or(Lead{}), today)) {
+    for (const auto& p : porchlight::extract_facts(*text, lead.value_or(Lead{}), today, api_policy())) {
       json one = {{"fact", p.fact}, {"value", p.value}, {"evidence", p.evidence}};
       if (!p.current.empty()) one["current"] = p.current;
       proposals.push_back(std::move(one));
@@ -149,7 +150,7 @@ std::string contract_timeline(std::string_view request) {
         if (r.has(k)) r.add("invalid_request", k, std::string("give either lead or the contract's fields, not both (") + k + ")");
       auto lead = read_lead(r, Need::required, errors);
       if (!errors.empty()) return nullptr;
-      auto terms = contract_terms_from(*lead);
+      auto terms = contract_terms_from(*lead, api_policy());
       if (!terms) {
         r.add("missing_effective_date", "lead.facts", "the lead has no effective_date (or acceptance_date), closing_date or deadline dates");
         return nullptr;
@@ -177,7 +178,7 @@ std::string contract_timeline(std::string_view request) {
         r.add("missing_effective_date", "effective_date", "give the effective (acceptance) date, the closing date, or both");
     }
     if (!errors.empty()) return nullptr;
-    auto timeline = porchlight::contract_timeline(t, today);
+    auto timeline = porchlight::contract_timeline(t, today, api_policy());
     if (!timeline) {
       errors = timeline.errors();
       return nullptr;
@@ -201,8 +202,8 @@ std::string guidance_cards(std::string_view request) {
     RouteDecision route;
     route.specialist = specialist.value_or(Specialist::coaching);
     const ConversationStage s = stage ? *stage : l.stage.value_or(ConversationStage::new_lead);
-    const Checklist checklist = qualification_checklist(*profile, l, today);
-    return json{{"cards", porchlight::guidance_cards(*profile, l, s, route, answer.value_or(""), today)},
+    const Checklist checklist = qualification_checklist(*profile, l, today, api_policy());
+    return json{{"cards", porchlight::guidance_cards(*profile, l, s, route, answer.value_or(""), today, api_policy())},
                 {"checklist_score", checklist.score.value}};
   });
 }

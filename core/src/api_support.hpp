@@ -10,10 +10,15 @@
 #include "json_reader.hpp"
 #include "porchlight/json_output.hpp"
 #include "porchlight/model.hpp"
+#include "porchlight/policy.hpp"
 
 namespace porchlight::detail {
 
 inline std::string dump(const json& j) { return to_json_text(j); }
+
+// The policy the entry points decide with: the built-in one, or what api::load_policy loaded.
+const Policy& api_policy();
+std::optional<Policy>& loaded_policy();
 
 inline json error_json(const Errors& errors) {
   json list = json::array();

@@ -126,6 +126,7 @@ constexpr ErrorCode kErrorCodes[] = {
     {"outcome.*", 400, kInvalid, false, "a field of a /v1/outcomes request is missing, invalid or unknown (an outcome a lead cannot reach, a bad time)"},
     {"lead_events.*", 400, kInvalid, false, "a field of a /v1/leads/{id}/events request is missing, invalid or unknown (an event the stage machine does not know)"},
     // Read only by the core's JSON API (WebAssembly, the porchlight CLI): no proxy answer has them.
+    {"load_policy.*", 400, kInvalid, false, "core API: a loadPolicy request is not policy files by path (at most 200 of them)"},
     {"route.*", 400, kInvalid, false, "core API: a field of a route request is missing, invalid or unknown"},
     {"prompt.*", 400, kInvalid, false, "core API: a field of a buildPrompt request is missing, invalid or unknown"},
     {"context.*", 400, kInvalid, false, "core API: a field of a context request is missing, invalid or unknown"},

@@ -77,6 +77,13 @@ export const badInputs = [
   { name: 'assignment without an agent', fn: 'assignVariant', input: { experiment: { id: 'e', guidance_type: 'coaching_tip', variants: [{ id: 'c' }, { id: 'd' }] } }, code: 'assign.missing_agent_id' },
   { name: 'allocation that does not add up', fn: 'assignVariant', input: { agent_id: 'a', experiment: { id: 'e', guidance_type: 'coaching_tip', variants: [{ id: 'c' }, { id: 'd' }], allocation: [{ variant: 'c', share: 0.2 }] } }, code: 'experiment.invalid_allocation' },
   { name: 'a lift past 100%', fn: 'planExperiment', input: { baseline_rate: 0.6, relative_lift: 1 }, code: 'plan.invalid_relative_lift' },
+  // A policy that does not load leaves the one in use (later cases decide as before).
+  { name: 'policy without files', fn: 'loadPolicy', input: {}, code: 'load_policy.missing_files' },
+  { name: 'policy files not an object', fn: 'loadPolicy', input: { files: ['routing.json'] }, code: 'load_policy.invalid_files' },
+  { name: 'policy file not text', fn: 'loadPolicy', input: { files: { 'routing.json': 7 } }, code: 'load_policy.invalid_files' },
+  { name: 'policy file that is not JSON', fn: 'loadPolicy', input: { files: { 'routing.json': '{"min_score": ' } }, code: 'policy.invalid_file' },
+  { name: 'policy that breaks a rule', fn: 'loadPolicy', input: { files: { 'policy.json': '{"release": 3}' } }, code: 'policy.invalid_release' },
+  { name: 'policy with unknown keys', fn: 'loadPolicy', input: { files: {}, extra: true }, code: 'load_policy.unknown_field' },
 ];
 
 // For the native CLI's corpus runner: one JSONL line per case.

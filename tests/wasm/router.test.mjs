@@ -3,11 +3,11 @@
 // every labeled request.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { nativeBuilds, root, wasmCli } from './helpers.mjs';
+import { loadCore, nativeBuilds, root, wasmCli } from './helpers.mjs';
 
 const data = join(root, 'tests/data/routing');
 const policy = join(root, 'core/data');
@@ -76,4 +76,44 @@ test('bad arguments and bad data are refused with a reason, not a crash', () => 
   assert.match(fails(['eval', join(work, 'nothing-here')]).stderr, /no \.jsonl files/);
   assert.match(fails(['train', data, join(work, 'no-policy-here')]).stderr, /cannot read the policy folder/);
   assert.match(fails(['eval', data, '--policy', join(work, 'no-policy-here')]).stderr, /cannot read the policy folder/);
+});
+
+test('the browser\'s module adopts a proxy\'s policy (router v2 and its weights) with loadPolicy, and decides as native does', async () => {
+  // A deployment's policy: the built-in one with router v2 on (what --policy-dir would serve).
+  const folder = join(work, 'v2');
+  cpSync(policy, folder, { recursive: true });
+  const routing = JSON.parse(readFileSync(join(folder, 'routing.json'), 'utf8'));
+  routing.learned.enabled = true;
+  writeFileSync(join(folder, 'routing.json'), JSON.stringify(routing));
+  const version = run(native, ['policy', 'check', folder]).match(/^ok: policy (\S+)/)[1];
+
+  const core = await loadCore();
+  const builtIn = JSON.parse(core.version()).policy;
+  assert.notEqual(version, builtIn);
+  const files = { 'routing.json': readFileSync(join(folder, 'routing.json'), 'utf8'),
+                  'router/model.json': readFileSync(join(folder, 'router/model.json'), 'utf8') };
+  assert.equal(JSON.parse(core.loadPolicy(JSON.stringify({ files }))).policy, version, 'the same version as the proxy\'s');
+
+  // Decisions as native makes them with that policy (eval --decisions, whose own policy version
+  // differs: it switches v2 on itself), for a compound request.
+  const query = 'comps for 12 Oak St and how do I answer her commission pushback';
+  const dataset = mkdtempSync(join(work, 'one-'));
+  writeFileSync(join(dataset, 'x.jsonl'), JSON.stringify({ id: 'x-1', query, role: 'buyer_agent', experience: 'intermediate',
+    specializations: [], stage: 'qualifying', specialists: ['market_analysis'], tier: 'balanced' }) + '\n');
+  const expected = JSON.parse(run(native, ['eval', dataset, '--policy', folder, '--split', 'all', '--decisions'])).route;
+  const decide = () => JSON.parse(core.route(JSON.stringify({ query, stage: 'qualifying',
+    profile: { id: 'agent-1', location_id: 'loc-1', name: 'Dana', role: 'buyer_agent', experience: 'intermediate' } })));
+  const got = decide();
+  for (const key of ['specialist', 'tier', 'plan', 'tier_adequacy', 'confidence', 'reasons'])
+    assert.deepEqual(got[key], expected[key], key);
+  assert.ok(got.plan.length >= 2, 'planned as compound');
+
+  // Files that do not make a policy are refused, and the policy in use stays.
+  const broken = JSON.parse(core.loadPolicy(JSON.stringify({ files: { 'routing.json': '{' } })));
+  assert.equal(broken.error.code, 'policy.invalid_file');
+  assert.equal(JSON.parse(core.loadPolicy('{"files": 3}')).error.code, 'load_policy.invalid_files');
+  assert.deepEqual(decide().plan, got.plan);
+  // No files: back to the built-in policy (router v1, no plans).
+  assert.equal(JSON.parse(core.loadPolicy('{"files": {}}')).policy, builtIn);
+  assert.equal(decide().plan, undefined);
 });

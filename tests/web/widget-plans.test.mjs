@@ -1,6 +1,7 @@
 // A compound request in the widget, in real Chromium: with router v2 on (--policy-dir), the demo
 // page's question that needs two specialists shows each step under the answer as it runs
-// ("preparing…", then "ready"), then the synthesized answer streams in beside them.
+// ("preparing…", then "ready"), then the synthesized answer streams in beside them; the page's
+// core adopts the proxy's policy after first paint, so its preview decides as the proxy does.
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -36,6 +37,9 @@ test('the steps of a compound request show as they run, then the answer', async 
   await page.goto(proxy.url + '/');
   const input = page.locator(`${W} textarea`);
   await input.waitFor({ state: 'visible' });
+  // After first paint the page's core adopts the proxy's policy, its files kept by version.
+  const served = await (await fetch(proxy.url + '/v1/policy?files=0')).json();
+  await page.waitForFunction((key) => localStorage.getItem(key), `porchlight:policy:${served.core_version}`, { timeout: 10000 });
   await input.fill('comps for 12 Oak St and how do I answer her commission pushback');
   await input.press('Enter');
 
@@ -66,5 +70,13 @@ test('the steps of a compound request show as they run, then the answer', async 
   }
   assert.ok(Math.abs(shown - ledger) < 0.00015, `shown ${shown}, ledger ${ledger}`);
   await page.screenshot({ path: artifactPath('widget-plans-02-answer.png') });
+
+  // The browser's core decided with the proxy's policy (router v2's weights too): the badge
+  // confirms the decision with no "policy differs"; one version of the files is kept.
+  const badge = page.locator(`${W} .badge`);
+  assert.equal(await badge.getAttribute('data-state'), 'confirmed');
+  assert.doesNotMatch(await badge.textContent(), /policy differs/);
+  const kept = await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('porchlight:policy:')));
+  assert.deepEqual(kept, [`porchlight:policy:${served.core_version}`]);
   assert.deepEqual(pageErrors, []);
 });

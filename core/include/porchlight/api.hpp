@@ -12,6 +12,12 @@
 namespace porchlight::api {
 
 std::string version();                                  // {"core", "policy", "release", "schema_version"}
+// The policy every function below decides with: {"files": {"routing.json": "...", ...}} replaces
+// the built-in policy's files of the same path (the browser adopts its proxy's policy, router v2's
+// weights included, after first paint); {"files": {}} goes back to the built-in policy. Answers
+// version()'s object for the policy now in use; a set of files that does not make a policy is an
+// error, and the policy in use stays. One per process: its callers are single-threaded.
+std::string load_policy(std::string_view request);
 std::string validate_profile(std::string_view request);  // {"valid", "profile"} or {"valid": false, "errors"}
 std::string route(std::string_view request);             // the route decision
 std::string build_prompt(std::string_view request);      // {"request", "route", "context", "blocks", ...}

@@ -4,6 +4,7 @@
 
 export interface Core {
   version(): string;
+  loadPolicy(request: unknown): string;
   validateProfile(request: unknown): string;
   route(request: unknown): string;
   guidanceCards(request: unknown): string;

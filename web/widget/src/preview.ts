@@ -53,6 +53,29 @@ export class InstantPreview {
     this.#core ??= await loadCore(this.#hooks.coreUrl);
   }
 
+  /**
+   * Decides with the proxy's core policy when it is not the built-in one (a deployment's
+   * --policy-dir: edited playbooks, router v2 and its weights): its files come once per version,
+   * after first paint, and are kept in localStorage under that version.
+   */
+  async adopt(version: string, fetchFiles: () => Promise<Record<string, string>>): Promise<void> {
+    await this.loaded();
+    const core = this.#core!;
+    if (!version || JSON.parse(core.version()).policy === version) return;
+    const key = `porchlight:policy:${version}`;
+    let files: Record<string, string> | null = null;
+    try { files = JSON.parse(localStorage.getItem(key) ?? 'null'); } catch { /* blocked or corrupt: fetch */ }
+    files ??= await fetchFiles();
+    const loaded = callCore<{ policy: string }>(core, 'loadPolicy', { files });
+    if (loaded?.policy !== version) throw new ApiError('core.policy_unavailable', `the proxy's policy ${version} could not be loaded here`);
+    try {  // one version kept: the one in use
+      for (const k of Object.keys(localStorage)) if (k.startsWith('porchlight:policy:')) localStorage.removeItem(k);
+      localStorage.setItem(key, JSON.stringify(files));
+    } catch { /* blocked or over quota: fetched again next time */ }
+    this.refresh();
+    this.refreshCards();
+  }
+
   /** Routes the question as typed now. */
   refresh(): void {
     const q = this.#hooks.query().trim();

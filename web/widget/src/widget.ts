@@ -472,7 +472,7 @@ export class Widget extends Emitter {
   async followPolicy(): Promise<void> {
     try {
       const policy = await this.client.json('GET', '/v1/policy?files=0');
-      await this.#preview.loaded();
+      await this.#preview.adopt(policy.core_version, async () => (await this.client.json('GET', '/v1/policy')).files);
       this.#preview.policy = policy;
       this.emit('policy', { version: this.#preview.policy.version, variants: this.#preview.variants() });
     } catch (e) {
