@@ -128,7 +128,7 @@ describe('compound requests run as plans', () => {
     assert.ok(ended.filter((s) => s.specialist !== failing).every((s) => s.status === 'done'));
     const notice = events.find((e) => e.event === 'notice').data;
     assert.equal(notice.code, 'upstream.plan_step_failed');
-    assert.match(notice.message, new RegExp(failing));
+    assert.match(notice.message, new RegExp(`^The ${failing.replaceAll('_', ' ')} part could not be prepared`));
     const synthesis = (await messages()).at(-1).body;
     assert.match(synthesis.system.at(-1).text, /notes could not be prepared/);
     assert.equal(events.at(-1).data.status, 'complete');

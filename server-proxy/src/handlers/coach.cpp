@@ -291,9 +291,10 @@ awaitable<bool> run_plan(App& app, Exchange& ex, SseStream& sse, const Principal
   app.metrics().count("porchlight_plans_total", {{"result", partial ? "partial" : "complete"}});
   turn.request.body = synthesis_body(plan, outcome.notes, app.policy());
   if (partial) {
-    std::string missing;
+    std::string missing;  // in words: "market analysis"
     for (const auto& n : outcome.notes)
       if (n.text.empty()) missing += (missing.empty() ? "" : " and ") + std::string(name_of(n.specialist));
+    std::replace(missing.begin(), missing.end(), '_', ' ');
     co_await sse.send(name_of(CoachEvent::notice), JSON_OBJ({{"code", "upstream.plan_step_failed"},
                       {"message", "The " + missing + " part could not be prepared; this answer covers the rest"}}).dump());
   }
