@@ -152,3 +152,28 @@ def test_an_error_midway_raises_with_the_text_so_far(client, fake):
         client.coach(profile="agent-1", query=OBJECTION, lead=LEAD)
     assert caught.value.code == "upstream.stream_error"
     assert caught.value.text, "the part that arrived is kept"
+
+
+def test_a_planned_turn_keeps_its_steps_as_they_ended():
+    # The events of a compound request as the proxy sends them (the steps' ends in any order).
+    from porchlight.coaching import Answer, CoachEvent
+    answer = Answer()
+    events = [
+        ("meta", '{"conversation_id": "cv_1", "message_id": "msg_1", "event_id": "evt_1", "request_id": "req_1"}'),
+        ("route", '{"specialist": "market_analysis", "tier": "balanced", "plan": [{"specialist": "market_analysis"}, {"specialist": "negotiation"}]}'),
+        ("step", '{"index": 0, "specialist": "market_analysis", "status": "running"}'),
+        ("step", '{"index": 1, "specialist": "negotiation", "status": "running"}'),
+        ("step", '{"index": 1, "specialist": "negotiation", "status": "failed", "error": {"code": "upstream.rejected"}}'),
+        ("step", '{"index": 0, "specialist": "market_analysis", "status": "done", "cost_usd": 0.004}'),
+        ("notice", '{"code": "upstream.plan_step_failed", "message": "The negotiation part could not be prepared"}'),
+        ("delta", '{"text": "Comps first."}'),
+        ("usage", '{"model": "claude-sonnet-5-5", "usage": {"input_tokens": 10, "output_tokens": 3}, "cost_usd": 0.002}'),
+        ("done", '{"status": "complete", "message_id": "msg_1", "event_id": "evt_1", "conversation_id": "cv_1"}'),
+    ]
+    for name, data in events:
+        answer.add(CoachEvent.parse(name, data, None))
+    turn = answer.result()
+    assert [(s["specialist"], s["status"]) for s in turn.steps] == [("market_analysis", "done"), ("negotiation", "failed")]
+    assert turn.steps[0]["cost_usd"] == 0.004
+    assert turn.notices[0]["code"] == "upstream.plan_step_failed"
+    assert turn.text == "Comps first." and turn.cost_usd == 0.002
