@@ -472,7 +472,9 @@ export class Widget extends Emitter {
   async followPolicy(): Promise<void> {
     try {
       const policy = await this.client.json('GET', '/v1/policy?files=0');
-      await this.#preview.adopt(policy.core_version, async () => (await this.client.json('GET', '/v1/policy')).files);
+      // The preview only: when the proxy's policy cannot be had here, it routes with the built-in one.
+      await this.#preview.adopt(policy.core_version, async () => (await this.client.json('GET', '/v1/policy')).files)
+        .catch((e) => this.#fail(e, false));
       this.#preview.policy = policy;
       this.emit('policy', { version: this.#preview.policy.version, variants: this.#preview.variants() });
     } catch (e) {
