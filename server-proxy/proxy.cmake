@@ -39,6 +39,7 @@ add_library(porchlight_proxy STATIC
   src/ghl/links.cpp
   src/ghl/sign_in.cpp
   src/ghl/worker.cpp
+  src/http/gzip.cpp
   src/http/server.cpp
   src/ledger/usage_ledger.cpp
   src/limits/admission.cpp
@@ -58,7 +59,7 @@ add_library(porchlight_proxy STATIC
 add_library(porchlight::proxy ALIAS porchlight_proxy)
 target_include_directories(porchlight_proxy PUBLIC src)
 target_link_libraries(porchlight_proxy PUBLIC porchlight::server porchlight::upstream porchlight::asio porchlight::core
-                      OpenSSL::Crypto)
+                      OpenSSL::Crypto ZLIB::ZLIB)
 
 # GCC 12 false positive in Asio's coroutine-frame allocator (system header).
 if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")

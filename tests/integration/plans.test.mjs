@@ -4,12 +4,15 @@
 // `step` events); a step that fails leaves the others to answer (labelled); a client that leaves
 // stops every step and no synthesis is asked for.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { before, describe, test } from 'node:test';
 import { runToEnd } from '../support/processes.mjs';
-import { coachRequest, provision, proxyBin, readSse, root, sleep, sql, sqliteUrl, startFake, startProxy } from './harness.mjs';
+import { binDir, coachRequest, provision, proxyBin, readSse, root, sleep, sql, sqliteUrl, startFake, startProxy } from './harness.mjs';
 
 const COMPOUND = 'comps for 12 Oak St and how do I answer her commission pushback';  // the issue's own example
 const BRIEF = /you are preparing only the ([a-z ]+) part of it/;
@@ -53,6 +56,28 @@ describe('compound requests run as plans', () => {
     assert.equal(JSON.parse(policy.files['routing.json']).learned.enabled, true);
     const builtIn = JSON.parse(readFileSync(join(root, 'core/data/policy.json'), 'utf8')).release;
     assert.equal(policy.release, builtIn);
+    assert.ok(policy.files['playbooks/house_rules.md'], 'every file');
+  });
+
+  test('a browser with the built-in policy gets only what differs, and router v2\'s weights, gzipped within 64 KB', async () => {
+    const builtIn = JSON.parse(execFileSync(join(binDir, 'porchlight'), ['version'], { encoding: 'utf8' })).policy;
+    const raw = await new Promise((resolve, reject) => {
+      http.get(`${proxy.url}/v1/policy?since=${encodeURIComponent(builtIn)}`, { headers: { 'accept-encoding': 'gzip' } }, (res) => {
+        const chunks = [];
+        res.on('data', (c) => chunks.push(c));
+        res.on('end', () => resolve({ headers: res.headers, body: Buffer.concat(chunks) }));
+      }).on('error', reject);
+    });
+    assert.equal(raw.headers['content-encoding'], 'gzip');
+    assert.match(raw.headers.vary, /accept-encoding/);
+    assert.ok(raw.body.length <= 64 * 1024, `${raw.body.length} bytes gzipped`);
+    const answer = JSON.parse(gunzipSync(raw.body));
+    assert.deepEqual(Object.keys(answer.files).sort(), ['router/model.json', 'routing.json']);
+    assert.equal(answer.files['router/model.json'], readFileSync(join(root, 'core/data/router/model.json'), 'utf8'));
+    // Any other version (or none) gets every file; a client that takes no gzip gets plain JSON.
+    const all = await fetch(`${proxy.url}/v1/policy?since=2020.1.1+000000000000`, { headers: { 'accept-encoding': 'identity' } });
+    assert.equal(all.headers.get('content-encoding'), null);
+    assert.ok((await all.json()).files['playbooks/house_rules.md']);
   });
 
   test('a policy folder that is not one, or that breaks the policy, stops the start with the reason', async () => {

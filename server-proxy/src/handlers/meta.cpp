@@ -1,10 +1,14 @@
 // handlers/meta.cpp: /healthz, /readyz, /metrics, /v1/policy, /v1/version.
 
+#include <algorithm>
+
 #include "handlers/handlers.hpp"
 #include "handlers/json_util.hpp"
 #include "handlers/learning.hpp"
+#include "http/gzip.hpp"
 #include "auth/scopes.hpp"
 #include "porchlight/api.hpp"
+#include "porchlight/json_output.hpp"
 
 namespace porchlight::proxy {
 
@@ -56,7 +60,10 @@ awaitable<void> metrics_page(App& app, Exchange& ex, const Principal&) {
 // The core's data, so the browser (WASM) and the proxy decide with the same policy. A caller
 // with credentials (a browser's key and agent token) also gets its location's experiments, and
 // the version is then the location's (learn/experiments.hpp: it changes when they do);
-// ?files=0 leaves the data files out (the widget has them in its core).
+// `core_version` stays the core policy's. ?files=0 leaves the data files out (the widget has them
+// in its core); ?since=VERSION, when VERSION is this build's built-in policy, sends only the files
+// that differ from it, and router v2's weights, which no browser's core embeds (the widget adopts a
+// --policy-dir policy so). Gzipped to clients that take it: the weights alone are 61 KB of JSON.
 awaitable<void> policy(App& app, Exchange& ex, const Principal&) {
   const Policy& p = app.policy();
   json out = JSON_OBJ({{"version", p.version()}, {"core_version", p.version()}, {"release", p.release()},
@@ -70,8 +77,30 @@ awaitable<void> policy(App& app, Exchange& ex, const Principal&) {
     out["version"] = published->version;
     out["experiments"] = published->experiments;
   }
-  if (ex.query_param("files") != "0") out["files"] = p.files();
-  co_await app.send_json(ex, 200, out);
+  if (ex.query_param("files") != "0") {
+    const Policy& built_in = Policy::embedded();
+    std::string since = ex.query_param("since");
+    std::replace(since.begin(), since.end(), ' ', '+');  // a "+" sent unencoded reads as a space
+    if (since == built_in.version()) {
+      json files = json::object();
+      for (const auto& [path, text] : p.files()) {
+        const auto same = built_in.files().find(path);
+        if (path == "router/model.json" || same == built_in.files().end() || same->second != text) files[path] = text;
+      }
+      out["files"] = std::move(files);
+    } else {
+      out["files"] = p.files();
+    }
+  }
+  std::string body = to_json_text(out);
+  Headers headers{{"vary", "accept-encoding"}};
+  if (body.size() > 1024 && accepts_gzip(ex.header("accept-encoding"))) {
+    if (std::string zipped = gzip(body); !zipped.empty()) {
+      body = std::move(zipped);
+      headers.emplace_back("content-encoding", "gzip");
+    }
+  }
+  co_await ex.send(200, std::move(body), "application/json", headers);
 }
 
 awaitable<void> version(App& app, Exchange& ex, const Principal&) {

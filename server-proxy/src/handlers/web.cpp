@@ -8,6 +8,7 @@
 
 #include "handlers/handlers.hpp"
 #include "handlers/json_util.hpp"
+#include "http/gzip.hpp"
 #include "demo.hpp"
 
 namespace porchlight::proxy {
@@ -40,26 +41,6 @@ std::optional<std::filesystem::path> resolve(const std::filesystem::path& root, 
   return file;
 }
 
-// True when an Accept-Encoding header lists gzip without refusing it (q=0).
-bool accepts_gzip(std::string_view accept) {
-  std::size_t at = 0;
-  while (at < accept.size()) {
-    std::size_t end = accept.find(',', at);
-    if (end == std::string_view::npos) end = accept.size();
-    std::string_view item = accept.substr(at, end - at);
-    at = end + 1;
-    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
-    const std::size_t semi = item.find(';');
-    std::string_view coding = item.substr(0, semi);
-    while (!coding.empty() && coding.back() == ' ') coding.remove_suffix(1);
-    if (coding != "gzip") continue;
-    if (semi == std::string_view::npos) return true;
-    std::string_view q = item.substr(semi + 1);
-    while (!q.empty() && q.front() == ' ') q.remove_prefix(1);
-    return !(q.rfind("q=0", 0) == 0 && q.find_first_not_of("q=0.") == std::string_view::npos);
-  }
-  return false;
-}
 
 }  // namespace
 

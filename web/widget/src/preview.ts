@@ -55,17 +55,18 @@ export class InstantPreview {
 
   /**
    * Decides with the proxy's core policy when it is not the built-in one (a deployment's
-   * --policy-dir: edited playbooks, router v2 and its weights): its files come once per version,
-   * after first paint, and are kept in localStorage under that version.
+   * --policy-dir: edited playbooks, router v2 and its weights): the files that differ from the
+   * built-in ones come once per version, after first paint, and are kept in localStorage under it.
    */
-  async adopt(version: string, fetchFiles: () => Promise<Record<string, string>>): Promise<void> {
+  async adopt(version: string, fetchFiles: (since: string) => Promise<Record<string, string>>): Promise<void> {
     await this.loaded();
     const core = this.#core!;
-    if (!version || JSON.parse(core.version()).policy === version) return;
+    const current = JSON.parse(core.version()).policy;
+    if (!version || current === version) return;
     const key = `porchlight:policy:${version}`;
     let files: Record<string, string> | null = null;
     try { files = JSON.parse(localStorage.getItem(key) ?? 'null'); } catch { /* blocked or corrupt: fetch */ }
-    files ??= await fetchFiles();
+    files ??= await fetchFiles(current);
     const loaded = callCore<{ policy: string }>(core, 'loadPolicy', { files });
     if (loaded?.policy !== version) throw new ApiError('core.policy_unavailable', `the proxy's policy ${version} could not be loaded here`);
     try {  // one version kept: the one in use

@@ -473,7 +473,8 @@ export class Widget extends Emitter {
     try {
       const policy = await this.client.json('GET', '/v1/policy?files=0');
       // The preview only: when the proxy's policy cannot be had here, it routes with the built-in one.
-      await this.#preview.adopt(policy.core_version, async () => (await this.client.json('GET', '/v1/policy')).files)
+      await this.#preview.adopt(policy.core_version,
+        async (since) => (await this.client.json('GET', `/v1/policy?since=${encodeURIComponent(since)}`)).files)
         .catch((e) => this.#fail(e, false));
       this.#preview.policy = policy;
       this.emit('policy', { version: this.#preview.policy.version, variants: this.#preview.variants() });
