@@ -82,6 +82,7 @@ add_executable(porchlight_proxy_tests
   "${PORCHLIGHT_PROXY_UNIT_TESTS}/ghl/signature_test.cpp"
   "${PORCHLIGHT_PROXY_UNIT_TESTS}/ghl/sso_test.cpp"
   "${PORCHLIGHT_PROXY_UNIT_TESTS}/handlers/coach_plan_test.cpp"
+  "${PORCHLIGHT_PROXY_UNIT_TESTS}/http/gzip_test.cpp"
   "${PORCHLIGHT_PROXY_UNIT_TESTS}/http/router_test.cpp"
   "${PORCHLIGHT_PROXY_UNIT_TESTS}/http_wire_test.cpp"
   "${PORCHLIGHT_PROXY_UNIT_TESTS}/ledger/usage_ledger_test.cpp"
