@@ -25,10 +25,12 @@
 
 namespace porchlight::detail {
 
+namespace {
 std::optional<Policy>& loaded_policy() {
   static std::optional<Policy> loaded;
   return loaded;
 }
+}  // namespace
 
 const Policy& api_policy() {
   const auto& loaded = loaded_policy();

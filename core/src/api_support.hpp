@@ -18,7 +18,6 @@ inline std::string dump(const json& j) { return to_json_text(j); }
 
 // The policy the entry points decide with: the built-in one, or what api::load_policy loaded.
 const Policy& api_policy();
-std::optional<Policy>& loaded_policy();
 
 inline json error_json(const Errors& errors) {
   json list = json::array();

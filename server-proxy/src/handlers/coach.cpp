@@ -238,15 +238,15 @@ awaitable<void> stream_answer(App& app, const store::Scope& scope, SseStream& ss
     } else if (e.event == "message_start" || e.event == "message_delta") {
       upstream::read_answer(e.data, a.usage, &a.model);
     } else {
-      auto j = json::parse(e.data, nullptr, false);
-      if (j.is_discarded()) co_return true;  // tolerate what we do not understand
-      if (e.event == "content_block_delta" && j.contains("delta") && j["delta"].value("type", "") == "text_delta") {
-        co_await add_text(app, scope, sse, a, j["delta"].value("text", ""));
+      if (e.event == "content_block_delta") {
+        if (auto text = delta_text(e.data)) co_await add_text(app, scope, sse, a, *text);
       } else if (e.event == "message_stop") {
         a.completed = true;
       } else if (e.event == "error") {
-        const auto& err = j.contains("error") ? j["error"] : j;
-        a.error = ApiError::from_code("upstream.stream_error", "Claude reported an error mid-answer: " + err.value("type", "error"));
+        const json j = json::parse(e.data, nullptr, false);
+        const json& err = j.is_object() && j.contains("error") && j["error"].is_object() ? j["error"] : j;
+        a.error = ApiError::from_code("upstream.stream_error", "Claude reported an error mid-answer: " +
+                                                                   (err.is_object() ? err.value("type", "error") : std::string("error")));
       }
     }
     // Touch the answer often enough that readers can tell a live stream from a dead one.
@@ -259,9 +259,7 @@ awaitable<void> stream_answer(App& app, const store::Scope& scope, SseStream& ss
   a.offline = reply.offline;
   if (a.offline) a.model = "offline-playbooks";
   else if (!response.model.empty() && a.model.empty()) a.model = response.model;
-  if (response.error && !a.error) a.error = ApiError::from_code(response.error->code, response.error->message);
-  if (!response.error && response.status >= 400 && !a.error)
-    a.error = ApiError::from_code("upstream.rejected", "Claude refused the request (HTTP " + std::to_string(response.status) + ")");
+  if (!a.error) a.error = reply_error(response);
   if (response.stream_completed) a.completed = true;
 }
 

@@ -44,9 +44,7 @@ awaitable<void> ask_claude(App& app, SseStream& sse, StepRun& run) {
     if (e.event == "message_start" || e.event == "message_delta") {
       upstream::read_answer(e.data, run.usage, &run.model);
     } else if (e.event == "content_block_delta") {
-      const json j = json::parse(e.data, nullptr, false);
-      if (j.is_object() && j.contains("delta") && j["delta"].is_object() && j["delta"].value("type", "") == "text_delta")
-        run.text += j["delta"].value("text", "");
+      if (auto text = delta_text(e.data)) run.text += *text;
     } else if (e.event == "message_stop") {
       run.completed = true;
     } else if (e.event == "error") {
@@ -57,9 +55,7 @@ awaitable<void> ask_claude(App& app, SseStream& sse, StepRun& run) {
   const TurnReply reply = co_await app.passthrough().stream(std::move(turn), sink);
   const upstream::Response& r = reply.response;
   if (run.cancelled) co_return;
-  if (r.error && !run.error) run.error = ApiError::from_code(r.error->code, r.error->message);
-  if (!r.error && r.status >= 400 && !run.error)
-    run.error = ApiError::from_code("upstream.rejected", "Claude refused this step (HTTP " + std::to_string(r.status) + ")");
+  if (!run.error) run.error = reply_error(r);
   if (r.stream_completed) run.completed = true;
   if (!run.completed && !run.error) run.error = ApiError::from_code("upstream.interrupted", "this step's answer was cut short");
 }

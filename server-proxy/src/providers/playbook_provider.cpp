@@ -132,4 +132,18 @@ std::string last_user_text(const json& messages) {
   return {};
 }
 
+std::optional<std::string> delta_text(std::string_view event_data) {
+  const json j = json::parse(event_data, nullptr, false);
+  if (!j.is_object() || !j.contains("delta") || !j["delta"].is_object() || j["delta"].value("type", "") != "text_delta")
+    return std::nullopt;
+  return j["delta"].value("text", "");
+}
+
+std::optional<ApiError> reply_error(const upstream::Response& response) {
+  if (response.error) return ApiError::from_code(response.error->code, response.error->message);
+  if (response.status >= 400)
+    return ApiError::from_code("upstream.rejected", "Claude refused the request (HTTP " + std::to_string(response.status) + ")");
+  return std::nullopt;
+}
+
 }  // namespace porchlight::proxy

@@ -13,6 +13,7 @@
 #include <string>
 #include <string_view>
 
+#include "api_error.hpp"
 #include "metrics.hpp"
 #include "porchlight/model.hpp"
 #include "porchlight/policy.hpp"
@@ -68,5 +69,11 @@ std::unique_ptr<Provider> make_fallback_chain(Provider& first, Provider& next);
 
 // The text of the last user message of a Messages request's `messages`: what routing looks at.
 std::string last_user_text(const json& messages);
+
+// Reading a streamed answer, for every caller that streams one (a coaching answer, a plan's step):
+// the text a content_block_delta event's data adds (nullopt for any other delta), and why a reply
+// brought no usable answer (its transport failure, or the HTTP error Claude answered with).
+std::optional<std::string> delta_text(std::string_view event_data);
+std::optional<ApiError> reply_error(const upstream::Response& response);
 
 }  // namespace porchlight::proxy
