@@ -6,8 +6,11 @@
 //                  from each request's scheduled start (no coordinated omission)
 //   --mode ttft    --requests N                              streaming; time to first text delta
 //   --mode soak    --streams N [--watch-pid PID]...          N concurrent streams to the end; peak RSS
-//   --latencies FILE    also writes "start_ms latency_ms" per answered request (start: its scheduled
-//                       time, from the run's start): to see when slow requests happen, not just how many
+//   --latencies FILE    also writes "start_ms latency_ms index" per answered request (start: its
+//                       scheduled time, from the run's start): to see when slow requests happen
+//   --requests-file FILE --line-header NAME   (rate mode) request i sends line i of FILE, each line
+//                       "VALUE<TAB>BODY" with VALUE in header NAME: prepared requests (e.g. signed
+//                       webhooks), so that preparing them costs the run no CPU; replaces --body
 //
 // Prints one JSON object. Plain HTTP/1.1 with keep-alive; one event-loop thread.
 #include <sys/resource.h>
@@ -45,11 +48,17 @@ struct Options {
   int connections = 64, requests = 200, streams = 1000;
   std::vector<int> watch;
   std::string latencies_file;
+  std::vector<std::pair<std::string, std::string>> lines;  // --requests-file: (header value, body)
+  std::string line_header;
 };
 
 struct Stats {
   std::vector<double> latency_ms, ttft_ms;
-  std::vector<std::pair<double, double>> timeline;  // (scheduled start, latency) in ms, with --latencies
+  struct Answered {
+    double start_ms, latency_ms;
+    long index;
+  };
+  std::vector<Answered> timeline;  // with --latencies
   Clock::time_point t0;
   long ok = 0, errors = 0, sent = 0, completed_streams = 0;
   long shed = 0;  // answered 429 or 503 (an overloaded server refusing at once): not errors
@@ -71,12 +80,18 @@ long rss_kb(int pid) {
   return 0;
 }
 
-http::request<http::string_body> make_request(const Options& o, const Endpoint& to) {
+http::request<http::string_body> make_request(const Options& o, const Endpoint& to, long index) {
   http::request<http::string_body> req{http::verb::post, to.target, 11};
   req.set(http::field::host, to.host + ":" + to.port);
   req.set(http::field::content_type, "application/json");
   for (const auto& [k, v] : o.headers) req.set(k, v);
-  req.body() = o.body;
+  if (o.lines.empty()) {
+    req.body() = o.body;
+  } else {
+    const auto& [value, body] = o.lines[static_cast<std::size_t>(index) % o.lines.size()];
+    req.set(o.line_header, value);
+    req.body() = body;
+  }
   req.keep_alive(true);
   req.prepare_payload();
   return req;
@@ -86,8 +101,8 @@ http::request<http::string_body> make_request(const Options& o, const Endpoint& 
 // reports the first text delta and waits for message_stop. A 429 or 503 answer is counted as shed
 // (and the connection kept when the server keeps it).
 net::awaitable<bool> exchange(beast::tcp_stream& stream, beast::flat_buffer& buffer, const Options& o, const Endpoint& to,
-                              Clock::time_point start, Stats& s, bool streaming, bool* shed = nullptr) {
-  auto req = make_request(o, to);
+                              Clock::time_point start, Stats& s, bool streaming, bool* shed = nullptr, long index = 0) {
+  auto req = make_request(o, to, index);
   stream.expires_after(std::chrono::seconds(120));
   auto [ec, n] = co_await http::async_write(stream, req, kTuple);
   if (ec) co_return false;
@@ -101,7 +116,7 @@ net::awaitable<bool> exchange(beast::tcp_stream& stream, beast::flat_buffer& buf
     if (ec2 || res.result_int() != 200) co_return false;
     s.latency_ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - start).count());
     if (!o.latencies_file.empty())
-      s.timeline.emplace_back(std::chrono::duration<double, std::milli>(start - s.t0).count(), s.latency_ms.back());
+      s.timeline.push_back({std::chrono::duration<double, std::milli>(start - s.t0).count(), s.latency_ms.back(), index});
     co_return res.keep_alive();
   }
   http::response_parser<http::buffer_body> parser;
@@ -160,7 +175,7 @@ net::awaitable<void> rate_worker(const Options& o, Stats& s, int w, long total, 
       connected = co_await connect(*stream, to);
     }
     bool shed = false;
-    const bool kept = connected && co_await exchange(*stream, buffer, o, to, at, s, false, &shed);
+    const bool kept = connected && co_await exchange(*stream, buffer, o, to, at, s, false, &shed, i);
     if (shed) ++s.shed;
     else if (kept) ++s.ok;
     else ++s.errors;
@@ -199,7 +214,7 @@ net::awaitable<void> watch_rss(const Options& o, Stats& s, bool& done) {
 int main(int argc, char** argv) {
   Options o;
   std::vector<std::string> urls;
-  std::string body_file;
+  std::string body_file, requests_file;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string k = argv[i], v = argv[i + 1];
     if (k == "--url") urls.push_back(v);
@@ -213,6 +228,8 @@ int main(int argc, char** argv) {
     else if (k == "--streams") o.streams = std::stoi(v);
     else if (k == "--watch-pid") o.watch.push_back(std::stoi(v));
     else if (k == "--latencies") o.latencies_file = v;
+    else if (k == "--requests-file") requests_file = v;
+    else if (k == "--line-header") o.line_header = v;
     else { std::cerr << "loadgen: unknown option " << k << "\n"; return 2; }
   }
   for (const auto& url : urls) {
@@ -223,14 +240,31 @@ int main(int argc, char** argv) {
     o.endpoints.push_back({hostport.substr(0, hostport.rfind(':')), hostport.substr(hostport.rfind(':') + 1),
                            slash == std::string::npos ? "/" : rest.substr(slash)});
   }
-  if (urls.empty() || o.endpoints.size() != urls.size() || body_file.empty()) {
-    std::cerr << "loadgen: --url http://... and --body FILE are required\n";
+  if (urls.empty() || o.endpoints.size() != urls.size() || (body_file.empty() == requests_file.empty()) ||
+      (!requests_file.empty() && (o.line_header.empty() || o.mode != "rate"))) {
+    std::cerr << "loadgen: --url http://... and either --body FILE or (rate mode) --requests-file FILE --line-header NAME\n";
     return 2;
   }
-  std::ifstream bf(body_file);
-  std::stringstream ss;
-  ss << bf.rdbuf();
-  o.body = ss.str();
+  if (!requests_file.empty()) {
+    std::ifstream rf(requests_file);
+    for (std::string line; std::getline(rf, line);) {
+      const auto tab = line.find('\t');
+      if (tab == std::string::npos) {
+        std::cerr << "loadgen: " << requests_file << ": a line without VALUE<TAB>BODY\n";
+        return 2;
+      }
+      o.lines.emplace_back(line.substr(0, tab), line.substr(tab + 1));
+    }
+    if (o.lines.empty()) {
+      std::cerr << "loadgen: " << requests_file << " has no requests\n";
+      return 2;
+    }
+  } else {
+    std::ifstream bf(body_file);
+    std::stringstream ss;
+    ss << bf.rdbuf();
+    o.body = ss.str();
+  }
   rlimit lim{};
   getrlimit(RLIMIT_NOFILE, &lim);
   lim.rlim_cur = lim.rlim_max;
@@ -242,6 +276,9 @@ int main(int argc, char** argv) {
   for (int pid : o.watch) s.base_rss_kb += rss_kb(pid);
   const auto t0 = Clock::now() + std::chrono::milliseconds(50);
   s.t0 = t0;
+  // The same instant on the wall clock, for a peer process that times what follows a request.
+  const double t0_unix_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::system_clock::now().time_since_epoch()).count() + 50.0;
   if (o.mode == "rate") {
     const long total = static_cast<long>(o.rate * o.duration);
     for (int w = 0; w < o.connections; ++w) net::co_spawn(io, rate_worker(o, s, w, total, t0), net::detached);
@@ -267,14 +304,14 @@ int main(int argc, char** argv) {
   const double elapsed = std::chrono::duration<double>(Clock::now() - started).count();
   if (!o.latencies_file.empty()) {
     std::ofstream out(o.latencies_file);
-    for (const auto& [at, ms] : s.timeline) out << at << ' ' << ms << '\n';
+    for (const auto& a : s.timeline) out << a.start_ms << ' ' << a.latency_ms << ' ' << a.index << '\n';
     if (!out) { std::cerr << "loadgen: cannot write " << o.latencies_file << "\n"; return 2; }
   }
   std::printf("{\"mode\":\"%s\",\"sent\":%ld,\"ok\":%ld,\"errors\":%ld,\"shed\":%ld,\"completed_streams\":%ld,\"elapsed_s\":%.3f,"
               "\"p50_ms\":%.3f,\"p90_ms\":%.3f,\"p99_ms\":%.3f,\"max_ms\":%.3f,\"ttft_p50_ms\":%.3f,\"ttft_p99_ms\":%.3f,"
-              "\"peak_rss_kb\":%ld,\"base_rss_kb\":%ld,\"max_open_streams\":%ld}\n",
+              "\"peak_rss_kb\":%ld,\"base_rss_kb\":%ld,\"max_open_streams\":%ld,\"t0_unix_ms\":%.3f}\n",
               o.mode.c_str(), s.sent, s.ok, s.errors, s.shed, s.completed_streams, elapsed, pct(s.latency_ms, 0.5),
               pct(s.latency_ms, 0.9), pct(s.latency_ms, 0.99), pct(s.latency_ms, 1.0), pct(s.ttft_ms, 0.5),
-              pct(s.ttft_ms, 0.99), s.peak_rss_kb, s.base_rss_kb, s.max_open_streams);
+              pct(s.ttft_ms, 0.99), s.peak_rss_kb, s.base_rss_kb, s.max_open_streams, t0_unix_ms);
   return s.errors == 0 ? 0 : 1;
 }
