@@ -434,8 +434,9 @@ std::variant<ParsedRequest, ApiError> parse_request(const json& body, Endpoint e
     const json& tools = body["tools"];
     for (std::size_t i = 0; i < tools.size(); ++i) {
       RawBlock b;
-      b.canonical = "tool|" + dump(without_cache_control(tools[i]));
-      b.tokens = estimate_tokens(dump(without_cache_control(tools[i])));
+      const std::string tool = dump(without_cache_control(tools[i]));
+      b.canonical = "tool|" + tool;
+      b.tokens = estimate_tokens(tool);
       if (i == 0) {
         bool forced = req.tool_choice == ToolChoice::any || req.tool_choice == ToolChoice::tool;
         b.tokens += forced ? kToolPromptForced : kToolPromptAuto;
@@ -689,9 +690,12 @@ std::variant<ParsedRequest, ApiError> parse_request(const json& body, Endpoint e
     req.blocks.push_back(block);
   }
   // The phrasing depends on the request, not on whether it streams: both forms answer alike.
+  // The prompt's blocks count by their canonical text, written above (cache_control aside, as for
+  // the model), so that a long prompt is not written out twice.
   std::uint64_t seed = kFnvOffset;
   for (const auto& [key, value] : body.items())
-    if (key != "stream") seed = fnv1a(dump(value), fnv1a(key, seed));
+    if (key != "stream" && key != "tools" && key != "system" && key != "messages") seed = fnv1a(dump(value), fnv1a(key, seed));
+  for (const auto& b : raw) seed = fnv1a(b.canonical, fnv1a("\x1e", seed));
   req.content_seed = seed;
   return req;
 }

@@ -117,23 +117,26 @@ std::string redact(std::string_view name, std::string_view value) {
   return std::string(value.substr(0, 6)) + "...";
 }
 
-json log_entry(const http::request_header<>& req, const std::string* body, const std::string& request_id) {
-  json headers = json::object();
+LoggedRequest log_entry(const http::request_header<>& req, const std::string* body, const std::string& request_id) {
+  LoggedRequest entry{request_id, rfc3339(std::chrono::system_clock::now(), true), std::string(req.method_string()),
+                      std::string(req.target()), {}, std::nullopt};
   for (const auto& field : req) {
     std::string name = lower(field.name_string());
     std::string value(field.value());
-    if (name == "x-api-key" || name == "authorization" || name == "proxy-authorization")
-      value = redact(name, value);
-    if (headers.contains(name))
-      headers[name] = headers[name].get<std::string>() + ", " + value;
-    else
-      headers[name] = value;
+    if (name == "x-api-key" || name == "authorization" || name == "proxy-authorization") value = redact(name, value);
+    entry.headers.emplace_back(std::move(name), std::move(value));
   }
-  json entry = {{"request_id", request_id},
-                {"time", rfc3339(std::chrono::system_clock::now(), true)},
-                {"method", std::string(req.method_string())},
-                {"path", std::string(req.target())},
-                {"headers", headers}};
+  if (body) entry.body = *body;
+  return entry;
+}
+
+}  // namespace
+
+json LoggedRequest::to_json() const {
+  json names = json::object();
+  for (const auto& [name, value] : headers)
+    names[name] = names.contains(name) ? names[name].get<std::string>() + ", " + value : value;
+  json entry = {{"request_id", request_id}, {"time", time}, {"method", method}, {"path", path}, {"headers", names}};
   if (!body) {
     entry["body"] = nullptr;
     entry["body_too_large"] = true;
@@ -152,7 +155,9 @@ json log_entry(const http::request_header<>& req, const std::string* body, const
   return entry;
 }
 
-void record(SharedState& state, json entry) {
+namespace {
+
+void record(SharedState& state, LoggedRequest entry) {
   state.requests.push_back(std::move(entry));
   while (state.requests.size() > kRequestLogSize) state.requests.pop_front();
 }
@@ -300,7 +305,7 @@ StringResponse control_response(SharedState& state, const Request& req, const st
   if (path == "/_fake/stats" && method == http::verb::get) return ok(state.stats_json());
   if (path == "/_fake/requests" && method == http::verb::get) {
     json list = json::array();
-    for (const auto& entry : state.requests) list.push_back(entry);
+    for (const auto& entry : state.requests) list.push_back(entry.to_json());
     return ok(list);
   }
   if (path == "/_fake/reset" && method == http::verb::post) {

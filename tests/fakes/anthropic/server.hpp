@@ -40,11 +40,20 @@ struct Stats {
   std::uint64_t internal_errors = 0;
 };
 
+// A request as it arrived, for GET /_fake/requests: its JSON is built only when the log is read,
+// so that a load test does not pay for a log nobody reads.
+struct LoggedRequest {
+  std::string request_id, time, method, path;
+  std::vector<std::pair<std::string, std::string>> headers;  // lower-case names, credentials redacted
+  std::optional<std::string> body;                           // nullopt: too large to read
+  json to_json() const;
+};
+
 struct SharedState {
   Options options;
   std::deque<Behaviour> script;
   Behaviour defaults;
-  std::deque<json> requests;  // the last kRequestLogSize requests, oldest first
+  std::deque<LoggedRequest> requests;  // the last kRequestLogSize requests, oldest first
   PromptCache cache;
   IdSource ids{0x5EED5EED5EED5EEDULL};
   std::chrono::seconds clock_offset{0};  // POST /_fake/clock moves prompt-cache time forward
