@@ -209,10 +209,14 @@ class SqliteDatabase final : public Database {
 
   Result<Rows> claim_webhooks(Session& s, std::int64_t limit, std::string_view now,
                               std::string_view stale_before) override {
+    // "state IN (...)" first lets SQLite use the partial index of open rows (webhook_inbox_open),
+    // which it cannot infer from the OR: without it every claim scanned and sorted the whole
+    // inbox, done rows included, under the write lock.
     return s.run(std::string("UPDATE webhook_inbox SET state = 'processing', attempts = attempts + 1, "
-                             "claimed_at = $1 WHERE id IN (SELECT id FROM webhook_inbox WHERE (state = 'pending' "
+                             "claimed_at = $1 WHERE id IN (SELECT id FROM webhook_inbox "
+                             "WHERE state IN ('pending', 'processing') AND ((state = 'pending' "
                              "AND (next_attempt_at IS NULL OR next_attempt_at <= $1)) "
-                             "OR (state = 'processing' AND claimed_at < $2) ORDER BY received_at, id LIMIT $3) "
+                             "OR (state = 'processing' AND claimed_at < $2)) ORDER BY received_at, id LIMIT $3) "
                              "RETURNING ") + kWebhookColumns,
                  {text(now), text(stale_before), integer(limit)});
   }
