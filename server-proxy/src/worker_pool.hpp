@@ -3,17 +3,48 @@
 #pragma once
 
 #include <cstddef>
+#include <latch>
 #include <optional>
 #include <type_traits>
 #include <utility>
+
+#ifdef __linux__
+#include <sys/resource.h>
+#include <unistd.h>
+#endif
 
 #include "net.hpp"
 
 namespace porchlight::proxy {
 
+// Background work (the webhook worker) runs this much nicer than the requests: when both are
+// ready, a request takes the core first.
+inline constexpr int kBelowRequests = 5;
+
+// Lowers the calling thread's priority by `niceness` (Linux; elsewhere nothing). False if refused.
+inline bool lower_this_thread(int niceness) {
+#ifdef __linux__
+  return setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), niceness) == 0;
+#else
+  (void)niceness;
+  return true;
+#endif
+}
+
 class WorkerPool {
  public:
   explicit WorkerPool(std::size_t threads) : pool_(threads) {}
+  // Each of the pool's threads lowered by `niceness` (lower_this_thread), before any work.
+  WorkerPool(std::size_t threads, int niceness) : pool_(threads) {
+    // One task per thread, each held until all have started, so that every thread runs one.
+    std::latch started(static_cast<std::ptrdiff_t>(threads));
+    for (std::size_t i = 0; i < threads; ++i)
+      net::post(pool_, [&started, niceness] {
+        (void)lower_this_thread(niceness);
+        started.arrive_and_wait();
+      });
+    started.wait();
+  }
 
   // Runs `f` on the pool and resumes the caller with its result.
   //

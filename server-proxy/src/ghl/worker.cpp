@@ -2,13 +2,11 @@
 
 #include "ghl/worker.hpp"
 
+#include <deque>
 #include <map>
 #include <mutex>
 #include <random>
 #include <thread>
-
-#include <sys/resource.h>
-#include <unistd.h>
 
 #include "ghl/events.hpp"
 #include "ghl/links.hpp"
@@ -63,21 +61,24 @@ std::string seconds_from_now(std::int64_t seconds) {
 
 }  // namespace
 
-// The worker's loop runs on its strand; each group of a batch (one lead's events) on a strand of
-// its own, so that leads are worked on in parallel across the event loop's threads. What the
-// groups share is the batch's count (decremented on the loop's strand) and the jitter (locked).
+// The worker's loop runs on its strand and claims events; each lead's events run on a strand of
+// their own, one at a time and in order, so that leads are worked on in parallel. The loop claims
+// more while fewer than half a batch are in flight: a slow event holds up its own lead only.
 struct WebhookWorker::Impl : std::enable_shared_from_this<Impl> {
-  Impl(App& a, net::io_context& own) : app(a), io(own), strand(net::make_strand(own)), timer(strand), latch(strand) {}
+  Impl(App& a, net::io_context& own) : app(a), io(own), strand(net::make_strand(own)), timer(strand) {}
 
   App& app;
   net::io_context& io;  // the worker's own event loop (WebhookWorker)
-  // The worker's store calls have threads of their own: a backlog of events must not queue
-  // ahead of the requests (a webhook's acknowledgement among them) on the app's pool.
-  WorkerPool pool{4};
+  // The worker's store calls have threads of their own, a notch below the requests' (as the
+  // worker's loop): a backlog of events must not queue ahead of the requests (a webhook's
+  // acknowledgement among them) on the app's pool, nor take the cores from them.
+  WorkerPool pool{4, kBelowRequests};
   net::strand<net::io_context::executor_type> strand;
-  net::steady_timer timer, latch;
+  net::steady_timer timer;
   bool woken = false;
-  std::size_t running = 0;  // groups of the current batch still at work (the loop's strand)
+  std::mutex flight_mu;  // guards the two below
+  std::size_t in_flight = 0;                         // claimed and not yet finished
+  std::map<std::string, std::deque<Event>> waiting;  // by lead: the events behind the running one
   std::mutex jitter_mu;
   std::mt19937 jitter{std::random_device{}()};
 
@@ -89,15 +90,22 @@ struct WebhookWorker::Impl : std::enable_shared_from_this<Impl> {
   awaitable<void> run() {
     auto self = shared_from_this();
     while (!app.stopping) {
-      const auto stale = app.config().webhook_claim_timeout;
-      auto claim = [this, stale] { return app.store().webhook_inbox().claim(kBatch, stale); };
-      auto claimed = co_await db(claim);
-      if (claimed && !claimed.value().empty()) {
-        co_await handle_batch(std::move(claimed).value());
-        continue;  // more may be waiting
+      std::size_t room = 0;
+      {
+        std::lock_guard lock(flight_mu);
+        if (in_flight < kBatch / 2) room = static_cast<std::size_t>(kBatch) - in_flight;
       }
-      if (!claimed) log::write(log::Level::warn, "webhook worker: cannot claim: " + claimed.errors().front().message);
-      if (woken) {
+      if (room > 0) {
+        const auto stale = app.config().webhook_claim_timeout;
+        auto claim = [this, stale, room] { return app.store().webhook_inbox().claim(static_cast<std::int64_t>(room), stale); };
+        auto claimed = co_await db(claim);
+        if (claimed && !claimed.value().empty()) {
+          co_await start(std::move(claimed).value());
+          continue;  // more may be waiting
+        }
+        if (!claimed) log::write(log::Level::warn, "webhook worker: cannot claim: " + claimed.errors().front().message);
+      }
+      if (woken) {  // an event arrived, or the events in flight fell below half a batch
         woken = false;
         continue;
       }
@@ -107,10 +115,10 @@ struct WebhookWorker::Impl : std::enable_shared_from_this<Impl> {
     }
   }
 
-  // One lead's events in order, different leads at once: a batch is grouped by contact. Installs
-  // and uninstalls go first, one by one: the others depend on the link they make.
-  awaitable<void> handle_batch(std::vector<store::WebhookRecord> batch) {
-    std::map<std::string, std::vector<Event>> groups;
+  // Each claimed event joins its lead's line (a lead's events run in order, different leads' at
+  // once). Installs and uninstalls run first, one by one: the events after them depend on the
+  // link they make.
+  awaitable<void> start(std::vector<store::WebhookRecord> batch) {
     for (auto& w : batch) {
       Event e{std::move(w), {}};
       e.body = json::parse(e.record.body, nullptr, false);
@@ -119,26 +127,33 @@ struct WebhookWorker::Impl : std::enable_shared_from_this<Impl> {
         continue;
       }
       const std::string contact = ghl::contact_of(e.body);
-      const std::string key = contact.empty() ? "event:" + e.record.id : e.record.external_location + "/" + contact;
-      groups[key].push_back(std::move(e));
-    }
-    running = groups.size();
-    latch.expires_at(net::steady_timer::time_point::max());
-    for (auto& [key, group] : groups)
-      net::co_spawn(net::make_strand(io), handle_group(std::move(group)), net::detached);
-    while (running > 0) {
-      auto [ec] = co_await latch.async_wait(net::as_tuple(net::use_awaitable));
-      (void)ec;
-      latch.expires_at(net::steady_timer::time_point::max());
+      std::string key = contact.empty() ? "event:" + e.record.id : e.record.external_location + "/" + contact;
+      std::lock_guard lock(flight_mu);
+      ++in_flight;
+      if (auto line = waiting.find(key); line != waiting.end()) {
+        line->second.push_back(std::move(e));
+      } else {
+        waiting.emplace(key, std::deque<Event>{});
+        net::co_spawn(net::make_strand(io), run_lead(std::move(key), std::move(e)), net::detached);
+      }
     }
   }
 
-  awaitable<void> handle_group(std::vector<Event> group) {
+  // One lead's events, the first and then those that joined its line meanwhile.
+  awaitable<void> run_lead(std::string key, Event e) {
     auto self = shared_from_this();
-    for (auto& e : group) co_await handle(std::move(e));
-    net::post(strand, [self] {
-      if (--self->running == 0) self->latch.cancel();
-    });
+    for (;;) {
+      co_await handle(std::move(e));
+      std::lock_guard lock(flight_mu);
+      if (in_flight-- == kBatch / 2) wake();  // room to claim more
+      auto line = waiting.find(key);
+      if (line->second.empty()) {
+        waiting.erase(line);
+        co_return;
+      }
+      e = std::move(line->second.front());
+      line->second.pop_front();
+    }
   }
 
   void wake() {
@@ -228,14 +243,15 @@ struct WebhookWorker::Impl : std::enable_shared_from_this<Impl> {
         if (auto recorded = learning::record_outcome(tx, s, *fx.outcome); !recorded) return recorded.errors();
       return store::Done{};
     };
+    constexpr auto kLane = store::GroupCommit::Lane::background;  // behind the acknowledgements
     if (fx.empty() || a.scope.location_id.empty())
-      co_return co_await db([&] { return app.group_commit().write(row, finish); });
+      co_return co_await db([&] { return app.group_commit().write(row, finish, kLane); });
     if (a.scope.location_id == row.location_id)  // with other events' (group commit)
       co_return co_await db([&] {
         return app.group_commit().write(row, [&](store::Store& tx) -> Result<store::Done> {
           if (auto done = write(tx); !done) return done;
           return finish(tx);
-        });
+        }, kLane);
       });
     auto written = co_await db([&] { return app.store().atomically(a.scope, write); });
     if (!written) co_return written;
@@ -641,10 +657,8 @@ WebhookWorker::~WebhookWorker() {
 void WebhookWorker::start() {
   net::co_spawn(impl_->strand, impl_->run(), net::detached);
   thread_ = std::thread([this] {
-#ifdef __linux__
-    if (setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), 5) != 0)
+    if (!lower_this_thread(kBelowRequests))
       log::write(log::Level::warn, "the webhook worker runs at the requests' priority (setpriority refused)");
-#endif
     io_.run();
   });
 }

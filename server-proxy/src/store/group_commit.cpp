@@ -8,12 +8,14 @@
 
 namespace porchlight::store {
 
-Result<Done> GroupCommit::write(const Scope& s, Store::Work work) {
+Result<Done> GroupCommit::write(const Scope& s, Store::Work work, Lane lane) {
   if (!batching_) return store_.atomically(s, work);
   auto mine = std::make_shared<Pending>(Pending{s, std::move(work), std::nullopt});
+  auto& requests = queue_[static_cast<int>(Lane::request)];
+  auto& background = queue_[static_cast<int>(Lane::background)];
   {
     std::lock_guard lock(queue_mu_);
-    queue_.push_back(mine);
+    queue_[static_cast<int>(lane)].push_back(mine);
   }
   // Whoever holds commit_mu_ carries what is queued; when it is ours, our write went with an
   // earlier caller's commit, or we commit it (and what queued behind it) now.
@@ -22,11 +24,15 @@ Result<Done> GroupCommit::write(const Scope& s, Store::Work work) {
   std::vector<std::shared_ptr<Pending>> batch;
   {
     std::lock_guard lock(queue_mu_);
-    const auto n = static_cast<std::ptrdiff_t>(std::min(queue_.size(), kMaxBatch));
-    batch.assign(queue_.begin(), queue_.begin() + n);
-    queue_.erase(queue_.begin(), queue_.begin() + n);
-    if (std::find(batch.begin(), batch.end(), mine) == batch.end()) {  // behind kMaxBatch others
-      std::erase(queue_, mine);
+    auto take = [&](std::vector<std::shared_ptr<Pending>>& queue, std::size_t most) {
+      const auto n = static_cast<std::ptrdiff_t>(std::min(queue.size(), most));
+      batch.insert(batch.end(), queue.begin(), queue.begin() + n);
+      queue.erase(queue.begin(), queue.begin() + n);
+    };
+    take(requests, kMaxBatch);
+    take(background, std::min(kMaxBackground, kMaxBatch - batch.size()));
+    if (std::find(batch.begin(), batch.end(), mine) == batch.end()) {  // behind others of its lane
+      std::erase(queue_[static_cast<int>(lane)], mine);
       batch.push_back(mine);
     }
   }
