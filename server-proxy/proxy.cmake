@@ -61,6 +61,13 @@ target_include_directories(porchlight_proxy PUBLIC src)
 target_link_libraries(porchlight_proxy PUBLIC porchlight::server porchlight::upstream porchlight::asio porchlight::core
                       OpenSSL::Crypto ZLIB::ZLIB)
 
+# PORCHLIGHT_UNITY (the test suite's sanitizer tree): sources compiled in batches, so that Asio,
+# Beast and the store's headers are parsed and instantiated once per batch, not once per source.
+if(PORCHLIGHT_UNITY)
+  set_target_properties(porchlight_proxy PROPERTIES UNITY_BUILD ON UNITY_BUILD_BATCH_SIZE 8)
+  target_compile_options(porchlight_proxy PRIVATE -Wno-subobject-linkage)  # GCC: a batch reads its sources as headers
+endif()
+
 # GCC 12 false positive in Asio's coroutine-frame allocator (system header).
 if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
   target_compile_options(porchlight_proxy PUBLIC -Wno-mismatched-new-delete)

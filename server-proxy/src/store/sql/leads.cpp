@@ -30,9 +30,9 @@ Result<LeadRecord> decode_lead(const Rows& rows, std::size_t row) {
   return l;
 }
 
-const std::string kMessageColumns = "location_id, id, lead_id, direction, channel, body, agent_id, at";
+const std::string kLeadMessageColumns = "location_id, id, lead_id, direction, channel, body, agent_id, at";
 
-Result<LeadMessage> decode_message(const Rows& rows, std::size_t row) {
+Result<LeadMessage> decode_lead_message(const Rows& rows, std::size_t row) {
   Decoder d{rows, row};
   LeadMessage m;
   m.location_id = d.str();
@@ -103,7 +103,7 @@ class SqlLeads final : public Leads {
     c.time("message.at", m.at);
     if (!c.ok()) return c.errors;
     auto r = run_one(db_, s.location_id, TxMode::write,
-                     "INSERT INTO lead_messages (" + kMessageColumns + ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8) "
+                     "INSERT INTO lead_messages (" + kLeadMessageColumns + ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8) "
                      "ON CONFLICT DO NOTHING",
                      P({text(m.location_id), text(m.id), text(m.lead_id), text(m.direction), text(m.channel),
                         text(m.body), text(m.agent_id), text(m.at)}));
@@ -115,11 +115,11 @@ class SqlLeads final : public Leads {
     if (auto e = check_scoped_id(s, "lead_id", lead_id); !e.empty()) return e;
     if (limit < 1 || limit > 1000) return invalid("limit", "expected 1..1000");
     auto r = run_one(db_, s.location_id, TxMode::read,
-                     "SELECT " + kMessageColumns + " FROM (SELECT " + kMessageColumns + " FROM lead_messages "
+                     "SELECT " + kLeadMessageColumns + " FROM (SELECT " + kLeadMessageColumns + " FROM lead_messages "
                      "WHERE location_id = $1 AND lead_id = $2 ORDER BY at DESC, id DESC LIMIT $3) AS newest ORDER BY at, id",
                      P({text(s.location_id), text(lead_id), integer(limit)}));
     if (!r.ok()) return r.errors();
-    return decode_all<LeadMessage>(r.value(), decode_message);
+    return decode_all<LeadMessage>(r.value(), decode_lead_message);
   }
 
  private:
