@@ -72,7 +72,7 @@ awaitable<void> get_insights(App& app, Exchange& ex, const Principal& p) {
   co_await keep_visible(visible, in.leads);
   co_await keep_visible(visible, in.outcomes);
   co_await keep_visible(visible, in.usage);
-  co_await app.send_json(ex, 200, insights::compute(in));
+  co_await app.send_json(ex, 200, insights::compute(in, app.policy()));
 }
 
 }  // namespace porchlight::proxy

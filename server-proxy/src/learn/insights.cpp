@@ -211,7 +211,7 @@ double minutes_between(const std::string& from, const std::string& to) {
 }
 
 // The leads' checklists, read by the core as of the range's end, and how long each sat in its stage.
-void add_leads(Groups& g, const Inputs& in) {
+void add_leads(Groups& g, const Inputs& in, const Policy& policy) {
   const std::string end = in.to + "T23:59:59Z";
   for (const auto& row : in.leads) {
     if (!qualifying_stage(row.stage)) continue;
@@ -221,7 +221,7 @@ void add_leads(Groups& g, const Inputs& in) {
     Lead lead;
     lead.id = row.lead_id;
     lead.facts = row.facts;
-    const Checklist checklist = qualification_checklist(agent, lead, in.to);
+    const Checklist checklist = qualification_checklist(agent, lead, in.to, policy);
     const bool stale = minutes_between(row.first_seen_at, end) >= kStallDays * 24 * 60;
     const double days_in_stage = row.stage_since.empty() ? -1 : minutes_between(row.stage_since, end) / (24 * 60);
     g.each(row.agent_id, [&](Figures& f) {
@@ -238,7 +238,7 @@ void add_leads(Groups& g, const Inputs& in) {
   }
 }
 
-void add_rows(Groups& g, const Inputs& in) {
+void add_rows(Groups& g, const Inputs& in, const Policy& policy) {
   for (const auto& r : in.guidance)
     g.each(r.agent_id, [&](Figures& f) {
       f.answers += r.events, f.helpful += r.helpful, f.not_helpful += r.not_helpful;
@@ -262,7 +262,7 @@ void add_rows(Groups& g, const Inputs& in) {
       f.cost_usd += r.cost_usd;
       f.input_tokens += r.input_tokens, f.cache_read_tokens += r.cache_read_tokens, f.cache_write_tokens += r.cache_write_tokens;
     });
-  add_leads(g, in);
+  add_leads(g, in, policy);
 }
 
 // ---- [3] recommendations ---------------------------------------------------------------------------
@@ -335,9 +335,9 @@ void recommend(const std::string& who, const json& subject, const Figures& f, js
 
 // ---- [4] compute -------------------------------------------------------------------------------------
 
-json compute(const Inputs& in) {
+json compute(const Inputs& in, const Policy& policy) {
   Groups g{{}, {}, {}, in.agents};
-  add_rows(g, in);
+  add_rows(g, in, policy);
   auto name_of = [&](const std::string& id) {
     auto p = in.agents.find(id);
     return p != in.agents.end() && !p->second.name.empty() ? p->second.name : id.empty() ? std::string("Unassigned") : id;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "porchlight/model.hpp"
+#include "porchlight/policy.hpp"
 #include "store/records.hpp"
 
 namespace porchlight::proxy::insights {
@@ -31,7 +32,8 @@ struct Inputs {
   std::map<std::string, AgentProfile> agents;  // by id: names, teams and roles (a lead's side)
 };
 
-// {from, to, thresholds, location, teams[], agents[], recommendations[]}.
-json compute(const Inputs& in);
+// {from, to, thresholds, location, teams[], agents[], recommendations[]}. The checklists are
+// read with `policy`: the proxy's, a --policy-dir's files included.
+json compute(const Inputs& in, const Policy& policy);
 
 }  // namespace porchlight::proxy::insights
