@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <latch>
+#include <memory>
 #include <optional>
 #include <type_traits>
 #include <utility>
@@ -36,14 +37,15 @@ class WorkerPool {
   explicit WorkerPool(std::size_t threads) : pool_(threads) {}
   // Each of the pool's threads lowered by `niceness` (lower_this_thread), before any work.
   WorkerPool(std::size_t threads, int niceness) : pool_(threads) {
-    // One task per thread, each held until all have started, so that every thread runs one.
-    std::latch started(static_cast<std::ptrdiff_t>(threads));
+    // One task per thread, each held until all have started, so that every thread runs one. The
+    // tasks share the latch: one may still be leaving arrive_and_wait when this constructor returns.
+    auto started = std::make_shared<std::latch>(static_cast<std::ptrdiff_t>(threads));
     for (std::size_t i = 0; i < threads; ++i)
-      net::post(pool_, [&started, niceness] {
+      net::post(pool_, [started, niceness] {
         (void)lower_this_thread(niceness);
-        started.arrive_and_wait();
+        started->arrive_and_wait();
       });
-    started.wait();
+    started->wait();
   }
 
   // Runs `f` on the pool and resumes the caller with its result.
