@@ -49,6 +49,13 @@ async function openSocket(proxy, creds) {
   return { ws, frames, pushes: (id) => frames.filter((f) => f.push === id) };
 }
 
+// Closes a socket and waits until the proxy has let it go: a card published to an agent whose
+// socket is still closing goes to that socket (and counts as delivered), not to the next one.
+async function closeSocket(socket) {
+  if (socket.ws.readyState !== WebSocket.CLOSED) await new Promise((resolve) => { socket.ws.once('close', resolve); socket.ws.close(); });
+  await sleep(50);
+}
+
 const lead = async (proxy, creds, id = CONTACT_ID) =>
   (await fetch(`${proxy.url}/v1/leads/${id}?thread=50`, { headers: { 'x-api-key': creds.key, origin: GHL_ORIGIN,
     'x-porchlight-agent-token': creds.agent_token } })).json();
@@ -183,12 +190,12 @@ describe('GoHighLevel on one instance (SQLite)', () => {
     assert.equal(l.thread.filter((m) => m.text.startsWith('Hi! Saw 1418')).length, 1);
     assert.equal(l.stage, 'qualifying', 'the reply moved the lead on');
     assert.equal(l.agent_id, USER_ID);
-    socket.ws.close();
+    await closeSocket(socket);
     // Delivered live, so not again to the next connection.
     const next2 = await openSocket(proxy, creds);
     await sleep(300);
     assert.equal(next2.pushes(done.push).length, 0);
-    next2.ws.close();
+    await closeSocket(next2);
   });
 
   test('STOP: the lead opts out, the card says not to text, and later suggestions are told so', async () => {
@@ -205,7 +212,7 @@ describe('GoHighLevel on one instance (SQLite)', () => {
     await eventually(async () => (await fake.requests()).length > before, 'the next suggestion');
     const prompt = JSON.stringify((await fake.requests()).filter((r) => r.path === '/v1/messages').at(-1).body);
     assert.match(prompt, /opted out of text messages/);
-    socket.ws.close();
+    await closeSocket(socket);
   });
 
   test('an agent who is offline gets the card on connecting', async () => {
@@ -215,12 +222,12 @@ describe('GoHighLevel on one instance (SQLite)', () => {
     const socket = await openSocket(proxy, creds);
     const done = await eventually(() => socket.frames.find((f) => f.type === 'cards_done' && f.lead_message?.channel === 'Email'), 'the waiting card');
     assert.ok(done.push);
-    socket.ws.close();
+    await closeSocket(socket);
     // Delivered once: a new connection does not get it again.
     const second = await openSocket(proxy, creds);
     await sleep(300);
     assert.equal(second.frames.filter((f) => f.push === done.push).length, 0);
-    second.ws.close();
+    await closeSocket(second);
   });
 
   test('events of a location not linked yet are kept, reported, and run once it installs', async () => {
@@ -281,7 +288,7 @@ describe('GoHighLevel on two instances (PostgreSQL and Redis)', () => {
     const done = await eventually(() => socket.frames.find((f) => f.type === 'cards_done' && f.source === 'gohighlevel'), 'the card across instances');
     assert.ok(Date.now() - sent < 3000);
     assert.ok(socket.pushes(done.push).some((f) => f.type === 'card'));
-    socket.ws.close();
+    await closeSocket(socket);
   });
 
   test('kill -9 mid-event, then a restart: every side effect is applied exactly once', async () => {
