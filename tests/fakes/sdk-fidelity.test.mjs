@@ -400,3 +400,19 @@ test('control knobs: defaults, per-request headers and scripted text', async () 
   const stats = await control('GET', '/_fake/stats');
   assert.equal(stats.messages.total, 1);
 });
+
+test('the request log keeps a large body by its head only, with its size', async () => {
+  const long = 'Seller wants to list at 650k, comps say 610k. '.repeat(30000);  // about 1.4 MB
+  const message = await client().messages.create(ask({ messages: [{ role: 'user', content: long }] }));
+  assert.equal(message.stop_reason, 'end_turn');
+  const small = await client().messages.create(ask());
+  assert.equal(small.stop_reason, 'end_turn');
+  const [large, whole] = await control('GET', '/_fake/requests');
+  assert.equal(large.body_truncated, true);
+  assert.ok(large.body_bytes > long.length, `body_bytes ${large.body_bytes}`);
+  assert.equal(typeof large.body, 'string');
+  assert.equal(large.body.length, 4096);
+  assert.ok(large.body.startsWith('{'), large.body.slice(0, 40));
+  assert.equal(whole.body_truncated, undefined);
+  assert.equal(whole.body.messages[0].content, QUESTION);
+});

@@ -22,7 +22,8 @@ namespace {
 
 constexpr auto use_tuple = net::as_tuple(net::use_awaitable);
 constexpr int kMaxJsonDepth = 64;
-constexpr std::size_t kLoggedBodyMax = 1024 * 1024;
+constexpr std::size_t kLoggedBodyMax = 1024 * 1024;  // larger bodies are logged by their head only
+constexpr std::size_t kLoggedBodyHead = 4096;
 constexpr const char* kOrganizationId = "4b7c2f4e-5a1d-4c8e-9f3a-0d6b8e2a7c11";
 constexpr auto kIdleTimeout = std::chrono::seconds(120);
 constexpr auto kWriteTimeout = std::chrono::seconds(60);
@@ -119,14 +120,18 @@ std::string redact(std::string_view name, std::string_view value) {
 
 LoggedRequest log_entry(const http::request_header<>& req, const std::string* body, const std::string& request_id) {
   LoggedRequest entry{request_id, rfc3339(std::chrono::system_clock::now(), true), std::string(req.method_string()),
-                      std::string(req.target()), {}, std::nullopt};
+                      std::string(req.target()), {}, std::nullopt, 0, false};
   for (const auto& field : req) {
     std::string name = lower(field.name_string());
     std::string value(field.value());
     if (name == "x-api-key" || name == "authorization" || name == "proxy-authorization") value = redact(name, value);
     entry.headers.emplace_back(std::move(name), std::move(value));
   }
-  if (body) entry.body = *body;
+  if (body) {
+    entry.body_bytes = body->size();
+    entry.body_truncated = body->size() > kLoggedBodyMax;
+    entry.body = entry.body_truncated ? body->substr(0, kLoggedBodyHead) : *body;
+  }
   return entry;
 }
 
@@ -142,14 +147,14 @@ json LoggedRequest::to_json() const {
     entry["body_too_large"] = true;
     return entry;
   }
-  entry["body_bytes"] = body->size();
+  entry["body_bytes"] = body_bytes;
   if (body->empty()) {
     entry["body"] = nullptr;
-  } else if (body->size() <= kLoggedBodyMax && json_depth_ok(*body, kMaxJsonDepth)) {
+  } else if (!body_truncated && json_depth_ok(*body, kMaxJsonDepth)) {
     json parsed = json::parse(*body, nullptr, false);
-    entry["body"] = parsed.is_discarded() ? json(body->substr(0, 4096)) : parsed;
+    entry["body"] = parsed.is_discarded() ? json(body->substr(0, kLoggedBodyHead)) : parsed;
   } else {
-    entry["body"] = body->substr(0, 4096);
+    entry["body"] = body->substr(0, kLoggedBodyHead);
     entry["body_truncated"] = true;
   }
   return entry;

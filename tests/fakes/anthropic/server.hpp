@@ -45,7 +45,9 @@ struct Stats {
 struct LoggedRequest {
   std::string request_id, time, method, path;
   std::vector<std::pair<std::string, std::string>> headers;  // lower-case names, credentials redacted
-  std::optional<std::string> body;                           // nullopt: too large to read
+  std::optional<std::string> body;  // nullopt: too large to read; else whole, or its head when body_truncated
+  std::size_t body_bytes = 0;
+  bool body_truncated = false;  // kept only the head: the log holds 100 requests, a body may be 32 MiB
   json to_json() const;
 };
 
