@@ -352,9 +352,9 @@ void load_texts(const std::map<std::string, std::string>& files, PolicyData& d, 
 
 void index_keywords(PolicyData& d) {
   auto& index = d.keyword_index;
+  std::vector<int> slots;  // by entry
   auto add = [&](const detail::Keyword& k, std::uint16_t owner) {
-    index.by_start[detail::KeywordIndex::start_key(k.phrase[1], k.phrase[2])].push_back(
-        static_cast<std::uint32_t>(index.entries.size()));
+    slots.push_back(detail::KeywordIndex::slot(k.phrase[1], k.phrase[2]));  // keywords_from checked the length
     index.entries.push_back({&k, owner});
   };
   for (std::size_t s = 0; s < d.specialists.size(); ++s)
@@ -362,6 +362,14 @@ void index_keywords(PolicyData& d) {
   for (std::size_t r = 0; r < d.tier_rules.size(); ++r)
     for (const auto& k : d.tier_rules[r].keywords)
       add(k, static_cast<std::uint16_t>(detail::KeywordIndex::kTierRuleOwner + r));
+  // Counting sort by slot: first[k] is where slot k's entries begin.
+  constexpr int kSlots = detail::KeywordIndex::kSymbols * detail::KeywordIndex::kSymbols;
+  index.first.assign(kSlots + 1, 0);
+  for (int k : slots) ++index.first[static_cast<std::size_t>(k) + 1];
+  for (int k = 0; k < kSlots; ++k) index.first[k + 1] += index.first[k];
+  index.by_slot.assign(slots.size(), 0);
+  std::vector<std::uint32_t> next(index.first.begin(), index.first.end() - 1);
+  for (std::size_t e = 0; e < slots.size(); ++e) index.by_slot[next[static_cast<std::size_t>(slots[e])]++] = static_cast<std::uint32_t>(e);
 }
 
 // Router v2's model, when the files hold it (the browser's core attaches it later).

@@ -62,9 +62,21 @@ struct KeywordIndex {
     std::uint16_t owner;
   };
   std::vector<Entry> entries;
-  std::map<std::uint16_t, std::vector<std::uint32_t>> by_start;  // two leading bytes -> entries
-  static std::uint16_t start_key(char a, char b) {
-    return static_cast<std::uint16_t>(static_cast<unsigned char>(a) << 8 | static_cast<unsigned char>(b));
+  // Entries by their phrase's first two characters (a normalized phrase holds letters, digits,
+  // '$', '%' and spaces: 39 symbols): slot k's entries are by_slot[first[k] .. first[k + 1]).
+  // A flat table, not a map: routing looks a slot up at every word of the request.
+  static constexpr int kSymbols = 39;
+  std::vector<std::uint32_t> first;    // kSymbols * kSymbols + 1 offsets
+  std::vector<std::uint32_t> by_slot;  // entry indices, grouped by slot
+  static int symbol(char ch) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c >= 'a' && c <= 'z') return c - 'a';
+    if (c >= '0' && c <= '9') return 26 + (c - '0');
+    return c == '$' ? 36 : c == '%' ? 37 : c == ' ' ? 38 : -1;
+  }
+  static int slot(char a, char b) {
+    const int x = symbol(a), y = symbol(b);
+    return x < 0 || y < 0 ? -1 : x * kSymbols + y;
   }
 };
 

@@ -32,13 +32,20 @@ std::string signed_weight(double w) {
 // The index entries whose keyword occurs in `text` (normalized), each once, in index order.
 std::vector<std::uint32_t> matched_keywords(const std::string& text, const detail::KeywordIndex& index) {
   std::vector<std::uint32_t> hits;
+  const char* t = text.data();
   for (std::size_t i = 0; i + 2 < text.size(); ++i) {
-    if (text[i] != ' ' || text[i + 1] == ' ') continue;  // i is the space before a word
-    auto it = index.by_start.find(detail::KeywordIndex::start_key(text[i + 1], text[i + 2]));
-    if (it == index.by_start.end()) continue;
-    for (std::uint32_t e : it->second) {
-      const std::string& phrase = index.entries[e].keyword->phrase;
-      if (text.compare(i, phrase.size(), phrase) == 0) hits.push_back(e);
+    if (t[i] != ' ' || t[i + 1] == ' ') continue;  // i is the space before a word
+    const int slot = detail::KeywordIndex::slot(t[i + 1], t[i + 2]);
+    if (slot < 0) continue;
+    const std::size_t room = text.size() - i;
+    const auto at = static_cast<std::size_t>(slot);
+    for (std::uint32_t n = index.first[at]; n < index.first[at + 1]; ++n) {
+      const std::uint32_t e = index.by_slot[n];
+      const std::string& phrase = index.entries[e].keyword->phrase;  // its first three bytes matched
+      if (phrase.size() > room) continue;
+      std::size_t k = 3;  // phrases are a few bytes: compared here, not through a call to memcmp
+      while (k < phrase.size() && phrase[k] == t[i + k]) ++k;
+      if (k == phrase.size()) hits.push_back(e);
     }
   }
   std::sort(hits.begin(), hits.end());

@@ -52,34 +52,40 @@ struct Words {
 
 Words words_of(std::string_view s) {
   Words out;
-  out.text.reserve(s.size() + 1);
-  std::size_t start = 0;
+  // Written through a pointer into a buffer sized for the most it can hold: every byte gives at
+  // most one letter, and every word one space after it.
+  out.text.resize(2 * s.size() + 2);
+  out.spans.reserve(std::min(kMaxWords, s.size() / 2 + 1));
+  char* const base = out.text.data();
+  char* o = base;
+  char* start = base;
   auto flush = [&] {
-    if (out.text.size() > start && out.spans.size() < kMaxWords) {
-      out.spans.emplace_back(static_cast<std::uint32_t>(start), static_cast<std::uint32_t>(out.text.size() - start));
-      out.text += ' ';
+    if (o > start && out.spans.size() < kMaxWords) {
+      out.spans.emplace_back(static_cast<std::uint32_t>(start - base), static_cast<std::uint32_t>(o - start));
+      *o++ = ' ';
     } else {
-      out.text.resize(start);
+      o = start;
     }
-    start = out.text.size();
+    start = o;
   };
   for (std::size_t i = 0; i < s.size() && out.spans.size() < kMaxWords; ++i) {
     const auto c = static_cast<unsigned char>(s[i]);
-    const bool in_word = out.text.size() > start;
-    if (c >= 'A' && c <= 'Z') out.text += static_cast<char>(c - 'A' + 'a');
-    else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) out.text += static_cast<char>(c);
+    const bool in_word = o > start;
+    if (c >= 'A' && c <= 'Z') *o++ = static_cast<char>(c - 'A' + 'a');
+    else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) *o++ = static_cast<char>(c);
     else if (c == 0xC3 && i + 1 < s.size() && fold_latin1(static_cast<unsigned char>(s[i + 1]))) {
-      out.text += fold_latin1(static_cast<unsigned char>(s[++i]));
+      *o++ = fold_latin1(static_cast<unsigned char>(s[++i]));
     } else if (c == '\'' && in_word) {
       // an apostrophe inside a word joins it
     } else if (c == 0xE2 && i + 2 < s.size() && s[i + 1] == '\x80' && s[i + 2] == '\x99' && in_word) {
       i += 2;  // a typographic apostrophe, likewise
     } else {
       flush();
-      if (c == '$' || c == '%') out.text += static_cast<char>(c), flush();
+      if (c == '$' || c == '%') *o++ = static_cast<char>(c), flush();
     }
   }
   flush();
+  out.text.resize(static_cast<std::size_t>(o - base));
   return out;
 }
 
@@ -89,14 +95,29 @@ bool is_number(std::string_view w) {
 
 // ---- [2] features ------------------------------------------------------------------------------
 
-// A feature's bucket: FNV-1a over a kind byte and the feature's text (one word, or two with a
-// space between).
-std::uint32_t bucket(char kind, std::string_view a, unsigned bits, std::string_view b = {}) {
-  std::uint64_t h = fnv1a64(std::string_view(&kind, 1));
-  h = fnv1a64(a, h);
-  if (!b.empty()) h = fnv1a64(b, fnv1a64(" ", h));
+// A feature's bucket: FNV-1a (text.hpp's fnv1a64, written out here: routing hashes every word
+// and trigram) over a kind byte and the feature's text (one word, or two with a space between).
+inline std::uint64_t fnv_bytes(std::uint64_t h, std::string_view bytes) {
+  for (char c : bytes) {
+    h ^= static_cast<unsigned char>(c);
+    h *= 0x100000001b3ULL;
+  }
+  return h;
+}
+
+inline std::uint32_t fold_bucket(std::uint64_t h, unsigned bits) {
   return static_cast<std::uint32_t>((h ^ (h >> 32)) & ((1u << bits) - 1));
 }
+
+std::uint32_t bucket(char kind, std::string_view a, unsigned bits, std::string_view b = {}) {
+  std::uint64_t h = fnv_bytes(0xcbf29ce484222325ULL, std::string_view(&kind, 1));
+  h = fnv_bytes(h, a);
+  if (!b.empty()) h = fnv_bytes(fnv_bytes(h, " "), b);
+  return fold_bucket(h, bits);
+}
+
+// The hash after the trigram kind byte 'c', the same for every trigram.
+constexpr std::uint64_t kTrigramSeed = (0xcbf29ce484222325ULL ^ static_cast<unsigned char>('c')) * 0x100000001b3ULL;
 
 // A digit run is the word "<n>" (prices and dates differ from request to request); short numbers
 // that name things ("1031", "3%") also count as themselves.
@@ -114,23 +135,37 @@ const char* length_class(std::size_t words) {
 
 RouterFeatures router_features(const RouteRequest& req, unsigned bits, const KeywordScores& keywords) {
   RouterFeatures f;
-  const Words words = words_of(req.query);
+  Words words = words_of(req.query);
   f.text.reserve(words.size() * 8);
+  f.named.reserve(words.size() * 2);
   std::string_view prev;
+  bool prev_raw = false;  // prev is the word as written (not "<n>")
   char padded[64];
   for (std::size_t i = 0; i < words.size(); ++i) {
     const std::string_view raw = words[i], w = word_feature(raw);
+    const bool is_raw = w.data() == raw.data();
     f.text.push_back(bucket('w', w, bits));
-    if (!prev.empty()) f.text.push_back(bucket('b', prev, bits, w));
+    f.named.push_back({f.text.back(), is_raw ? words.spans[i].first : RouterFeatures::kNumber, static_cast<std::uint32_t>(raw.size())});
+    if (!prev.empty()) {
+      f.text.push_back(bucket('b', prev, bits, w));
+      // A pair names the two words as they stand in the text ("a b"), when neither is "<n>".
+      if (prev_raw && is_raw) {
+        const auto begin = static_cast<std::uint32_t>(prev.data() - words.text.data());
+        f.named.push_back({f.text.back(), begin, words.spans[i].first + words.spans[i].second - begin});
+      }
+    }
     if (raw.size() <= 4 && is_number(raw)) f.text.push_back(bucket('w', "<n>", bits));
     if (w.size() >= 3 && w.size() + 2 <= sizeof padded && !is_number(w)) {
       padded[0] = '<';
       w.copy(padded + 1, w.size());
       padded[w.size() + 1] = '>';
-      for (std::size_t k = 0; k + 3 <= w.size() + 2; ++k) f.text.push_back(bucket('c', std::string_view(padded + k, 3), bits));
+      for (std::size_t k = 0; k + 3 <= w.size() + 2; ++k)  // bucket('c', the trigram), from the kind's hash
+        f.text.push_back(fold_bucket(fnv_bytes(kTrigramSeed, std::string_view(padded + k, 3)), bits));
     }
     prev = w;
+    prev_raw = is_raw;
   }
+  f.words = std::move(words.text);
   f.text_scale = f.text.empty() ? 0 : 1.0 / std::sqrt(static_cast<double>(f.text.size()));
   f.context.push_back(bucket('r', name_of(req.profile.role), bits));
   f.context.push_back(bucket('x', name_of(req.profile.experience), bits));
@@ -148,29 +183,21 @@ RouterFeatures router_features(const RouteRequest& req, unsigned bits, const Key
   return f;
 }
 
-std::vector<std::string> strongest_words(std::string_view query, const RouterModel& m, std::size_t output,
+std::vector<std::string> strongest_words(const RouterFeatures& f, const RouterModel& m, std::size_t output,
                                          std::size_t count) {
   // The words (and word pairs) with the largest positive weights for the output, each once.
-  std::vector<std::pair<std::int32_t, std::string_view>> best;  // weight, then the text in `words`
-  const Words words = words_of(query);
-  auto consider = [&](std::int32_t weight, std::string_view text) {
-    if (weight <= 0) return;
-    for (const auto& b : best)
-      if (b.second == text) return;
+  std::vector<std::pair<std::int32_t, std::string_view>> best;  // weight, then the text
+  for (const auto& n : f.named) {
+    const std::int32_t weight = m.weight(n.bucket, output);
+    if (weight <= 0) continue;
+    const std::string_view text = n.begin == RouterFeatures::kNumber ? std::string_view("<n>")
+                                                                     : std::string_view(f.words).substr(n.begin, n.size);
+    bool seen = false;
+    for (const auto& b : best) seen = seen || b.second == text;
+    if (seen) continue;
     best.emplace_back(weight, text);
     for (std::size_t k = best.size() - 1; k > 0 && best[k].first > best[k - 1].first; --k) std::swap(best[k], best[k - 1]);
     if (best.size() > count) best.pop_back();
-  };
-  std::string_view prev;
-  const char* base = words.text.data();
-  for (std::size_t i = 0; i < words.size(); ++i) {
-    const std::string_view raw = words[i], w = word_feature(raw);
-    consider(m.weight(bucket('w', w, m.hash_bits), output), w);
-    // A pair is the two words as they stand in the buffer ("a b"), when neither was a long number.
-    if (!prev.empty() && w == raw && prev.data() >= base)
-      consider(m.weight(bucket('b', prev, m.hash_bits, w), output),
-               std::string_view(prev.data(), static_cast<std::size_t>(raw.data() + raw.size() - prev.data())));
-    prev = w == raw ? raw : std::string_view();
   }
   std::vector<std::string> out;
   for (const auto& b : best) out.emplace_back(b.second);
@@ -183,7 +210,8 @@ double sigmoid(double z) { return 1.0 / (1.0 + std::exp(-z)); }
 
 Logits RouterModel::logits(const RouterFeatures& f) const {
   Logits out{};
-  std::array<std::int64_t, kRouterOutputs> text{}, context{};
+  // 32-bit sums: at most kMaxWords words of a few dozen features each, times 127, far from overflow.
+  std::array<std::int32_t, kRouterOutputs> text{}, context{};
   for (std::uint32_t b : f.text)
     for (std::size_t o = 0; o < kRouterOutputs; ++o) text[o] += weight(b, o);
   for (std::uint32_t b : f.context)
@@ -313,7 +341,7 @@ void decide_learned(RouteDecision& out, const RouteRequest& req, const PolicyDat
   }
   // Why: the words that moved the decision most toward the specialist.
   const std::string name(name_of(out.specialist));
-  for (const auto& word : strongest_words(req.query, m, best, 2))
+  for (const auto& word : strongest_words(features, m, best, 2))
     out.reasons.push_back("'" + word + "' points to " + name);
   if (stayed) out.reasons.push_back("stays with " + name + ", the conversation's specialist (its cached playbook)");
   if (out.plan.size() > 1) {

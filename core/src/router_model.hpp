@@ -36,6 +36,14 @@ struct RouterFeatures {
   std::vector<std::uint32_t> text;
   std::vector<std::uint32_t> context;
   double text_scale = 0;
+  // What `reasons` can name: each word's bucket and each pair's (of words as written), with its
+  // text in `words` (the request's words, folded).
+  static constexpr std::uint32_t kNumber = 0xFFFFFFFF;  // begin of a long number: named "<n>"
+  struct Named {
+    std::uint32_t bucket, begin, size;
+  };
+  std::vector<Named> named;
+  std::string words;
 };
 
 // Router v1's keyword scores (route.cpp): domain words the model reads as features of their own.
@@ -61,7 +69,7 @@ Result<RouterModel> parse_router_model(std::string_view json_text);
 
 // The query's words and word pairs that push `output` up the most (at most `count`, strongest
 // first): what `reasons` names.
-std::vector<std::string> strongest_words(std::string_view query, const RouterModel& model, std::size_t output,
+std::vector<std::string> strongest_words(const RouterFeatures& features, const RouterModel& model, std::size_t output,
                                          std::size_t count);
 
 double sigmoid(double z);

@@ -89,16 +89,18 @@ bool is_blank(std::string_view s) {
 }
 
 std::string normalize_for_matching(std::string_view s) {
-  std::string out;
-  out.reserve(s.size() + 2);
-  out += ' ';
+  // Written through a pointer into a buffer sized for the longest result (every routed request
+  // passes here): ' ' + at most one byte per input byte + ' '.
+  std::string out(s.size() + 2, ' ');
+  char* o = out.data() + 1;
   for (char ch : s) {
     const auto c = static_cast<unsigned char>(ch);
-    if (c >= 'A' && c <= 'Z') out += static_cast<char>(c - 'A' + 'a');
-    else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '$' || c == '%') out += ch;
-    else if (out.back() != ' ') out += ' ';
+    if (c >= 'A' && c <= 'Z') *o++ = static_cast<char>(c - 'A' + 'a');
+    else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '$' || c == '%') *o++ = ch;
+    else if (o[-1] != ' ') *o++ = ' ';
   }
-  if (out.back() != ' ') out += ' ';
+  if (o[-1] != ' ') *o++ = ' ';
+  out.resize(static_cast<std::size_t>(o - out.data()));
   return out;
 }
 
