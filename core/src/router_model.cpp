@@ -212,10 +212,15 @@ Logits RouterModel::logits(const RouterFeatures& f) const {
   Logits out{};
   // 32-bit sums: at most kMaxWords words of a few dozen features each, times 127, far from overflow.
   std::array<std::int32_t, kRouterOutputs> text{}, context{};
-  for (std::uint32_t b : f.text)
-    for (std::size_t o = 0; o < kRouterOutputs; ++o) text[o] += weight(b, o);
-  for (std::uint32_t b : f.context)
-    for (std::size_t o = 0; o < kRouterOutputs; ++o) context[o] += weight(b, o);
+  const std::int8_t* const w = weights.data();  // rows of kRouterOutputs weights, by bucket
+  auto add = [w](std::int32_t* sums, const std::vector<std::uint32_t>& buckets) {
+    for (const std::uint32_t* b = buckets.data(), *end = b + buckets.size(); b != end; ++b) {
+      const std::int8_t* row = w + static_cast<std::size_t>(*b) * kRouterOutputs;
+      for (std::size_t o = 0; o < kRouterOutputs; ++o) sums[o] += row[o];
+    }
+  };
+  add(text.data(), f.text);
+  add(context.data(), f.context);
   for (std::size_t o = 0; o < kRouterOutputs; ++o)
     out[o] = bias[o] + scale[o] * (static_cast<double>(text[o]) * f.text_scale + static_cast<double>(context[o]));
   return out;
