@@ -39,10 +39,15 @@ async function signIn(proxy, { lead, user = {} } = {}) {
 }
 
 // A live socket as the widget opens it with sign-in credentials; frames collect in `frames`.
-async function openSocket(proxy, creds) {
+// Like the widget, it acknowledges each pushed batch, unless `ack` is false.
+async function openSocket(proxy, creds, { ack = true } = {}) {
   const ws = new WebSocket(proxy.url.replace('http', 'ws') + '/v1/live', { headers: { origin: GHL_ORIGIN } });
   const frames = [];
-  ws.on('message', (m) => frames.push(JSON.parse(String(m))));
+  ws.on('message', (m) => {
+    const f = JSON.parse(String(m));
+    frames.push(f);
+    if (ack && f.type === 'cards_done' && f.push) ws.send(JSON.stringify({ type: 'ack', push: f.push }));
+  });
   await new Promise((resolve, reject) => { ws.on('open', resolve); ws.on('error', reject); });
   ws.send(JSON.stringify({ type: 'auth', key: creds.key, agent_token: creds.agent_token }));
   await eventually(() => frames.find((f) => f.type === 'ready'), 'the socket to be ready');
@@ -50,7 +55,8 @@ async function openSocket(proxy, creds) {
 }
 
 // Closes a socket and waits until the proxy has let it go: a card published to an agent whose
-// socket is still closing goes to that socket (and counts as delivered), not to the next one.
+// socket is still closing goes to that socket, not to the next one (which gets it only on
+// connecting, as a card that was never acknowledged).
 async function closeSocket(socket) {
   if (socket.ws.readyState !== WebSocket.CLOSED) await new Promise((resolve) => { socket.ws.once('close', resolve); socket.ws.close(); });
   await sleep(50);
@@ -228,6 +234,28 @@ describe('GoHighLevel on one instance (SQLite)', () => {
     await sleep(300);
     assert.equal(second.frames.filter((f) => f.push === done.push).length, 0);
     await closeSocket(second);
+  });
+
+  test('a pushed card that is not acknowledged comes again on the next connection, and not once acknowledged', async () => {
+    const silent = await openSocket(proxy, creds, { ack: false });
+    const text = body('InboundMessage', { messageId: 'unacked-sms-1', body: 'Is the Juniper house still available?' });
+    assert.equal((await send(proxy, text)).status, 200);
+    const done = await eventually(() => silent.frames.find((f) => f.type === 'cards_done' && f.lead_message?.text?.startsWith('Is the Juniper')), 'the pushed card');
+    await closeSocket(silent);  // as a tab closed before it showed the card
+    const again = await openSocket(proxy, creds, { ack: false });
+    await eventually(() => again.frames.find((f) => f.type === 'cards_done' && f.push === done.push), 'the card again, on connecting');
+    // An acknowledgement of a card that is not this agent's, or of no card, changes nothing and is not an error.
+    again.ws.send(JSON.stringify({ type: 'ack', push: 'card_not_a_real_one' }));
+    again.ws.send(JSON.stringify({ type: 'ack', push: done.push }));
+    again.ws.send(JSON.stringify({ type: 'ack' }));
+    const refused = await eventually(() => again.frames.find((f) => f.type === 'error'), 'an ack without its push refused');
+    assert.match(refused.code, /missing_push/);
+    await sleep(300);  // the acknowledgement is written with other small writes
+    await closeSocket(again);
+    const third = await openSocket(proxy, creds);
+    await sleep(300);
+    assert.equal(third.pushes(done.push).length, 0, 'acknowledged: not sent again');
+    await closeSocket(third);
   });
 
   test('events of a location not linked yet are kept, reported, and run once it installs', async () => {

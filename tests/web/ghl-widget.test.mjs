@@ -89,6 +89,13 @@ describe('the widget inside GoHighLevel', () => {
       .querySelector('[data-source="live"][data-type="next_best_action"]'), null, { timeout: 10000 });
     const announced = await page.evaluate(() => document.querySelector('porchlight-coach').shadowRoot.textContent);
     assert.match(announced, /Marcus Reyes wrote \(SMS\)/);
+    // The widget acknowledged the card: the page reloaded (a new socket) does not get it again.
+    await new Promise((r) => setTimeout(r, 300));  // the acknowledgement is written with other small writes
+    await page.reload();
+    await page.waitForFunction(() => window.Porchlight?.isLive?.(), null, { timeout: 15000 });
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.equal(await page.evaluate(() => document.querySelector('porchlight-coach').shadowRoot
+      .querySelectorAll('[data-source="live"]').length), 0, 'an acknowledged card is not pushed again');
     assert.deepEqual(errors, []);
     await page.close();
   });

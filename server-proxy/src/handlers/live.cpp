@@ -134,22 +134,33 @@ awaitable<void> refuse(Ws& ws, const std::string& code, const std::string& messa
   co_await ws.async_close(websocket::close_reason(static_cast<std::uint16_t>(close_code)), kTuple);
 }
 
-// Pushes the agent's waiting cards (stored while no socket held them) and marks them delivered.
+// Pushes the agent's waiting cards: stored while no socket held them, or pushed to a socket that
+// closed before its client acknowledged them. Each stays waiting until acknowledged (or expired).
 awaitable<void> send_waiting_cards(App& app, const store::Scope& scope, const std::string& agent_id, Outbox& out) {
   auto read = [&app, scope, agent_id] { return app.store().live_cards().waiting(scope, agent_id, now_rfc3339()); };
   auto waiting = co_await app.blocking(read);
   if (!waiting) co_return;  // the store is away: they wait for the next connection
-  std::vector<std::string> sent;
+  std::size_t sent = 0;
   for (const auto& card : waiting.value()) {
     auto frames = json::parse(card.card_json, nullptr, false);
     if (!frames.is_array()) continue;
     for (const auto& f : frames) out.push(f);
-    sent.push_back(card.id);
+    ++sent;
   }
-  if (sent.empty()) co_return;
-  app.metrics().count("porchlight_live_pushes_total", {{"when", "on_connect"}}, static_cast<double>(sent.size()));
-  auto mark = [&app, scope, sent] { return app.store().live_cards().mark_delivered(scope, sent); };
-  (void)co_await app.blocking(mark);
+  if (sent) app.metrics().count("porchlight_live_pushes_total", {{"when", "on_connect"}}, static_cast<double>(sent));
+}
+
+// {"type":"ack","push"}: the client has the pushed batch; it is not sent to a later connection.
+// Written with other small writes, behind the requests' (group commit): one per card at a
+// thousand cards a second. Not written (the store is away): the card comes again, and the
+// client knows its push id.
+void acknowledge_push(App& app, const store::Scope& scope, const std::string& agent_id, std::string push, Outbox& out) {
+  auto mark = [&app, scope, agent_id, push = std::move(push)] {
+    return app.group_commit().write(
+        scope, [&](store::Store& tx) { return tx.live_cards().mark_delivered(scope, agent_id, {push}); },
+        store::GroupCommit::Lane::background);
+  };
+  net::co_spawn(out.executor(), [&app, mark]() -> awaitable<void> { (void)co_await app.blocking(mark); }, net::detached);
 }
 
 awaitable<void> live_session(App& app, Exchange& ex) {
@@ -206,25 +217,17 @@ awaitable<void> live_session(App& app, Exchange& ex) {
 
   auto out = std::make_shared<Outbox>(ws);
   net::co_spawn(ws.get_executor(), out->run(), net::detached);
-  // Pushes arrive on other threads: hand them to the socket's executor, and mark the card
-  // delivered (a later connection does not get it again).
+  // Pushes arrive on other threads: hand them to the socket's executor. A card stays waiting
+  // until the client acknowledges it ({"type":"ack","push"}): a tab that closes as the card
+  // arrives gets it on its next connection.
   auto subscription = app.card_hub().subscribe(
-      p.scope.location_id, agent.id,
-      [&app, scope = p.scope, weak = std::weak_ptr<Outbox>(out), executor = ws.get_executor()](const std::string& frames) {
-        net::post(executor, [&app, scope, weak, frames] {
+      p.scope.location_id, agent.id, [weak = std::weak_ptr<Outbox>(out), executor = ws.get_executor()](const std::string& frames) {
+        net::post(executor, [weak, frames] {
           auto o = weak.lock();
           if (!o) return;
           auto parsed = json::parse(frames, nullptr, false);
-          if (!parsed.is_array() || parsed.empty()) return;
-          bool sent = true;
-          for (const auto& f : parsed) sent = o->push(f) && sent;
-          const std::string push = parsed.front().value("push", "");
-          if (!sent || push.empty()) return;
-          // With other small writes (group commit): one per pushed card adds up at a thousand a second.
-          auto mark = [&app, scope, push] {
-            return app.group_commit().write(scope, [&](store::Store& tx) { return tx.live_cards().mark_delivered(scope, {push}); });
-          };
-          net::co_spawn(o->executor(), [&app, mark]() -> awaitable<void> { (void)co_await app.blocking(mark); }, net::detached);
+          if (!parsed.is_array()) return;
+          for (const auto& f : parsed) o->push(f);
         });
       });
   out->push(JSON_OBJ({{"type", "ready"}, {"agent_id", agent.id}, {"policy_version", app.policy().version()}}));
@@ -243,9 +246,16 @@ awaitable<void> live_session(App& app, Exchange& ex) {
     }
     Errors errors;
     FieldReader r(*message, "live", "", errors);
+    if (message->value("type", "") == "ack") {
+      r.reject_unknown({"type", "push"});
+      const auto push = r.string("push", Need::required, 160);  // another agent's, or unknown: changes nothing
+      if (errors.empty()) acknowledge_push(app, p.scope, agent.id, *push, *out);
+      else out->push(error_frame(errors.front().code, errors.front().message));
+      continue;
+    }
     r.reject_unknown({"type", "lead", "stage", "event"});
     const auto type = r.string("type", Need::required, 32);
-    if (type && *type != "event") r.add("invalid_type", "type", "expected \"event\"");
+    if (type && *type != "event") r.add("invalid_type", "type", "expected \"event\" or \"ack\"");
     if (const json* l = r.object("lead", Need::optional)) {
       auto parsed = lead_from_json(*l, "lead");
       auto lead_id = parsed ? lead_for(p, parsed->id) : Result<std::string>(parsed.errors());

@@ -119,6 +119,9 @@ export class LiveMode {
     } else if (m.type === 'cards_done') {
       const cards = this.#batch.splice(0);
       if (m.push) {
+        // Acknowledged once received (again if it comes again): the proxy keeps a pushed batch
+        // for the agent's next connection until its client has it.
+        this.#ws?.send(JSON.stringify({ type: 'ack', push: m.push }));
         if (this.#seen.has(m.push)) return;
         this.#seen.add(m.push);
         this.#hooks.cards(cards, m as LivePush);

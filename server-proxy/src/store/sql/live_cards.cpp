@@ -77,14 +77,15 @@ class SqlLiveCards final : public LiveCards {
     return decode_all<LiveCard>(r.value(), decode_card);
   }
 
-  Result<Done> mark_delivered(const Scope& s, const std::vector<std::string>& ids) override {
-    if (auto e = check_scope(s); !e.empty()) return e;
+  Result<Done> mark_delivered(const Scope& s, const std::string& agent_id, const std::vector<std::string>& ids) override {
+    if (auto e = check_scoped_id(s, "agent_id", agent_id); !e.empty()) return e;
     if (ids.size() > 100) return invalid("ids", "at most 100 at a time");
     const std::string now = now_rfc3339();
     return in_tx<Done>(db_, s.location_id, TxMode::write, [&](Session& session) -> Result<Done> {
       for (const auto& id : ids) {
-        auto r = session.run("UPDATE live_cards SET delivered_at = $3 WHERE location_id = $1 AND id = $2 AND delivered_at IS NULL",
-                             P({text(s.location_id), text(id), text(now)}));
+        auto r = session.run("UPDATE live_cards SET delivered_at = $3 WHERE location_id = $1 AND id = $2 AND agent_id = $4 "
+                             "AND delivered_at IS NULL",
+                             P({text(s.location_id), text(id), text(now), text(agent_id)}));
         if (!r.ok()) return r.errors();
       }
       return Done{};

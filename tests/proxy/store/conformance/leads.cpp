@@ -113,7 +113,9 @@ TEST_CASE_TEMPLATE("store: live cards wait for their agent until delivered or ex
   CHECK(waiting[0].id == c.id);
   CHECK(json::parse(waiting[0].card_json).is_array());
   CHECK(REQUIRE_OK(db->live_cards().waiting(s, "agent_2", now)).empty());
-  REQUIRE_OK(db->live_cards().mark_delivered(s, {c.id}));
+  REQUIRE_OK(db->live_cards().mark_delivered(s, "agent_2", {c.id}));  // another agent's ack changes nothing
+  CHECK(REQUIRE_OK(db->live_cards().waiting(s, "agent_1", now)).size() == 1);
+  REQUIRE_OK(db->live_cards().mark_delivered(s, "agent_1", {c.id}));
   CHECK(REQUIRE_OK(db->live_cards().waiting(s, "agent_1", now)).empty());
   CHECK_FALSE(REQUIRE_OK(db->live_cards().get(s, c.id))->delivered_at.empty());
   c.id = unique("card_bad_");
