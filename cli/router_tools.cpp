@@ -202,6 +202,7 @@ std::pair<double, double> route_us(const std::vector<const LabeledRequest*>& set
 struct CacheFigures {
   double read_share_turn2plus = 0;   // system-prompt tokens read from the cache, turns 2 and 3
   double saving_usd_per_1k_sessions = 0;
+  double cost_usd_per_1k_sessions = 0;  // what the sessions cost, caching counted
 };
 
 CacheFigures cache_figures(const std::vector<const LabeledRequest*>& set, const porchlight::Policy& policy) {
@@ -209,7 +210,7 @@ CacheFigures cache_figures(const std::vector<const LabeledRequest*>& set, const 
                                            "and if she pushes back on that, what do I say?"};
   const std::string answer(900, 'a');  // a stand-in answer of about 225 tokens (its bytes do not matter)
   std::int64_t read_2plus = 0, system_2plus = 0;
-  double saved = 0;
+  double saved = 0, spent = 0;
   for (const LabeledRequest* e : set) {
     std::vector<std::string> cached;  // prefixes written: model + the system blocks' text up to a breakpoint
     porchlight::PromptRequest turn;
@@ -241,7 +242,7 @@ CacheFigures cache_figures(const std::vector<const LabeledRequest*>& set, const 
       warm.cache_read_input_tokens = read;
       warm.cache_creation_input_tokens = written;
       const auto a = porchlight::cost_of(cold, built.route.model, policy), b = porchlight::cost_of(warm, built.route.model, policy);
-      if (a && b) saved += a->total_usd - b->total_usd;
+      if (a && b) saved += a->total_usd - b->total_usd, spent += b->total_usd;
       turn.previous_specialist = built.route.specialist;
       turn.history.push_back({porchlight::TurnRole::user, turn.query});
       turn.history.push_back({porchlight::TurnRole::assistant, answer});
@@ -250,6 +251,7 @@ CacheFigures cache_figures(const std::vector<const LabeledRequest*>& set, const 
   CacheFigures f;
   f.read_share_turn2plus = system_2plus ? static_cast<double>(read_2plus) / static_cast<double>(system_2plus) : 0;
   f.saving_usd_per_1k_sessions = saved / static_cast<double>(set.size()) * 1000;
+  f.cost_usd_per_1k_sessions = spent / static_cast<double>(set.size()) * 1000;
   return f;
 }
 
@@ -367,13 +369,15 @@ int eval_command(int argc, char** argv) {
 #endif
   print_bench("eval", learned);
   const auto cache = cache_figures(set, v2), v1_cache = cache_figures(set, v1);
-  std::printf("BENCH eval.cache_read_share_turn2plus=%.3f ratio\nBENCH eval.cache_saving_usd_per_1k_sessions=%.2f usd\n",
-              cache.read_share_turn2plus, cache.saving_usd_per_1k_sessions);
+  std::printf("BENCH eval.cache_read_share_turn2plus=%.3f ratio\nBENCH eval.cache_saving_usd_per_1k_sessions=%.2f usd\n"
+              "BENCH eval.session_cost_usd_per_1k_sessions=%.2f usd\n",
+              cache.read_share_turn2plus, cache.saving_usd_per_1k_sessions, cache.cost_usd_per_1k_sessions);
   const auto [p50, p99] = route_us(set, v2);
   std::printf("BENCH eval.route_p50_us_%s=%.2f us\nBENCH eval.route_p99_us_%s=%.2f us\n", where, p50, where, p99);
   print_bench("eval.v1", keywords);
-  std::printf("BENCH eval.v1.cache_read_share_turn2plus=%.3f ratio\nBENCH eval.v1.cache_saving_usd_per_1k_sessions=%.2f usd\n",
-              v1_cache.read_share_turn2plus, v1_cache.saving_usd_per_1k_sessions);
+  std::printf("BENCH eval.v1.cache_read_share_turn2plus=%.3f ratio\nBENCH eval.v1.cache_saving_usd_per_1k_sessions=%.2f usd\n"
+              "BENCH eval.v1.session_cost_usd_per_1k_sessions=%.2f usd\n",
+              v1_cache.read_share_turn2plus, v1_cache.saving_usd_per_1k_sessions, v1_cache.cost_usd_per_1k_sessions);
   const auto [v1_p50, v1_p99] = route_us(set, v1);
   std::printf("BENCH eval.v1.route_p50_us_%s=%.2f us\nBENCH eval.v1.route_p99_us_%s=%.2f us\n", where, v1_p50, where,
               v1_p99);

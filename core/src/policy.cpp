@@ -338,6 +338,7 @@ void load_texts(const std::map<std::string, std::string>& files, PolicyData& d, 
   };
   d.house_rules = playbook("house_rules");
   d.house_rules_tokens = estimate_tokens(d.house_rules);
+  d.house_rules_json = {detail::text_block_json(d.house_rules, false), detail::text_block_json(d.house_rules, true)};
   for (std::size_t i = 0; i < enum_count<Specialist>(); ++i) {
     const std::string name = "playbooks/" + std::string(EnumNames<Specialist>::names[i]) + ".md";
     const std::string text = playbook(EnumNames<Specialist>::names[i]);
@@ -345,7 +346,7 @@ void load_texts(const std::map<std::string, std::string>& files, PolicyData& d, 
       auto& p = d.specialists[i].playbooks[level];
       p.text = playbook_for_level(text, d.experience_section, level, name, errors);
       p.tokens = estimate_tokens(p.text);
-      p.system_prefix_json = detail::system_prefix_json(d.house_rules, p.text);
+      p.block_json = detail::text_block_json(p.text, true);
     }
   }
 }

@@ -34,7 +34,7 @@ struct SpecialistRules {
   struct Playbook {
     std::string text;  // markdown
     std::int64_t tokens = 0;
-    std::string system_prefix_json;  // house rules + playbook as JSON text blocks (prompt_parts.hpp)
+    std::string block_json;  // the playbook as a JSON text block, with a cache breakpoint (prompt_parts.hpp)
   };
   std::array<Playbook, enum_count<ExperienceLevel>()> playbooks;
   const Playbook& playbook(ExperienceLevel e) const { return playbooks[static_cast<std::size_t>(e)]; }
@@ -138,6 +138,7 @@ struct PolicyData {
 
   std::string house_rules;
   std::int64_t house_rules_tokens = 0;
+  std::array<std::string, 2> house_rules_json;  // as a JSON text block, without and with a cache breakpoint
   std::array<SpecialistRules, enum_count<Specialist>()> specialists;
   Specialist fallback_specialist = Specialist::coaching;
   Specialist specialist_with_images = Specialist::listing_marketing;  // a request that carries photos

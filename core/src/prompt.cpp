@@ -157,11 +157,9 @@ void append_text_block(std::string& out, std::string_view text, bool breakpoint)
 
 namespace detail {
 
-std::string system_prefix_json(const std::string& house_rules, const std::string& playbook) {
+std::string text_block_json(const std::string& text, bool breakpoint) {
   std::string out;
-  append_text_block(out, house_rules, false);
-  out += ',';
-  append_text_block(out, playbook, true);
+  append_text_block(out, text, breakpoint);
   return out;
 }
 
@@ -198,7 +196,9 @@ BuiltPrompt build_prompt(const PromptRequest& req, const Policy& policy) {
   // System blocks, most stable first.
   const auto& playbook = d.rules(out.route.specialist).playbook(req.profile.experience);
   struct Block { const char* name; std::int64_t tokens; bool breakpoint; };
-  std::vector<Block> blocks = {{"house_rules", d.house_rules_tokens, false},
+  // The house rules alone are the same for every agent and specialist: cached on their own (where
+  // they reach the model's minimum), a follow-up routed to another specialist still reads them.
+  std::vector<Block> blocks = {{"house_rules", d.house_rules_tokens, true},
                                {"playbook", playbook.tokens, true},
                                {"adaptation", adaptation_tokens, true}};
   // Notes for this lead's situation (probate, a foreign seller, ...): after the cached blocks, so
@@ -220,7 +220,10 @@ BuiltPrompt build_prompt(const PromptRequest& req, const Policy& policy) {
 
   const std::string summary_text =
       out.context.summary.empty() ? std::string() : "# Conversation so far\n\n" + out.context.summary;
-  if (!summary_text.empty()) blocks.push_back({"summary", estimate_tokens(summary_text), true});
+  if (!summary_text.empty()) {
+    blocks.push_back({"summary", estimate_tokens(summary_text), true});
+    blocks[0].breakpoint = false;  // four breakpoints at most: the last turn's covers more
+  }
   if (!situation_text.empty()) blocks.push_back({"situations", situation_tokens - overhead, false});
   if (!req.instructions.empty()) blocks.push_back({"instructions", instruction_tokens - overhead, false});
 
@@ -261,11 +264,11 @@ BuiltPrompt build_prompt(const PromptRequest& req, const Policy& policy) {
   }
 
   // The body as JSON text, keys in dump()'s (sorted) order. The house rules and the playbook, most
-  // of every request, were escaped once when the policy loaded (rules.system_prefix_json).
+  // of every request, were escaped once when the policy loaded (house_rules_json, block_json).
   std::string& body = out.body;
   std::size_t image_bytes = 0;
   for (const auto& image : req.images) image_bytes += image.data.size() + 96;
-  body.reserve(playbook.system_prefix_json.size() + 4096 + summary_text.size() + situation_text.size() + final_text.size() + req.instructions.size() +
+  body.reserve(d.house_rules_json[0].size() + playbook.block_json.size() + 4096 + summary_text.size() + situation_text.size() + final_text.size() + req.instructions.size() +
                turn_bytes + image_bytes);
   body += R"({"max_tokens":)";
   body += std::to_string(req.max_output_tokens > 0 ? req.max_output_tokens : d.tiers[static_cast<std::size_t>(tier)].max_output_tokens);
@@ -290,9 +293,11 @@ BuiltPrompt build_prompt(const PromptRequest& req, const Policy& policy) {
   append_json_string(body, out.route.model);
   if (req.stream) body += R"(,"stream":true)";
   body += R"(,"system":[)";
-  if (blocks[1].breakpoint) {
-    body += playbook.system_prefix_json;  // blocks[0] and [1]: house rules, playbook
-  } else {
+  if (blocks[1].breakpoint) {  // blocks[0] and [1]: house rules, playbook
+    body += d.house_rules_json[blocks[0].breakpoint ? 1 : 0];
+    body += ',';
+    body += playbook.block_json;
+  } else {  // a prefix too short to cache: neither has a breakpoint
     append_text_block(body, d.house_rules, false);
     body += ',';
     append_text_block(body, playbook.text, false);

@@ -28,9 +28,9 @@ std::string situations_text(const std::vector<const Situation*>& situations);
 // The final user message: the lead's stage and facts in <lead_context>, then the query.
 std::string final_message_text(const Lead& lead, ConversationStage stage, std::string_view query);
 
-// The JSON text of the system blocks every request for one specialist starts with: the house
-// rules, then the playbook (with a cache breakpoint). Made once per policy, when it loads.
-std::string system_prefix_json(const std::string& house_rules, const std::string& playbook);
+// A system text block as JSON text, with a cache breakpoint or not. The house rules and the
+// playbooks, most of every request, are written once per policy, when it loads.
+std::string text_block_json(const std::string& text, bool breakpoint);
 
 // route() with the adaptation block's tokens already known (build_prompt has built the block).
 RouteDecision route_with(const RouteRequest& request, const Policy& policy,

@@ -62,7 +62,7 @@ TEST_CASE("policy: experience changes the playbook's content, not only its tone"
     CHECK(expert.find("## For newer agents") == std::string::npos);
     // Levels of one band read the same bytes, so they share the prompt cache.
     CHECK(rules.playbook(ExperienceLevel::intermediate).text == novice);
-    CHECK(rules.playbook(ExperienceLevel::experienced).system_prefix_json == rules.playbook(ExperienceLevel::expert).system_prefix_json);
+    CHECK(rules.playbook(ExperienceLevel::experienced).block_json == rules.playbook(ExperienceLevel::expert).block_json);
   }
 }
 

@@ -278,3 +278,37 @@ TEST_CASE("prompt: a breakpoint is placed only where the prefix reaches the mode
   CHECK(to_json_text(json::parse(opus.body)) == opus.body);
   CHECK(to_json_text(json::parse(haiku.body)) == haiku.body);
 }
+
+TEST_CASE("prompt: the house rules carry a breakpoint of their own where they reach the model's minimum, and not beside a summary") {
+  // They are the same for every specialist: a follow-up routed to another specialist reads them
+  // from the cache. The built-in house rules (about 1,300 tokens) reach Sonnet's 1,024 and Opus's
+  // 512, not Haiku's 2,048.
+  auto r = sample_request();
+  r.history = {{TurnRole::user, "Is she pre-approved?"}, {TurnRole::assistant, "Ask about her lender."}};
+  const auto& d = Policy::embedded().data();
+  REQUIRE(d.house_rules_tokens > 1024);
+  REQUIRE(d.house_rules_tokens < 2048);
+  for (ModelTier tier : {ModelTier::balanced, ModelTier::deep}) {
+    r.tier = tier;
+    const auto built = build_prompt(r);
+    CAPTURE(built.route.model);
+    CHECK(built.blocks[0].cache_breakpoint);
+    const auto body = json::parse(built.body);
+    CHECK(body["system"][0].contains("cache_control"));
+    CHECK(count_breakpoints(body) == 4);  // house rules, playbook, adaptation, the last turn
+    CHECK(to_json_text(body) == built.body);
+  }
+  r.tier = ModelTier::fast;
+  const auto haiku = build_prompt(r);
+  CHECK_FALSE(haiku.blocks[0].cache_breakpoint);
+  CHECK_FALSE(json::parse(haiku.body)["system"][0].contains("cache_control"));
+  CHECK(haiku.blocks[1].cache_breakpoint);
+  // With a summary of folded turns, the four breakpoints go to the playbook, the adaptation, the
+  // summary and the last turn.
+  r.tier = ModelTier::balanced;
+  r.summary = "- Agent: Is she pre-approved?\n- Coach: Ask about her lender.";
+  const auto summed = build_prompt(r);
+  REQUIRE(!summed.context.summary.empty());
+  CHECK_FALSE(summed.blocks[0].cache_breakpoint);
+  CHECK(count_breakpoints(json::parse(summed.body)) == 4);
+}
