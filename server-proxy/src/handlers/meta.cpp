@@ -1,6 +1,9 @@
 // handlers/meta.cpp: /healthz, /readyz, /metrics, /v1/policy, /v1/version.
 
 #include <algorithm>
+#include <memory>
+#include <mutex>
+#include <unordered_map>
 
 #include "handlers/handlers.hpp"
 #include "handlers/json_util.hpp"
@@ -57,6 +60,40 @@ awaitable<void> metrics_page(App& app, Exchange& ex, const Principal&) {
   co_await ex.send(200, m.render(), "text/plain; version=0.0.4");
 }
 
+namespace {
+
+// /v1/policy's bodies by what makes them: the published version (the policy's, or a location's,
+// which changes with its experiments), the core's version and which files. What a version holds
+// never changes, so each body is written and gzipped once (about 270 KB of JSON with the router's
+// weights) instead of on every widget's load. A small table, emptied when full.
+class PolicyBodies {
+ public:
+  struct Body {
+    std::string json, gzipped;  // gzipped: empty when too small to be worth it
+  };
+
+  template <class Make>
+  std::shared_ptr<const Body> get(const std::string& key, const Make& make) {
+    {
+      std::lock_guard lock(mu_);
+      if (auto it = bodies_.find(key); it != bodies_.end()) return it->second;
+    }
+    auto body = std::make_shared<Body>();
+    body->json = make();
+    if (body->json.size() > 1024) body->gzipped = gzip(body->json);
+    std::lock_guard lock(mu_);
+    if (bodies_.size() >= kMaxBodies) bodies_.clear();
+    return bodies_.emplace(key, std::move(body)).first->second;
+  }
+
+ private:
+  static constexpr std::size_t kMaxBodies = 256;
+  std::mutex mu_;
+  std::unordered_map<std::string, std::shared_ptr<const Body>> bodies_;
+};
+
+}  // namespace
+
 // The core's data, so the browser (WASM) and the proxy decide with the same policy. A caller
 // with credentials (a browser's key and agent token) also gets its location's experiments, and
 // the version is then the location's (learn/experiments.hpp: it changes when they do);
@@ -77,30 +114,31 @@ awaitable<void> policy(App& app, Exchange& ex, const Principal&) {
     out["version"] = published->version;
     out["experiments"] = published->experiments;
   }
-  if (ex.query_param("files") != "0") {
-    const Policy& built_in = Policy::embedded();
-    std::string since = ex.query_param("since");
-    std::replace(since.begin(), since.end(), ' ', '+');  // a "+" sent unencoded reads as a space
-    if (since == built_in.version()) {
-      json files = json::object();
+  const Policy& built_in = Policy::embedded();
+  std::string since = ex.query_param("since");
+  std::replace(since.begin(), since.end(), ' ', '+');  // a "+" sent unencoded reads as a space
+  const std::string files = ex.query_param("files") == "0" ? "none" : since == built_in.version() ? "since" : "all";
+  static PolicyBodies bodies;
+  const auto body = bodies.get(out["version"].get<std::string>() + '\n' + p.version() + '\n' + files, [&] {
+    if (files == "since") {
+      json changed = json::object();
       for (const auto& [path, text] : p.files()) {
         const auto same = built_in.files().find(path);
-        if (path == "router/model.json" || same == built_in.files().end() || same->second != text) files[path] = text;
+        if (path == "router/model.json" || same == built_in.files().end() || same->second != text) changed[path] = text;
       }
-      out["files"] = std::move(files);
-    } else {
+      out["files"] = std::move(changed);
+    } else if (files == "all") {
       out["files"] = p.files();
     }
-  }
-  std::string body = to_json_text(out);
+    return to_json_text(out);
+  });
   Headers headers{{"vary", "accept-encoding"}};
-  if (body.size() > 1024 && accepts_gzip(ex.header("accept-encoding"))) {
-    if (std::string zipped = gzip(body); !zipped.empty()) {
-      body = std::move(zipped);
-      headers.emplace_back("content-encoding", "gzip");
-    }
+  if (!body->gzipped.empty() && accepts_gzip(ex.header("accept-encoding"))) {
+    headers.emplace_back("content-encoding", "gzip");
+    co_await ex.send(200, std::string(body->gzipped), "application/json", headers);
+  } else {
+    co_await ex.send(200, std::string(body->json), "application/json", headers);
   }
-  co_await ex.send(200, std::move(body), "application/json", headers);
 }
 
 awaitable<void> version(App& app, Exchange& ex, const Principal&) {
