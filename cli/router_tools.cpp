@@ -295,7 +295,7 @@ int train_command(int argc, char** argv) {
   const fs::path dir = argv[3];
   std::map<std::string, std::string> files;
   if (!read_policy_folder(dir.string(), files)) return 2;
-  files.erase("router/model.json");  // the model being replaced (stale or broken, it must not stop its retraining)
+  files.erase(porchlight::kRouterModelFile);  // the model being replaced (stale or broken, it must not stop its retraining)
   const auto keywords = porchlight::Policy::from_files(files);
   if (!keywords) {
     std::cerr << "porchlight: the policy in " << dir.string() << " does not load: " << keywords.errors()[0].message << "\n";

@@ -375,7 +375,7 @@ void index_keywords(PolicyData& d) {
 
 // Router v2's model, when the files hold it (the browser's core attaches it later).
 void load_router_model(const std::map<std::string, std::string>& files, PolicyData& d, Errors& errors) {
-  const auto it = files.find(detail::kRouterModelFile);
+  const auto it = files.find(kRouterModelFile);
   if (it == files.end()) return;
   auto model = detail::parse_router_model(it->second);
   if (!model) {
@@ -409,7 +409,7 @@ Result<std::shared_ptr<const PolicyData>> load(const std::map<std::string, std::
   // The version names the release and the exact bytes of every file (FNV-1a over path and content).
   std::uint64_t h = detail::fnv1a64("");
   for (const auto& [path, content] : files) {
-    if (path == detail::kRouterModelFile) continue;  // routing.json names its version
+    if (path == kRouterModelFile) continue;  // routing.json names its version
     h = detail::fnv1a64(path, h);
     h = detail::fnv1a64(std::string_view("\0", 1), h);
     h = detail::fnv1a64(content, h);

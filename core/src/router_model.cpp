@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "json_reader.hpp"
+#include "porchlight/policy.hpp"
 #include "policy_data.hpp"
 #include "text.hpp"
 
@@ -251,7 +252,7 @@ std::vector<std::int8_t> base64_bytes(std::string_view in, bool& ok) {
 }
 
 Error model_error(std::string code, std::string message) {
-  return Error{"policy." + code, std::move(message), "router/model.json"};
+  return Error{"policy." + code, std::move(message), kRouterModelFile};
 }
 
 }  // namespace

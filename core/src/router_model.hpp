@@ -21,7 +21,6 @@ namespace porchlight::detail {
 
 struct PolicyData;
 
-inline constexpr const char* kRouterModelFile = "router/model.json";
 
 inline constexpr std::size_t kSpecialistOutputs = enum_count<Specialist>();
 inline constexpr std::size_t kNeedsBalanced = kSpecialistOutputs;  // P(the request needs more than fast)

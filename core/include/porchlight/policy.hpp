@@ -17,6 +17,10 @@ namespace porchlight {
 
 namespace detail { struct PolicyData; }
 
+// Router v2's weights, a file of the policy: not embedded in the browser's core (it loads them
+// after first paint), and not part of the version (routing.json names the model's).
+inline constexpr const char* kRouterModelFile = "router/model.json";
+
 class Policy {
  public:
   // The policy compiled into this build.

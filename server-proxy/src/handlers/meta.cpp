@@ -12,6 +12,7 @@
 #include "auth/scopes.hpp"
 #include "porchlight/api.hpp"
 #include "porchlight/json_output.hpp"
+#include "porchlight/policy.hpp"
 
 namespace porchlight::proxy {
 
@@ -124,7 +125,7 @@ awaitable<void> policy(App& app, Exchange& ex, const Principal&) {
       json changed = json::object();
       for (const auto& [path, text] : p.files()) {
         const auto same = built_in.files().find(path);
-        if (path == "router/model.json" || same == built_in.files().end() || same->second != text) changed[path] = text;
+        if (path == kRouterModelFile || same == built_in.files().end() || same->second != text) changed[path] = text;
       }
       out["files"] = std::move(changed);
     } else if (files == "all") {
