@@ -25,6 +25,7 @@
 // the ledger can be written.
 
 #include <deque>
+#include <unordered_set>
 
 #include <boost/beast/websocket.hpp>
 
@@ -72,6 +73,13 @@ class Outbox : public std::enable_shared_from_this<Outbox> {
   }
   bool push(const json& message) { return push(frame_text(message)); }
   bool closed() const { return closed_; }
+
+  // Pushed batches (by push id) this socket's client has not acknowledged yet: an ack of any
+  // other id writes nothing. Bounded: past it, a batch simply comes again on the next connection.
+  void pushed(const std::string& push) {
+    if (unacked_.size() < kMaxQueued) unacked_.insert(push);
+  }
+  bool acknowledged(const std::string& push) { return unacked_.erase(push) > 0; }
   auto executor() { return wake_.get_executor(); }
   void close() {
     closed_ = true;
@@ -111,6 +119,7 @@ class Outbox : public std::enable_shared_from_this<Outbox> {
   Ws& ws_;
   net::steady_timer wake_, finished_;
   std::deque<std::string> frames_;
+  std::unordered_set<std::string> unacked_;
   bool closed_ = false;
   bool running_ = false;
 };
@@ -145,16 +154,19 @@ awaitable<void> send_waiting_cards(App& app, const store::Scope& scope, const st
     auto frames = json::parse(card.card_json, nullptr, false);
     if (!frames.is_array()) continue;
     for (const auto& f : frames) out.push(f);
+    out.pushed(card.id);  // its frames' push id
     ++sent;
   }
   if (sent) app.metrics().count("porchlight_live_pushes_total", {{"when", "on_connect"}}, static_cast<double>(sent));
 }
 
 // {"type":"ack","push"}: the client has the pushed batch; it is not sent to a later connection.
+// Only a batch pushed to this socket and not acknowledged yet is written.
 // Written with other small writes, behind the requests' (group commit): one per card at a
 // thousand cards a second. Not written (the store is away): the card comes again, and the
 // client knows its push id.
 void acknowledge_push(App& app, const store::Scope& scope, const std::string& agent_id, std::string push, Outbox& out) {
+  if (!out.acknowledged(push)) return;
   auto mark = [&app, scope, agent_id, push = std::move(push)] {
     return app.group_commit().write(
         scope, [&](store::Store& tx) { return tx.live_cards().mark_delivered(scope, agent_id, {push}); },
@@ -226,8 +238,10 @@ awaitable<void> live_session(App& app, Exchange& ex) {
           auto o = weak.lock();
           if (!o) return;
           auto parsed = json::parse(frames, nullptr, false);
-          if (!parsed.is_array()) return;
+          if (!parsed.is_array() || parsed.empty()) return;
           for (const auto& f : parsed) o->push(f);
+          if (const auto* first = &parsed.front(); first->is_object() && first->contains("push") && (*first)["push"].is_string())
+            o->pushed((*first)["push"].get<std::string>());
         });
       });
   out->push(JSON_OBJ({{"type", "ready"}, {"agent_id", agent.id}, {"policy_version", app.policy().version()}}));
