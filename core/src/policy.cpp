@@ -365,12 +365,16 @@ void index_keywords(PolicyData& d) {
       add(k, static_cast<std::uint16_t>(detail::KeywordIndex::kTierRuleOwner + r));
   // Counting sort by slot: first[k] is where slot k's entries begin.
   constexpr int kSlots = detail::KeywordIndex::kSymbols * detail::KeywordIndex::kSymbols;
+  // (A phrase is normalized text, so its first two bytes are symbols; one that is not is never
+  // looked up rather than misplaced.)
   index.first.assign(kSlots + 1, 0);
-  for (int k : slots) ++index.first[static_cast<std::size_t>(k) + 1];
+  for (int k : slots)
+    if (k >= 0) ++index.first[static_cast<std::size_t>(k) + 1];
   for (int k = 0; k < kSlots; ++k) index.first[k + 1] += index.first[k];
-  index.by_slot.assign(slots.size(), 0);
+  index.by_slot.assign(index.first[kSlots], 0);
   std::vector<std::uint32_t> next(index.first.begin(), index.first.end() - 1);
-  for (std::size_t e = 0; e < slots.size(); ++e) index.by_slot[next[static_cast<std::size_t>(slots[e])]++] = static_cast<std::uint32_t>(e);
+  for (std::size_t e = 0; e < slots.size(); ++e)
+    if (slots[e] >= 0) index.by_slot[next[static_cast<std::size_t>(slots[e])]++] = static_cast<std::uint32_t>(e);
 }
 
 // Router v2's model, when the files hold it (the browser's core attaches it later).
