@@ -96,29 +96,21 @@ bool is_number(std::string_view w) {
 
 // ---- [2] features ------------------------------------------------------------------------------
 
-// A feature's bucket: FNV-1a (text.hpp's fnv1a64, written out here: routing hashes every word
-// and trigram) over a kind byte and the feature's text (one word, or two with a space between).
-inline std::uint64_t fnv_bytes(std::uint64_t h, std::string_view bytes) {
-  for (char c : bytes) {
-    h ^= static_cast<unsigned char>(c);
-    h *= 0x100000001b3ULL;
-  }
-  return h;
-}
-
+// A feature's bucket: FNV-1a over a kind byte and the feature's text (one word, or two with a
+// space between).
 inline std::uint32_t fold_bucket(std::uint64_t h, unsigned bits) {
   return static_cast<std::uint32_t>((h ^ (h >> 32)) & ((1u << bits) - 1));
 }
 
 std::uint32_t bucket(char kind, std::string_view a, unsigned bits, std::string_view b = {}) {
-  std::uint64_t h = fnv_bytes(0xcbf29ce484222325ULL, std::string_view(&kind, 1));
-  h = fnv_bytes(h, a);
-  if (!b.empty()) h = fnv_bytes(fnv_bytes(h, " "), b);
+  std::uint64_t h = fnv1a64(std::string_view(&kind, 1));
+  h = fnv1a64(a, h);
+  if (!b.empty()) h = fnv1a64(b, fnv1a64(" ", h));
   return fold_bucket(h, bits);
 }
 
 // The hash after the trigram kind byte 'c', the same for every trigram.
-constexpr std::uint64_t kTrigramSeed = (0xcbf29ce484222325ULL ^ static_cast<unsigned char>('c')) * 0x100000001b3ULL;
+constexpr std::uint64_t kTrigramSeed = fnv1a64("c");
 
 // A digit run is the word "<n>" (prices and dates differ from request to request); short numbers
 // that name things ("1031", "3%") also count as themselves.
@@ -161,7 +153,7 @@ RouterFeatures router_features(const RouteRequest& req, unsigned bits, const Key
       w.copy(padded + 1, w.size());
       padded[w.size() + 1] = '>';
       for (std::size_t k = 0; k + 3 <= w.size() + 2; ++k)  // bucket('c', the trigram), from the kind's hash
-        f.text.push_back(fold_bucket(fnv_bytes(kTrigramSeed, std::string_view(padded + k, 3)), bits));
+        f.text.push_back(fold_bucket(fnv1a64(std::string_view(padded + k, 3), kTrigramSeed), bits));
     }
     prev = w;
     prev_raw = is_raw;

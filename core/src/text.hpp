@@ -32,7 +32,14 @@ bool is_blank(std::string_view text);
 // Lowercase ASCII letters and digits; every other byte run becomes one space; padded with a space
 // on both sides so that " phrase" finds a phrase at a word start.
 std::string normalize_for_matching(std::string_view text);
-std::uint64_t fnv1a64(std::string_view bytes, std::uint64_t seed = 0xcbf29ce484222325ULL);
+// FNV-1a, 64 bits; `seed` continues an earlier hash. Inline: routing hashes every word and trigram.
+constexpr std::uint64_t fnv1a64(std::string_view bytes, std::uint64_t seed = 0xcbf29ce484222325ULL) {
+  for (char c : bytes) {
+    seed ^= static_cast<unsigned char>(c);
+    seed *= 0x100000001b3ULL;
+  }
+  return seed;
+}
 std::string hex64(std::uint64_t value);
 
 }  // namespace porchlight::detail

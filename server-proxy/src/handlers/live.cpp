@@ -240,8 +240,7 @@ awaitable<void> live_session(App& app, Exchange& ex) {
           auto parsed = json::parse(frames, nullptr, false);
           if (!parsed.is_array() || parsed.empty()) return;
           for (const auto& f : parsed) o->push(f);
-          if (const auto* first = &parsed.front(); first->is_object() && first->contains("push") && (*first)["push"].is_string())
-            o->pushed((*first)["push"].get<std::string>());
+          if (auto id = parsed.front().find("push"); id != parsed.front().end() && id->is_string()) o->pushed(id->get<std::string>());
         });
       });
   out->push(JSON_OBJ({{"type", "ready"}, {"agent_id", agent.id}, {"policy_version", app.policy().version()}}));
