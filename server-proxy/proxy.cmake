@@ -50,6 +50,7 @@ add_library(porchlight_proxy STATIC
   src/learn/insights.cpp
   src/learn/outcomes.cpp
   src/live/card_hub.cpp
+  src/live/frames.cpp
   src/live/suggestion.cpp
   src/log.cpp
   src/metrics.cpp
@@ -95,6 +96,7 @@ add_executable(porchlight_proxy_tests
   "${PORCHLIGHT_PROXY_UNIT_TESTS}/ledger/usage_ledger_test.cpp"
   "${PORCHLIGHT_PROXY_UNIT_TESTS}/limits/admission_test.cpp"
   "${PORCHLIGHT_PROXY_UNIT_TESTS}/limits/load_shedder_test.cpp"
+  "${PORCHLIGHT_PROXY_UNIT_TESTS}/live/frames_test.cpp"
   "${PORCHLIGHT_PROXY_UNIT_TESTS}/providers/provider_test.cpp"
   "${PORCHLIGHT_PROXY_UNIT_TESTS}/store/test_env.cpp")
 target_include_directories(porchlight_proxy_tests PRIVATE "${PORCHLIGHT_PROXY_UNIT_TESTS}")

@@ -32,6 +32,7 @@
 #include "auth/scopes.hpp"
 #include "auth/visibility.hpp"
 #include "handlers/handlers.hpp"
+#include "live/frames.hpp"
 #include "live/suggestion.hpp"
 #include "handlers/json_util.hpp"
 #include "porchlight/json_input.hpp"
@@ -151,9 +152,9 @@ awaitable<void> send_waiting_cards(App& app, const store::Scope& scope, const st
   if (!waiting) co_return;  // the store is away: they wait for the next connection
   std::size_t sent = 0;
   for (const auto& card : waiting.value()) {
-    auto frames = json::parse(card.card_json, nullptr, false);
-    if (!frames.is_array()) continue;
-    for (const auto& f : frames) out.push(f);
+    auto batch = split_frames(card.card_json);
+    if (!batch) continue;
+    for (auto& f : batch->frames) out.push(std::move(f));
     out.pushed(card.id);  // its frames' push id
     ++sent;
   }
@@ -237,10 +238,10 @@ awaitable<void> live_session(App& app, Exchange& ex) {
         net::post(executor, [weak, frames] {
           auto o = weak.lock();
           if (!o) return;
-          auto parsed = json::parse(frames, nullptr, false);
-          if (!parsed.is_array() || parsed.empty()) return;
-          for (const auto& f : parsed) o->push(f);
-          if (auto id = parsed.front().find("push"); id != parsed.front().end() && id->is_string()) o->pushed(id->get<std::string>());
+          auto batch = split_frames(frames);
+          if (!batch || batch->frames.empty()) return;
+          for (auto& f : batch->frames) o->push(std::move(f));
+          if (!batch->push.empty()) o->pushed(batch->push);
         });
       });
   out->push(JSON_OBJ({{"type", "ready"}, {"agent_id", agent.id}, {"policy_version", app.policy().version()}}));
