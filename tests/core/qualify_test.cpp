@@ -118,6 +118,31 @@ TEST_CASE("qualify: a buyer under agreement with another agent is an alert not t
   CHECK(c.item("agent")->status == ItemStatus::ok);
 }
 
+TEST_CASE("issue: a lead who has NOT signed with anyone read as represented elsewhere (alert, score 0, closed lost)") {
+  // No "none" phrase matched, then "signed*" / "signed with" did.
+  for (const char* said : {"havent signed with anyone", "not signed with anyone yet", "nothing signed, just browsing redfin",
+                           "haven't signed anything", "I have not signed with an agent", "never signed anything"}) {
+    CAPTURE(said);
+    const auto c = buyer({{"timeline", "60 days"}, {"other_agent", said}});
+    CHECK(c.item("agent")->reading == "none");
+    CHECK(c.item("agent")->status == ItemStatus::ok);
+    CHECK(problem(c, "represented_elsewhere") == nullptr);
+    CHECK(c.score.value > 0);
+    CHECK(c.score.capped.empty());
+    const auto s = seller({{"timeline", "60 days"}, {"listed_with", said}});
+    CHECK(s.item("listing_status")->reading == "not_listed");
+    CHECK(problem(s, "listed_with_another_broker") == nullptr);
+    CHECK(s.score.value > 0);
+    Lead lead;
+    lead.facts = {{"other_agent", said}};
+    CHECK(advance_stage(c, lead, ConversationStage::contacted, {}).stage != ConversationStage::closed_lost);
+  }
+  // Signed with someone still reads as signed.
+  CHECK(buyer({{"other_agent", "signed with Compass"}}).item("agent")->reading == "represented");
+  CHECK(seller({{"listed_with", "signed with ABC Realty"}}).item("listing_status")->reading == "listed");
+  CHECK(seller({{"listed_with", "isn't listed with anyone"}}).item("listing_status")->reading == "not_listed");
+}
+
 TEST_CASE("qualify: timelines are read into months") {
   struct Case { const char* text; int months; };
   for (const Case& k : {Case{"30 days", 1}, Case{"within 45 days", 2}, Case{"2 years", 24}, Case{"6+ months", 6},
