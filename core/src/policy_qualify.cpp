@@ -94,9 +94,11 @@ void load_items(FieldReader& r, QualifyData& q, Errors& errors) {
     item.timeline = reader == "timeline";
     if (reader != "classes" && reader != "timeline") ir.add("invalid_reader", ir.child_path("reader"), "expected classes or timeline");
     each_object(ir, "classes", Need::optional, 20, errors, [&](FieldReader& cr) {
+      cr.reject_unknown({"class", "phrases", "alone"});
       ValueClass c;
       c.name = cr.string("class", Need::required, 48).value_or("");
       c.phrases = phrases(cr, "phrases", Need::required);
+      c.alone = phrases(cr, "alone");
       item.classes.push_back(std::move(c));
     });
     item.otherwise = ir.string("otherwise", item.timeline ? Need::optional : Need::required, 48).value_or("");

@@ -62,7 +62,7 @@ Reading read_fact(const ItemRule& rule, const detail::FactRead& f, const std::st
   if (!f.yes.empty() && is_answer(tokens, q.yes)) { r.cls = f.yes; return r; }
   if (!f.no.empty() && is_answer(tokens, q.no)) { r.cls = f.no; return r; }
   for (const auto& c : rule.classes)
-    if (detail::has_phrase(tokens, c.phrases)) { r.cls = c.name; return r; }
+    if (detail::has_phrase(tokens, c.phrases) || is_answer(tokens, c.alone)) { r.cls = c.name; return r; }
   r.cls = !f.otherwise.empty() ? f.otherwise : rule.otherwise;
   return r;
 }

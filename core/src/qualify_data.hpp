@@ -26,7 +26,8 @@ struct FactRead {
 };
 struct ValueClass {
   std::string name;
-  std::vector<Phrase> phrases;
+  std::vector<Phrase> phrases;  // found anywhere in the value
+  std::vector<Phrase> alone;    // only as the whole value ("end", not "end of May")
 };
 struct ItemOutcome {
   std::string reading;  // the class

@@ -211,6 +211,21 @@ TEST_CASE("qualify: opt-outs and Do-Not-Call are alerts that stop texting and ca
   CHECK(problem(c, "stop_texting") != nullptr);
 }
 
+TEST_CASE("issue: a consent note with end, cancel or quit in it read as an opt-out") {
+  // end/cancel/quit count only as the whole value, as a lead's reply does in extraction.json.
+  for (const char* note : {"written consent signed at open house, end of May", "opted in, can cancel anytime",
+                           "consented on the web form; told her she can quit texts anytime"}) {
+    CAPTURE(note);
+    const auto c = buyer({{"sms_consent", note}});
+    CHECK(c.item("contact")->reading == "consented");
+    CHECK(problem(c, "stop_texting") == nullptr);
+  }
+  for (const char* reply : {"END", "cancel", "Quit.", "STOP", "replied STOP 11/24", "unsubscribed 11/20", "revoked consent"}) {
+    CAPTURE(reply);
+    CHECK(problem(buyer({{"sms_consent", "yes"}, {"opted_out", reply}}), "stop_texting") != nullptr);
+  }
+}
+
 TEST_CASE("qualify: the score ranks leads as a broker would") {
   const auto hot = buyer({{"area", "Round Rock"}, {"timeline", "60 days"}, {"pre_approved", "yes"}, {"motivation", "new job in Austin"},
                           {"buyer_agreement", "signed"}, {"appointment", "consultation Tuesday"}});
