@@ -71,10 +71,11 @@ const std::vector<HolidayRule>& federal_holidays() {
 const HolidayRule* holiday_on(std::int64_t days, const std::vector<HolidayRule>& rules) {
   std::int64_t y;
   unsigned m, d;
-  civil_from_days(days, y, m, d);
   for (const auto& r : rules) {
+    const std::int64_t base = days - r.days_after;  // the date the rule names (Thanksgiving, for the day after)
+    civil_from_days(base, y, m, d);
     if (r.month != m) continue;
-    if (r.day ? r.day == d : nth_weekday(y, m, r.weekday, r.nth) == days) return &r;
+    if (r.day ? r.day == d : nth_weekday(y, m, r.weekday, r.nth) == base) return &r;
   }
   return nullptr;
 }

@@ -18,13 +18,15 @@ std::string_view weekday_name(std::int64_t days);
 // The n-th (1-based) given weekday of a month; n = -1 for the last.
 std::int64_t nth_weekday(std::int64_t year, unsigned month, int weekday, int n);
 
-// A holiday rule: a fixed date (month, day), or the n-th weekday of a month (n = -1: the last).
+// A holiday rule: a fixed date (month, day), or the n-th weekday of a month (n = -1: the last),
+// plus `days_after` days ("the day after Thanksgiving": the 4th Thursday of November, plus 1).
 struct HolidayRule {
   std::string name;
   unsigned month = 1;
   unsigned day = 0;   // fixed date when non-zero
   int weekday = 0;    // otherwise the n-th weekday
   int nth = 0;
+  int days_after = 0;
 };
 
 // The legal public holidays of 5 U.S.C. 6103(a), on their actual dates: how Regulation Z's

@@ -414,12 +414,14 @@ void load_contract_json(const json& j, ContractData& c, Errors& errors) {
     if (auto v = o.string("time", Need::optional, 5)) form.time = *v;
     if (auto v = o.string("rolled_time", Need::optional, 5)) form.rolled_time = *v;
     each_object(o, "holidays", Need::optional, 30, errors, [&](FieldReader& h) {
+      h.reject_unknown({"name", "month", "day", "weekday", "nth", "days_after"});
       HolidayRule rule;
       rule.name = h.string("name", Need::required, 80).value_or("");
       rule.month = static_cast<unsigned>(h.integer("month", Need::required, 1, 12).value_or(1));
       rule.day = static_cast<unsigned>(h.integer("day", Need::optional, 1, 31).value_or(0));
       rule.weekday = static_cast<int>(h.integer("weekday", Need::optional, 0, 6).value_or(0));
       rule.nth = static_cast<int>(h.integer("nth", Need::optional, -1, 5).value_or(0));
+      rule.days_after = static_cast<int>(h.integer("days_after", Need::optional, 1, 6).value_or(0));
       if (!rule.day && !rule.nth) h.add("invalid_holiday", h.path(), "give a day, or a weekday and nth");
       form.holidays.push_back(std::move(rule));
     });

@@ -1,7 +1,10 @@
 // The contract-to-close calculator: each form's counting rules, worked by hand on real calendars.
 #include <doctest/doctest.h>
 
+#include <nlohmann/json.hpp>
+
 #include "helpers.hpp"
+#include "porchlight/policy.hpp"
 #include "porchlight/qualify.hpp"
 
 using namespace porchlight;
@@ -126,6 +129,35 @@ TEST_CASE("contract: California: 17/17/21 defaults, business-day deposit, state 
   CHECK(find(y, "inspection")->rule.find("Cesar Chavez Day") != std::string::npos);
   // Final verification 5 days before close of escrow.
   CHECK(find(y, "walkthrough")->date == "2026-04-10");
+}
+
+TEST_CASE("issue: California's day after Thanksgiving was the 4th Friday of November, wrong when November 1 is a Friday") {
+  // 2030: November 1 is a Friday, Thanksgiving Thursday 11-28, the day after Friday 11-29 (the 4th
+  // Friday was 11-22). Acceptance Tuesday 2030-11-19: 10 days lands on Friday 11-29, which rolls
+  // past the weekend to Monday 12-02; 3 days lands on Friday 11-22, a working day that stands.
+  auto t = financed("california_car_rpa", "2030-11-19", "2031-01-15");
+  t.days["inspection_days"] = 10;
+  t.days["pre_approval_days"] = 3;
+  const auto x = timeline(t, "2030-11-19");
+  CHECK(find(x, "inspection")->date == "2030-12-02");
+  CHECK(find(x, "inspection")->rule.find("Day after Thanksgiving") != std::string::npos);
+  CHECK(find(x, "pre_approval_letter")->date == "2030-11-22");
+  // 2026 (November 1 a Sunday): Thanksgiving 11-26, the day after 11-27, as before.
+  t = financed("california_car_rpa", "2026-11-17", "2027-01-15");
+  t.days["inspection_days"] = 10;
+  CHECK(find(timeline(t, "2026-11-17"), "inspection")->date == "2026-11-30");
+  // days_after is checked when the policy loads: 1 to 6, and a misspelt key is an error, not ignored.
+  REQUIRE(Policy::from_files(Policy::embedded().files()));
+  for (const char* bad : {R"({"name": "x", "month": 11, "weekday": 4, "nth": 4, "days_after": 7})",
+                          R"({"name": "x", "month": 11, "weekday": 4, "nth": 4, "day_after": 1})"}) {
+    CAPTURE(bad);
+    auto files = Policy::embedded().files();
+    auto forms = nlohmann::json::parse(files.at("contract_forms.json"));
+    for (auto& f : forms["forms"])
+      if (f["id"] == "california_car_rpa") f["holidays"].push_back(nlohmann::json::parse(bad));
+    files["contract_forms.json"] = forms.dump();
+    CHECK_FALSE(Policy::from_files(files));
+  }
 }
 
 TEST_CASE("contract: Florida: a period ending on a weekend runs to 5 p.m. the next business day") {
