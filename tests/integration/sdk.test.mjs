@@ -119,6 +119,55 @@ describe('the official SDK through the proxy', () => {
     allowed.stop();
   });
 
+  test("the body goes upstream in the caller's key order, with or without the agent's context", async () => {
+    // A schema's properties are read in order ("reason, then answer"): sorting them changes answers.
+    const tools = [{ name: 'log_call', description: 'Log a call with a lead',
+      input_schema: { type: 'object', properties: { zeta_reasoning: { type: 'string' }, alpha_answer: { type: 'string' } } } }];
+    for (const headers of [{}, { 'x-porchlight-agent': 'agent-1' }]) {
+      await client({ defaultHeaders: headers }).messages.create({ model: 'claude-haiku-5-5', max_tokens: 50, tools,
+        messages: [{ role: 'user', content: 'Log my call with Dana: she wants 3 beds under 400k' }] });
+      const sent = (await lastRequest()).body;
+      assert.deepEqual(Object.keys(sent.tools[0].input_schema.properties), ['zeta_reasoning', 'alpha_answer'], JSON.stringify(headers));
+      assert.deepEqual(Object.keys(sent).slice(0, 2), ['model', 'max_tokens'], 'the top level keeps its order too');
+    }
+  });
+
+  test("with x-porchlight-agent, the injected breakpoint takes the caller's one-hour lifetime (longer ones first)", async () => {
+    const withAgent = client({ defaultHeaders: { 'x-porchlight-agent': 'agent-1' } });
+    const msg = await withAgent.messages.create({ model: 'claude-sonnet-5-5', max_tokens: 50,
+      system: [{ type: 'text', text: 'Our team rules. '.repeat(300), cache_control: { type: 'ephemeral', ttl: '1h' } }],
+      messages: [{ role: 'user', content: 'What do I ask a relocation lead first?' }] });
+    assert.equal(msg.type, 'message');
+    const sent = (await lastRequest()).body;
+    assert.deepEqual(sent.system[2].cache_control, { type: 'ephemeral', ttl: '1h' });
+  });
+
+  test('a caller that leaves a stream ends the upstream generation, and its usage counts what came', async () => {
+    const haikuOutput = async () => (await (await fetch(proxy.url + '/v1/usage', { headers: { 'x-api-key': loc.sk } })).json())
+      .data.filter((r) => r.model === 'claude-haiku-5-5').reduce((sum, r) => sum + r.output_tokens, 0);
+    const outputBefore = await haikuOutput();
+    const before = (await fake.stats()).messages.streams_aborted_by_client;
+    await fake.script([{ tokens_per_second: 100, text: 'word '.repeat(1000) }]);
+    const ac = new AbortController();
+    const stream = client().messages.stream({ model: 'claude-haiku-5-5', max_tokens: 2000,
+      messages: [{ role: 'user', content: 'Write me a long farming letter for Maple Heights' }] }, { signal: ac.signal });
+    let deltas = 0;
+    stream.on('text', () => { if (++deltas === 5) ac.abort(); });
+    await stream.finalMessage().catch(() => {});
+    let aborted = before;
+    for (let i = 0; i < 50 && aborted === before; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      aborted = (await fake.stats()).messages.streams_aborted_by_client;
+    }
+    assert.equal(aborted, before + 1, 'the proxy closed its upstream stream within 5 s (the whole answer takes 10 s)');
+    let added = 0;  // the ledger is written in the background
+    for (let i = 0; i < 50 && added === 0; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      added = (await haikuOutput()) - outputBefore;
+    }
+    assert.ok(added > 0 && added < 1000, `recorded ${added} output tokens of the 1,000 the whole answer has`);
+  });
+
   test('usage from the compatible endpoints is recorded', async () => {
     const usage = await (await fetch(proxy.url + '/v1/usage', { headers: { 'x-api-key': loc.sk } })).json();
     assert.ok(usage.totals.requests >= 4);

@@ -54,6 +54,19 @@ describe('when Claude is failing', () => {
     assert.deepEqual(models, ['claude-sonnet-5-5', 'claude-sonnet-5-5', 'claude-sonnet-5-5', 'claude-haiku-5-5']);
   });
 
+  test('/v1/messages answers for the model it was asked for: no fallback model stands in', async () => {
+    await fake.reset();
+    await fake.script([{ status: 529 }, { status: 529 }, { status: 529 }]);
+    const r = await fetch(`${proxy.url}/v1/messages`, {
+      method: 'POST', headers: { 'x-api-key': loc.sk, 'content-type': 'application/json', 'anthropic-version': '2023-06-01' },
+      body: JSON.stringify({ model: 'claude-sonnet-5-5', max_tokens: 32, messages: [{ role: 'user', content: 'hi' }] }) });
+    assert.equal(r.status, 529);
+    assert.equal((await r.json()).error.type, 'overloaded_error');
+    const models = (await fake.requests()).filter((q) => q.path === '/v1/messages').map((q) => q.body.model);
+    // Retried (as many times as the model's circuit allows after the test above), never another model.
+    assert.ok(models.length >= 1 && models.every((m) => m === 'claude-sonnet-5-5'), models.join());
+  });
+
   test('an error mid-stream keeps what arrived, marks it incomplete and says so', async () => {
     await fake.reset();
     await fake.script([{ error_event_after_events: 5 }]);
@@ -80,6 +93,36 @@ test('an unreachable upstream: offline answers, readiness unaffected', async () 
   const events = await readSse(await coachRequest(proxy.url, loc, { query: 'What should I ask next?' }));
   assert.match(text(events), /Offline guidance/);
   assert.equal((await fetch(proxy.url + '/readyz')).status, 200);
+});
+
+describe('with a short first-byte timeout', () => {
+  let fake, proxy, loc;
+  before(async () => {
+    fake = await startFake();
+    const db = sqliteUrl();
+    proxy = await startProxy({ databaseUrl: db, upstreamUrl: fake.url, args: ['--upstream-first-byte-timeout-ms', '1000'] });
+    loc = await provision(db, proxy.url);
+  });
+  const post = (body) => fetch(`${proxy.url}/v1/messages`, {
+    method: 'POST', headers: { 'x-api-key': loc.sk, 'content-type': 'application/json', 'anthropic-version': '2023-06-01' },
+    body: JSON.stringify({ model: 'claude-haiku-5-5', max_tokens: 32, messages: [{ role: 'user', content: 'hi' }], ...body }) });
+
+  test("a non-streaming /v1/messages waits for its whole answer (the SDKs' ten minutes), not the first-byte timeout", async () => {
+    await fake.reset();
+    await fake.script([{ latency_ms: 2000 }]);
+    const r = await post({});
+    assert.equal(r.status, 200);
+    assert.equal((await r.json()).type, 'message');
+  });
+
+  test('a request sent and not answered in time is not sent again (the upstream may be generating it, billed)', async () => {
+    await fake.reset();
+    await fake.script([{ latency_ms: 3000 }]);
+    const r = await post({ stream: true });
+    assert.equal(r.status, 504);
+    assert.equal((await r.json()).error.code, 'upstream.timeout');
+    assert.equal((await fake.stats()).messages.total, 1);
+  });
 });
 
 describe('with no fallback configured', () => {

@@ -20,35 +20,60 @@ namespace porchlight::proxy {
 namespace {
 
 
-int count_breakpoints(const json& body) {
-  int n = 0;
-  auto scan = [&](const json& blocks) {
+// The body as it goes upstream: the caller's keys in the caller's order (a JSON schema's
+// properties or a tool's input are read by the model in that order), so edits are made on an
+// order-keeping copy and an unedited body goes as its bytes.
+using WireJson = nlohmann::ordered_json;
+
+// The caller's cache breakpoints: how many, and whether any after the tools asks for an hour (a
+// breakpoint we put before it must then ask for an hour too: longer lifetimes come first).
+struct Breakpoints {
+  int count = 0;
+  bool tools_5m = false;    // a tool's breakpoint with the default lifetime
+  bool later_1h = false;    // a system or message breakpoint with ttl "1h"
+};
+
+Breakpoints breakpoints_of(const json& body) {
+  Breakpoints b;
+  auto scan = [&](const json& blocks, bool tools) {
     if (!blocks.is_array()) return;
-    for (const auto& b : blocks)
-      if (b.is_object() && b.contains("cache_control")) ++n;
+    for (const auto& block : blocks) {
+      if (!block.is_object() || !block.contains("cache_control")) continue;
+      ++b.count;
+      const json& cc = block["cache_control"];
+      const bool hour = cc.is_object() && cc.value("ttl", "") == "1h";
+      if (tools && !hour) b.tools_5m = true;
+      if (!tools && hour) b.later_1h = true;
+    }
   };
-  if (body.contains("tools")) scan(body["tools"]);
-  if (body.contains("system")) scan(body["system"]);
+  if (body.contains("tools")) scan(body["tools"], true);
+  if (body.contains("system")) scan(body["system"], false);
   if (body.contains("messages") && body["messages"].is_array())
     for (const auto& m : body["messages"])
-      if (m.is_object() && m.contains("content")) scan(m["content"]);
-  return n;
+      if (m.is_object() && m.contains("content")) scan(m["content"], false);
+  return b;
 }
 
-// Puts the agent's coaching context before the caller's system prompt.
-void inject_agent(json& body, const AgentProfile& agent, const Policy& policy) {
-  std::string query = last_user_text(body["messages"]);
+// Puts the agent's coaching context before the caller's system prompt (`read` is the same body,
+// parsed for reading).
+void inject_agent(WireJson& wire, const json& read, const AgentProfile& agent, const Policy& policy) {
+  std::string query = last_user_text(read["messages"]);
   if (query.empty()) query = "(no text)";
-  json system = json::array();
+  WireJson system = WireJson::array();
   for (auto& block : coaching_context(agent, query, policy))  // house rules, playbook, adaptation
     system.push_back({{"type", "text"}, {"text", std::move(block.text)}});
-  if (body.contains("system")) {
-    if (body["system"].is_string()) system.push_back({{"type", "text"}, {"text", body["system"]}});
-    else if (body["system"].is_array()) for (const auto& b : body["system"]) system.push_back(b);
+  if (wire.contains("system")) {
+    if (wire["system"].is_string()) system.push_back({{"type", "text"}, {"text", wire["system"]}});
+    else if (wire["system"].is_array()) for (const auto& b : wire["system"]) system.push_back(b);
   }
-  body["system"] = system;
-  // One breakpoint after the injected context, if the caller left room (the API allows 4).
-  if (count_breakpoints(body) < 4) body["system"][2]["cache_control"] = {{"type", "ephemeral"}};
+  wire["system"] = std::move(system);
+  // One breakpoint after the injected context, if the caller left room (the API allows 4), with
+  // the lifetime the caller's later breakpoints need.
+  const Breakpoints b = breakpoints_of(read);
+  if (b.count >= 4 || (b.later_1h && b.tools_5m)) return;
+  WireJson cc = {{"type", "ephemeral"}};
+  if (b.later_1h) cc["ttl"] = "1h";
+  wire["system"][2]["cache_control"] = std::move(cc);
 }
 
 // Why a model is refused, naming the models that are priced.
@@ -60,7 +85,8 @@ std::string unpriced_message(const std::string& model, const Policy& policy) {
 }
 
 struct Forwarded {
-  json body;
+  json body;         // for reading
+  std::string wire;  // what goes upstream
   std::string model;
   bool stream = false;
   std::string agent_id;
@@ -111,6 +137,7 @@ awaitable<std::optional<Forwarded>> prepare(App& app, Exchange& ex, const Princi
   for (const char* h : {"anthropic-version", "anthropic-beta"})
     if (auto v = ex.header(h); !v.empty()) f.headers.emplace_back(h, std::string(v));
   f.agent_id = p.agent_id;
+  std::optional<AgentProfile> agent;
   if (!f.agent_id.empty()) {
     auto query_1 = [&app, scope = p.scope, id = f.agent_id] { return app.store().profiles().get(scope, id); };
     auto profile = co_await app.blocking(query_1);
@@ -119,9 +146,29 @@ awaitable<std::optional<Forwarded>> prepare(App& app, Exchange& ex, const Princi
       co_await app.fail(ex, ApiError::from_code("not_found", "x-porchlight-agent: no profile " + f.agent_id + " in this location"));
       co_return std::nullopt;
     }
-    inject_agent(f.body, *profile.value(), app.policy());
+    agent = *profile.value();
   }
+  // As sent, unless something must change: the agent's context, or a count's fields.
+  const bool strip = count_only && (f.body.contains("stream") || f.body.contains("max_tokens"));
+  if (!agent && !strip) {
+    f.wire = ex.request().body();
+    co_return f;
+  }
+  WireJson wire = WireJson::parse(ex.request().body());  // checked above: size, UTF-8, depth
+  if (agent) inject_agent(wire, f.body, *agent, app.policy());
+  if (count_only) {
+    wire.erase("stream");
+    wire.erase("max_tokens");
+  }
+  f.wire = wire.dump(-1, ' ', false, WireJson::error_handler_t::replace);
   co_return f;
+}
+
+// The API's own terms: the model the caller named or its error (no fallback model answers
+// instead), and a non-streaming answer given the ten minutes the SDKs wait for one.
+void pass_through(upstream::Request& request) {
+  request.fallback = false;
+  request.answer_timeout = std::chrono::minutes(10);
 }
 
 void settle(Ticket& ticket, const Exchange& ex, const Forwarded& f, const std::string& model, const Usage& usage) {
@@ -162,10 +209,11 @@ awaitable<void> messages(App& app, Exchange& ex, const Principal& p) {
   if (!prepared) co_return;
   Forwarded& f = *prepared;
   TurnRequest turn;
-  turn.request.body = to_json_text(f.body);
+  turn.request.body = std::move(f.wire);
   turn.request.model = f.model;
   turn.request.stream = f.stream;
   turn.request.headers = f.headers;
+  pass_through(turn.request);
   const std::int64_t estimated = estimate_tokens(turn.request.body) + f.body.value("max_tokens", 0);
   const Payer payer = Payer::of(p);
   Ticket ticket = co_await app.admission().admit(ex, payer, estimated);
@@ -188,12 +236,15 @@ awaitable<void> messages(App& app, Exchange& ex, const Principal& p) {
 
   SseStream* sse = nullptr;
   Usage usage;
+  std::int64_t output_seen = 0;  // estimated from the deltas, for a stream the caller left
   std::string answered_model = f.model;
   upstream::EventSink sink = [&](const upstream::SseEvent& e) -> awaitable<bool> {
     if (!sse) sse = co_await ex.start_sse();
     if (e.event == "message_start" || e.event == "message_delta") upstream::read_answer(e.data, usage, &answered_model);
-    co_await sse->send(e.event, e.data);
-    co_return true;  // keep reading even if the caller left: the usage must be recorded
+    else if (e.event == "content_block_delta") output_seen += estimate_tokens(e.data);
+    // The caller left: stop reading, which closes the upstream connection and ends the generation
+    // (the API bills what it generated). Its usage is recorded below from what came.
+    co_return co_await sse->send(e.event, e.data);
   };
   TurnReply reply = co_await provider.stream(std::move(turn), sink);
   upstream::Response& r = reply.response;
@@ -204,6 +255,9 @@ awaitable<void> messages(App& app, Exchange& ex, const Principal& p) {
   if (r.error && !r.stream_completed)  // cut mid-stream: tell the client in the API's own way
     co_await sse->send("error", JSON_OBJ({{"type", "error"}, {"error", {{"type", "api_error"}, {"message", r.error->message}}}}).dump());
   co_await sse->finish();
+  // Cut before its message_delta (the caller left, or the stream broke): the output tokens counted
+  // so far are the API's first figure; what was generated is at least what came.
+  if (!r.stream_completed) usage.output_tokens = std::max(usage.output_tokens, output_seen);
   if (!reply.offline) settle(ticket, ex, f, answered_model, usage);
 }
 
@@ -211,8 +265,6 @@ awaitable<void> count_tokens(App& app, Exchange& ex, const Principal& p) {
   auto prepared = co_await prepare(app, ex, p, true);
   if (!prepared) co_return;
   Forwarded& f = *prepared;
-  f.body.erase("stream");
-  f.body.erase("max_tokens");
   {
     // A count is a request like any other for the request limits; it costs nothing, so the budget
     // does not apply and the one token admission takes goes back at once.
@@ -222,9 +274,10 @@ awaitable<void> count_tokens(App& app, Exchange& ex, const Principal& p) {
   }
   TurnRequest turn;
   turn.request.path = "/v1/messages/count_tokens";
-  turn.request.body = to_json_text(f.body);
+  turn.request.body = std::move(f.wire);
   turn.request.model = f.model;
   turn.request.headers = f.headers;
+  pass_through(turn.request);
   TurnReply reply = co_await app.passthrough().send(std::move(turn));
   upstream::Response& r = reply.response;
   // Without Claude: the core's documented estimate, labelled as one.

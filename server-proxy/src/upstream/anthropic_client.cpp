@@ -111,11 +111,12 @@ awaitable<void> sleep_for(std::chrono::milliseconds delay) {
 }
 
 // The body with "model" replaced; false if the body is not a JSON object.
+// The other keys keep their order (a JSON schema's properties are read in it).
 bool rewrite_model(std::string& body, const std::string& model) {
-  auto doc = nlohmann::json::parse(body, nullptr, false);
+  auto doc = nlohmann::ordered_json::parse(body, nullptr, false);
   if (doc.is_discarded() || !doc.is_object()) return false;
   doc["model"] = model;
-  body = to_json_text(doc);
+  body = doc.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
   return true;
 }
 
@@ -232,8 +233,13 @@ struct Outcome {
   bool stale = false;            // a pooled connection failed before any byte of an answer came
   bool reusable = false;         // the connection may go back to the pool
 
+  bool sent = false;              // the whole request reached the upstream
+
   bool worth_retrying() const {
     if (committed || sink_stopped) return false;
+    // Sent, then no answer in time: the upstream may be generating it (and billing it); another
+    // try would pay for it again.
+    if (failure == Failure::timeout && sent) return false;
     return failure != Failure::none || retryable_status(status);
   }
 };
@@ -382,8 +388,10 @@ struct AnthropicClient::Impl {
   awaitable<std::unique_ptr<Connection>> connect(Outcome& out);
   template <class Stream>
   awaitable<void> exchange(Stream& stream, beast::flat_buffer& buffer, const HttpRequest& request,
-                           const EventSink* sink, bool reused, BreakerTicket& ticket, Outcome& out);
-  awaitable<Outcome> attempt(const HttpRequest& request, const EventSink* sink, BreakerTicket& ticket);
+                           const EventSink* sink, std::chrono::milliseconds header_deadline, bool reused,
+                           BreakerTicket& ticket, Outcome& out);
+  awaitable<Outcome> attempt(const HttpRequest& request, const EventSink* sink, std::chrono::milliseconds header_deadline,
+                             BreakerTicket& ticket);
   awaitable<Response> run(Request request, const EventSink* sink);
 
   // Fills `out` for a failed read or write; `doing` names the step for the message.
@@ -428,25 +436,27 @@ awaitable<beast::error_code> read_body(Stream& stream, beast::flat_buffer& buffe
 
 template <class Stream>
 awaitable<void> AnthropicClient::Impl::exchange(Stream& stream, beast::flat_buffer& buffer,
-                                                const HttpRequest& request, const EventSink* sink, bool reused,
+                                                const HttpRequest& request, const EventSink* sink,
+                                                std::chrono::milliseconds header_deadline, bool reused,
                                                 BreakerTicket& ticket, Outcome& out) {
   auto& tcp_layer = beast::get_lowest_layer(stream);
   // One deadline for sending the request and receiving the response headers.
-  tcp_layer.expires_after(config.first_byte_timeout);
+  tcp_layer.expires_after(header_deadline);
   const std::string request_text = request_head(request);
   auto [write_ec, written] = co_await async_write_message(stream, request_text, request.body(), use_tuple);
   if (write_ec) {
     out.stale = reused && write_ec != beast::error::timeout;
-    failed(out, write_ec, "sending the request", config.first_byte_timeout);
+    failed(out, write_ec, "sending the request", header_deadline);
     co_return;
   }
+  out.sent = true;
   const auto sent_at = clock::now();
   http::response_parser<http::buffer_body> parser;
   parser.header_limit(kHeaderLimit);
   auto [header_ec, header_bytes] = co_await http::async_read_header(stream, buffer, parser, use_tuple);
   if (header_ec) {
     out.stale = reused && header_ec != beast::error::timeout && !parser.got_some() && buffer.size() == 0;
-    failed(out, header_ec, "waiting for the response headers", config.first_byte_timeout);
+    failed(out, header_ec, "waiting for the response headers", header_deadline);
     co_return;
   }
   out.ttfb = us_since(sent_at);
@@ -552,15 +562,15 @@ awaitable<std::unique_ptr<Connection>> AnthropicClient::Impl::connect(Outcome& o
 }
 
 awaitable<Outcome> AnthropicClient::Impl::attempt(const HttpRequest& request, const EventSink* sink,
-                                                  BreakerTicket& ticket) {
+                                                  std::chrono::milliseconds header_deadline, BreakerTicket& ticket) {
   auto conn = take_idle();
   bool reused = conn != nullptr;
   for (;;) {
     Outcome out;
     if (!conn) conn = co_await connect(out);
     if (!conn) co_return out;
-    if (conn->tls) co_await exchange(*conn->tls, conn->buffer, request, sink, reused, ticket, out);
-    else co_await exchange(*conn->plain, conn->buffer, request, sink, reused, ticket, out);
+    if (conn->tls) co_await exchange(*conn->tls, conn->buffer, request, sink, header_deadline, reused, ticket, out);
+    else co_await exchange(*conn->plain, conn->buffer, request, sink, header_deadline, reused, ticket, out);
     // The server closed a pooled connection as we picked it: once more on a fresh one, free.
     if (out.stale) {
       conn.reset();
@@ -597,11 +607,13 @@ awaitable<Response> AnthropicClient::Impl::run(Request request, const EventSink*
   }
 
   std::vector<std::string> chain{request.model};
-  if (auto it = config.fallbacks.find(request.model); it != config.fallbacks.end())
+  if (auto it = config.fallbacks.find(request.model); request.fallback && it != config.fallbacks.end())
     for (const auto& model : it->second)
       if (std::find(chain.begin(), chain.end(), model) == chain.end()) chain.push_back(model);
 
   const int max_attempts = std::max(config.max_attempts, 1);
+  // A non-streaming answer's headers come after its whole generation: the caller may allow longer.
+  const auto header_deadline = sink ? config.first_byte_timeout : std::max(config.first_byte_timeout, request.answer_timeout);
   std::optional<Outcome> last;  // the final outcome, or the last retryable one once every try is spent
   std::string last_model = request.model;
   std::string body = std::move(request.body);
@@ -619,7 +631,7 @@ awaitable<Response> AnthropicClient::Impl::run(Request request, const EventSink*
       }
       if (try_number > 1) ++retries;
       ++response.attempts;
-      Outcome out = co_await attempt(http_request, sink, *ticket);
+      Outcome out = co_await attempt(http_request, sink, header_deadline, *ticket);
       if (out.failure != Failure::none) ticket->report(false);  // no-op if the headers already did
       last_model = model;
       answered = !out.worth_retrying();  // an answer, or a stream already under way

@@ -48,6 +48,13 @@ struct Request {
   bool stream = false;                // must be what the method says: false for send(), true for stream()
   // Forwarded as given: anthropic-version, anthropic-beta (others are not forwarded).
   std::vector<std::pair<std::string, std::string>> headers;
+  // Whether the configured fallback models may answer when this one keeps failing. The
+  // Anthropic-compatible endpoint says no: its caller named the model and gets that model's error.
+  bool fallback = true;
+  // A non-streaming answer's headers come after its whole generation: how long to wait for them
+  // when that is longer than the client's first-byte timeout (the pass-through: the SDKs wait
+  // ten minutes). Zero: the first-byte timeout.
+  std::chrono::milliseconds answer_timeout{0};
 };
 
 struct SseEvent {
