@@ -60,6 +60,21 @@ describe('the official SDK through the proxy', () => {
     assert.equal(final.stop_reason, 'tool_use');
   });
 
+  test('models.list and models.retrieve come from the Claude API', async () => {
+    const page = await client().models.list({ limit: 5 });
+    assert.ok(page.data.length > 0 && page.data.length <= 5);
+    assert.ok(page.data.every((m) => m.type === 'model' && typeof m.id === 'string'));
+    const sent = (await fake.requests()).filter((r) => r.path.startsWith('/v1/models')).at(-1);
+    assert.match(sent.path, /^\/v1\/models\?limit=5$/);
+    assert.equal(page.data.length, 5);
+    const next = await client().models.list({ limit: 5, after_id: page.data.at(-1).id });
+    assert.ok(next.data.length > 0 && !page.data.some((m) => m.id === next.data[0].id), 'the next page follows');
+    const one = await client().models.retrieve(page.data[0].id);
+    assert.equal(one.id, page.data[0].id);
+    await assert.rejects(client().models.retrieve('claude-nothing-1'), (e) => e instanceof Anthropic.NotFoundError);
+    await assert.rejects(client().models.retrieve('bad id!'), (e) => e instanceof Anthropic.NotFoundError);
+  });
+
   test('countTokens', async () => {
     const r = await client().messages.countTokens({ model: 'claude-sonnet-5-5', messages: [{ role: 'user', content: 'How many tokens is this?' }] });
     assert.ok(r.input_tokens > 0);

@@ -58,6 +58,7 @@ awaitable<void> get_insights(App& app, Exchange& ex, const Principal& caller);
 // messages.cpp: the Anthropic-compatible endpoints
 awaitable<void> messages(App& app, Exchange& ex, const Principal& caller);
 awaitable<void> count_tokens(App& app, Exchange& ex, const Principal& caller);
+awaitable<void> models(App& app, Exchange& ex, const Principal& caller);
 
 // live.cpp: the live-mode WebSocket
 awaitable<void> live(App& app, Exchange& ex, const Principal& caller);

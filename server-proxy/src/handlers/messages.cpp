@@ -1,5 +1,5 @@
 // handlers/messages.cpp: the Anthropic-compatible endpoints for server callers with a secret key:
-// POST /v1/messages and POST /v1/messages/count_tokens. With the proxy as their base URL, the
+// POST /v1/messages, POST /v1/messages/count_tokens, GET /v1/models and GET /v1/models/{id}. With the proxy as their base URL, the
 // official SDKs work unchanged (create, streaming, tool use, token counting).
 //
 // Pass-through: the caller's body goes upstream as sent, except that with the header
@@ -286,5 +286,47 @@ awaitable<void> count_tokens(App& app, Exchange& ex, const Principal& p) {
   co_await send_upstream_answer(ex, r);
 }
 
+// The upstream's model list (or one model), as it answers: which models the key may use. A
+// model the proxy has no price for is still refused by /v1/messages (request.unpriced_model).
+awaitable<void> models(App& app, Exchange& ex, const Principal& p) {
+  Provider& provider = app.passthrough();
+  if (provider.offline()) {
+    co_await app.fail(ex, ApiError::from_code("upstream.unavailable",
+                                              "the model list comes from the Claude API, and this proxy has no Anthropic key"));
+    co_return;
+  }
+  const Ticket ticket = co_await app.admission().admit(ex, Payer::of(p), 1, Admission::Cost::free);
+  if (!ticket) { co_await app.fail(ex, ticket.refusal()); co_return; }
+  TurnRequest turn;
+  turn.request.get = true;
+  turn.request.path = "/v1/models";
+  if (!ex.params.empty()) {
+    if (!is_valid_id(ex.params.front())) {
+      co_await app.fail(ex, ApiError::from_code("not_found", "no model " + json_input::in_quotes(ex.params.front())));
+      co_return;
+    }
+    turn.request.path += "/" + ex.params.front();
+  } else {
+    std::string query;
+    for (const char* name : {"limit", "before_id", "after_id"}) {
+      const std::string v = ex.query_param(name);
+      if (v.empty()) continue;
+      if (!is_valid_id(v)) {
+        co_await app.fail(ex, ApiError::from_code("request.invalid_query", std::string(name) + ": expected an id or a number"));
+        co_return;
+      }
+      query += (query.empty() ? "?" : "&") + std::string(name) + "=" + v;
+    }
+    turn.request.path += query;
+  }
+  turn.request.headers.clear();
+  for (const char* h : {"anthropic-version", "anthropic-beta"})
+    if (auto v = ex.header(h); !v.empty()) turn.request.headers.emplace_back(h, std::string(v));
+  pass_through(turn.request);
+  TurnReply reply = co_await provider.send(std::move(turn));
+  upstream::Response& r = reply.response;
+  if (r.error) { co_await app.fail(ex, ApiError::from_code(r.error->code, r.error->message)); co_return; }
+  co_await send_upstream_answer(ex, r);
+}
 
 }  // namespace porchlight::proxy

@@ -56,6 +56,8 @@ std::vector<RouteSpec> route_table(const Config& config) {
       // the Anthropic-compatible endpoints
       {V::post, "/v1/messages", Access::secret, "messages", messages, messages_body},
       {V::post, "/v1/messages/count_tokens", Access::secret, "messages", count_tokens, messages_body},
+      {V::get, "/v1/models", Access::secret, "messages", models},
+      {V::get, "/v1/models/*", Access::secret, "messages", models},
       // live mode: the WebSocket authenticates in its first frame (browsers cannot set headers)
       {V::get, "/v1/live", Access::open, "coach", live},
       // GoHighLevel: webhooks prove themselves by signature, sign-in by the app's shared secret

@@ -367,7 +367,7 @@ struct AnthropicClient::Impl {
   // -- requests --
 
   HttpRequest build_request(const Request& request, const std::string& body) const {
-    HttpRequest req{http::verb::post, origin->path_prefix + request.path, 11};
+    HttpRequest req{request.get ? http::verb::get : http::verb::post, origin->path_prefix + request.path, 11};
     req.set(http::field::host, origin->host_header);
     req.set("x-api-key", config.api_key);
     std::string version = config.default_anthropic_version;
@@ -376,11 +376,11 @@ struct AnthropicClient::Impl {
       else if (iequals(name, "anthropic-beta")) req.set("anthropic-beta", value);
     }
     req.set("anthropic-version", version);
-    req.set(http::field::content_type, "application/json");
+    if (!request.get) req.set(http::field::content_type, "application/json");
     if (request.stream) req.set(http::field::accept, "text/event-stream");
     req.set(http::field::user_agent, kUserAgent);
     req.keep_alive(true);
-    req.body() = body;
+    if (!request.get) req.body() = body;
     req.prepare_payload();
     return req;
   }

@@ -46,6 +46,7 @@ struct Request {
   std::string body;                   // JSON; "model" inside is replaced when falling back
   std::string model;                  // the model in the body
   bool stream = false;                // must be what the method says: false for send(), true for stream()
+  bool get = false;                   // a GET without a body (/v1/models), not a POST
   // Forwarded as given: anthropic-version, anthropic-beta (others are not forwarded).
   std::vector<std::pair<std::string, std::string>> headers;
   // Whether the configured fallback models may answer when this one keeps failing. The

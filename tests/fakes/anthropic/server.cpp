@@ -425,10 +425,42 @@ std::variant<StringResponse, RequestContext> api_response(SharedState& state, co
     if (req.method() != http::verb::get)
       return fail(ApiError{405, "invalid_request_error", "Method Not Allowed", {}});
     if (path == "/v1/models") {
+      // A page, as the API pages: limit (1-1000, default 20), after_id or before_id.
+      const std::string target(req.target());
+      auto param = [&](const std::string& name) -> std::string {
+        const auto q = target.find('?');
+        if (q == std::string::npos) return "";
+        std::size_t at = q + 1;
+        while (at <= target.size()) {
+          const auto end = std::min(target.find('&', at), target.size());
+          const std::string pair = target.substr(at, end - at);
+          if (pair.rfind(name + "=", 0) == 0) return pair.substr(name.size() + 1);
+          at = end + 1;
+        }
+        return "";
+      };
+      std::size_t limit = 20;
+      if (const std::string l = param("limit"); !l.empty()) {
+        if (l.size() > 4 || l.find_first_not_of("0123456789") != std::string::npos || std::stoul(l) < 1 || std::stoul(l) > 1000)
+          return fail(ApiError{400, "invalid_request_error", "limit: Input should be between 1 and 1000", {}});
+        limit = std::stoul(l);
+      }
+      const auto& all = ModelCatalogue::instance().all();
+      std::size_t from = 0, to = all.size();
+      auto index_of = [&](const std::string& id) {
+        for (std::size_t i = 0; i < all.size(); ++i)
+          if (all[i].id == id) return i;
+        return all.size();
+      };
+      if (const std::string after = param("after_id"); !after.empty()) from = std::min(index_of(after) + 1, all.size());
+      if (const std::string before = param("before_id"); !before.empty()) {
+        to = index_of(before);
+        from = to > limit ? to - limit : 0;
+      }
       json data = json::array();
-      for (const auto& m : ModelCatalogue::instance().all()) data.push_back(model_json(m));
+      for (std::size_t i = from; i < to && data.size() < limit; ++i) data.push_back(model_json(all[i]));
       return ok({{"data", data},
-                 {"has_more", false},
+                 {"has_more", from + data.size() < to},
                  {"first_id", data.empty() ? json(nullptr) : data.front()["id"]},
                  {"last_id", data.empty() ? json(nullptr) : data.back()["id"]}});
     }
