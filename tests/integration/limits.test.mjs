@@ -187,13 +187,21 @@ for (const [name, stores] of backends) {
       const loc = await provision(s.databaseUrl, proxy.url);
       // Reserves its estimate (prompt + max_tokens), then gives back what it did not use.
       assert.equal((await messages(proxy, loc.sk, 2000)).status, 200);
-      const refused = await messages(proxy, loc.sk, 2990);
+      const refused = await messages(proxy, loc.sk, 2940);  // fits the bucket, not what is left of it
       assert.equal(refused.status, 429);
       const body = await refused.json();
       assert.equal(body.error.code, 'limits.location_tokens');
       assert.equal(body.error.type, 'rate_limit_error');
       // What the first call really used was settled: a smaller call fits at once.
       assert.equal((await messages(proxy, loc.sk, 500)).status, 200);
+      // More than the bucket holds: no wait would admit it, so it is a 400, not a 429 to retry.
+      const never = await messages(proxy, loc.sk, 5000);
+      assert.equal(never.status, 400);
+      const error = (await never.json()).error;
+      assert.equal(error.code, 'request.over_token_limit');
+      assert.equal(error.type, 'invalid_request_error');
+      assert.match(error.message, /location_tokens allows in a minute \(3000\)/);
+      assert.equal(never.headers.get('retry-after'), null);
       proxy.stop();
       fake.stop();
     });
@@ -207,7 +215,7 @@ for (const [name, stores] of backends) {
         body: JSON.stringify({ rate_limits: { key_tokens: 3000 } }) });
       assert.equal(set.status, 200);
       assert.equal((await messages(proxy, loc.sk, 2000)).status, 200);
-      const refused = await messages(proxy, loc.sk, 2990);
+      const refused = await messages(proxy, loc.sk, 2940);  // fits the bucket, not what is left of it
       assert.equal(refused.status, 429);
       assert.equal((await refused.json()).error.code, 'limits.key_tokens');
       // Unsettled, the first call's estimate (over 2,000) would leave under 1,000 tokens.

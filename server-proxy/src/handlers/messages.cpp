@@ -214,7 +214,8 @@ awaitable<void> messages(App& app, Exchange& ex, const Principal& p) {
   turn.request.stream = f.stream;
   turn.request.headers = f.headers;
   pass_through(turn.request);
-  const std::int64_t estimated = estimate_tokens(turn.request.body) + f.body.value("max_tokens", 0);
+  // Bounded, so that a max_tokens near 2^63 cannot overflow the sum (the API refuses it anyway).
+  const std::int64_t estimated = estimate_tokens(turn.request.body) + std::clamp<std::int64_t>(f.body.value("max_tokens", std::int64_t{0}), 0, std::int64_t{1} << 40);
   const Payer payer = Payer::of(p);
   Ticket ticket = co_await app.admission().admit(ex, payer, estimated);
   if (!ticket) { co_await app.fail(ex, ticket.refusal()); co_return; }

@@ -116,7 +116,17 @@ Ticket Admission::decide(const Payer& payer, const LocationBudget& state, std::i
       t.refused_ = until_month_end(ApiError::from_code("budget.key_exhausted", spent_message("this API key", key_budget)));
     if (t.refused_) return t;
   }
-  const LimitDecision d = limiter_.take(buckets_for(payer, config_, t.limits_, t.estimated_tokens_));
+  const auto buckets = buckets_for(payer, config_, t.limits_, t.estimated_tokens_);
+  // More than a bucket holds: waiting would never admit it, so it is not a 429 to retry.
+  for (const auto& b : buckets)
+    if (b.per_minute > 0 && b.cost > b.per_minute) {
+      t.refused_ = ApiError::from_code("request.over_token_limit",
+                                       "this request needs about " + std::to_string(b.cost) + " tokens (its prompt and max_tokens), more than " +
+                                           b.name + " allows in a minute (" + std::to_string(b.per_minute) +
+                                           "), so it could never be admitted; lower max_tokens, or ask the operator to raise the limit");
+      return t;
+    }
+  const LimitDecision d = limiter_.take(buckets);
   if (d.fell_back) metrics_.count("porchlight_limiter_fallbacks_total", {});
   t.limit_ = d.limit;
   t.remaining_ = d.remaining;
