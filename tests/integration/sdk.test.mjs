@@ -1,6 +1,7 @@
 // The official TypeScript SDK (@anthropic-ai/sdk 1.10, unchanged) with the proxy as its base URL.
 import assert from 'node:assert/strict';
 import Anthropic from '@anthropic-ai/sdk';
+import http from 'node:http';
 import { before, describe, test } from 'node:test';
 import { provision, sqliteUrl, startFake, startProxy } from './harness.mjs';
 
@@ -99,6 +100,25 @@ describe('the official SDK through the proxy', () => {
     await assert.rejects(new Anthropic({ baseURL: proxy.url, apiKey: 'sk_wrong' + 'x'.repeat(35), maxRetries: 0 })
       .messages.create({ model: 'claude-haiku-5-5', max_tokens: 10, messages: [{ role: 'user', content: 'x' }] }),
       (e) => e instanceof Anthropic.AuthenticationError);
+  });
+
+  test("the API refusing the proxy's own key is the operator's error, not the caller's AuthenticationError", async () => {
+    await fake.script([{ status: 401, error_type: 'authentication_error', error_message: 'invalid x-api-key' }]);
+    await assert.rejects(client().messages.create({ model: 'claude-haiku-5-5', max_tokens: 10, messages: [{ role: 'user', content: 'x' }] }),
+      (e) => !(e instanceof Anthropic.AuthenticationError) && e.status === 502 && e.error?.error?.code === 'upstream.rejected');
+  });
+
+  test('several anthropic-beta lines reach the API as one, comma-joined', async () => {
+    // fetch would join them itself: node:http sends raw header lines as given.
+    const status = await new Promise((resolve, reject) => {
+      const req = http.request(proxy.url + '/v1/messages', { method: 'POST',
+        headers: ['x-api-key', loc.sk, 'content-type', 'application/json', 'anthropic-beta', 'beta-one', 'anthropic-beta', 'beta-two'] },
+      (res) => { res.resume(); res.on('end', () => resolve(res.statusCode)); });
+      req.on('error', reject);
+      req.end(JSON.stringify({ model: 'claude-haiku-5-5', max_tokens: 10, messages: [{ role: 'user', content: 'x' }] }));
+    });
+    assert.equal(status, 200);
+    assert.equal((await lastRequest()).headers['anthropic-beta'], 'beta-one,beta-two');
   });
 
   test('a model without a price is refused before any upstream call, naming the priced models', async () => {

@@ -7,8 +7,11 @@
 // specialist's playbook, the adaptation to the agent) is put before the caller's system prompt.
 // Limits and budgets apply; usage is recorded with its cost.
 
+#include <boost/range/iterator_range.hpp>
+
 #include "handlers/handlers.hpp"
 #include "handlers/json_util.hpp"
+#include "log.hpp"
 #include "porchlight/context.hpp"
 #include "porchlight/cost.hpp"
 #include "porchlight/prompt.hpp"
@@ -84,6 +87,18 @@ std::string unpriced_message(const std::string& model, const Policy& policy) {
          "against budgets; use a priced model (" + known + "), or ask the operator to set --unpriced-models highest";
 }
 
+// The headers the API reads: anthropic-version, and anthropic-beta (several lines joined by
+// commas, as the API reads them).
+std::vector<std::pair<std::string, std::string>> forwarded_headers(const Exchange& ex) {
+  std::vector<std::pair<std::string, std::string>> headers;
+  if (auto v = ex.header("anthropic-version"); !v.empty()) headers.emplace_back("anthropic-version", std::string(v));
+  std::string betas;
+  for (const auto& field : boost::make_iterator_range(ex.request().equal_range("anthropic-beta")))
+    if (!field.value().empty()) betas += (betas.empty() ? "" : ",") + std::string(field.value());
+  if (!betas.empty()) headers.emplace_back("anthropic-beta", std::move(betas));
+  return headers;
+}
+
 struct Forwarded {
   json body;         // for reading
   std::string wire;  // what goes upstream
@@ -119,7 +134,8 @@ awaitable<std::optional<Forwarded>> prepare(App& app, Exchange& ex, const Princi
     co_return std::nullopt;
   }
   if (!count_only && (!f.body.contains("max_tokens") || !f.body["max_tokens"].is_number_integer())) {
-    co_await app.fail(ex, ApiError::from_code("request.missing_max_tokens", "max_tokens: Field required (an integer)"));
+    const std::string why = f.body.contains("max_tokens") ? "max_tokens: Input should be a valid integer" : "max_tokens: Field required";
+    co_await app.fail(ex, ApiError::from_code("request.missing_max_tokens", why));
     co_return std::nullopt;
   }
   if (f.body.contains("stream") && !f.body["stream"].is_boolean()) {
@@ -134,8 +150,7 @@ awaitable<std::optional<Forwarded>> prepare(App& app, Exchange& ex, const Princi
   if (!count_only && !cost_of(Usage{}, f.model, app.policy()))
     ex.response_headers.emplace_back("x-porchlight-priced-as", "highest-rates");
   f.stream = !count_only && f.body.value("stream", false);
-  for (const char* h : {"anthropic-version", "anthropic-beta"})
-    if (auto v = ex.header(h); !v.empty()) f.headers.emplace_back(h, std::string(v));
+  f.headers = forwarded_headers(ex);
   f.agent_id = p.agent_id;
   std::optional<AgentProfile> agent;
   if (!f.agent_id.empty()) {
@@ -183,8 +198,16 @@ void settle(Ticket& ticket, const Exchange& ex, const Forwarded& f, const std::s
 
 // An HTTP error from the upstream goes back as it came (the SDK's error types read its body), with
 // the headers a caller acts on: the upstream's request id and when to retry.
-awaitable<void> send_upstream_answer(Exchange& ex, upstream::Response& r) {
+// The API refusing the proxy's own key (401, 403) is the operator's to fix, not the caller's: it
+// would read as "your key is bad" to an SDK.
+awaitable<void> send_upstream_answer(App& app, Exchange& ex, upstream::Response& r) {
   if (!r.request_id.empty()) ex.response_headers.emplace_back("x-upstream-request-id", r.request_id);
+  if (r.status == 401 || r.status == 403) {
+    log::write(log::Level::error, "the Claude API refused this proxy's Anthropic key (HTTP " + std::to_string(r.status) + ")");
+    co_await app.fail(ex, ApiError::from_code("upstream.rejected", "the Claude API refused this proxy's Anthropic key (HTTP " +
+                                                                       std::to_string(r.status) + "); the operator must fix it, your API key is fine"));
+    co_return;
+  }
   if (r.body.empty())
     r.body = ApiError::from_code("upstream.unavailable", "the upstream answered " + std::to_string(r.status) + " without a body")
                  .body(ex.request_id());
@@ -199,7 +222,7 @@ awaitable<void> send_upstream_answer(Exchange& ex, upstream::Response& r) {
 awaitable<void> fail_unanswered(App& app, Exchange& ex, upstream::Response& r) {
   if (r.error) co_await app.fail(ex, ApiError::from_code(r.error->code, r.error->message));
   else if (r.status == 0) co_await app.fail(ex, ApiError::from_code("upstream.unavailable", "no answer"));
-  else co_await send_upstream_answer(ex, r);
+  else co_await send_upstream_answer(app, ex, r);
 }
 
 }  // namespace
@@ -230,7 +253,7 @@ awaitable<void> messages(App& app, Exchange& ex, const Principal& p) {
     Usage usage;
     if (answered) upstream::read_answer(r.body, usage);
     const std::string model = r.model.empty() ? f.model : r.model;
-    co_await send_upstream_answer(ex, r);
+    co_await send_upstream_answer(app, ex, r);
     if (answered) settle(ticket, ex, f, model, usage);
     co_return;
   }
@@ -284,7 +307,7 @@ awaitable<void> count_tokens(App& app, Exchange& ex, const Principal& p) {
   // Without Claude: the core's documented estimate, labelled as one.
   if (reply.offline) ex.response_headers.emplace_back("x-porchlight-estimate", "true");
   if (r.error) { co_await app.fail(ex, ApiError::from_code(r.error->code, r.error->message)); co_return; }
-  co_await send_upstream_answer(ex, r);
+  co_await send_upstream_answer(app, ex, r);
 }
 
 // The upstream's model list (or one model), as it answers: which models the key may use. A
@@ -320,14 +343,12 @@ awaitable<void> models(App& app, Exchange& ex, const Principal& p) {
     }
     turn.request.path += query;
   }
-  turn.request.headers.clear();
-  for (const char* h : {"anthropic-version", "anthropic-beta"})
-    if (auto v = ex.header(h); !v.empty()) turn.request.headers.emplace_back(h, std::string(v));
+  turn.request.headers = forwarded_headers(ex);
   pass_through(turn.request);
   TurnReply reply = co_await provider.send(std::move(turn));
   upstream::Response& r = reply.response;
   if (r.error) { co_await app.fail(ex, ApiError::from_code(r.error->code, r.error->message)); co_return; }
-  co_await send_upstream_answer(ex, r);
+  co_await send_upstream_answer(app, ex, r);
 }
 
 }  // namespace porchlight::proxy
