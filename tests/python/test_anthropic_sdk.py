@@ -161,3 +161,15 @@ def test_agent_context_through_the_header(proxy_url, location, fake):
     with pytest.raises(anthropic.NotFoundError):
         client(proxy_url, location["sk"], default_headers={"x-porchlight-agent": "nobody"}).messages.create(
             model=HAIKU, max_tokens=10, messages=ASK)
+
+
+def test_models(proxy_url, location):
+    c = client(proxy_url, location["sk"])
+    first = c.models.list(limit=3)
+    assert len(first.data) == 3 and all(m.type == "model" for m in first.data)
+    everything = [m.id for m in c.models.list(limit=3)]  # the SDK follows the pages (after_id)
+    assert len(everything) > 3 and len(set(everything)) == len(everything)
+    assert HAIKU in everything
+    assert c.models.retrieve(HAIKU).id == HAIKU
+    with pytest.raises(anthropic.NotFoundError):
+        c.models.retrieve("claude-nothing-1")
