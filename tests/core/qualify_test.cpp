@@ -116,6 +116,14 @@ TEST_CASE("qualify: a buyer under agreement with another agent is an alert not t
   CHECK(problem(c, "represented_elsewhere") == nullptr);
   c = buyer({{"other_agent", "no"}});
   CHECK(c.item("agent")->status == ItemStatus::ok);
+  // "No" answers the question only alone: in a sentence it may be followed by the opposite.
+  c = buyer({{"other_agent", "no, we signed with Jane last week"}});
+  CHECK(c.item("agent")->reading == "represented");
+  for (const char* said : {"we don't have an agreement with anyone", "no buyer agreement yet", "looking without an agent"}) {
+    CAPTURE(said);
+    c = buyer({{"other_agent", said}});
+    CHECK(c.item("agent")->reading == "none");
+  }
 }
 
 TEST_CASE("issue: a lead who has NOT signed with anyone read as represented elsewhere (alert, score 0, closed lost)") {
