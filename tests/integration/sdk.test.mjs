@@ -108,6 +108,13 @@ describe('the official SDK through the proxy', () => {
       (e) => !(e instanceof Anthropic.AuthenticationError) && e.status === 502 && e.error?.error?.code === 'upstream.rejected');
   });
 
+  test('a stream cut upstream ends with an error event the SDK raises, naming no host of ours', async () => {
+    await fake.script([{ disconnect_after_events: 6 }]);
+    const stream = client().messages.stream({ model: 'claude-haiku-5-5', max_tokens: 300,
+      messages: [{ role: 'user', content: 'Give me three questions for a relocation lead' }] });
+    await assert.rejects(stream.finalMessage(), (e) => /cut off upstream/.test(e.message) && !/127\.0\.0\.1|:\d{4,5}/.test(e.message));
+  });
+
   test('several anthropic-beta lines reach the API as one, comma-joined', async () => {
     // fetch would join them itself: node:http sends raw header lines as given.
     const status = await new Promise((resolve, reject) => {

@@ -276,8 +276,13 @@ awaitable<void> messages(App& app, Exchange& ex, const Principal& p) {
     co_await fail_unanswered(app, ex, r);
     co_return;
   }
-  if (r.error && !r.stream_completed)  // cut mid-stream: tell the client in the API's own way
-    co_await sse->send("error", JSON_OBJ({{"type", "error"}, {"error", {{"type", "api_error"}, {"message", r.error->message}}}}).dump());
+  if (r.error && !r.stream_completed && sse->open()) {  // cut mid-stream: tell the client in the API's own way
+    // The detail (which host, which step) is the operator's, in the log; the caller learns the answer was cut.
+    log::write(log::Level::warn, "/v1/messages " + ex.request_id() + ": " + r.error->message);
+    co_await sse->send("error", JSON_OBJ({{"type", "error"},
+                                          {"error", {{"type", "api_error"}, {"message", "the answer was cut off upstream before it ended; retry"}}}})
+                                    .dump());
+  }
   co_await sse->finish();
   // Cut before its message_delta (the caller left, or the stream broke): the output tokens counted
   // so far are the API's first figure; what was generated is at least what came.
