@@ -184,6 +184,13 @@ describe('without an Anthropic key: the offline playbook provider', () => {
     assert.equal(events.at(-1).data.status, 'complete');
     const ready = await (await fetch(proxy.url + '/readyz')).json();
     assert.match(ready.upstream, /offline/);
+    // The Anthropic-compatible endpoint, offline: labelled, and cut to the caller's max_tokens as the API cuts.
+    const r = await fetch(proxy.url + '/v1/messages', { method: 'POST', headers: { 'x-api-key': loc.sk, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'claude-haiku-5-5', max_tokens: 20, messages: [{ role: 'user', content: 'How do I answer a commission objection?' }] }) });
+    assert.equal(r.headers.get('x-porchlight-offline'), 'true');
+    const msg = await r.json();
+    assert.equal(msg.stop_reason, 'max_tokens');
+    assert.ok(msg.content[0].text.length > 0 && msg.content[0].text.length <= 80, msg.content[0].text);
   });
 });
 

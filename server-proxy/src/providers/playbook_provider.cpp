@@ -21,13 +21,31 @@ json zero_usage() {
   return {{"input_tokens", 0}, {"output_tokens", 0}, {"cache_creation_input_tokens", 0}, {"cache_read_input_tokens", 0}};
 }
 
-json message_of(const std::string& model, const std::string& text) {
+// The answer cut to the request's max_tokens (about four bytes a token, at a code point's start),
+// as the API cuts: the stop reason says so.
+struct Answer {
+  std::string text;
+  std::string stop_reason = "end_turn";
+};
+
+Answer within_max_tokens(std::string text, const std::string& request_body) {
+  const json body = json::parse(request_body, nullptr, false);
+  const auto max_tokens = body.is_object() && body.contains("max_tokens") && body["max_tokens"].is_number_integer()
+                              ? body["max_tokens"].get<std::int64_t>() : std::int64_t{0};
+  if (max_tokens <= 0 || estimate_tokens(text) <= max_tokens) return {std::move(text)};
+  std::size_t end = static_cast<std::size_t>(std::min<std::int64_t>(max_tokens * 4, static_cast<std::int64_t>(text.size())));
+  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
+  text.resize(end);
+  return {std::move(text), "max_tokens"};
+}
+
+json message_of(const std::string& model, const std::string& text, const std::string& stop_reason = "end_turn") {
   return {{"id", store::detail::time_ordered_id("msg_offline_")},
           {"type", "message"},
           {"role", "assistant"},
           {"model", model},
           {"content", json::array({{{"type", "text"}, {"text", text}}})},
-          {"stop_reason", "end_turn"},
+          {"stop_reason", stop_reason},
           {"stop_sequence", nullptr},
           {"usage", zero_usage()}};
 }
@@ -50,8 +68,10 @@ class PlaybookProvider final : public Provider {
     reply.response.model = turn.request.model;
     if (turn.request.path == "/v1/messages/count_tokens")  // the core's documented estimate
       reply.response.body = to_json_text(json{{"input_tokens", estimate_tokens(turn.request.body)}});
-    else
-      reply.response.body = to_json_text(message_of(turn.request.model, answer(turn)));
+    else {
+      const Answer a = answer_for(turn);
+      reply.response.body = to_json_text(message_of(turn.request.model, a.text, a.stop_reason));
+    }
     co_return reply;
   }
 
@@ -60,7 +80,8 @@ class PlaybookProvider final : public Provider {
     reply.offline = true;
     reply.response.status = 200;
     reply.response.model = turn.request.model;
-    const std::string text = answer(turn);
+    const Answer a = answer_for(turn);
+    const std::string& text = a.text;
     json start = message_of(turn.request.model, "");
     start["content"] = json::array();
     start["stop_reason"] = nullptr;
@@ -82,7 +103,7 @@ class PlaybookProvider final : public Provider {
     std::vector<upstream::SseEvent> tail = {
         {"content_block_stop", to_json_text(json{{"type", "content_block_stop"}, {"index", 0}})},
         {"message_delta", to_json_text(json{{"type", "message_delta"},
-                                            {"delta", {{"stop_reason", "end_turn"}, {"stop_sequence", nullptr}}},
+                                            {"delta", {{"stop_reason", a.stop_reason}, {"stop_sequence", nullptr}}},
                                             {"usage", {{"output_tokens", 0}}}})},
         {"message_stop", to_json_text(json{{"type", "message_stop"}})}};
     for (const auto& e : tail) co_await sink(e);
@@ -91,6 +112,11 @@ class PlaybookProvider final : public Provider {
   }
 
  private:
+  // A caller's own request (the pass-through) is cut to its max_tokens; coaching's guidance whole.
+  Answer answer_for(const TurnRequest& turn) const {
+    return turn.playbooks ? Answer{answer(turn)} : within_max_tokens(answer(turn), turn.request.body);
+  }
+
   std::string answer(const TurnRequest& turn) const {
     if (turn.playbooks) {
       const PlaybookContext& c = *turn.playbooks;
