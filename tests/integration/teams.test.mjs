@@ -101,6 +101,26 @@ describe('teams and hand-offs', () => {
     assert.equal((await fetch(`${proxy.url}/v1/conversations/${pine.conversation_id}/messages`, { headers: browser('admin-ann') })).status, 200);
   });
 
+  test("an agent's own token cannot grant itself access, another team or other locations; what it does not send is kept", async () => {
+    const put = (agentId, body) => fetch(`${proxy.url}/v1/profiles/${agentId}`, { method: 'PUT',
+      headers: { ...browser(agentId), 'content-type': 'application/json' }, body: JSON.stringify({ id: agentId, ...body }) });
+    for (const [agentId, grab] of [['agent-2', { access: 'location_admin' }], ['lead-sarah', { team_id: 'south' }],
+      ['agent-2', { shared_pool: true, served_locations: [loc.id, 'loc_other'] }]]) {
+      const r = await put(agentId, { name: 'Me', role: 'buyer_agent', ...grab });
+      assert.equal(r.status, 403, JSON.stringify(grab));
+      assert.equal((await r.json()).error.code, 'auth.not_your_profile');
+    }
+    assert.equal((await fetch(`${proxy.url}/v1/agents/agent-1/history`, { headers: browser('agent-2') })).status, 404, 'still an agent');
+    // The team lead saves its own name and role: its access and team stay as the location set them.
+    const saved = await put('lead-sarah', { name: 'Sarah L.', role: 'team_lead' });
+    assert.equal(saved.status, 200);
+    const after = await saved.json();
+    assert.equal(after.access, 'team_lead');
+    assert.equal(after.team_id, 'north');
+    // Sending back what it read is fine.
+    assert.equal((await put('lead-sarah', { ...after })).status, 200);
+  });
+
   test('a team lead without a team is refused with the field named', async () => {
     const r = await fetch(`${proxy.url}/v1/profiles`, { method: 'POST', headers: { 'x-api-key': loc.sk, 'content-type': 'application/json' },
       body: JSON.stringify({ id: 'lonely', name: 'L', role: 'team_lead', access: 'team_lead' }) });

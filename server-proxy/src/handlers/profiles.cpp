@@ -39,17 +39,35 @@ awaitable<void> put_profile(App& app, Exchange& ex, const Principal& p, const st
     co_await app.fail(ex, ApiError::from_code("auth.not_your_profile", "a browser may only edit its own agent's profile"));
     co_return;
   }
-  std::optional<AgentProfile> before;
-  if (!path_id) {  // POST creates: an existing id is a conflict
-    auto query_1 = [&app, scope = p.scope, id = profile->id] { return app.store().profiles().get(scope, id); };
+  AgentProfile wanted = profile.value();
+  if (!path_id || p.browser()) {
+    auto query_1 = [&app, scope = p.scope, id = wanted.id] { return app.store().profiles().get(scope, id); };
     auto existing = co_await app.blocking(query_1);
     if (!existing) { co_await app.fail(ex, existing.errors()); co_return; }
-    if (existing.value()) {
-      co_await app.fail(ex, ApiError::from_code("store.conflict", "a profile with id " + profile->id + " exists; PUT to replace it"));
+    if (!path_id && existing.value()) {  // POST creates: an existing id is a conflict
+      co_await app.fail(ex, ApiError::from_code("store.conflict", "a profile with id " + wanted.id + " exists; PUT to replace it"));
       co_return;
     }
+    // What the agent may see and whom it serves are the location's to grant (a secret key, the
+    // dashboard), never the agent's own token's: a browser keeps what is stored (or the defaults).
+    if (p.browser()) {
+      const AgentProfile granted = existing.value() ? *existing.value() : AgentProfile{};
+      // Absent: kept. Present: only as granted (a client may send back the whole profile it read).
+      if ((j.contains("access") && wanted.access != granted.access) || (j.contains("team_id") && wanted.team_id != granted.team_id) ||
+          (j.contains("shared_pool") && wanted.shared_pool != granted.shared_pool) ||
+          (j.contains("served_locations") && wanted.served_locations != granted.served_locations)) {
+        co_await app.fail(ex, ApiError::from_code("auth.not_your_profile",
+                                                  "a browser may not change its access, team_id, shared_pool or served_locations; "
+                                                  "the location sets them with a secret key or the dashboard"));
+        co_return;
+      }
+      wanted.access = granted.access;
+      wanted.team_id = granted.team_id;
+      wanted.shared_pool = granted.shared_pool;
+      wanted.served_locations = granted.served_locations;
+    }
   }
-  auto query_2 = [&app, scope = p.scope, prof = profile.value()] { return app.store().profiles().put(scope, prof); };
+  auto query_2 = [&app, scope = p.scope, prof = std::move(wanted)] { return app.store().profiles().put(scope, prof); };
   auto saved = co_await app.blocking(query_2);
   if (!saved) { co_await app.fail(ex, saved.errors()); co_return; }
   co_await app.send_json(ex, path_id ? 200 : 201, porchlight::to_json(saved.value()));
