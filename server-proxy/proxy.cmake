@@ -87,6 +87,7 @@ add_executable(porchlight_proxy_tests
   "${PORCHLIGHT_PROXY_UNIT_TESTS}/auth/authenticator_test.cpp"
   "${PORCHLIGHT_PROXY_UNIT_TESTS}/auth/credentials_test.cpp"
   "${PORCHLIGHT_PROXY_UNIT_TESTS}/auth/scopes_test.cpp"
+  "${PORCHLIGHT_PROXY_UNIT_TESTS}/ghl/events_test.cpp"
   "${PORCHLIGHT_PROXY_UNIT_TESTS}/ghl/signature_test.cpp"
   "${PORCHLIGHT_PROXY_UNIT_TESTS}/ghl/sso_test.cpp"
   "${PORCHLIGHT_PROXY_UNIT_TESTS}/handlers/coach_plan_test.cpp"

@@ -2,6 +2,9 @@
 
 #include "ghl/events.hpp"
 
+#include <utility>
+#include <vector>
+
 #include <algorithm>
 #include <cctype>
 
@@ -179,12 +182,60 @@ void apply_contact(const json& c, const LocationConfig& config, store::LeadRecor
   if (lead.facts.size() > 100) lead.facts.erase(std::next(lead.facts.begin(), 100), lead.facts.end());
 }
 
+// The message's words, lower case: ASCII letters and digits, and the accented letters of two-byte
+// UTF-8 (U+00C0 on: "más"); punctuation, "¡¿", emoji and other symbols separate words, and
+// apostrophes vanish ("Don't!" is "dont").
+std::vector<std::string> words_of(std::string_view text) {
+  const std::string t = lower(text.substr(0, 2000));
+  std::vector<std::string> words;
+  std::string word;
+  auto flush = [&] {
+    if (!word.empty()) words.push_back(std::exchange(word, {}));
+  };
+  for (std::size_t i = 0; i < t.size();) {
+    const auto u = static_cast<unsigned char>(t[i]);
+    if (u < 0x80) {
+      if (std::isalnum(u)) word += t[i];
+      else if (t[i] != '\'') flush();
+      ++i;
+    } else if (u >= 0xC3 && u <= 0xDF && i + 1 < t.size()) {  // a letter from U+00C0 on
+      word.append(t, i, 2);
+      i += 2;
+    } else if (u == 0xE2 && i + 2 < t.size() && static_cast<unsigned char>(t[i + 1]) == 0x80 &&
+               static_cast<unsigned char>(t[i + 2]) == 0x99) {  // ’, the typographic apostrophe
+      i += 3;
+    } else {  // a symbol: skip its bytes
+      flush();
+      i += u >= 0xF0 ? 4 : u >= 0xE0 ? 3 : u >= 0xC0 ? 2 : 1;
+    }
+  }
+  flush();
+  return words;
+}
+
+// The FCC (47 CFR 64.1200(a)(10), from April 2025) counts an opt-out made by any reasonable means,
+// and names stop, quit, end, revoke, opt out, cancel and unsubscribe in a reply: a short reply led
+// or ended by one of those words (English or Spanish), or a plain request to stop texting, anywhere.
 bool is_opt_out(std::string_view text) {
-  static const char* const kWords[] = {"stop", "stopall", "stop all", "unsubscribe", "cancel", "end", "quit",
-                                       "revoke", "optout", "opt out", "opt-out", "stop texting", "stop texting me",
-                                       "do not text", "don't text me", "remove me"};
-  const std::string k = keyword_of(text);
-  return std::any_of(std::begin(kWords), std::end(kWords), [&](const char* w) { return k == w; });
+  static const char* const kWords[] = {"stop", "stopall", "unsubscribe", "cancel", "end", "quit", "revoke", "optout",
+                                       "alto", "baja", "parar", "cancelar"};
+  static const char* const kPhrases[] = {"stop texting", "stop messaging", "stop sending", "stop contacting", "stop calling",
+                                         "unsubscribe", "opt out", "opt me out", "remove me", "take me off", "do not text",
+                                         "dont text", "do not contact", "dont contact", "no more texts", "no more messages",
+                                         "leave me alone", "no me escriba", "no me mande", "no me contacte", "dar de baja",
+                                         "darme de baja", "no mas mensajes", "no más mensajes"};
+  const std::vector<std::string> words = words_of(text);
+  if (words.empty()) return false;
+  std::string joined;
+  for (const auto& w : words) joined += (joined.empty() ? "" : " ") + w;
+  const std::string padded = " " + joined + " ";
+  for (const char* phrase : kPhrases)
+    if (padded.find(" " + std::string(phrase) + " ") != std::string::npos) return true;
+  auto is_word = [](const std::string& w) { return std::any_of(std::begin(kWords), std::end(kWords), [&](const char* k) { return w == k; }); };
+  if (words.size() > 4) return false;
+  // "Stop by", "stop in": a visit, not an opt-out.
+  if (words.front() == "stop" && words.size() > 1 && (words[1] == "by" || words[1] == "in")) return false;
+  return is_word(words.front()) || is_word(words.back());
 }
 
 bool is_opt_in(std::string_view text) {
