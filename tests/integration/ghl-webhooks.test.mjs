@@ -221,6 +221,24 @@ describe('GoHighLevel on one instance (SQLite)', () => {
     await closeSocket(socket);
   });
 
+  test('a message from a contact deleted in GoHighLevel joins its thread, with no card and no call to Claude', async () => {
+    const contact = 'CDEL0000000000000001';
+    for (const [type, fields] of [['ContactCreate', { id: contact }], ['ContactDelete', { id: contact }]]) {
+      const text = body(type, fields);
+      assert.equal((await send(proxy, text)).status, 200);
+      await processed(db, JSON.parse(text).webhookId);
+    }
+    const socket = await openSocket(proxy, creds);
+    const before = (await fake.requests()).length;
+    const text = body('InboundMessage', { contactId: contact, messageId: 'deleted-sms-1', body: 'Is the house on Elm still available?' });
+    assert.equal((await send(proxy, text)).status, 200);
+    await processed(db, JSON.parse(text).webhookId);
+    await sleep(300);
+    assert.equal(socket.frames.filter((f) => f.lead_message?.text === 'Is the house on Elm still available?').length, 0);
+    assert.equal((await fake.requests()).length, before, 'Claude was not asked');
+    await closeSocket(socket);
+  });
+
   test('an agent who is offline gets the card on connecting', async () => {
     const text = body('InboundMessage-email');
     await send(proxy, text);

@@ -81,12 +81,17 @@ Result<GhlUserContext> decrypt_user_context(std::string_view payload_b64, std::s
   }
 
   auto plain = decrypt(salt, ciphertext, shared_secret);
-  if (!plain) return invalid_sso("does not decrypt: the shared secret differs from the app's, or the payload was altered");
+  // One answer whether the padding or the content is wrong: telling them apart would make the
+  // endpoint a padding oracle (CBC without a MAC is GoHighLevel's format, not ours to change).
+  const auto undecryptable = [] {
+    return invalid_sso("does not decrypt to a user context: the shared secret differs from the app's, or the payload was altered");
+  };
+  if (!plain) return undecryptable();
 
   // parse_untrusted checks UTF-8 and bounds depth; its errors may quote the text, so they are dropped.
   auto parsed = json_input::parse_untrusted(*plain, {.max_bytes = kMaxSsoPayload, .max_depth = 8});
   OPENSSL_cleanse(plain->data(), plain->size());
-  if (!parsed || !parsed.value().is_object()) return invalid_sso("decrypts, but not to a JSON object");
+  if (!parsed || !parsed.value().is_object()) return undecryptable();
   const json& object = parsed.value();
 
   GhlUserContext user;

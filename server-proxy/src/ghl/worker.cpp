@@ -571,6 +571,10 @@ struct WebhookWorker::Impl : std::enable_shared_from_this<Impl> {
     a.effects.message = m;
     const ConversationStage stage = plan_moves(c, a, st.value(), agent.value(), l, std::nullopt, {inbound ? "replied" : "contacted"});
     if (!inbound || text.empty()) co_return a;
+    if (l.deleted) {  // kept in the thread, but nobody is coached on a contact the CRM deleted
+      a.message = "the contact was deleted in GoHighLevel: no live card";
+      co_return a;
+    }
     if (agent_id.empty()) {
       a.message = "no agent assigned to the lead: no live card";
       co_return a;

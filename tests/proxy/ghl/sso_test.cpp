@@ -84,6 +84,17 @@ TEST_CASE("ghl sso: anything wrong is auth.invalid_sso, and the message holds ne
       CHECK(code_of(porchlight::test::ghl::base64(tampered)) == "auth.invalid_sso");
     }
   }
+  SUBCASE("a broken padding and a broken content answer alike (no padding oracle)") {
+    const std::string raw = porchlight::proxy::base64_decode(good).value();
+    std::string first_block = raw, last_byte = raw;
+    first_block[16] = static_cast<char>(first_block[16] ^ 0x01);  // the first ciphertext block: garbles the text
+    last_byte.back() = static_cast<char>(last_byte.back() ^ 0x01);  // the padding
+    const auto a = decrypt_user_context(porchlight::test::ghl::base64(first_block), kSecret);
+    const auto b = decrypt_user_context(porchlight::test::ghl::base64(last_byte), kSecret);
+    REQUIRE(!a.ok());
+    REQUIRE(!b.ok());
+    CHECK(a.errors().front().message == b.errors().front().message);
+  }
   SUBCASE("truncated") {
     CHECK(code_of(good.substr(0, good.size() - 24)) == "auth.invalid_sso");
     CHECK(code_of(good.substr(0, 24)) == "auth.invalid_sso");  // "Salted__" + salt, no ciphertext
