@@ -170,6 +170,36 @@ describe('GoHighLevel on one instance (SQLite)', () => {
     assert.equal((await errorOf(otherLocation)).code, 'ghl.unknown_location');
   });
 
+  test("GoHighLevel's admin role is applied at every sign-in; a white-label origin added later gets a fresh key", async () => {
+    const accessAfter = async (role) => {
+      const r = await signIn(proxy, { user: { role } });
+      assert.equal(r.status, 200);
+      const c = await r.json();
+      const me = await fetch(`${proxy.url}/v1/profiles/${USER_ID}`, { headers: { 'x-api-key': c.key, origin: GHL_ORIGIN,
+        'x-porchlight-agent-token': c.agent_token } });
+      return (await me.json()).access;
+    };
+    assert.equal(await accessAfter('admin'), 'location_admin', 'the profile existed already (made at the first sign-in)');
+    assert.equal(await accessAfter('user'), 'agent', 'demoted in GoHighLevel, demoted here');
+    // The same database behind a proxy that also serves a white-label domain.
+    const whiteLabel = 'https://app.whitfieldhomes.example';
+    const wl = await startProxy({ databaseUrl: db, upstreamUrl: fake.url, env, args: [...ghlArgs, '--ghl-origin', whiteLabel, '--webhook-worker', 'off'] });
+    try {
+      const r = await fetch(wl.url + '/v1/auth/ghl', { method: 'POST', headers: { origin: whiteLabel, 'content-type': 'application/json' },
+        body: JSON.stringify({ payload: ssoPayload({ userId: USER_ID, role: 'user', type: 'location', activeLocation: LOCATION_ID }, SHARED_SECRET) }) });
+      assert.equal(r.status, 200, await r.clone().text());
+      const c = await r.json();
+      const me = await fetch(`${wl.url}/v1/profiles/${USER_ID}`, { headers: { 'x-api-key': c.key, origin: whiteLabel, 'x-porchlight-agent-token': c.agent_token } });
+      assert.equal(me.status, 200, 'the key takes the white-label origin');
+    } finally {
+      wl.stop();
+    }
+    // Back on the first proxy (its origins differ again): sign in again for the tests that follow.
+    const again = await signIn(proxy, { lead: CONTACT_ID });
+    assert.equal(again.status, 200);
+    creds = await again.json();
+  });
+
   test("a lead's text reaches the agent's socket as cards with Claude's suggestion; thread and stage are recorded once", async () => {
     const socket = await openSocket(proxy, creds);
     const text = body('InboundMessage');

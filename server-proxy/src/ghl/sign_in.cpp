@@ -17,6 +17,21 @@ Result<SignInKeys> prepare_sign_in(store::Store& store, const Config& config, st
   if (!location) return location.errors();
   if (!location.value()) return Error{"ghl.unknown_location", "the linked location does not exist", "location_id"};
 
+  // The key the widget uses must take the origins configured now (a white-label domain added
+  // since it was made): a key made with other origins is replaced, and the old one revoked.
+  std::string stale_key_id;
+  if (!link.publishable_key.empty()) {
+    auto current = store.admin().find_api_key_by_hash(hash_api_key(link.publishable_key));
+    if (!current) return current.errors();
+    auto sorted = [](std::vector<std::string> v) {
+      std::sort(v.begin(), v.end());
+      return v;
+    };
+    if (!current.value() || current.value()->revoked_at || sorted(current.value()->allowed_origins) != sorted(config.ghl_origins)) {
+      if (current.value() && !current.value()->revoked_at) stale_key_id = current.value()->id;
+      link.publishable_key.clear();
+    }
+  }
   if (link.publishable_key.empty()) {
     const NewApiKey made = generate_api_key(store::KeyKind::publishable);
     auto scopes = scopes_for_new_key(store::KeyKind::publishable, {});
@@ -33,19 +48,24 @@ Result<SignInKeys> prepare_sign_in(store::Store& store, const Config& config, st
     link.publishable_key = made.key;
     new_link = link;
   }
+  if (!stale_key_id.empty())
+    if (auto revoked = store.admin().revoke_api_key(stale_key_id); !revoked) return revoked.errors();
 
   auto profile = store.profiles().get(scope, agent_id);
   if (!profile) return profile.errors();
-  if (!profile.value()) {
-    AgentProfile p;
-    p.id = agent_id;
-    p.location_id = link.location_id;
-    p.name = user_name.empty() ? "GoHighLevel user " + agent_id : user_name.substr(0, 100);
-    // A location's GoHighLevel admin administers it here too; everyone else starts as an agent.
-    p.access = ghl_role == "admin" ? AccessRole::location_admin : AccessRole::agent;
-    auto put = store.profiles().put(scope, p);
-    if (!put) return put.errors();
-  }
+  // A location's GoHighLevel admin administers it here too, at every sign-in (a profile a webhook
+  // made first, an admin demoted since); a team lead's access is Porchlight's own and is kept.
+  const std::string placeholder = "GoHighLevel user " + agent_id;
+  AgentProfile p = profile.value() ? *profile.value() : AgentProfile{};
+  const AgentProfile before = p;
+  p.id = agent_id;
+  p.location_id = link.location_id;
+  if (!user_name.empty() && (p.name.empty() || p.name == placeholder)) p.name = user_name.substr(0, 100);
+  if (p.name.empty()) p.name = placeholder;
+  if (ghl_role == "admin") p.access = AccessRole::location_admin;
+  else if (p.access == AccessRole::location_admin) p.access = AccessRole::agent;
+  if (!profile.value() || p.name != before.name || p.access != before.access)
+    if (auto put = store.profiles().put(scope, p); !put) return put.errors();
   return SignInKeys{link.publishable_key, location.value()->agent_token_secret, new_link};
 }
 
