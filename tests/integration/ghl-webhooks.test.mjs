@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { before, describe, test } from 'node:test';
 import { WebSocket } from 'ws';
-import { CONTACT_ID, LOCATION_ID, USER_ID, loadFixture, makeKeys, sendWebhook, signEd25519, ssoPayload } from '../support/ghl.mjs';
+import http from 'node:http';
+import { CONTACT_ID, LOCATION_ID, USER_ID, loadFixture, makeKeys, sendWebhook, signEd25519, signRsa, ssoPayload } from '../support/ghl.mjs';
 import { admin, createPostgresDatabase, requireEnv, root, sleep, sqliteUrl, startFake, startProxy } from './harness.mjs';
 
 const GHL_ORIGIN = 'https://app.gohighlevel.com';
@@ -99,6 +100,20 @@ describe('GoHighLevel on one instance (SQLite)', () => {
     for (const r of refusals) {
       assert.equal(r.status, 401);
       assert.equal((await errorOf(r)).code, 'webhook.invalid_signature');
+    }
+    // Raw header lines (fetch would join them): a signature sent twice, good one first, is refused;
+    // an empty X-GHL-Signature does not fall back to the legacy header.
+    const good = signEd25519(text, keys.ed25519.privateKey);
+    const raw = (headers) => new Promise((resolve, reject) => {
+      const req = http.request(proxy.url + '/v1/webhooks/ghl', { method: 'POST', headers: ['content-type', 'application/json', ...headers] },
+        (res) => { let data = ''; res.on('data', (d) => { data += d; }); res.on('end', () => resolve({ status: res.statusCode, body: JSON.parse(data) })); });
+      req.on('error', reject);
+      req.end(text);
+    });
+    for (const headers of [['x-ghl-signature', good, 'x-ghl-signature', 'AAAA'], ['x-ghl-signature', '', 'x-wh-signature', signRsa(text, keys.rsa.privateKey)]]) {
+      const r = await raw(headers);
+      assert.equal(r.status, 401, JSON.stringify(headers.filter((_, i) => i % 2 === 0)));
+      assert.equal(r.body.error.code, 'webhook.invalid_signature');
     }
     assert.equal(inbox(db, JSON.parse(text).webhookId), undefined, 'nothing refused was stored');
   });

@@ -31,9 +31,17 @@ std::atomic<bool> intake_made{false};  // this process made (or found) the intak
 
 // The signature check, on the raw bytes received. X-GHL-Signature is the only one checked when
 // present (GoHighLevel's own rule: no fallback to the legacy header).
-std::optional<ApiError> check_signature(const ghl::WebhookKeys& keys, const std::string& body, std::string_view ghl_sig,
-                                        std::string_view wh_sig) {
-  if (!ghl_sig.empty()) {
+// A header sent twice is refused: which of two would count is for no one to guess.
+std::optional<ApiError> check_signature(const ghl::WebhookKeys& keys, const HttpRequest& request) {
+  for (const char* name : {"X-GHL-Signature", "X-WH-Signature"})
+    if (request.count(name) > 1) return ApiError::from_code("webhook.invalid_signature", std::string(name) + " sent more than once");
+  const std::string& body = request.body();
+  const auto header = [&](const char* name) -> std::string_view {
+    auto it = request.find(name);
+    return it == request.end() ? std::string_view{} : std::string_view(it->value().data(), it->value().size());
+  };
+  const std::string_view ghl_sig = header("x-ghl-signature"), wh_sig = header("x-wh-signature");
+  if (request.count("x-ghl-signature") == 1) {  // present, even empty: the only one checked
     if (keys.ed25519 && ghl::verify_ed25519(*keys.ed25519, body, ghl_sig)) return std::nullopt;
     return ApiError::from_code("webhook.invalid_signature", "X-GHL-Signature does not verify for this body");
   }
@@ -64,7 +72,7 @@ awaitable<void> ghl_webhook(App& app, Exchange& ex, const Principal&) {
     co_return;
   }
   const std::string& body = ex.request().body();
-  if (auto refused = check_signature(keys, body, ex.header("x-ghl-signature"), ex.header("x-wh-signature"))) {
+  if (auto refused = check_signature(keys, ex.request())) {
     app.metrics().count("porchlight_webhooks_refused_total", {{"reason", "signature"}});
     co_await app.fail(ex, *refused);
     co_return;
