@@ -260,4 +260,55 @@ std::string channel_of(const json& message) {
 
 bool is_texting_channel(std::string_view channel) { return channel == "SMS" || channel == "WhatsApp"; }
 
+std::string plain_text_of_html(std::string_view html) {
+  if (html.find('<') == std::string_view::npos) return std::string(html);
+  std::string out;
+  for (std::size_t i = 0; i < html.size();) {
+    const bool tag_start = html[i] == '<' && i + 1 < html.size() &&
+                           (std::isalpha(static_cast<unsigned char>(html[i + 1])) || html[i + 1] == '/' || html[i + 1] == '!');
+    if (tag_start) {  // "3 < 4" is text
+      const std::size_t close = html.find('>', i);
+      if (close == std::string_view::npos) break;  // a tag cut off: the rest is markup
+      const std::string tag = lower(html.substr(i + 1, std::min<std::size_t>(close - i - 1, 16)));
+      i = close + 1;
+      for (const char* skipped : {"style", "script", "head"})  // their content is not text
+        if (tag.rfind(skipped, 0) == 0) {
+          const std::size_t end = lower(html.substr(i)).find("</" + std::string(skipped));
+          i = end == std::string::npos ? html.size() : i + end;
+        }
+      if (tag.rfind("br", 0) == 0 || tag.rfind("/p", 0) == 0 || tag.rfind("/div", 0) == 0 || tag.rfind("/li", 0) == 0 ||
+          tag.rfind("/tr", 0) == 0 || tag.rfind("/h", 0) == 0)
+        out += '\n';
+      continue;
+    }
+    if (html[i] == '&') {
+      static const std::pair<const char*, const char*> kEntities[] = {
+          {"&amp;", "&"}, {"&lt;", "<"}, {"&gt;", ">"}, {"&quot;", "\""}, {"&#39;", "'"}, {"&apos;", "'"}, {"&nbsp;", " "}};
+      bool decoded = false;
+      for (const auto& [entity, text] : kEntities)
+        if (html.substr(i).starts_with(entity)) {
+          out += text;
+          i += std::string_view(entity).size();
+          decoded = true;
+          break;
+        }
+      if (decoded) continue;
+    }
+    out += html[i++];
+  }
+  // Collapse: spaces within a line, at most one blank line between paragraphs, no edge blanks.
+  std::string text;
+  int newlines = 0;
+  bool space = false;
+  for (const char c : out) {
+    if (c == '\n') { ++newlines; space = false; continue; }
+    if (c == ' ' || c == '\t' || c == '\r') { space = true; continue; }
+    if (!text.empty()) text += newlines ? std::string(std::min(newlines, 2), '\n') : space ? " " : "";
+    newlines = 0;
+    space = false;
+    text += c;
+  }
+  return text;
+}
+
 }  // namespace porchlight::proxy::ghl

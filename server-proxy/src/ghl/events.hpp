@@ -40,9 +40,9 @@ std::optional<ConversationStage> stage_by_name(std::string_view name);
 // custom fields the field map names (as facts). Fields the payload does not carry stay as they are.
 void apply_contact(const json& contact, const LocationConfig& config, store::LeadRecord& lead);
 
-// A text that opts out of texts (STOP, STOPALL, UNSUBSCRIBE, CANCEL, END, QUIT, REVOKE, OPTOUT, as
-// carriers and the FCC's 2025 revocation rule read them: the whole message, any case), or back in
-// (START, UNSTOP).
+// A text that opts out of texts, as the FCC's 2025 revocation rule reads one (any reasonable means:
+// a short reply led or ended by STOP, QUIT, END, REVOKE, OPT OUT, CANCEL, UNSUBSCRIBE or their
+// Spanish, or a plain request to stop texting), or back in (START, UNSTOP).
 bool is_opt_out(std::string_view text);
 bool is_opt_in(std::string_view text);
 
@@ -50,6 +50,11 @@ bool is_opt_in(std::string_view text);
 // a STOP applies to.
 std::string channel_of(const json& message);
 bool is_texting_channel(std::string_view channel);
+
+// An e-mail's HTML as the text a person reads: tags dropped (style and script with their content),
+// line breaks where blocks end, the common entities decoded, blank runs collapsed. Text without
+// tags comes back as it was.
+std::string plain_text_of_html(std::string_view html);
 
 // The contact an event is about: a contact event's own id, else its contactId (inside
 // "appointment" or "task" when the payload nests it); "" when it names none.

@@ -542,7 +542,8 @@ struct WebhookWorker::Impl : std::enable_shared_from_this<Impl> {
     if (!st) co_return Applied::fail(st.errors().front().message);
     store::LeadRecord l = st.value().lead;
     const std::string channel = ghl::channel_of(c.body);
-    const std::string text = ghl::str(c.body, "body").substr(0, 16000);
+    const std::string raw = ghl::str(c.body, "body").substr(0, 64000);
+    const std::string text = (channel == "Email" ? ghl::plain_text_of_html(raw) : raw).substr(0, 16000);
     std::string agent_id = ghl::agent_for(c.config, ghl::str(c.body, "userId"));
     if (agent_id.empty()) agent_id = l.agent_id;
     if (l.agent_id.empty()) l.agent_id = agent_id;
