@@ -239,6 +239,9 @@ describe('GoHighLevel on one instance (SQLite)', () => {
     await processed(db, webhookId);
     const l = await lead(proxy, creds);
     assert.equal(l.thread.filter((m) => m.text.startsWith('Hi! Saw 1418')).length, 1);
+    // The contact's city is where they live now, not an answer to "where do you want to live".
+    assert.equal(l.facts.current_area, 'Boise, ID');
+    assert.equal(l.facts.area, undefined);
     assert.equal(l.stage, 'qualifying', 'the reply moved the lead on');
     assert.equal(l.agent_id, USER_ID);
     await closeSocket(socket);

@@ -163,7 +163,8 @@ void apply_contact(const json& c, const LocationConfig& config, store::LeadRecor
   if (c.contains("dnd") && c["dnd"].is_boolean() && c["dnd"].get<bool>()) lead.sms_opt_out = true;
   // Standard fields the qualification checklist reads, then the location's custom fields.
   const std::string city = str(c, "city"), state = str(c, "state"), zip = str(c, "postalCode");
-  if (!city.empty() || !state.empty()) lead.facts["area"] = city + (city.empty() || state.empty() ? "" : ", ") + state;
+  // Where the contact lives now: not where a buyer wants to live (LPMAMA's Location stays open).
+  if (!city.empty() || !state.empty()) lead.facts["current_area"] = city + (city.empty() || state.empty() ? "" : ", ") + state;
   if (!zip.empty()) lead.facts["zip"] = zip.substr(0, 20);
   for (const auto& [field, fact] : config.field_map)
     if (c.contains(field) && (c[field].is_string() || c[field].is_number())) {
