@@ -89,6 +89,10 @@ TEST_CASE("qualify: a tour booked without a signed buyer agreement is an alert, 
   // Unknown agreement status with a tour booked is an alert too.
   c = buyer({{"appointment", "Tour 3 homes Saturday 10am"}});
   CHECK(problem(c, "touring_without_agreement") != nullptr);
+  c = buyer({{"appointment", "wants to see a house Saturday"}});
+  CHECK(problem(c, "touring_without_agreement") != nullptr);
+  c = buyer({{"buyer_agreement", "no"}, {"showing_scheduled", "Saturday 10am"}});
+  CHECK(problem(c, "touring_without_agreement") != nullptr);
   // A consultation is not a tour.
   c = buyer({{"appointment", "Buyer consultation at the office Tuesday"}});
   CHECK(problem(c, "touring_without_agreement") == nullptr);
