@@ -8,7 +8,7 @@ import { before, describe, test } from 'node:test';
 import { WebSocket } from 'ws';
 import http from 'node:http';
 import { CONTACT_ID, LOCATION_ID, USER_ID, loadFixture, makeKeys, sendWebhook, signEd25519, signRsa, ssoPayload } from '../support/ghl.mjs';
-import { admin, createPostgresDatabase, requireEnv, root, sleep, sqliteUrl, startFake, startProxy } from './harness.mjs';
+import { admin, createPostgresDatabase, readSse, requireEnv, root, sleep, sqliteUrl, startFake, startProxy } from './harness.mjs';
 
 const GHL_ORIGIN = 'https://app.gohighlevel.com';
 const SHARED_SECRET = 'ghl-app-shared-secret-for-tests-7f3a';
@@ -242,6 +242,15 @@ describe('GoHighLevel on one instance (SQLite)', () => {
     // The contact's city is where they live now, not an answer to "where do you want to live".
     assert.equal(l.facts.current_area, 'Boise, ID');
     assert.equal(l.facts.area, undefined);
+    // Coaching in GoHighLevel's page sends only the contact's id: what the CRM told us comes along.
+    const coach = await fetch(proxy.url + '/v1/coach', { method: 'POST', headers: { 'x-api-key': creds.key, origin: GHL_ORIGIN,
+      'x-porchlight-agent-token': creds.agent_token, 'content-type': 'application/json' },
+      body: JSON.stringify({ query: 'What should I ask her next?', lead: { id: CONTACT_ID } }) });
+    assert.equal(coach.status, 200);
+    const events = await readSse(coach);
+    assert.equal(events.at(-1).event, 'done', JSON.stringify(events.at(-1)));
+    const coachPrompt = JSON.stringify((await fake.requests()).filter((r) => r.path === '/v1/messages').at(-1).body);
+    assert.match(coachPrompt, /Boise, ID/);
     assert.equal(l.stage, 'qualifying', 'the reply moved the lead on');
     assert.equal(l.agent_id, USER_ID);
     await closeSocket(socket);

@@ -92,6 +92,16 @@ awaitable<std::optional<TurnContext>> load_context(App& app, Exchange& ex, const
   ctx.monthly_budget_usd = budget.monthly;
   ctx.today = app.today();
   if (!c.lead.id.empty()) {
+    // What the location knows of the lead (the CRM's fields, notes and appointments, from its
+    // webhooks) under what this turn says: a page that sends only the lead's id, or a follow-up
+    // turn without its facts, still coaches with them.
+    auto stored = [&app, scope, id = c.lead.id] { return app.store().leads().get(scope, id); };
+    auto known = co_await app.blocking(stored);
+    if (!known) { co_await app.fail(ex, known.errors()); co_return std::nullopt; }
+    if (known.value() && !known.value()->deleted) {
+      for (const auto& [fact, value] : known.value()->facts) c.lead.facts.emplace(fact, value);  // the turn's own win
+      if (c.lead.name.empty()) c.lead.name = known.value()->name;
+    }
     auto last_stage = [&app, scope, id = c.lead.id] { return app.store().lead_stages().last(scope, id); };
     auto stage = co_await app.blocking(last_stage);
     if (!stage) { co_await app.fail(ex, stage.errors()); co_return std::nullopt; }
