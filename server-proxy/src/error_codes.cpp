@@ -162,7 +162,7 @@ constexpr ErrorCode kErrorCodes[] = {
     {"config.unknown_flag", 500, kApi, false, "startup: an option (or a --config file's key) is unknown"},
     {"config.unexpected_argument", 500, kApi, false, "startup: an argument that is not an option"},
     {"auth.unknown_scope", 500, kApi, false, "keys create: --scope names no scope (the message lists them)"},
-    {"auth.scope_not_for_browsers", 500, kApi, false, "keys create: a publishable key cannot hold this scope (messages, analytics, settings)"},
+    {"auth.scope_not_for_browsers", 500, kApi, false, "keys create: a publishable key cannot hold this scope (the server-only ones: messages, settings:read, settings:write, experiments:write, outcomes:write)"},
     {"config.unreadable_file", 500, kApi, false, "startup: the --config file is not a readable JSON object"},
     {"config.invalid_listen", 500, kApi, false, "startup: --listen's host is not an IP address"},
     {"config.invalid_policy_dir", 500, kApi, false, "startup: --policy-dir is not a readable folder (a policy it makes that does not load stops the start with the policy's errors)"},
