@@ -360,6 +360,22 @@ describe('GoHighLevel on one instance (SQLite)', () => {
     assert.throws(() => admin(['webhooks', 'retry', w.id, '--database-url', db]), /not_found/, 'retry takes failed events only');
     assert.throws(() => admin(['webhooks', 'list', '--state', 'nonsense', '--database-url', db]));
   });
+
+  test("an UNINSTALL revokes the widget's key: its agent tokens stop working (last: the location is gone after it)", async () => {
+    const text = body('UNINSTALL');
+    assert.equal((await send(proxy, text)).status, 200);
+    await processed(db, JSON.parse(text).webhookId);
+    // A proxy with no cached keys (this one may trust its cache for 30 s) sees the revocation.
+    const fresh = await startProxy({ databaseUrl: db, upstreamUrl: fake.url, env, args: [...ghlArgs, '--webhook-worker', 'off'] });
+    try {
+      const r = await fetch(`${fresh.url}/v1/profiles/${USER_ID}`, { headers: { 'x-api-key': creds.key, origin: GHL_ORIGIN,
+        'x-porchlight-agent-token': creds.agent_token } });
+      assert.equal(r.status, 401);
+      assert.equal((await errorOf(r)).code, 'auth.revoked_key');
+    } finally {
+      fresh.stop();
+    }
+  });
 });
 
 describe('GoHighLevel on two instances (PostgreSQL and Redis)', () => {

@@ -8,6 +8,7 @@
 #include <random>
 #include <thread>
 
+#include "auth/credentials.hpp"
 #include "ghl/events.hpp"
 #include "ghl/links.hpp"
 #include "handlers/json_util.hpp"
@@ -346,6 +347,18 @@ struct WebhookWorker::Impl : std::enable_shared_from_this<Impl> {
     if (!link.value()) co_return Applied::note("not linked: nothing to uninstall");
     store::GhlLink l = *link.value();
     l.installed = false;
+    // The widget's key goes with the app: its pages and agent tokens stop working now, not when
+    // the tokens expire. A new install signs in with a new key.
+    if (!l.publishable_key.empty()) {
+      auto revoked = co_await db([&]() -> Result<bool> {
+        auto key = app.store().admin().find_api_key_by_hash(hash_api_key(l.publishable_key));
+        if (!key) return key.errors();
+        if (!key.value() || key.value()->revoked_at) return false;
+        return app.store().admin().revoke_api_key(key.value()->id);
+      });
+      if (!revoked) co_return Applied::fail(revoked.errors().front().message);
+      l.publishable_key.clear();
+    }
     auto put = co_await ghl::put_link(app, l);
     if (!put) co_return Applied::fail(put.errors().front().message);
     co_return Applied{};
