@@ -89,6 +89,11 @@ describe('GoHighLevel on one instance (SQLite)', () => {
     assert.equal(ok.status, 200);
     assert.equal((await ok.json()).status, 'accepted');
     assert.ok(inbox(db, JSON.parse(install).webhookId), 'the acknowledged event is in the inbox');
+    // A long e-mail (2 MB of HTML) is one event like any other: GoHighLevel would not resend a 413.
+    const long = body('InboundMessage', { messageId: 'long-email-1', messageType: 'TYPE_EMAIL', body: `<div>${'Lorem ipsum. '.repeat(160_000)}</div>` });
+    const longAck = await send(proxy, long);
+    assert.equal(longAck.status, 200, await longAck.clone().text());
+    assert.equal((await longAck.json()).status, 'accepted');
 
     const text = body('ContactCreate');
     const refusals = [

@@ -77,7 +77,9 @@ awaitable<void> ghl_webhook(App& app, Exchange& ex, const Principal&) {
     co_await app.fail(ex, *refused);
     co_return;
   }
-  auto parsed = json_input::parse_untrusted(body);
+  json_input::ParseLimits limits;
+  limits.max_bytes = 8 * 1024 * 1024;  // the route's limit: a long e-mail is still one event
+  auto parsed = json_input::parse_untrusted(body, limits);
   if (!parsed) { co_await app.fail(ex, parsed.errors()); co_return; }
   const json& event = parsed.value();
   if (!event.is_object()) {

@@ -15,6 +15,7 @@ std::vector<RouteSpec> route_table(const Config& config) {
   using V = http::verb;
   // A coaching turn may carry up to five listing photos (resized in the browser) as base64.
   constexpr std::size_t kCoachBody = 8 * 1024 * 1024;
+  constexpr std::size_t kWebhookBody = 8 * 1024 * 1024;
   const std::size_t messages_body = config.max_body_bytes;
   return {
       // meta
@@ -61,7 +62,8 @@ std::vector<RouteSpec> route_table(const Config& config) {
       // live mode: the WebSocket authenticates in its first frame (browsers cannot set headers)
       {V::get, "/v1/live", Access::open, "coach", live},
       // GoHighLevel: webhooks prove themselves by signature, sign-in by the app's shared secret
-      {V::post, "/v1/webhooks/ghl", Access::open, "", ghl_webhook},
+      // (an e-mail's HTML can run to megabytes, and GoHighLevel does not resend what a 413 refused)
+      {V::post, "/v1/webhooks/ghl", Access::open, "", ghl_webhook, kWebhookBody},
       {V::post, "/v1/auth/ghl", Access::open, "", ghl_sign_in, 64 * 1024},
       // pages and assets
       {V::get, "/porchlight.js", Access::open, "", widget_script},
