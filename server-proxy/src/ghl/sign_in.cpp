@@ -64,7 +64,8 @@ Result<SignInKeys> prepare_sign_in(store::Store& store, const Config& config, st
   if (p.name.empty()) p.name = placeholder;
   if (ghl_role == "admin") p.access = AccessRole::location_admin;
   else if (p.access == AccessRole::location_admin) p.access = AccessRole::agent;
-  if (!profile.value() || p.name != before.name || p.access != before.access)
+  const bool served_from_elsewhere = profile.value() && profile.value()->location_id != link.location_id;  // a shared pool's
+  if (!served_from_elsewhere && (!profile.value() || p.name != before.name || p.access != before.access))
     if (auto put = store.profiles().put(scope, p); !put) return put.errors();
   return SignInKeys{link.publishable_key, location.value()->agent_token_secret, new_link};
 }

@@ -1,6 +1,7 @@
 // handlers/messages.cpp: the Anthropic-compatible endpoints for server callers with a secret key:
-// POST /v1/messages, POST /v1/messages/count_tokens, GET /v1/models and GET /v1/models/{id}. With the proxy as their base URL, the
-// official SDKs work unchanged (create, streaming, tool use, token counting).
+// POST /v1/messages, POST /v1/messages/count_tokens, GET /v1/models and GET /v1/models/{id}. With
+// the proxy as their base URL, the official SDKs work unchanged (create, streaming, tool use, token
+// counting, the model list).
 //
 // Pass-through: the caller's body goes upstream as sent, except that with the header
 // `x-porchlight-agent: <agent id>` the agent's coaching context (house rules, the routed
