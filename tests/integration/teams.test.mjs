@@ -105,7 +105,7 @@ describe('teams and hand-offs', () => {
     const put = (agentId, body) => fetch(`${proxy.url}/v1/profiles/${agentId}`, { method: 'PUT',
       headers: { ...browser(agentId), 'content-type': 'application/json' }, body: JSON.stringify({ id: agentId, ...body }) });
     for (const [agentId, grab] of [['agent-2', { access: 'location_admin' }], ['lead-sarah', { team_id: 'south' }],
-      ['agent-2', { shared_pool: true, served_locations: [loc.id, 'loc_other'] }]]) {
+      ['agent-2', { shared_pool: true, served_locations: [loc.id] }]]) {
       const r = await put(agentId, { name: 'Me', role: 'buyer_agent', ...grab });
       assert.equal(r.status, 403, JSON.stringify(grab));
       assert.equal((await r.json()).error.code, 'auth.not_your_profile');
@@ -119,6 +119,11 @@ describe('teams and hand-offs', () => {
     assert.equal(after.team_id, 'north');
     // Sending back what it read is fine.
     assert.equal((await put('lead-sarah', { ...after })).status, 200);
+    // Not even the location's secret key lists a profile in another location's roster (no consent).
+    const other = await fetch(`${proxy.url}/v1/profiles/agent-2`, { method: 'PUT', headers: { 'x-api-key': loc.sk, 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'Ravi Patel', role: 'buyer_agent', shared_pool: true, served_locations: [loc.id, 'loc_someone_else'] }) });
+    assert.equal(other.status, 403);
+    assert.equal((await other.json()).error.code, 'auth.cross_location');
   });
 
   test('a team lead without a team is refused with the field named', async () => {

@@ -40,6 +40,15 @@ awaitable<void> put_profile(App& app, Exchange& ex, const Principal& p, const st
     co_return;
   }
   AgentProfile wanted = profile.value();
+  // Serving another location puts this profile in that location's roster and prompts: that needs
+  // the other location's consent, which nothing here can give yet. Until then a pool stays home.
+  for (const auto& served : wanted.served_locations)
+    if (served != p.scope.location_id) {
+      co_await app.fail(ex, ApiError::from_code("auth.cross_location",
+                                                "profile.served_locations: " + served + " is another location; a profile may serve "
+                                                "another location only with that location's consent, which Porchlight cannot take yet"));
+      co_return;
+    }
   if (!path_id || p.browser()) {
     auto query_1 = [&app, scope = p.scope, id = wanted.id] { return app.store().profiles().get(scope, id); };
     auto existing = co_await app.blocking(query_1);
