@@ -232,11 +232,18 @@ bool is_opt_out(std::string_view text) {
   const std::string padded = " " + joined + " ";
   for (const char* phrase : kPhrases)
     if (padded.find(" " + std::string(phrase) + " ") != std::string::npos) return true;
-  auto is_word = [](const std::string& w) { return std::any_of(std::begin(kWords), std::end(kWords), [&](const char* k) { return w == k; }); };
+  // A short reply: one of the words, with nothing but courtesy around it ("stop please", "ok STOP",
+  // "quit texting me"). "Cancel my showing tomorrow" or "stop by Saturday?" say something else.
+  static const char* const kFiller[] = {"please", "pls", "plz", "now", "ok", "okay", "thanks", "thank", "you", "me",
+                                        "it", "all", "texting", "texts", "messages", "por", "favor", "ya", "gracias"};
+  auto in = [](const auto& list, const std::string& w) { return std::any_of(std::begin(list), std::end(list), [&](const char* k) { return w == k; }); };
   if (words.size() > 4) return false;
-  // "Stop by", "stop in": a visit, not an opt-out.
-  if (words.front() == "stop" && words.size() > 1 && (words[1] == "by" || words[1] == "in")) return false;
-  return is_word(words.front()) || is_word(words.back());
+  const bool first = in(kWords, words.front()), last = in(kWords, words.back());
+  if (!first && !last) return false;
+  const std::size_t from = first ? 1 : 0, to = first ? words.size() : words.size() - 1;
+  for (std::size_t i = from; i < to; ++i)
+    if (!in(kFiller, words[i]) && !in(kWords, words[i])) return false;
+  return true;
 }
 
 bool is_opt_in(std::string_view text) {

@@ -9,13 +9,14 @@ using namespace porchlight::proxy;
 TEST_CASE("an opt-out in ordinary wording is one") {
   for (const char* said : {"STOP", "Stop.", "stop please", "STOP 🛑", "Please stop texting me", "Unsubscribe me", "ok stop",
                            "ALTO", "BAJA", "No me escriba más", "Opt out", "pls remove me from this list", "Don’t text me again",
-                           "cancel", "QUIT!!!", "I want to unsubscribe", "stop messaging me, I bought already"})
+                           "cancel", "QUIT!!!", "I want to unsubscribe", "stop messaging me, I bought already", "quit texting me", "Alto por favor"})
     CHECK_MESSAGE(ghl::is_opt_out(said), said);
 }
 
 TEST_CASE("a message that only mentions the words is not an opt-out") {
   for (const char* said : {"Can we stop by the open house Saturday?", "stop in tomorrow at 5?", "I can't stop thinking about that house",
                            "What happens at the end of the option period?", "Is the cancel fee refundable if the inspection fails?",
+                           "Cancel my showing tomorrow", "End of May works", "quit my job, moving in june",
                            "", "🛑", "Yes, Saturday works", "¿Cuándo podemos ver la casa?"})
     CHECK_MESSAGE(!ghl::is_opt_out(said), said);
 }
