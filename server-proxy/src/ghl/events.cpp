@@ -268,6 +268,21 @@ std::string channel_of(const json& message) {
 
 bool is_texting_channel(std::string_view channel) { return channel == "SMS" || channel == "WhatsApp"; }
 
+namespace {
+
+// Where "</name" (any case) starts at or after `from`, or the end: found in place, one pass.
+std::size_t closing_tag(std::string_view html, std::size_t from, std::string_view name) {
+  for (std::size_t at = html.find("</", from); at != std::string_view::npos; at = html.find("</", at + 2)) {
+    const std::string_view candidate = html.substr(at + 2, name.size());
+    if (candidate.size() == name.size() &&
+        std::equal(name.begin(), name.end(), candidate.begin(), [](char n, char c) { return n == std::tolower(static_cast<unsigned char>(c)); }))
+      return at;
+  }
+  return html.size();
+}
+
+}  // namespace
+
 std::string plain_text_of_html(std::string_view html) {
   if (html.find('<') == std::string_view::npos) return std::string(html);
   std::string out;
@@ -279,11 +294,8 @@ std::string plain_text_of_html(std::string_view html) {
       if (close == std::string_view::npos) break;  // a tag cut off: the rest is markup
       const std::string tag = lower(html.substr(i + 1, std::min<std::size_t>(close - i - 1, 16)));
       i = close + 1;
-      for (const char* skipped : {"style", "script", "head"})  // their content is not text
-        if (tag.rfind(skipped, 0) == 0) {
-          const std::size_t end = lower(html.substr(i)).find("</" + std::string(skipped));
-          i = end == std::string::npos ? html.size() : i + end;
-        }
+      for (const std::string_view skipped : {"style", "script", "head"})  // their content is not text
+        if (tag.starts_with(skipped)) i = closing_tag(html, i, skipped);
       if (tag.rfind("br", 0) == 0 || tag.rfind("/p", 0) == 0 || tag.rfind("/div", 0) == 0 || tag.rfind("/li", 0) == 0 ||
           tag.rfind("/tr", 0) == 0 || tag.rfind("/h", 0) == 0)
         out += '\n';

@@ -31,6 +31,8 @@ TEST_CASE("an e-mail's HTML reads as its text") {
   CHECK(ghl::plain_text_of_html(R"(<div dir="ltr">Hi Dana,<br>We&#39;re pre-approved &amp; ready.<div><br></div><div>Can we see 12 Oak &lt;Sat&gt;?</div></div>)") ==
         "Hi Dana,\nWe're pre-approved & ready.\n\nCan we see 12 Oak <Sat>?");
   CHECK(ghl::plain_text_of_html("<html><head><style>p{color:red}</style></head><body><p>Yes</p><script>x()</script></body></html>") == "Yes");
+  CHECK(ghl::plain_text_of_html("<SCRIPT>if (a</b) x()</Script><p>Hi</p>") == "Hi");
+  CHECK(ghl::plain_text_of_html("<style>never closed <p>gone</p>") == "");
   CHECK(ghl::plain_text_of_html("No tags: 3 < 4 & fine") == "No tags: 3 < 4 & fine");
   CHECK(ghl::plain_text_of_html("cut off <div") == "cut off");
 }
