@@ -4,6 +4,7 @@
 // and sign-in from the CRM's encrypted user context, made with crypto-js as GoHighLevel makes it.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { before, describe, test } from 'node:test';
 import { WebSocket } from 'ws';
 import http from 'node:http';
@@ -89,8 +90,8 @@ describe('GoHighLevel on one instance (SQLite)', () => {
     assert.equal(ok.status, 200);
     assert.equal((await ok.json()).status, 'accepted');
     assert.ok(inbox(db, JSON.parse(install).webhookId), 'the acknowledged event is in the inbox');
-    // A long e-mail (2 MB of HTML) is one event like any other: GoHighLevel would not resend a 413.
-    const long = body('InboundMessage', { messageId: 'long-email-1', messageType: 'TYPE_EMAIL', body: `<div>${'Lorem ipsum. '.repeat(160_000)}</div>` });
+    // A long e-mail (5 MB of HTML) is one event like any other: GoHighLevel would not resend a 413.
+    const long = body('InboundMessage', { messageId: 'long-email-1', messageType: 'TYPE_EMAIL', body: `<div>${'Lorem ipsum. '.repeat(400_000)}</div>` });
     const longAck = await send(proxy, long);
     assert.equal(longAck.status, 200, await longAck.clone().text());
     assert.equal((await longAck.json()).status, 'accepted');
@@ -121,6 +122,35 @@ describe('GoHighLevel on one instance (SQLite)', () => {
       assert.equal(r.body.error.code, 'webhook.invalid_signature');
     }
     assert.equal(inbox(db, JSON.parse(text).webhookId), undefined, 'nothing refused was stored');
+  });
+
+  test('a signed event that cannot be read is kept as failed and answered with why; a resend is not kept twice', async () => {
+    const cases = [
+      ['invalid UTF-8', Buffer.concat([Buffer.from('{"type":"ContactCreate","locationId":"' + LOCATION_ID + '","firstName":"'), Buffer.from([0xc3, 0x28]), Buffer.from('"}')]), 'request.invalid_utf8'],
+      ['nested too deep', JSON.stringify({ type: 'ContactCreate', locationId: LOCATION_ID, customFields: JSON.parse('['.repeat(40) + ']'.repeat(40)) }), 'request.too_deep'],
+      ['no type', JSON.stringify({ locationId: LOCATION_ID, webhookId: 'no-type-1', id: 'c1' }), 'webhook.missing_type'],
+      ['a timestamp that is no date', JSON.stringify({ type: 'NoteCreate', locationId: LOCATION_ID, timestamp: 'yesterday' }), 'webhook.invalid_timestamp'],
+      ['an array', '[1,2]', 'request.not_object'],
+    ];
+    for (const [what, payload, code] of cases) {
+      for (const attempt of [1, 2]) {
+        const r = await send(proxy, payload);
+        const error = await errorOf(r);
+        assert.equal(r.status, 400, `${what} (${attempt}): ${JSON.stringify(error)}`);
+        assert.equal(error.code, code, what);
+        assert.match(error.message, /kept in the inbox as failed: sha256:[0-9a-f]{64}/, what);
+      }
+      const id = 'sha256:' + createHash('sha256').update(payload).digest('hex');
+      const kept = admin(['webhooks', 'list', '--state', 'failed', '--limit', '1000', '--database-url', db])
+        .trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)).filter((w) => w.webhook_id === id);
+      assert.equal(kept.length, 1, `${what}: kept once`);
+      assert.match(kept[0].error, new RegExp(`^unreadable: ${code.replace('.', '\\.')}`), what);
+    }
+    // Unsigned, the same bytes are refused and not kept: only the sender's own events are.
+    const unsigned = await send(proxy, '[3]', {});
+    assert.equal(unsigned.status, 401);
+    const id = 'sha256:' + createHash('sha256').update('[3]').digest('hex');
+    assert.equal(inbox(db, id), undefined);
   });
 
   test('the legacy X-WH-Signature: refused unless its key is set; with it, accepted alone, never over a bad X-GHL-Signature', async () => {

@@ -55,6 +55,99 @@ std::optional<ApiError> check_signature(const ghl::WebhookKeys& keys, const Http
   return ApiError::from_code("webhook.invalid_signature", "no X-GHL-Signature header");
 }
 
+// What the handler reads of an event before storing it; the worker reads the rest.
+struct EventHeader {
+  std::string type, webhook_id, location, timestamp;
+};
+
+Result<EventHeader> read_header(const std::string& body) {
+  json_input::ParseLimits limits;
+  limits.max_bytes = store::kMaxWebhookBody;  // a long e-mail is still one event
+  auto parsed = json_input::parse_untrusted(body, limits);
+  if (!parsed) return parsed.errors();
+  const json& event = parsed.value();
+  if (!event.is_object()) return Errors{Error{"request.not_object", "the webhook body must be a JSON object", ""}};
+  Errors errors;
+  FieldReader r(event, "webhook", "", errors);
+  const auto type = r.string("type", Need::required, 80);
+  const auto webhook_id = r.string("webhookId", Need::optional, 256);
+  const auto location = r.string("locationId", Need::optional, 64);
+  const auto timestamp = r.string("timestamp", Need::optional, 64);
+  if (location && !is_valid_id(*location)) r.add("invalid_location_id", "locationId", "expected 1-64 of A-Z a-z 0-9 _ . : -");
+  if (timestamp && !store::detail::canonical_timestamp(*timestamp))
+    errors.push_back(Error{"webhook.invalid_timestamp", "timestamp must be an ISO 8601 date-time", "timestamp"});
+  if (!errors.empty()) return errors;
+  return EventHeader{*type, webhook_id.value_or(""), location.value_or(""), timestamp.value_or("")};
+}
+
+// Stores an event, durable when this returns (in a commit it may share with other deliveries':
+// group commit): true when new, false for a delivery already there. The event lands in its
+// Porchlight location's inbox, or in the intake until the location is linked.
+awaitable<Result<bool>> store_event(App& app, store::WebhookRecord w) {
+  w.location_id = kIntakeLocation;
+  if (!w.external_location.empty()) {
+    auto link = co_await ghl::find_link(app, w.external_location);
+    if (!link) co_return link.errors();
+    if (link.value() && link.value()->installed) w.location_id = link.value()->location_id;
+  }
+  if (w.location_id == kIntakeLocation && !intake_made) {
+    auto make = [&app] { return app.store().admin().ensure_location(kIntakeLocation, "GoHighLevel events for locations not linked yet"); };
+    auto made = co_await app.blocking(make);
+    if (!made) co_return made.errors();
+    intake_made = true;
+  }
+  auto insert = [&app, &w]() -> Result<bool> {
+    bool fresh = false;
+    auto stored = app.group_commit().write(store::Scope{w.location_id}, [&](store::Store& tx) -> Result<store::Done> {
+      auto r = tx.webhook_inbox().insert(store::Scope{w.location_id}, w);
+      if (!r) return r.errors();
+      fresh = r.value();
+      return store::Done{};
+    });
+    if (!stored) return stored.errors();
+    return fresh;
+  };
+  co_return co_await app.blocking(insert);
+}
+
+store::WebhookRecord record_of(const Exchange& ex) {
+  store::WebhookRecord w;
+  w.provider = "gohighlevel";
+  w.body = ex.request().body();
+  w.headers_json = to_json_text(JSON_OBJ({{"content-type", std::string(ex.header("content-type"))},
+                                          {"signature", ex.header("x-ghl-signature").empty() ? "x-wh-signature" : "x-ghl-signature"}}));
+  w.signature_valid = true;
+  return w;
+}
+
+// The answer when an event could not be stored: 429 (GoHighLevel retries it), unless the event
+// itself breaks a rule of the inbox, which no retry can mend.
+ApiError not_stored(const Errors& why) {
+  const Error& e = why.front();
+  if (e.code == "store.invalid") return ApiError::from(why);
+  log::write(log::Level::warn, "webhook not stored (" + e.code + "): answered 429");
+  return webhook_retry_later("the event could not be stored");
+}
+
+// A signed event that cannot be read (invalid UTF-8, nested too deep, no type ...) is kept as
+// failed in the intake, under the hash of its bytes, and answered with why: a retry would send the
+// same bytes, and an operator can read it there (webhooks list --state failed).
+awaitable<void> keep_unreadable(App& app, Exchange& ex, const Errors& why) {
+  store::WebhookRecord w = record_of(ex);
+  w.dedupe_key = "sha256:" + store::detail::sha256_hex(w.body);
+  w.state = "failed";
+  w.error = "unreadable: " + why.front().code + ": " + why.front().message;
+  auto kept = co_await store_event(app, w);
+  if (!kept) {
+    co_await app.fail(ex, not_stored(kept.errors()));
+    co_return;
+  }
+  app.metrics().count("porchlight_webhooks_refused_total", {{"reason", "unreadable"}});
+  ApiError answer = ApiError::from(why);
+  answer.message += " (the event is kept in the inbox as failed: " + w.dedupe_key + ")";
+  co_await app.fail(ex, answer);
+}
+
 }  // namespace
 
 ApiError webhook_retry_later(const std::string& why) {
@@ -77,33 +170,20 @@ awaitable<void> ghl_webhook(App& app, Exchange& ex, const Principal&) {
     co_await app.fail(ex, *refused);
     co_return;
   }
-  json_input::ParseLimits limits;
-  limits.max_bytes = 8 * 1024 * 1024;  // the route's limit: a long e-mail is still one event
-  auto parsed = json_input::parse_untrusted(body, limits);
-  if (!parsed) { co_await app.fail(ex, parsed.errors()); co_return; }
-  const json& event = parsed.value();
-  if (!event.is_object()) {
-    co_await app.fail(ex, ApiError::from_code("request.not_object", "the webhook body must be a JSON object"));
+  // A signed event is GoHighLevel's own: one that cannot be read is kept as failed (for an
+  // operator to see) and answered with the reason, since no retry would change its bytes.
+  auto header = read_header(body);
+  if (!header) {
+    co_await keep_unreadable(app, ex, header.errors());
     co_return;
   }
-  Errors errors;
-  FieldReader r(event, "webhook", "", errors);
-  const auto type = r.string("type", Need::required, 80);
-  const auto webhook_id = r.string("webhookId", Need::optional, 256);
-  const auto location = r.string("locationId", Need::optional, 64);
-  const auto timestamp = r.string("timestamp", Need::optional, 64);
-  if (location && !is_valid_id(*location)) r.add("invalid_location_id", "locationId", "expected 1-64 of A-Z a-z 0-9 _ . : -");
-  if (!errors.empty()) { co_await app.fail(ex, errors); co_return; }
+  const auto& [type, webhook_id, location, timestamp] = header.value();
 
   // Replays: a delivery older than the allowed age (or from the future beyond it) is refused.
-  if (timestamp) {
-    const auto at = store::detail::canonical_timestamp(*timestamp);
+  if (!timestamp.empty()) {
+    const auto at = store::detail::canonical_timestamp(timestamp);
     const std::int64_t max_age = std::chrono::microseconds(app.config().ghl_webhook_max_age).count();
     const std::int64_t now = store::detail::now_unix_micros();
-    if (!at) {
-      co_await app.fail(ex, ApiError::from_code("webhook.invalid_timestamp", "timestamp must be an ISO 8601 date-time"));
-      co_return;
-    }
     if (*at < store::detail::timestamp_at(now - max_age) || *at > store::detail::timestamp_at(now + max_age)) {
       app.metrics().count("porchlight_webhooks_refused_total", {{"reason", "stale"}});
       co_await app.fail(ex, ApiError::from_code("webhook.stale", "the webhook's timestamp is outside the allowed " +
@@ -113,61 +193,17 @@ awaitable<void> ghl_webhook(App& app, Exchange& ex, const Principal&) {
     }
   }
 
-  store::WebhookRecord w;
-  w.provider = "gohighlevel";
+  store::WebhookRecord w = record_of(ex);
   // Without a webhookId, identical bytes are the same delivery.
-  w.dedupe_key = webhook_id && !webhook_id->empty() ? *webhook_id : "sha256:" + store::detail::sha256_hex(body);
-  w.body = body;
-  w.headers_json = to_json_text(JSON_OBJ({{"content-type", std::string(ex.header("content-type"))},
-                                          {"signature", ex.header("x-ghl-signature").empty() ? "x-wh-signature" : "x-ghl-signature"}}));
-  w.signature_valid = true;
-  w.event_type = *type;
-  w.external_location = location.value_or("");
-
-  // The event lands in its Porchlight location's inbox, or in the intake until the location is linked.
-  std::string location_id = kIntakeLocation;
-  if (!w.external_location.empty()) {
-    auto link = co_await ghl::find_link(app, w.external_location);
-    if (!link) {
-      co_await app.fail(ex, webhook_retry_later("the store cannot be reached"));
-      co_return;
-    }
-    if (link.value() && link.value()->installed) location_id = link.value()->location_id;
-  }
-  w.location_id = location_id;
-  if (location_id == kIntakeLocation && !intake_made) {
-    auto make = [&app] { return app.store().admin().ensure_location(kIntakeLocation, "GoHighLevel events for locations not linked yet"); };
-    auto made = co_await app.blocking(make);
-    if (!made) {
-      co_await app.fail(ex, webhook_retry_later("the event could not be stored"));
-      co_return;
-    }
-    intake_made = true;
-  }
-  // Stored in a commit it may share with other deliveries' (group commit): durable when it returns.
-  auto insert = [&app, w]() -> Result<bool> {
-    bool fresh = false;
-    auto stored = app.group_commit().write(store::Scope{w.location_id}, [&](store::Store& tx) -> Result<store::Done> {
-      auto r = tx.webhook_inbox().insert(store::Scope{w.location_id}, w);
-      if (!r) return r.errors();
-      fresh = r.value();
-      return store::Done{};
-    });
-    if (!stored) return stored.errors();
-    return fresh;
-  };
-  auto inserted = co_await app.blocking(insert);
+  w.dedupe_key = !webhook_id.empty() ? webhook_id : "sha256:" + store::detail::sha256_hex(body);
+  w.event_type = type;
+  w.external_location = location;
+  auto inserted = co_await store_event(app, w);
   if (!inserted) {
-    const Error& e = inserted.errors().front();
-    if (e.code == "store.invalid") {  // the payload breaks a rule of the inbox: retrying cannot help
-      co_await app.fail(ex, ApiError::from(inserted.errors()));
-    } else {
-      log::write(log::Level::warn, "webhook not stored (" + e.code + "): answered 429");
-      co_await app.fail(ex, webhook_retry_later("the event could not be stored"));
-    }
+    co_await app.fail(ex, not_stored(inserted.errors()));
     co_return;
   }
-  app.metrics().count("porchlight_webhooks_received_total", {{"type", *type}, {"result", inserted.value() ? "stored" : "duplicate"}});
+  app.metrics().count("porchlight_webhooks_received_total", {{"type", type}, {"result", inserted.value() ? "stored" : "duplicate"}});
   if (inserted.value()) app.webhook_worker().wake();
   co_await app.send_json(ex, 200, JSON_OBJ({{"status", inserted.value() ? "accepted" : "duplicate"}, {"webhook_id", w.dedupe_key}}));
 }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -11,10 +12,15 @@
 
 namespace porchlight::store {
 
+// The largest body the inbox keeps (a long HTML e-mail is still one event).
+inline constexpr std::size_t kMaxWebhookBody = 8 * 1024 * 1024;
+
 class WebhookInbox {
  public:
   virtual ~WebhookInbox() = default;
-  // Returns false (and stores nothing) when (location, provider, dedupe_key) is already there.
+  // Stores `w` as pending, or as failed with its error (an event that cannot be read is kept for
+  // operators to see). Returns false (and stores nothing) when (location, provider, dedupe_key)
+  // is already there.
   virtual Result<bool> insert(const Scope& s, const WebhookRecord& w) = 0;
   // Admin (the worker serves every location): takes up to `limit` pending records, marking them
   // processing; also records claimed more than `stale_after` ago (their worker died).

@@ -46,7 +46,9 @@ class SqlWebhookInbox final : public WebhookInbox {
     c.plain("webhook.dedupe_key", w.dedupe_key, 256, true);
     c.plain("webhook.event_type", w.event_type, 80);
     c.plain("webhook.external_location", w.external_location, 64);
-    if (w.body.size() > 4 * 1024 * 1024) c.fail("webhook.body", "at most 4 MiB");
+    if (w.body.size() > kMaxWebhookBody) c.fail("webhook.body", "at most 8 MiB");
+    if (w.state != "pending" && w.state != "failed") c.fail("webhook.state", "a new event is pending or failed");
+    c.plain("webhook.error", w.error, 2000);
     if (w.headers_json.empty()) w.headers_json = "{}";
     if (!json::accept(w.headers_json)) c.fail("webhook.headers_json", "expected a JSON object of the request headers");
     c.time("webhook.received_at", w.received_at);
@@ -54,10 +56,10 @@ class SqlWebhookInbox final : public WebhookInbox {
     auto r = run_one(db_, s.location_id, TxMode::write,
                      "INSERT INTO webhook_inbox (id, location_id, provider, dedupe_key, body, headers_json, "
                      "signature_valid, state, attempts, error, received_at, event_type, external_location) "
-                     "VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', 0, '', $8, $9, $10) ON CONFLICT DO NOTHING",
+                     "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 0, $9, $10, $11, $12) ON CONFLICT DO NOTHING",
                      P({text(random_id("wh_")), text(w.location_id), text(w.provider), text(w.dedupe_key),
-                        blob(w.body), text(w.headers_json), boolean(w.signature_valid), text(w.received_at),
-                        text(w.event_type), text(w.external_location)}));
+                        blob(w.body), text(w.headers_json), boolean(w.signature_valid), text(w.state), text(w.error),
+                        text(w.received_at), text(w.event_type), text(w.external_location)}));
     if (!r.ok()) return r.errors();
     return r.value().affected() > 0;
   }
