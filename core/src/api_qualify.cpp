@@ -33,8 +33,10 @@ std::string read_today(FieldReader& r, Need need) {
 }
 
 json to_json(const Problem& p) {
-  return {{"id", p.id}, {"item", p.item}, {"severity", name_of(p.severity)}, {"title", p.title}, {"action", p.action},
-          {"say", p.say}, {"why", p.why}, {"mistakes", p.mistakes}, {"edge", p.edge}, {"source", p.source}};
+  json out = {{"id", p.id}, {"item", p.item}, {"severity", name_of(p.severity)}, {"title", p.title}, {"action", p.action},
+              {"say", p.say}, {"why", p.why}, {"mistakes", p.mistakes}, {"edge", p.edge}, {"source", p.source}};
+  if (!p.ask_by.empty()) out["ask_by"] = p.ask_by;
+  return out;
 }
 
 json to_json(const Checklist& c) {

@@ -136,7 +136,7 @@ void load_qualification_json(const json& j, QualifyData& q, Errors& errors) {
     for (auto it = p->begin(); it != p->end(); ++it) {
       FieldReader pr(*it, "policy", r.child_path("problems") + "." + it.key(), errors);
       if (!pr.valid()) continue;
-      pr.reject_unknown({"severity", "title", "action", "say", "why", "mistakes", "edge", "source"});
+      pr.reject_unknown({"severity", "title", "action", "say", "why", "mistakes", "edge", "source", "ask_by"});
       ProblemText t;
       if (auto s = pr.enumeration<Severity>("severity", Need::required)) t.severity = *s;
       t.title = pr.string("title", Need::required, 200).value_or("");
@@ -146,6 +146,7 @@ void load_qualification_json(const json& j, QualifyData& q, Errors& errors) {
       t.mistakes = pr.string("mistakes", Need::required, 800).value_or("");
       t.edge = pr.string("edge", Need::required, 1000).value_or("");
       t.source = pr.string("source", Need::required, 400).value_or("");
+      t.ask_by = pr.string("ask_by", Need::optional, 200).value_or("");
       q.problems[it.key()] = std::move(t);
     }
 

@@ -114,7 +114,7 @@ std::optional<std::int64_t> money(const Lead& lead, const std::vector<std::strin
 Problem problem_from(const std::string& id, const std::string& item, const QualifyData& q,
                      const std::vector<std::pair<std::string_view, std::string>>& values) {
   const detail::ProblemText& t = q.problems.at(id);
-  Problem p{id, item, t.severity, t.title, t.action, t.say, t.why, t.mistakes, t.edge, t.source};
+  Problem p{id, item, t.severity, t.title, t.action, t.say, t.why, t.mistakes, t.edge, t.source, t.ask_by};
   for (std::string* text : {&p.title, &p.action, &p.say, &p.why, &p.mistakes, &p.edge})
     for (const auto& [key, value] : values) fill(*text, key, value);
   return p;
@@ -319,10 +319,18 @@ json guidance_cards(const AgentProfile& profile, const Lead& lead, ConversationS
   if (std::string action = first_action(answer); !action.empty())
     cards.push_back({{"type", name_of(CardType::next_best_action)}, {"title", "Next best action"}, {"text", action},
                      {"specialist", name_of(route.specialist)}});
-  else if (const ChecklistItem* next = checklist.next(); next && early_stage(stage) && coaches_leads)
+  else if (const ChecklistItem* next = checklist.next(); next && early_stage(stage) && coaches_leads) {
+    // An opt-out limits how the question may be asked ("Ask by phone or e-mail, not by text: ...").
+    std::string ask = "Ask";
+    for (const auto& p : checklist.problems)
+      if (!p.ask_by.empty()) {
+        ask += " " + p.ask_by;
+        break;
+      }
     cards.push_back({{"type", name_of(CardType::next_best_action)}, {"title", "Next best action"},
-                     {"text", novice && !next->say.empty() ? "Ask: \"" + next->say + "\"" : "Ask: " + next->label},
+                     {"text", ask + (novice && !next->say.empty() ? ": \"" + next->say + "\"" : ": " + next->label)},
                      {"specialist", "qualification"}});
+  }
 
   if (early_stage(stage) && coaches_leads) {
     int tips = 0;

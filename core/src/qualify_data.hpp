@@ -48,6 +48,7 @@ struct ItemRule {
 struct ProblemText {
   Severity severity = Severity::tip;
   std::string title, action, say, why, mistakes, edge, source;
+  std::string ask_by;  // optional: limits how the next question may be asked
 };
 // Checks across facts; each raises its problem (of the same name) on `item`.
 struct CrossChecks {

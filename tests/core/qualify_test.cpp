@@ -223,6 +223,22 @@ TEST_CASE("qualify: opt-outs and Do-Not-Call are alerts that stop texting and ca
   CHECK(problem(c, "stop_texting") != nullptr);
 }
 
+TEST_CASE("issue: the next question for a lead who opted out of texts was suggested as if it could be texted") {
+  RouteDecision route;
+  const auto profile = sample_profile(AgentRole::buyer_agent, ExperienceLevel::novice);
+  const auto next_action = [&](const Lead& lead) {
+    for (const auto& card : guidance_cards(profile, lead, ConversationStage::qualifying, route, "", "2026-11-25"))
+      if (card["type"] == "next_best_action") return card["text"].get<std::string>();
+    return std::string();
+  };
+  const std::string opted_out = next_action(lead_with({{"sms_opt_out", "yes"}}));
+  CHECK(opted_out.rfind("Ask by phone or e-mail, not by text", 0) == 0);
+  const std::string no_calls = next_action(lead_with({{"do_not_call", "yes"}}));
+  CHECK(no_calls.rfind("Ask only when they contact you", 0) == 0);
+  const std::string free = next_action(lead_with({}));
+  CHECK(free.rfind("Ask: ", 0) == 0);
+}
+
 TEST_CASE("issue: a consent note with end, cancel or quit in it read as an opt-out") {
   // end/cancel/quit count only as the whole value, as a lead's reply does in extraction.json.
   for (const char* note : {"written consent signed at open house, end of May", "opted in, can cancel anytime",

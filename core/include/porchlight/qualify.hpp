@@ -47,6 +47,7 @@ struct Problem {
   std::string id, item;
   Severity severity = Severity::tip;
   std::string title, action, say, why, mistakes, edge, source;
+  std::string ask_by;  // how the agent may still reach the lead: "by phone or e-mail, not by text"
 };
 
 struct ScorePart {
