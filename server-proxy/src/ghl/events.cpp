@@ -60,13 +60,24 @@ constexpr NameRule kNameRules[] = {
     {"new", ConversationStage::new_lead},
 };
 
-// The whole message, trimmed of spaces and end punctuation.
-std::string keyword_of(std::string_view text) {
-  std::string t = lower(text);
-  while (!t.empty() && (std::isspace(static_cast<unsigned char>(t.back())) || t.back() == '.' || t.back() == '!')) t.pop_back();
-  std::size_t start = 0;
-  while (start < t.size() && std::isspace(static_cast<unsigned char>(t[start]))) ++start;
-  return t.substr(start);
+// Do Not Disturb: the whole contact's (`dnd`) or its SMS channel's (`dndSettings.SMS.status`:
+// active or permanent). The CRM turning it on opts the lead out of texts. The CRM turning it off
+// ends only an opt-out the CRM made: a lead's own STOP ends with the lead's own START (consent is
+// the lead's to give back), and an update that merely carries `dnd: false` changes nothing else.
+void apply_dnd(const json& c, store::LeadRecord& lead) {
+  const json* sms = nullptr;
+  if (c.contains("dndSettings") && c["dndSettings"].is_object())
+    for (const char* key : {"SMS", "sms"})
+      if (c["dndSettings"].contains(key) && c["dndSettings"][key].is_object()) sms = &c["dndSettings"][key];
+  const std::string sms_status = sms ? lower(str(*sms, "status")) : "";
+  const bool dnd = c.contains("dnd") && c["dnd"].is_boolean() && c["dnd"].get<bool>();
+  const bool dnd_off = c.contains("dnd") && c["dnd"].is_boolean() && !c["dnd"].get<bool>();
+  if (dnd || sms_status == "active" || sms_status == "permanent") {
+    if (!lead.sms_opt_out) set_sms_opt_out(lead, true, "gohighlevel_dnd");
+  } else if (dnd_off && (!sms || sms_status == "inactive") && lead.sms_opt_out) {
+    const auto by = lead.facts.find("sms_opt_out_by");
+    if (by != lead.facts.end() && by->second == "gohighlevel_dnd") set_sms_opt_out(lead, false, "");
+  }
 }
 
 }  // namespace
@@ -160,7 +171,7 @@ void apply_contact(const json& c, const LocationConfig& config, store::LeadRecor
       if (t.is_string() && lead.tags.size() < 100) lead.tags.push_back(t.get<std::string>().substr(0, 200));
   }
   if (const std::string assigned = str(c, "assignedTo"); !assigned.empty()) lead.agent_id = agent_for(config, assigned);
-  if (c.contains("dnd") && c["dnd"].is_boolean() && c["dnd"].get<bool>()) lead.sms_opt_out = true;
+  apply_dnd(c, lead);
   // Standard fields the qualification checklist reads, then the location's custom fields.
   const std::string city = str(c, "city"), state = str(c, "state"), zip = str(c, "postalCode");
   // Where the contact lives now: not where a buyer wants to live (LPMAMA's Location stays open).
@@ -247,8 +258,19 @@ bool is_opt_out(std::string_view text) {
 }
 
 bool is_opt_in(std::string_view text) {
-  const std::string k = keyword_of(text);
-  return k == "start" || k == "unstop";
+  const std::vector<std::string> words = words_of(text);
+  return words.size() == 1 && (words[0] == "start" || words[0] == "unstop");
+}
+
+void set_sms_opt_out(store::LeadRecord& lead, bool opted_out, std::string_view by) {
+  lead.sms_opt_out = opted_out;
+  if (opted_out) {
+    lead.facts["sms_opt_out"] = "yes";
+    lead.facts["sms_opt_out_by"] = std::string(by);
+  } else {
+    lead.facts.erase("sms_opt_out");
+    lead.facts.erase("sms_opt_out_by");
+  }
 }
 
 std::string channel_of(const json& message) {

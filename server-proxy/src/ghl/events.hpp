@@ -36,7 +36,8 @@ std::optional<ConversationStage> stage_for(const LocationConfig& config, std::st
                                            std::string_view stage_name = {});
 std::optional<ConversationStage> stage_by_name(std::string_view name);
 
-// Contact fields onto the lead: name, email, phone, source, tags, the assigned agent, DND, and the
+// Contact fields onto the lead: name, email, phone, source, tags, the assigned agent, DND (see
+// apply_dnd in events.cpp: the CRM lifting DND ends only an opt-out it made), and the
 // custom fields the field map names (as facts). Fields the payload does not carry stay as they are.
 void apply_contact(const json& contact, const LocationConfig& config, store::LeadRecord& lead);
 
@@ -45,6 +46,10 @@ void apply_contact(const json& contact, const LocationConfig& config, store::Lea
 // Spanish, or a plain request to stop texting), or back in (START, UNSTOP).
 bool is_opt_out(std::string_view text);
 bool is_opt_in(std::string_view text);
+
+// The lead's text opt-out, as a flag and as facts the coach reads: `sms_opt_out` ("yes") and
+// `sms_opt_out_by` (who made it: "lead" for a STOP text, "gohighlevel_dnd" for the CRM's DND).
+void set_sms_opt_out(store::LeadRecord& lead, bool opted_out, std::string_view by);
 
 // The channel a messageType names ("TYPE_SMS" and "SMS" are both SMS); texting channels are those
 // a STOP applies to.

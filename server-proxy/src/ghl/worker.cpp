@@ -457,7 +457,6 @@ struct WebhookWorker::Impl : std::enable_shared_from_this<Impl> {
     store::LeadRecord l = st.value().lead;
     if (deleted) l.deleted = true;
     else ghl::apply_contact(c.body, c.config, l);
-    if (l.sms_opt_out) l.facts["sms_opt_out"] = "yes";
     co_return changed(c, st.value(), l);
   }
 
@@ -573,11 +572,13 @@ struct WebhookWorker::Impl : std::enable_shared_from_this<Impl> {
 
     bool opted_out_now = false;
     if (inbound && ghl::is_texting_channel(channel)) {
-      if (ghl::is_opt_out(text) && !l.sms_opt_out) opted_out_now = l.sms_opt_out = true;
-      else if (ghl::is_opt_in(text)) l.sms_opt_out = false;
+      if (ghl::is_opt_out(text) && !l.sms_opt_out) {
+        ghl::set_sms_opt_out(l, true, "lead");
+        opted_out_now = true;
+      } else if (ghl::is_opt_in(text) && l.sms_opt_out) {
+        ghl::set_sms_opt_out(l, false, "");
+      }
     }
-    if (l.sms_opt_out) l.facts["sms_opt_out"] = "yes";
-    else l.facts.erase("sms_opt_out");
 
     auto agent = co_await agent_profile(c, agent_id);
     if (!agent) co_return Applied::fail(agent.errors().front().message);

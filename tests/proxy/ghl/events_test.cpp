@@ -1,10 +1,13 @@
-// ghl/events_test.cpp: reading a lead's text for an opt-out (ghl/events.hpp), as the FCC counts
-// one: by any reasonable means, the named words in a short reply, English and Spanish.
+// ghl/events_test.cpp: reading GoHighLevel events (ghl/events.hpp): a lead's text for an opt-out, as the
+// FCC counts one (any reasonable means, English and Spanish), the CRM's DND, e-mail HTML.
 #include <doctest/doctest.h>
 
 #include "ghl/events.hpp"
+#include "store/records.hpp"
 
 using namespace porchlight::proxy;
+namespace store = porchlight::store;
+using porchlight::json;
 
 TEST_CASE("an opt-out in ordinary wording is one") {
   for (const char* said : {"STOP", "Stop.", "stop please", "STOP 🛑", "Please stop texting me", "Unsubscribe me", "ok stop",
@@ -25,6 +28,43 @@ TEST_CASE("START and UNSTOP opt back in") {
   CHECK(ghl::is_opt_in("START"));
   CHECK(ghl::is_opt_in(" unstop. "));
   CHECK(!ghl::is_opt_in("let's start looking"));
+  CHECK(ghl::is_opt_in("Start!"));
+  CHECK(ghl::is_opt_in("UNSTOP 🙂"));
+  CHECK(!ghl::is_opt_in("start over"));
+}
+
+TEST_CASE("the CRM's DND opts a lead out of texts; lifting it ends only the CRM's own opt-out") {
+  const ghl::LocationConfig config;
+  const auto contact = [](const char* extra) {
+    return json::parse(std::string(R"({"type":"ContactUpdate","id":"c1","locationId":"L1")") + extra + "}");
+  };
+  store::LeadRecord l;
+  ghl::apply_contact(contact(R"(,"dnd":false)"), config, l);
+  CHECK(!l.sms_opt_out);
+  // The SMS channel's DND alone is enough, and so is the whole contact's.
+  ghl::apply_contact(contact(R"(,"dnd":false,"dndSettings":{"SMS":{"status":"active","message":"by the agent"}})"), config, l);
+  CHECK(l.sms_opt_out);
+  CHECK(l.facts["sms_opt_out"] == "yes");
+  CHECK(l.facts["sms_opt_out_by"] == "gohighlevel_dnd");
+  // Lifted in the CRM: the CRM's own opt-out ends.
+  ghl::apply_contact(contact(R"(,"dnd":false,"dndSettings":{"SMS":{"status":"inactive"}})"), config, l);
+  CHECK(!l.sms_opt_out);
+  CHECK(l.facts.count("sms_opt_out") == 0);
+  ghl::apply_contact(contact(R"(,"dnd":true)"), config, l);
+  CHECK(l.sms_opt_out);
+  ghl::apply_contact(contact(R"(,"dnd":false)"), config, l);
+  CHECK(!l.sms_opt_out);
+  // A lead who texted STOP stays opted out whatever the CRM's flag says, until they text START.
+  ghl::set_sms_opt_out(l, true, "lead");
+  ghl::apply_contact(contact(R"(,"dnd":false,"dndSettings":{"SMS":{"status":"inactive"}})"), config, l);
+  CHECK(l.sms_opt_out);
+  CHECK(l.facts["sms_opt_out_by"] == "lead");
+  ghl::apply_contact(contact(R"(,"dnd":true)"), config, l);
+  CHECK(l.facts["sms_opt_out_by"] == "lead");
+  // DND on another channel only (e-mail) is not a text opt-out.
+  store::LeadRecord other;
+  ghl::apply_contact(contact(R"(,"dnd":false,"dndSettings":{"Email":{"status":"active"}})"), config, other);
+  CHECK(!other.sms_opt_out);
 }
 
 TEST_CASE("an e-mail's HTML reads as its text") {
