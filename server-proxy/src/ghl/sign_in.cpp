@@ -3,11 +3,19 @@
 #include "ghl/sign_in.hpp"
 
 #include <algorithm>
+#include <utility>
 
 #include "auth/credentials.hpp"
 #include "auth/scopes.hpp"
 
 namespace porchlight::proxy::ghl {
+
+Result<bool> revoke_link_key(store::Store& store, const std::string& publishable_key) {
+  auto key = store.admin().find_api_key_by_hash(hash_api_key(publishable_key));
+  if (!key) return key.errors();
+  if (!key.value() || key.value()->revoked_at) return false;
+  return store.admin().revoke_api_key(key.value()->id);
+}
 
 Result<SignInKeys> prepare_sign_in(store::Store& store, const Config& config, store::GhlLink link,
                                    const std::string& agent_id, const std::string& user_name, const std::string& ghl_role) {
@@ -19,7 +27,7 @@ Result<SignInKeys> prepare_sign_in(store::Store& store, const Config& config, st
 
   // The key the widget uses must take the origins configured now (a white-label domain added
   // since it was made): a key made with other origins is replaced, and the old one revoked.
-  std::string stale_key_id;
+  std::string stale_key;
   if (!link.publishable_key.empty()) {
     auto current = store.admin().find_api_key_by_hash(hash_api_key(link.publishable_key));
     if (!current) return current.errors();
@@ -28,8 +36,7 @@ Result<SignInKeys> prepare_sign_in(store::Store& store, const Config& config, st
       return v;
     };
     if (!current.value() || current.value()->revoked_at || sorted(current.value()->allowed_origins) != sorted(config.ghl_origins)) {
-      if (current.value() && !current.value()->revoked_at) stale_key_id = current.value()->id;
-      link.publishable_key.clear();
+      stale_key = std::exchange(link.publishable_key, {});
     }
   }
   if (link.publishable_key.empty()) {
@@ -48,8 +55,8 @@ Result<SignInKeys> prepare_sign_in(store::Store& store, const Config& config, st
     link.publishable_key = made.key;
     new_link = link;
   }
-  if (!stale_key_id.empty())
-    if (auto revoked = store.admin().revoke_api_key(stale_key_id); !revoked) return revoked.errors();
+  if (!stale_key.empty())
+    if (auto revoked = revoke_link_key(store, stale_key); !revoked) return revoked.errors();
 
   auto profile = store.profiles().get(scope, agent_id);
   if (!profile) return profile.errors();

@@ -8,9 +8,9 @@
 #include <random>
 #include <thread>
 
-#include "auth/credentials.hpp"
 #include "ghl/events.hpp"
 #include "ghl/links.hpp"
+#include "ghl/sign_in.hpp"
 #include "handlers/json_util.hpp"
 #include "handlers/lead_moves.hpp"
 #include "learn/outcomes.hpp"
@@ -350,12 +350,7 @@ struct WebhookWorker::Impl : std::enable_shared_from_this<Impl> {
     // The widget's key goes with the app: its pages and agent tokens stop working now, not when
     // the tokens expire. A new install signs in with a new key.
     if (!l.publishable_key.empty()) {
-      auto revoked = co_await db([&]() -> Result<bool> {
-        auto key = app.store().admin().find_api_key_by_hash(hash_api_key(l.publishable_key));
-        if (!key) return key.errors();
-        if (!key.value() || key.value()->revoked_at) return false;
-        return app.store().admin().revoke_api_key(key.value()->id);
-      });
+      auto revoked = co_await db([&] { return ghl::revoke_link_key(app.store(), l.publishable_key); });
       if (!revoked) co_return Applied::fail(revoked.errors().front().message);
       l.publishable_key.clear();
     }
