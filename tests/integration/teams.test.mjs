@@ -7,7 +7,7 @@ import { before, describe, test } from 'node:test';
 import { CRM_ORIGIN, coachRequest, createAgent, mintAgentToken, provision, readSse, sqliteUrl, startFake, startProxy } from './harness.mjs';
 
 describe('teams and hand-offs', () => {
-  let fake, proxy, loc;
+  let fake, proxy, loc, db;
   const browser = (agentId, lead) => ({ 'x-api-key': loc.pk, origin: CRM_ORIGIN,
     'x-porchlight-agent-token': mintAgentToken(loc.secret, { agentId, locationId: loc.id, ...(lead && { lead }) }) });
   const coachAs = async (agentId, lead, query) => {
@@ -19,7 +19,7 @@ describe('teams and hand-offs', () => {
 
   before(async () => {
     fake = await startFake();
-    const db = sqliteUrl();
+    db = sqliteUrl();
     proxy = await startProxy({ databaseUrl: db, upstreamUrl: fake.url });
     loc = await provision(db, proxy.url);  // agent-1: a buyer's agent
     await createAgent(proxy.url, loc.sk, 'tc-1', { role: 'transaction_coordinator', name: 'Terry Chen' });
@@ -124,6 +124,39 @@ describe('teams and hand-offs', () => {
       body: JSON.stringify({ name: 'Ravi Patel', role: 'buyer_agent', shared_pool: true, served_locations: [loc.id, 'loc_someone_else'] }) });
     assert.equal(other.status, 403);
     assert.equal((await other.json()).error.code, 'auth.cross_location');
+  });
+
+  test("a shared pool serves another location only while that location accepts the pool's home", async () => {
+    const other = await provision(db, proxy.url);
+    const json = (sk, method, path, body) => fetch(proxy.url + path, { method,
+      headers: { 'x-api-key': sk, 'content-type': 'application/json' }, ...(body && { body: JSON.stringify(body) }) });
+    const pool = { name: 'Ivy Santos', role: 'buyer_agent', shared_pool: true, served_locations: [loc.id, other.id] };
+    const roster = async () => (await (await json(other.sk, 'GET', '/v1/profiles')).json()).data.map((p) => `${p.location_id}/${p.id}`);
+
+    const refused = await json(loc.sk, 'PUT', '/v1/profiles/isa-1', pool);
+    assert.equal(refused.status, 403);
+    const error = (await refused.json()).error;
+    assert.equal(error.code, 'auth.cross_location');
+    assert.match(error.message, /has not accepted/);
+
+    // The other location accepts this one's pools (its own settings, its own secret key).
+    for (const [bad, code] of [[[other.id], 'settings.invalid_shared_pool_from'], [['loc_nowhere'], 'store.invalid'], ['x', 'settings.invalid_shared_pool_from']]) {
+      const r = await json(other.sk, 'PUT', '/v1/settings', { shared_pool_from: bad });
+      assert.equal(r.status, 400, JSON.stringify(bad));
+      assert.equal((await r.json()).error.code, code, JSON.stringify(bad));
+    }
+    assert.equal((await json(other.sk, 'PUT', '/v1/settings', { shared_pool_from: [loc.id] })).status, 200);
+    assert.deepEqual((await (await json(other.sk, 'GET', '/v1/settings')).json()).shared_pool_from, [loc.id]);
+    const saved = await json(loc.sk, 'PUT', '/v1/profiles/isa-1', pool);
+    assert.equal(saved.status, 200, await saved.clone().text());
+    assert.ok((await roster()).includes(`${loc.id}/isa-1`), 'the pool agent is in the accepting location\'s roster');
+    // Only the home edits it.
+    assert.equal((await json(other.sk, 'PUT', '/v1/profiles/isa-1', pool)).status, 403);
+
+    // Taken back: gone from the roster at once; the home keeps its profile.
+    assert.equal((await json(other.sk, 'PUT', '/v1/settings', { shared_pool_from: [] })).status, 200);
+    assert.ok(!(await roster()).includes(`${loc.id}/isa-1`), 'not in the roster once the consent is withdrawn');
+    assert.equal((await json(loc.sk, 'GET', '/v1/profiles/isa-1')).status, 200);
   });
 
   test('a team lead without a team is refused with the field named', async () => {

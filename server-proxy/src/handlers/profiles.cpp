@@ -3,6 +3,8 @@
 // Secret keys (the CRM's backend, admins) manage every profile of their location. A browser
 // (publishable key + agent token) sees and edits only its own agent's profile.
 
+#include <algorithm>
+
 #include "auth/visibility.hpp"
 #include "handlers/handlers.hpp"
 #include "handlers/json_util.hpp"
@@ -40,15 +42,23 @@ awaitable<void> put_profile(App& app, Exchange& ex, const Principal& p, const st
     co_return;
   }
   AgentProfile wanted = profile.value();
-  // Serving another location puts this profile in that location's roster and prompts: that needs
-  // the other location's consent, which nothing here can give yet. Until then a pool stays home.
+  // Serving another location puts this profile in that location's roster and prompts: that
+  // location must accept this one's pools first (its settings' shared_pool_from).
+  std::vector<std::string> elsewhere;
   for (const auto& served : wanted.served_locations)
-    if (served != p.scope.location_id) {
-      co_await app.fail(ex, ApiError::from_code("auth.cross_location",
-                                                "profile.served_locations: " + served + " is another location; a profile may serve "
-                                                "another location only with that location's consent, which Porchlight cannot take yet"));
-      co_return;
-    }
+    if (served != p.scope.location_id) elsewhere.push_back(served);
+  if (!elsewhere.empty()) {
+    auto query_consent = [&app, scope = p.scope, elsewhere] { return app.store().profiles().accepting(scope, elsewhere); };
+    auto accepting = co_await app.blocking(query_consent);
+    if (!accepting) { co_await app.fail(ex, accepting.errors()); co_return; }
+    for (const auto& served : elsewhere)
+      if (std::find(accepting.value().begin(), accepting.value().end(), served) == accepting.value().end()) {
+        co_await app.fail(ex, ApiError::from_code("auth.cross_location",
+                                                  "profile.served_locations: location " + served + " has not accepted this "
+                                                  "location's shared-pool agents (its settings' shared_pool_from)"));
+        co_return;
+      }
+  }
   if (!path_id || p.browser()) {
     auto query_1 = [&app, scope = p.scope, id = wanted.id] { return app.store().profiles().get(scope, id); };
     auto existing = co_await app.blocking(query_1);

@@ -1,7 +1,8 @@
 // handlers/settings.cpp: a location's settings (secret keys and admin sessions): its monthly
 // budget, a default budget for every agent, agents' and API keys' own budgets, where budget
-// alerts are posted, its rate limits, and learning's (how far back an outcome credits coaching,
-// whether the text of agents' edits is kept). A PUT changes only the fields it names.
+// alerts are posted, its rate limits, learning's (how far back an outcome credits coaching,
+// whether the text of agents' edits is kept), and which locations' shared pools may serve it
+// (`shared_pool_from`: its consent). A PUT changes only the fields it names.
 
 #include "handlers/handlers.hpp"
 #include "handlers/json_util.hpp"
@@ -53,8 +54,10 @@ awaitable<void> get_settings(App& app, Exchange& ex, const Principal& p) {
   auto limits = co_await app.blocking(query_2);
   auto query_learning = [&app, scope = p.scope] { return app.store().outcomes().settings(scope); };
   auto learning = co_await app.blocking(query_learning);
-  if (!budget || !limits || !learning) {
-    const Errors errors = !budget ? budget.errors() : !limits ? limits.errors() : learning.errors();
+  auto query_pools = [&app, scope = p.scope] { return app.store().profiles().accepted_pools(scope); };
+  auto pools = co_await app.blocking(query_pools);
+  if (!budget || !limits || !learning || !pools) {
+    const Errors errors = !budget ? budget.errors() : !limits ? limits.errors() : !learning ? learning.errors() : pools.errors();
     co_await app.fail(ex, errors);
     co_return;
   }
@@ -69,7 +72,8 @@ awaitable<void> get_settings(App& app, Exchange& ex, const Principal& p) {
                                    {"agent_requests", l.agent_requests}, {"agent_tokens", l.agent_tokens},
                                    {"location_requests", l.location_requests}, {"location_tokens", l.location_tokens}}},
                   {"learning", {{"attribution_days", learning->attribution_days},
-                                {"keep_edited_text", learning->keep_edited_text}}}};
+                                {"keep_edited_text", learning->keep_edited_text}}},
+                  {"shared_pool_from", pools.value()}};
   co_await app.send_json(ex, 200, body);
 }
 
@@ -79,7 +83,7 @@ awaitable<void> put_settings(App& app, Exchange& ex, const Principal& p) {
   Errors errors;
   FieldReader r(*body, "settings", "", errors);
   r.reject_unknown({"monthly_budget_usd", "agent_monthly_budget_usd", "alert_webhook_url", "agent_budgets", "key_budgets",
-                    "rate_limits", "learning"});
+                    "rate_limits", "learning", "shared_pool_from"});
   auto monthly = r.number("monthly_budget_usd", Need::optional, 0, 1e9);
   auto agent_monthly = r.number("agent_monthly_budget_usd", Need::optional, 0, 1e9);
   auto alert_url = r.string("alert_webhook_url", Need::optional, 2048);
@@ -107,6 +111,19 @@ awaitable<void> put_settings(App& app, Exchange& ex, const Principal& p) {
     lr.reject_unknown({"attribution_days", "keep_edited_text"});
     attribution_days = lr.integer("attribution_days", Need::optional, 1, 365);
     keep_edited_text = lr.boolean("keep_edited_text", Need::optional);
+  }
+  // The locations whose shared-pool agents may serve this one (they appear in its roster and are
+  // coached with its leads): the whole list, replacing the one before.
+  std::optional<std::vector<std::string>> pool_homes;
+  if (const json* homes = r.array("shared_pool_from", Need::optional, 100)) {
+    pool_homes.emplace();
+    for (std::size_t i = 0; i < homes->size(); ++i) {
+      const json& h = (*homes)[i];
+      const std::string path = r.child_path("shared_pool_from") + "[" + std::to_string(i) + "]";
+      if (!h.is_string() || !is_valid_id(h.get<std::string>())) r.add("invalid_shared_pool_from", path, "expected a location id");
+      else if (h.get<std::string>() == p.scope.location_id) r.add("invalid_shared_pool_from", path, "this location's own agents need no consent");
+      else pool_homes->push_back(h.get<std::string>());
+    }
   }
   if (!errors.empty()) { co_await app.fail(ex, errors); co_return; }
 
@@ -146,6 +163,11 @@ awaitable<void> put_settings(App& app, Exchange& ex, const Principal& p) {
     };
     auto learned = co_await app.blocking(save_learning);
     if (!learned) { co_await app.fail(ex, learned.errors()); co_return; }
+  }
+  if (pool_homes) {
+    auto save_pools = [&app, scope = p.scope, homes = *pool_homes] { return app.store().profiles().accept_pools(scope, homes); };
+    auto accepted = co_await app.blocking(save_pools);
+    if (!accepted) { co_await app.fail(ex, accepted.errors()); co_return; }
   }
   const json ok{{"saved", true}};
   co_await app.send_json(ex, 200, ok);

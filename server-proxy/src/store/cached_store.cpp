@@ -275,7 +275,28 @@ class CachedProfiles final : public Profiles {
     return r;
   }
 
+  // A consent given or taken back changes which pools' profiles `s` sees: every profile from
+  // elsewhere that `s` saw before or sees after is dropped from its cache.
+  Result<std::vector<std::string>> accept_pools(const Scope& s, const std::vector<std::string>& homes) override {
+    auto before = inner_.list(s);
+    auto r = inner_.accept_pools(s, homes);
+    if (!r.ok()) return r;
+    auto after = inner_.list(s);
+    std::vector<std::string> keys;
+    for (const auto* seen : {&before, &after}) {
+      if (!seen->ok()) continue;
+      for (const auto& p : seen->value())
+        if (p.location_id != s.location_id) keys.push_back(profile_key(s.location_id, p.id));
+    }
+    aside_.touch(keys);
+    return r;
+  }
+
   // Not cached.
+  Result<std::vector<std::string>> accepted_pools(const Scope& s) override { return inner_.accepted_pools(s); }
+  Result<std::vector<std::string>> accepting(const Scope& s, const std::vector<std::string>& locations) override {
+    return inner_.accepting(s, locations);
+  }
   Result<std::vector<AgentProfile>> list(const Scope& s) override { return inner_.list(s); }
   Result<AgentSession> put_session(const Scope& s, const AgentSession& x) override { return inner_.put_session(s, x); }
   Result<std::optional<AgentSession>> get_session(const Scope& s, const std::string& id) override {

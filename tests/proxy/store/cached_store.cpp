@@ -107,11 +107,18 @@ TEST_CASE_TEMPLATE("cached store: a shared-pool profile is invalidated in every 
   p.shared_pool = true;
   p.served_locations = {served.location_id};
   REQUIRE_OK(f.cached->profiles().put(home, p));
+  CHECK_FALSE(REQUIRE_OK(f.cached->profiles().get(served, "isa")).has_value());  // not accepted yet ("null" cached)
+  REQUIRE_OK(f.cached->profiles().accept_pools(served, {home.location_id}));
   CHECK(REQUIRE_OK(f.cached->profiles().get(served, "isa"))->name == "Pool");
   CHECK(REQUIRE_OK(f.cached->profiles().get(served, "isa"))->name == "Pool");  // cached in `served`
 
   p.name = "Renamed";
   REQUIRE_OK(f.cached->profiles().put(home, p));
+  CHECK(REQUIRE_OK(f.cached->profiles().get(served, "isa"))->name == "Renamed");
+  // The consent taken back: gone from the served location's cache at once.
+  REQUIRE_OK(f.cached->profiles().accept_pools(served, {}));
+  CHECK_FALSE(REQUIRE_OK(f.cached->profiles().get(served, "isa")).has_value());
+  REQUIRE_OK(f.cached->profiles().accept_pools(served, {home.location_id}));
   CHECK(REQUIRE_OK(f.cached->profiles().get(served, "isa"))->name == "Renamed");
   p.shared_pool = false;
   p.served_locations.clear();

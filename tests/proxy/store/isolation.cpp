@@ -38,6 +38,7 @@ Estate furnish(Store& db, const std::string& served_by_pool = "") {
     pool.shared_pool = true;
     pool.served_locations = {served_by_pool};
     REQUIRE_OK(db.profiles().put(s, pool));
+    REQUIRE_OK(db.profiles().accept_pools(Scope{served_by_pool}, {s.location_id}));
   }
   AgentSession session;
   session.id = "sess_a";
@@ -346,6 +347,37 @@ TEST_CASE("isolation: as porchlight_app, row-level security hides and refuses ot
                         "VALUES ($1, 'agent_a', $2)", {A, c.location_id});
     CHECK_FALSE(grant.ok);
     CHECK(grant.state == "42501");
+  }
+
+  SUBCASE("a pool's home cannot consent for the location it serves; without the consent that location sees nothing") {
+    // Steps that must see each other's writes run in one transaction (as() rolls each back).
+    const auto tenant = [&](const std::string& id) {
+      REQUIRE(app.run("SELECT set_config('porchlight.location_id', $1, true)", {id}).ok);
+    };
+    // A lists the stranger C among its pool's locations (A's own row): C never accepted A.
+    REQUIRE(app.run("BEGIN").ok);
+    tenant(A);
+    REQUIRE(app.run("INSERT INTO agent_location_access (location_id, agent_id, served_location_id) "
+                    "VALUES ($1, 'isa_pool', $2)", {A, c.location_id}).affected == 1);
+    tenant(c.location_id);
+    CHECK(app.run("SELECT count(*) FROM agent_location_access").rows[0][0] == "1");  // listed...
+    CHECK(app.run("SELECT count(*) FROM agent_profiles").rows[0][0] == "0");         // ...and still not seen
+    app.run("ROLLBACK");
+    auto consent = app.as(A, "INSERT INTO shared_pool_consents (location_id, from_location_id, created_at) "
+                             "VALUES ($1, $2, now())", {c.location_id, A});
+    CHECK_FALSE(consent.ok);
+    CHECK(consent.state == "42501");
+    // A reads who accepts it, and nothing else; C reads none of B's consents.
+    CHECK(app.as(A, "SELECT count(*) FROM shared_pool_consents").rows[0][0] == "1");
+    CHECK(app.as(c.location_id, "SELECT count(*) FROM shared_pool_consents").rows[0][0] == "0");
+    CHECK(app.as(A, "DELETE FROM shared_pool_consents").affected == 0);
+    // B takes its consent back: the pool is gone from B's reads at once.
+    REQUIRE(app.run("BEGIN").ok);
+    tenant(Bid);
+    CHECK(app.run("SELECT count(*) FROM agent_profiles WHERE id = 'isa_pool'").rows[0][0] == "1");
+    CHECK(app.run("DELETE FROM shared_pool_consents WHERE location_id = $1", {Bid}).affected == 1);
+    CHECK(app.run("SELECT count(*) FROM agent_profiles WHERE id = 'isa_pool'").rows[0][0] == "0");
+    app.run("ROLLBACK");
   }
 
   SUBCASE("INSERT and UPDATE with a foreign location_id are rejected") {

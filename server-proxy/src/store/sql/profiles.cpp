@@ -1,5 +1,7 @@
 // store/sql/profiles.cpp: agent profiles and sessions (store/profiles.hpp), for both backends.
 
+#include <algorithm>
+
 #include "store/sql/repository.hpp"
 #include "store/sql/sql_store.hpp"
 #include "store/store_util.hpp"
@@ -61,11 +63,18 @@ Result<AgentSession> decode_session(const Rows& rows, std::size_t row) {
   return s;
 }
 
-// A profile is visible in its home location and, when shared, in every location it serves.
-// The home row wins when a served location has its own agent with the same id.
+// A profile is visible in its home location and, when shared, in every location it serves that
+// accepts its home. The home row wins when a served location has its own agent with the same id.
 const std::string kProfileVisible =
     "(p.location_id = $1 OR (p.shared_pool AND EXISTS (SELECT 1 FROM agent_location_access a "
-    "WHERE a.location_id = p.location_id AND a.agent_id = p.id AND a.served_location_id = $1)))";
+    "WHERE a.location_id = p.location_id AND a.agent_id = p.id AND a.served_location_id = $1) "
+    "AND EXISTS (SELECT 1 FROM shared_pool_consents c WHERE c.location_id = $1 AND c.from_location_id = p.location_id)))";
+
+std::vector<std::string> first_column(const Rows& rows) {
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < rows.size(); ++i) out.push_back(rows.text(i, 0));
+  return out;
+}
 
 class SqlProfiles final : public Profiles {
  public:
@@ -152,6 +161,59 @@ class SqlProfiles final : public Profiles {
       if (!r.ok()) return r.errors();
       return r.value().affected() > 0;
     });
+  }
+
+  // ---- shared pools ----
+
+  Result<std::vector<std::string>> accepted_pools(const Scope& s) override {
+    if (auto e = check_scope(s); !e.empty()) return e;
+    auto r = run_one(db_, s.location_id, TxMode::read,
+                     "SELECT from_location_id FROM shared_pool_consents WHERE location_id = $1 ORDER BY from_location_id",
+                     P({text(s.location_id)}));
+    if (!r.ok()) return r.errors();
+    return first_column(r.value());
+  }
+
+  Result<std::vector<std::string>> accept_pools(const Scope& s, const std::vector<std::string>& input) override {
+    if (auto e = check_scope(s); !e.empty()) return e;
+    std::vector<std::string> homes = input;
+    std::sort(homes.begin(), homes.end());
+    homes.erase(std::unique(homes.begin(), homes.end()), homes.end());
+    Checks c;
+    if (homes.size() > 100) c.fail("settings.shared_pool_from", "at most 100 locations");
+    for (const auto& home : homes) {
+      c.id("settings.shared_pool_from", home);
+      if (home == s.location_id) c.fail("settings.shared_pool_from", "a location's own agents need no consent");
+    }
+    if (!c.ok()) return c.errors;
+    const std::string now = now_rfc3339();
+    return in_tx<std::vector<std::string>>(db_, s.location_id, TxMode::write, [&](Session& db) -> Result<std::vector<std::string>> {
+      auto r = db.run("DELETE FROM shared_pool_consents WHERE location_id = $1", P({text(s.location_id)}));
+      if (!r.ok()) return r.errors();
+      for (const auto& home : homes) {
+        r = db.run("INSERT INTO shared_pool_consents (location_id, from_location_id, created_at) VALUES ($1, $2, $3)",
+                   P({text(s.location_id), text(home), text(now)}));
+        if (!r.ok()) {
+          Errors errors = r.errors();
+          if (errors.front().code == "store.invalid")
+            errors.front() = invalid("settings.shared_pool_from", "location '" + home + "' does not exist");
+          return errors;
+        }
+      }
+      return homes;
+    });
+  }
+
+  Result<std::vector<std::string>> accepting(const Scope& s, const std::vector<std::string>& locations) override {
+    if (auto e = check_scope(s); !e.empty()) return e;
+    auto r = run_one(db_, s.location_id, TxMode::read,
+                     "SELECT location_id FROM shared_pool_consents WHERE from_location_id = $1", P({text(s.location_id)}));
+    if (!r.ok()) return r.errors();
+    const std::vector<std::string> all = first_column(r.value());
+    std::vector<std::string> out;
+    for (const auto& l : locations)
+      if (std::find(all.begin(), all.end(), l) != all.end()) out.push_back(l);
+    return out;
   }
 
   // ---- sessions ----

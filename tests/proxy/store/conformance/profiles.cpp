@@ -60,16 +60,30 @@ TEST_CASE_TEMPLATE("store: a profile that breaks the model's rules is store.inva
   CHECK_FALSE(REQUIRE_OK(db->profiles().get(s, "agent_1")).has_value());  // nothing was written
 }
 
-TEST_CASE_TEMPLATE("store: a shared-pool agent is visible in every location it serves, and only there", B, STORE_BACKENDS) {
+TEST_CASE_TEMPLATE("store: a shared-pool agent is visible in every location it serves that accepts its home, and only there", B,
+                   STORE_BACKENDS) {
   auto db = B::open();
   const Scope home = new_location(*db), served = new_location(*db), other = new_location(*db);
   AgentProfile p = make_profile(home, "isa_1", "Pool ISA");
   p.shared_pool = true;
-  p.served_locations = {served.location_id};
+  p.served_locations = {served.location_id, other.location_id};
   AgentProfile stored = REQUIRE_OK(db->profiles().put(home, p));
-  std::vector<std::string> expected{home.location_id, served.location_id};
+  std::vector<std::string> expected{home.location_id, served.location_id, other.location_id};
   std::sort(expected.begin(), expected.end());
   CHECK(stored.served_locations == expected);  // canonical: sorted, home included
+
+  // Listed, but not accepted yet: nowhere but home.
+  CHECK_FALSE(REQUIRE_OK(db->profiles().get(served, "isa_1")).has_value());
+  CHECK(REQUIRE_OK(db->profiles().list(served)).empty());
+  CHECK(REQUIRE_OK(db->profiles().accepting(home, {served.location_id, other.location_id})).empty());
+  CHECK(REQUIRE_OK(db->profiles().accept_pools(served, {home.location_id, home.location_id})) ==
+        std::vector<std::string>{home.location_id});
+  CHECK(REQUIRE_OK(db->profiles().accepted_pools(served)) == std::vector<std::string>{home.location_id});
+  CHECK(REQUIRE_OK(db->profiles().accepting(home, {served.location_id, other.location_id})) ==
+        std::vector<std::string>{served.location_id});
+  CHECK(code_of(db->profiles().accept_pools(served, {served.location_id})) == "store.invalid");
+  CHECK(code_of(db->profiles().accept_pools(served, {"loc_missing"})) == "store.invalid");
+  CHECK(REQUIRE_OK(db->profiles().accepted_pools(served)) == std::vector<std::string>{home.location_id});  // unchanged
 
   auto seen = REQUIRE_OK(db->profiles().get(served, "isa_1"));
   REQUIRE(seen.has_value());
@@ -99,6 +113,12 @@ TEST_CASE_TEMPLATE("store: a shared-pool agent is visible in every location it s
     p.served_locations.clear();
     REQUIRE_OK(db->profiles().put(home, p));
     CHECK_FALSE(REQUIRE_OK(db->profiles().get(served, "isa_1")).has_value());
+    CHECK(REQUIRE_OK(db->profiles().get(home, "isa_1")).has_value());
+  }
+  SUBCASE("the served location takes its consent back") {
+    CHECK(REQUIRE_OK(db->profiles().accept_pools(served, {})).empty());
+    CHECK_FALSE(REQUIRE_OK(db->profiles().get(served, "isa_1")).has_value());
+    CHECK(REQUIRE_OK(db->profiles().list(served)).empty());
     CHECK(REQUIRE_OK(db->profiles().get(home, "isa_1")).has_value());
   }
   SUBCASE("deleting it at home removes it everywhere") {
