@@ -75,9 +75,11 @@ describe('authentication and authorization', () => {
     const token = mintAgentToken(loc.secret, { locationId: loc.id });
     const wrong = await fetch(proxy.url + '/v1/coach', { method: 'POST', body: JSON.stringify(query),
       headers: { 'x-api-key': loc.pk, origin: 'https://evil.example', 'x-porchlight-agent-token': token } });
-    const e = await errorOf(wrong);
-    assert.deepEqual([wrong.status, e.code], [403, 'auth.origin_not_allowed']);
-    assert.equal(wrong.headers.get('access-control-allow-origin'), null);
+    const refusal = await wrong.json();
+    assert.deepEqual([wrong.status, refusal.error.code], [403, 'auth.origin_not_allowed']);
+    // The page may read why it was refused (the widget says so), and nothing else: no data was served.
+    assert.equal(wrong.headers.get('access-control-allow-origin'), 'https://evil.example');
+    assert.deepEqual(Object.keys(refusal).sort(), ['error', 'request_id', 'type']);
     const noOrigin = await fetch(proxy.url + '/v1/coach', { method: 'POST', body: JSON.stringify(query),
       headers: { 'x-api-key': loc.pk, 'x-porchlight-agent-token': token } });
     assert.equal((await errorOf(noOrigin)).code, 'auth.origin_not_allowed');

@@ -120,7 +120,10 @@ describe('coaching through the proxy', () => {
       'content-type': 'application/json' };
     const ok = await fetch(proxy.url + '/v1/feedback', { method: 'POST', headers, body: JSON.stringify({ event_id, rating: 'helpful' }) });
     assert.equal(ok.status, 200);
-    assert.equal((await ok.json()).saved, true);
+    assert.deepEqual(await ok.json(), { event_id, rating: 'helpful', outcome: 'unchanged', saved: true, edited_text_kept: false });
+    // An outcome alone leaves the rating as it was, and says so.
+    const later = await fetch(proxy.url + '/v1/feedback', { method: 'POST', headers, body: JSON.stringify({ event_id, outcome: 'lead_advanced' }) });
+    assert.deepEqual(await later.json(), { event_id, rating: 'unchanged', outcome: 'lead_advanced', saved: true, edited_text_kept: false });
     const bad = await fetch(proxy.url + '/v1/feedback', { method: 'POST', headers, body: JSON.stringify({ event_id, rating: 'meh' }) });
     assert.equal(bad.status, 400);
     assert.equal((await bad.json()).error.code, 'feedback.invalid_rating');

@@ -103,6 +103,10 @@ describe('the learning loop', () => {
     assert.deepEqual(recorded.body.attributed, [first.event]);
     assert.equal((await call('POST', '/v1/outcomes', outcome)).status, 200);  // the same report again: recorded once
     assert.equal((await call('POST', '/v1/outcomes', { ...outcome, outcome: 'pending' })).body.error.code, 'outcome.invalid_outcome');
+    const tomorrow = new Date(Date.now() + 86_400_000).toISOString();
+    const future = await call('POST', '/v1/outcomes', { ...outcome, external_id: 'opp-2', occurred_at: tomorrow });
+    assert.equal(future.status, 400);
+    assert.equal(future.body.error.code, 'outcome.invalid_occurred_at');
     const browserOutcome = await fetch(proxy.url + '/v1/outcomes', { method: 'POST', body: JSON.stringify(outcome),
       headers: { 'x-api-key': loc.pk, origin: CRM_ORIGIN, 'x-porchlight-agent-token': mintAgentToken(loc.secret, { locationId: loc.id }) } });
     assert.equal(browserOutcome.status, 403);  // a CRM's backend records outcomes, never a browser

@@ -192,7 +192,9 @@ awaitable<Result<Principal>> Authenticator::authenticate(Exchange& ex, Access ac
   }
   std::string token(ex.header("x-porchlight-agent-token"));
   auto p = co_await check_credentials(presented_key(ex), token, origin, std::string(ex.header("x-porchlight-agent")), access);
-  if (p && p->browser()) {
+  // A page is let read why it was refused (a wrong origin, an expired token), so the widget can
+  // say so instead of "cannot reach Porchlight". The error names nothing the page did not send.
+  if ((p && p->browser()) || (!p && !origin.empty())) {
     ex.response_headers.emplace_back("access-control-allow-origin", origin);
     ex.response_headers.emplace_back("access-control-expose-headers",
                                      "request-id, retry-after, retry-after-ms, ratelimit-limit, ratelimit-remaining, "

@@ -81,7 +81,7 @@ awaitable<void> feedback(App& app, Exchange& ex, const Principal& p) {
   if (update.rating) co_await reevaluate_experiment_of(app, p.scope, *id);
   app.metrics().count("porchlight_feedback_total", {{"rating", update.rating ? std::string(name_of(*update.rating)) : "none"},
                                                     {"action", action.value_or("none")}});
-  co_await app.send_json(ex, 200, JSON_OBJ({{"event_id", *id}, {"rating", update.rating ? name_of(*update.rating) : "none"},
+  co_await app.send_json(ex, 200, JSON_OBJ({{"event_id", *id}, {"rating", update.rating ? name_of(*update.rating) : "unchanged"},
                                    {"outcome", outcome ? name_of(*outcome) : "unchanged"}, {"saved", true},
                                    {"edited_text_kept", !update.edited_text.empty()}}));
 }

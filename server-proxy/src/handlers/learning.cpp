@@ -180,7 +180,11 @@ awaitable<void> record_outcome(App& app, Exchange& ex, const Principal& p) {
   if (auto v = r.id("agent_id", Need::optional)) report.agent_id = *v;
   if (auto v = r.enumeration<Outcome>("outcome", Need::required)) report.outcome = *v;
   if (auto v = r.string("occurred_at", Need::optional, 64)) {
-    if (!store::detail::canonical_timestamp(*v)) r.add("invalid_occurred_at", "occurred_at", "expected an RFC 3339 time such as 2026-12-01T15:04:05Z");
+    const auto at = store::detail::canonical_timestamp(*v);
+    const std::int64_t skew = 5 * 60 * 1'000'000;  // a sender's clock a little ahead (as the store allows)
+    if (!at) r.add("invalid_occurred_at", "occurred_at", "expected an RFC 3339 time such as 2026-12-01T15:04:05Z");
+    else if (*at > store::detail::timestamp_at(store::detail::now_unix_micros() + skew))
+      r.add("invalid_occurred_at", "occurred_at", "is in the future: an outcome is reported once it happened");
     else report.occurred_at = *v;
   }
   if (auto v = r.id("source", Need::optional)) report.source = *v;
