@@ -13,6 +13,7 @@ let proxy;
 let host;
 let browser;
 let pk;
+let otherPk;
 let secret;
 let tokenTtl = 600;
 const tokenHits = [];
@@ -47,6 +48,10 @@ before(async () => {
       res.writeHead(200, { 'content-type': 'text/css' });
       res.end('porchlight-coach { --porchlight-accent: rgb(11, 92, 173); --porchlight-accent-text: rgb(250, 250, 250); --porchlight-radius: 3px; }');
     },
+    '/other-origin': (req, res) => {  // a key made for another origin than this page's
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': documentedCsp(proxy.url) });
+      res.end(crmPage(proxy.url, otherPk, `data-agent-token="${mintAgentToken(secret, { agentId: 'demo-agent' })}"`));
+    },
     '/no-token': (req, res) => {  // a page whose backend forgot the agent token
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-security-policy': documentedCsp(proxy.url) });
       res.end(crmPage(proxy.url, pk, ''));
@@ -57,6 +62,7 @@ before(async () => {
     },
   });
   pk = demoPublishableKey(proxy, host.url);
+  otherPk = demoPublishableKey(proxy, 'https://crm.other.example');
   browser = await launchBrowser();
 });
 
@@ -186,6 +192,20 @@ describe('a CRM page on another origin', () => {
     await page.evaluate((t) => window.Porchlight.setToken(t), token);
     await alert.waitFor({ state: 'hidden' });
     await page.locator(`${W} .card`).first().waitFor();
+    await context.close();
+  });
+
+  test("a key made for another origin: the panel says the origin is not allowed (not that Porchlight is unreachable)", async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(host.url + '/other-origin');
+    await page.waitForFunction(() => window.Porchlight?.version);
+    await page.evaluate(() => window.Porchlight.open());
+    await page.evaluate(() => window.Porchlight.ask('What should I ask this lead next?').catch(() => {}));
+    // Where the agent looks: the alert, or the answer that could not be given.
+    const said = page.locator(W).getByText(/origin http:\/\/\S+ is not allowed for this key/).first();
+    await said.waitFor({ state: 'visible', timeout: 8000 });
+    assert.equal(await page.locator(W).getByText(/cannot reach Porchlight/).count(), 0);
     await context.close();
   });
 
