@@ -153,6 +153,7 @@ std::string version() {
   return dump(json{{"core", PORCHLIGHT_VERSION},
                    {"policy", p.version()},
                    {"release", p.release()},
+                   {"router", p.router()},
                    {"schema_version", kSchemaVersion}});
 }
 

@@ -479,6 +479,10 @@ Result<Policy> Policy::from_files(const std::map<std::string, std::string>& file
 
 const std::string& Policy::version() const { return data_->version; }
 const std::string& Policy::release() const { return data_->release; }
+std::string_view Policy::router() const {
+  if (!data_->learned.enabled) return "v1";
+  return data_->router_model ? "v2" : "v2_awaiting_weights";
+}
 const std::map<std::string, std::string>& Policy::files() const { return data_->files; }
 const std::string& Policy::model_for(ModelTier tier) const {
   return data_->tiers[static_cast<std::size_t>(tier)].model;

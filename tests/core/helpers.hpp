@@ -5,7 +5,10 @@
 
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "porchlight/model.hpp"
+#include "porchlight/policy.hpp"
 
 namespace porchlight::testing {
 
@@ -18,6 +21,21 @@ inline AgentProfile sample_profile(AgentRole role = AgentRole::buyer_agent,
   p.role = role;
   p.experience = experience;
   return p;
+}
+
+// The built-in policy with router v2 switched off: router v1 (keywords) decides, as it does in a
+// browser's core before the v2 weights arrive and in deployments that turn v2 off.
+inline const Policy& v1_policy() {
+  static const Policy policy = [] {
+    auto files = Policy::embedded().files();
+    auto routing = nlohmann::json::parse(files.at("routing.json"));
+    routing["learned"]["enabled"] = false;
+    files["routing.json"] = routing.dump();
+    auto made = Policy::from_files(files);
+    REQUIRE(made);
+    return std::move(made).value();
+  }();
+  return policy;
 }
 
 inline bool has_code(const Errors& errors, const std::string& code) {

@@ -234,7 +234,7 @@ TEST_CASE("issue: the next question for a lead who opted out of texts was sugges
   const std::string opted_out = next_action(lead_with({{"sms_opt_out", "yes"}}));
   CHECK(opted_out.rfind("Ask by phone or e-mail, not by text", 0) == 0);
   const std::string no_calls = next_action(lead_with({{"do_not_call", "yes"}}));
-  CHECK(no_calls.rfind("Ask only when they contact you", 0) == 0);
+  CHECK(no_calls.rfind("Ask only when they reach out", 0) == 0);
   const std::string free = next_action(lead_with({}));
   CHECK(free.rfind("Ask: ", 0) == 0);
 }

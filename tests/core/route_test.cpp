@@ -1,3 +1,5 @@
+// Router v1 (keywords, stage and role weights): the baseline in `npm run eval`, what a browser's
+// core decides with until router v2's weights arrive, and what a deployment that turns v2 off uses.
 #include <doctest/doctest.h>
 
 #include "helpers.hpp"
@@ -13,7 +15,7 @@ RouteDecision route_query(const std::string& query, ConversationStage stage = Co
   r.query = query;
   r.profile = std::move(profile);
   r.stage = stage;
-  return route(r);
+  return route(r, testing::v1_policy());
 }
 }  // namespace
 
@@ -66,19 +68,19 @@ TEST_CASE("route: the location's budget caps the tier, and a spent budget is fla
   r.query = "Multiple offers with an escalation clause: how do I negotiate this objection?";
   r.profile = sample_profile();
   r.budget = Budget{100, 10};
-  CHECK(route(r).tier == ModelTier::deep);
+  CHECK(route(r, testing::v1_policy()).tier == ModelTier::deep);
   r.budget = Budget{100, 85};
-  auto capped = route(r);
+  auto capped = route(r, testing::v1_policy());
   CHECK(capped.tier == ModelTier::balanced);
   CHECK(capped.reasons.back().find("15% of the monthly budget left") != std::string::npos);
   r.budget = Budget{100, 97};
-  CHECK(route(r).tier == ModelTier::fast);
+  CHECK(route(r, testing::v1_policy()).tier == ModelTier::fast);
   r.budget = Budget{100, 100};
-  auto spent = route(r);
+  auto spent = route(r, testing::v1_policy());
   CHECK(spent.budget_exhausted);
   CHECK(spent.tier == ModelTier::fast);
   r.tier = ModelTier::deep;  // a forced tier is capped too
-  CHECK(route(r).tier == ModelTier::fast);
+  CHECK(route(r, testing::v1_policy()).tier == ModelTier::fast);
 }
 
 TEST_CASE("route: a caller may force the specialist; estimates are positive and cached is cheaper") {
@@ -86,7 +88,7 @@ TEST_CASE("route: a caller may force the specialist; estimates are positive and 
   r.query = "anything";
   r.profile = sample_profile();
   r.specialist = Specialist::compliance;
-  const auto d = route(r);
+  const auto d = route(r, testing::v1_policy());
   CHECK(d.specialist == Specialist::compliance);
   CHECK(d.guidance_type == GuidanceType::compliance_alert);
   CHECK(d.confidence == 1.0);

@@ -123,7 +123,7 @@ TEST_CASE("router v2: off, the model changes nothing; the model's bytes are not 
   RouteRequest r;
   r.profile = testing::sample_profile();
   r.query = "my buyer thinks the commission is a rip off";
-  const auto v1 = route(r, Policy::embedded());
+  const auto v1 = route(r, testing::v1_policy());
   const auto d = route(r, off.value());
   CHECK_FALSE(d.learned);
   CHECK(to_json(d).dump().find("tier_adequacy") == std::string::npos);
@@ -134,6 +134,27 @@ TEST_CASE("router v2: off, the model changes nothing; the model's bytes are not 
   auto without = Policy::from_files(files);
   REQUIRE(without);
   CHECK(without.value().version() == off.value().version());
+}
+
+TEST_CASE("router v2 decides with the built-in policy; without its weights (a browser's core before they arrive) v1 does") {
+  CHECK(Policy::embedded().router() == "v2");
+  CHECK(testing::v1_policy().router() == "v1");
+  auto files = Policy::embedded().files();
+  files.erase("router/model.json");
+  auto awaiting = Policy::from_files(files);
+  REQUIRE(awaiting);
+  CHECK(awaiting.value().router() == "v2_awaiting_weights");
+  CHECK(awaiting.value().version() == Policy::embedded().version());
+  RouteRequest r;
+  r.profile = testing::sample_profile();
+  r.query = "Can you pull comps and tell me the months of supply in 78704?";
+  CHECK(route(r).learned);
+  const auto before = route(r, awaiting.value());
+  CHECK_FALSE(before.learned);
+  const auto v1 = route(r, testing::v1_policy());
+  CHECK(before.specialist == v1.specialist);
+  CHECK(before.tier == v1.tier);
+  CHECK(before.reasons == v1.reasons);
 }
 
 TEST_CASE("router v2: a stale or broken model file is a policy error that says what to do") {

@@ -197,3 +197,26 @@ describe('compound requests run as plans', () => {
     }
   });
 });
+
+describe('the built-in policy plans compound requests, and an agent\'s question counts as one request', () => {
+  test('under --agent-requests-per-minute 2, a planned turn runs every step and leaves room for one more question', async () => {
+    const fake = await startFake();
+    const db = sqliteUrl();
+    const proxy = await startProxy({ databaseUrl: db, upstreamUrl: fake.url, args: ['--agent-requests-per-minute', '2'] });
+    const loc = await provision(db, proxy.url);
+    const first = await readSse(await coachRequest(proxy.url, loc, { query: COMPOUND }));
+    const plan = first.find((e) => e.event === 'route').data.plan;
+    assert.ok(plan?.length >= 2, 'router v2 is on in the built-in policy, and plans the issue\'s example');
+    const ended = first.filter((e) => e.event === 'step' && e.data.status !== 'running').map((e) => e.data.status);
+    assert.deepEqual(ended, plan.map(() => 'done'), 'no step was refused by the request limit');
+    assert.equal(first.at(-1).data.status, 'complete');
+    const second = await coachRequest(proxy.url, loc, { query: 'What should I ask her next?' });
+    assert.equal(second.status, 200);
+    await readSse(second);
+    const third = await coachRequest(proxy.url, loc, { query: 'And after that?' });
+    assert.equal(third.status, 429);
+    assert.equal((await third.json()).error.code, 'limits.agent_requests');
+    proxy.stop();
+    fake.stop();
+  });
+});

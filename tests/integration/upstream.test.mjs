@@ -3,6 +3,10 @@ import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import { coachRequest, provision, readSse, sqliteUrl, startFake, startProxy } from './harness.mjs';
 
+// The fallback chain starts from the tier a turn was routed to: these turns name theirs (and their
+// specialist, so no plan runs), whatever the router would choose.
+const ON_BALANCED = { specialist: 'objection_handling', tier: 'balanced' };
+
 const text = (events) => events.filter((e) => e.event === 'delta').map((e) => e.data.text).join('');
 
 describe('when Claude is failing', () => {
@@ -19,7 +23,7 @@ describe('when Claude is failing', () => {
     await fake.reset();
     await fake.script([{ status: 529, retry_after: 1 }, { status: 500 }]);
     const t0 = Date.now();
-    const events = await readSse(await coachRequest(proxy.url, loc, { query: 'How do I handle the commission objection?' }));
+    const events = await readSse(await coachRequest(proxy.url, loc, { query: 'How do I handle the commission objection?', ...ON_BALANCED }));
     assert.equal(events.at(-1).data.status, 'complete');
     assert.ok(Date.now() - t0 >= 900, 'waited for retry-after');
     assert.equal(events.find((e) => e.event === 'route').data.offline, false);
@@ -47,7 +51,7 @@ describe('when Claude is failing', () => {
   test('a model that keeps failing falls back to the next one', async () => {
     await fake.reset();
     await fake.script([{ status: 529 }, { status: 529 }, { status: 529 }]);
-    const events = await readSse(await coachRequest(proxy.url, loc, { query: 'How do I handle the commission objection?' }));
+    const events = await readSse(await coachRequest(proxy.url, loc, { query: 'How do I handle the commission objection?', ...ON_BALANCED }));
     assert.equal(events.at(-1).data.status, 'complete');
     assert.equal(events.find((e) => e.event === 'usage').data.model, 'claude-haiku-5-5');
     const models = (await fake.requests()).filter((r) => r.path === '/v1/messages').map((r) => r.body.model);
@@ -137,7 +141,7 @@ describe('with no fallback configured', () => {
   test('a failing tier model hands over to the next faster tier\'s by default', async () => {
     await fake.reset();
     await fake.script([{ status: 529 }, { status: 529 }, { status: 529 }]);
-    const events = await readSse(await coachRequest(proxy.url, loc, { query: 'How do I handle the commission objection?' }));
+    const events = await readSse(await coachRequest(proxy.url, loc, { query: 'How do I handle the commission objection?', ...ON_BALANCED }));
     assert.equal(events.find((e) => e.event === 'route').data.tier, 'balanced');
     assert.equal(events.at(-1).data.status, 'complete');
     assert.equal(events.find((e) => e.event === 'usage').data.model, 'claude-haiku-5-5');

@@ -42,9 +42,17 @@ export function dump(args, { status = 0, env } = {}) {
 }
 
 // A copy of core/data to edit: what a developer does before loading it with --policy.
-export function policyCopy() {
+// `v1: true` switches router v2 off in the copy, for tests that edit router v1's tables (keywords,
+// default tiers): those decide only while v2 is off.
+export function policyCopy({ v1 = false } = {}) {
   const dir = path.join(tempDir('playground-policy-'), 'data');
   fs.cpSync(path.join(REPO, 'core/data'), dir, { recursive: true });
+  if (v1) {
+    const file = path.join(dir, 'routing.json');
+    const routing = JSON.parse(fs.readFileSync(file, 'utf8'));
+    routing.learned.enabled = false;
+    fs.writeFileSync(file, JSON.stringify(routing, null, 2));
+  }
   return dir;
 }
 

@@ -35,7 +35,7 @@ describe('--scenario FILE --dump', () => {
       assert.equal(out.scenario, scenario.name);
       if (scenario.expect) {
         assert.equal(out.route.specialist, scenario.expect.specialist, JSON.stringify(out.route.reasons));
-        assert.equal(out.route.tier, scenario.expect.tier, JSON.stringify(out.route.reasons));
+        if (scenario.expect.tier) assert.equal(out.route.tier, scenario.expect.tier, JSON.stringify(out.route.reasons));
         assert.equal(out.expect.met, true);
       } else {
         assert.equal(out.expect, null);
@@ -108,7 +108,7 @@ describe('--scenario FILE --dump', () => {
   });
 
   test('--policy decides with an edited copy of core/data', () => {
-    const policy = policyCopy();
+    const policy = policyCopy({ v1: true });
     const routing = JSON.parse(fs.readFileSync(path.join(policy, 'routing.json'), 'utf8'));
     routing.specialists.qualification.default_tier = 'deep';
     fs.writeFileSync(path.join(policy, 'routing.json'), JSON.stringify(routing, null, 2));
@@ -140,22 +140,28 @@ describe('--scenarios DIR --dump: the regression view', () => {
     }
   });
 
-  test('issue: a routing edit changes decisions: highlighted against the baseline, expectations fail', () => {
-    const policy = policyCopy();
+  test('issue: a routing edit changes decisions: highlighted against the baseline, expectations checked', () => {
+    // Router v1's tables are edited, so the baseline is router v1's too (v2 off in both copies).
+    const v1Baseline = path.join(tempDir(), 'v1-baseline.json');
+    dump(['--scenarios', SCENARIOS, '--policy', policyCopy({ v1: true }), '--save-baseline', v1Baseline], { status: 1 });
+    const policy = policyCopy({ v1: true });
     const routing = JSON.parse(fs.readFileSync(path.join(policy, 'routing.json'), 'utf8'));
     routing.specialists.transaction_timeline.default_tier = 'balanced';
     fs.writeFileSync(path.join(policy, 'routing.json'), JSON.stringify(routing, null, 2));
-    const out = dump(['--scenarios', SCENARIOS, '--baseline', baseline, '--policy', policy], { status: 1 });
+    const out = dump(['--scenarios', SCENARIOS, '--baseline', v1Baseline, '--policy', policy], { status: 1 });
     const changed = out.rows.filter((r) => r.status === 'changed');
     assert.deepEqual(changed.map((r) => r.file).sort(), ['long-conversation.json', 'tc-closing-disclosure.json']);
     for (const row of changed) {
       const tier = row.changes.find((c) => c.field === 'tier');
       assert.deepEqual(tier, { field: 'tier', was: 'fast', now: 'balanced', decision: true });
       assert.ok(row.changes.some((c) => c.field === 'model' && c.decision));
-      assert.equal(row.expect.met, false);
     }
+    // The edit makes router v1 give the closing-disclosure question the tier its scenario expects;
+    // v1 still prices the luxury comps deeper than expected (balanced), which router v2 gets right.
+    assert.equal(changed.find((r) => r.file === 'tc-closing-disclosure.json').expect.met, true);
+    assert.deepEqual(out.rows.filter((r) => r.expect && !r.expect.met).map((r) => r.file), ['luxury-comps.json']);
     assert.equal(out.summary.changed, 2);
-    assert.equal(out.summary.expect_failed, 2);
+    assert.equal(out.summary.expect_failed, 1);
     for (const row of out.rows.filter((r) => r.status !== 'changed')) assert.equal(row.status, 'same', row.name);
   });
 

@@ -66,6 +66,15 @@ test('porchlight eval prints every figure, v2 beside v1, from the test split', (
   assert.match(out, /^confusion \(router v2/m);
 });
 
+test('the held-out set is never trained on: none of its requests is in the dataset', () => {
+  const read = (dir) => execFileSync('sh', ['-c', `cat ${dir}/*.jsonl`], { encoding: 'utf8' }).trim().split('\n').map((l) => JSON.parse(l));
+  const norm = (q) => q.toLowerCase().replace(/[^a-z0-9]+/g, ' ').trim();
+  const trained = new Set(read(data).map((r) => norm(r.query)));
+  const heldout = read(join(root, 'tests/data/routing-heldout'));
+  assert.ok(heldout.length >= 100, `${heldout.length} held-out requests`);
+  assert.deepEqual(heldout.filter((r) => trained.has(norm(r.query))).map((r) => r.id), []);
+});
+
 test('bad arguments and bad data are refused with a reason, not a crash', () => {
   const fails = (args) => {
     try { run(native, args); } catch (e) { return { status: e.status, stderr: String(e.stderr) }; }
@@ -89,6 +98,7 @@ test('the browser\'s module adopts a proxy\'s policy (router v2 and its weights)
 
   const core = await loadCore();
   const builtIn = JSON.parse(core.version()).policy;
+  assert.equal(JSON.parse(core.version()).router, 'v2_awaiting_weights', 'the module embeds no weights');
   assert.notEqual(version, builtIn);
   const files = { 'routing.json': readFileSync(join(folder, 'routing.json'), 'utf8'),
                   'router/model.json': readFileSync(join(folder, 'router/model.json'), 'utf8') };
@@ -113,7 +123,22 @@ test('the browser\'s module adopts a proxy\'s policy (router v2 and its weights)
   assert.equal(broken.error.code, 'policy.invalid_file');
   assert.equal(JSON.parse(core.loadPolicy('{"files": 3}')).error.code, 'load_policy.invalid_files');
   assert.deepEqual(decide().plan, got.plan);
-  // No files: back to the built-in policy (router v1, no plans).
+  // No files: back to the built-in policy, without its weights (router v1 decides: no plans).
   assert.equal(JSON.parse(core.loadPolicy('{"files": {}}')).policy, builtIn);
+  assert.equal(JSON.parse(core.version()).router, 'v2_awaiting_weights');
   assert.equal(decide().plan, undefined);
+});
+
+test('the built-in policy\'s weights alone (what the widget fetches after first paint) make the module decide as native does', async () => {
+  const core = await loadCore();
+  const before = JSON.parse(core.version());
+  const loaded = JSON.parse(core.loadPolicy(JSON.stringify({ files: { 'router/model.json': readFileSync(join(policy, 'router/model.json'), 'utf8') } })));
+  assert.deepEqual([loaded.policy, loaded.router], [before.policy, 'v2'], 'the same version, now with router v2 deciding');
+  const request = { query: 'comps for 12 Oak St and how do I answer her commission pushback', stage: 'qualifying',
+    profile: { id: 'agent-1', location_id: 'loc-1', name: 'Dana', role: 'buyer_agent', experience: 'intermediate' } };
+  const file = join(work, 'one-request.json');
+  writeFileSync(file, JSON.stringify(request));
+  const expected = JSON.parse(run(native, ['route', file]));
+  assert.ok(expected.tier_adequacy, 'native decides with router v2');
+  assert.deepEqual(JSON.parse(core.route(JSON.stringify(request))), expected);
 });

@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "porchlight/error.hpp"
 #include "porchlight/model.hpp"
@@ -33,6 +34,10 @@ class Policy {
   const std::string& release() const;
   const std::map<std::string, std::string>& files() const;
   const std::string& model_for(ModelTier tier) const;
+  // Which router decides: "v1" (keywords), "v2" (the learned model), or "v2_awaiting_weights"
+  // (v2 is on but its weights are not loaded yet: v1 decides until they are, as in a browser's
+  // core before it fetched them).
+  std::string_view router() const;
 
   const detail::PolicyData& data() const { return *data_; }
 

@@ -68,7 +68,8 @@ awaitable<void> run_step(App& app, SseStream& sse, const Principal& payer, const
   co_await sse.send(name_of(CoachEvent::step), running.dump());
   const auto started = Clock::now();
 
-  Ticket ticket = co_await app.admission().admit(Payer::of(payer), route.estimated_input_tokens + route.estimated_output_tokens);
+  Ticket ticket = co_await app.admission().admit(Payer::of(payer), route.estimated_input_tokens + route.estimated_output_tokens,
+                                                 Admission::Cost::part);
   if (!ticket) {
     run.skipped = true;
     run.error = ticket.refusal();

@@ -14,16 +14,22 @@ namespace porchlight::proxy {
 
 namespace {
 
-std::vector<BucketRequest> buckets_for(const Payer& p, const Config& c, const store::RateLimits& r, std::int64_t tokens) {
+// The buckets a call takes from; `requests` is what it counts as requests (0 for a part of a
+// request admitted already: a plan's step).
+std::vector<BucketRequest> buckets_for(const Payer& p, const Config& c, const store::RateLimits& r, std::int64_t tokens,
+                                       std::int64_t requests = 1) {
   auto pick = [](std::int64_t location_value, std::int64_t fallback) { return location_value > 0 ? location_value : fallback; };
   const std::string& loc = p.location_id;
   std::vector<BucketRequest> b = {
-      {"key:" + p.key_id + ":req", "key_requests", pick(r.key_requests, c.key_requests_per_minute), 1},
-      {"loc:" + loc + ":req", "location_requests", pick(r.location_requests, c.location_requests_per_minute), 1},
       {"loc:" + loc + ":tok", "location_tokens", pick(r.location_tokens, c.location_tokens_per_minute), tokens},
   };
+  if (requests > 0) {
+    b.push_back({"key:" + p.key_id + ":req", "key_requests", pick(r.key_requests, c.key_requests_per_minute), requests});
+    b.push_back({"loc:" + loc + ":req", "location_requests", pick(r.location_requests, c.location_requests_per_minute), requests});
+  }
   if (!p.agent_id.empty()) {
-    b.push_back({"agent:" + loc + ":" + p.agent_id + ":req", "agent_requests", pick(r.agent_requests, c.agent_requests_per_minute), 1});
+    if (requests > 0)
+      b.push_back({"agent:" + loc + ":" + p.agent_id + ":req", "agent_requests", pick(r.agent_requests, c.agent_requests_per_minute), requests});
     b.push_back({"agent:" + loc + ":" + p.agent_id + ":tok", "agent_tokens", pick(r.agent_tokens, c.agent_tokens_per_minute), tokens});
   }
   if (r.key_tokens > 0) b.push_back({"key:" + p.key_id + ":tok", "key_tokens", r.key_tokens, tokens});
@@ -104,7 +110,7 @@ Ticket Admission::decide(const Payer& payer, const LocationBudget& state, std::i
   t.payer_ = payer;
   t.limits_ = state.limits;
   t.estimated_tokens_ = std::max<std::int64_t>(estimated_tokens, 1);
-  if (cost == Cost::tokens) {
+  if (cost != Cost::free) {
     const double agent_budget = payer.agent_id.empty() ? 0 : state.agent_budget(payer.agent_id);
     const double key_budget = state.key_budget(payer.key_id);
     if (state.monthly > 0 && state.spent >= state.monthly)
@@ -116,7 +122,7 @@ Ticket Admission::decide(const Payer& payer, const LocationBudget& state, std::i
       t.refused_ = until_month_end(ApiError::from_code("budget.key_exhausted", spent_message("this API key", key_budget)));
     if (t.refused_) return t;
   }
-  const auto buckets = buckets_for(payer, config_, t.limits_, t.estimated_tokens_);
+  const auto buckets = buckets_for(payer, config_, t.limits_, t.estimated_tokens_, cost == Cost::part ? 0 : 1);
   // More than a bucket holds: waiting would never admit it, so it is not a 429 to retry.
   for (const auto& b : buckets)
     if (b.per_minute > 0 && b.cost > b.per_minute) {

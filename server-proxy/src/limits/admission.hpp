@@ -72,7 +72,10 @@ class Admission {
   Admission(Budgets& budgets, RateLimiter& limiter, UsageLedger& ledger, Metrics& metrics, const Config& config,
             const Policy& policy, CrossingHandler on_crossing = {});
 
-  enum class Cost { tokens, free };  // free: the call costs nothing (token counting): no budget check
+  // tokens: a request that spends tokens; free: it costs nothing (token counting): no budget
+  // check; part: a part of a request admitted already (a plan's step): its tokens and the budgets
+  // count, not one more request (an agent's question is one request, however it is answered).
+  enum class Cost { tokens, free, part };
   awaitable<Ticket> admit(const Payer& payer, std::int64_t estimated_tokens, Cost cost = Cost::tokens);
   // The decision itself, from the location's figures (admit() reads them from Budgets).
   Ticket decide(const Payer& payer, const LocationBudget& location, std::int64_t estimated_tokens, Cost cost);

@@ -55,14 +55,15 @@ export class InstantPreview {
 
   /**
    * Decides with the proxy's core policy when it is not the built-in one (a deployment's
-   * --policy-dir: edited playbooks, router v2 and its weights): the files that differ from the
+   * --policy-dir: edited playbooks, router v2 and its weights), or when it is but router v2's
+   * weights, which the module does not embed, are still to come: the files that differ from the
    * built-in ones come once per version, after first paint, and are kept in localStorage under it.
    */
   async adopt(version: string, fetchFiles: (since: string) => Promise<Record<string, string>>): Promise<void> {
     await this.loaded();
     const core = this.#core!;
-    const current = JSON.parse(core.version()).policy;
-    if (!version || current === version) return;
+    const { policy: current, router } = JSON.parse(core.version());
+    if (!version || (current === version && router !== 'v2_awaiting_weights')) return;
     const key = `porchlight:policy:${version}`;
     let files: Record<string, string> | null = null;
     try { files = JSON.parse(localStorage.getItem(key) ?? 'null'); } catch { /* blocked or corrupt: fetch */ }
