@@ -136,7 +136,7 @@ awaitable<void> keep_unreadable(App& app, Exchange& ex, const Errors& why) {
   store::WebhookRecord w = record_of(ex);
   w.dedupe_key = "sha256:" + store::detail::sha256_hex(w.body);
   w.state = "failed";
-  w.error = "unreadable: " + why.front().code + ": " + why.front().message;
+  w.error = ("unreadable: " + why.front().code + ": " + why.front().message).substr(0, 1000);  // the inbox keeps 2,000 bytes
   auto kept = co_await store_event(app, w);
   if (!kept) {
     co_await app.fail(ex, not_stored(kept.errors()));

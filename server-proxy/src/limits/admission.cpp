@@ -20,13 +20,14 @@ std::vector<BucketRequest> buckets_for(const Payer& p, const Config& c, const st
                                        std::int64_t requests = 1) {
   auto pick = [](std::int64_t location_value, std::int64_t fallback) { return location_value > 0 ? location_value : fallback; };
   const std::string& loc = p.location_id;
-  std::vector<BucketRequest> b = {
-      {"loc:" + loc + ":tok", "location_tokens", pick(r.location_tokens, c.location_tokens_per_minute), tokens},
-  };
+  // Request buckets first, in the order they always had: ties in the limiter's answer (the tightest
+  // bucket, the one named when several refuse) are settled by order.
+  std::vector<BucketRequest> b;
   if (requests > 0) {
     b.push_back({"key:" + p.key_id + ":req", "key_requests", pick(r.key_requests, c.key_requests_per_minute), requests});
     b.push_back({"loc:" + loc + ":req", "location_requests", pick(r.location_requests, c.location_requests_per_minute), requests});
   }
+  b.push_back({"loc:" + loc + ":tok", "location_tokens", pick(r.location_tokens, c.location_tokens_per_minute), tokens});
   if (!p.agent_id.empty()) {
     if (requests > 0)
       b.push_back({"agent:" + loc + ":" + p.agent_id + ":req", "agent_requests", pick(r.agent_requests, c.agent_requests_per_minute), requests});
