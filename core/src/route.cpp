@@ -177,11 +177,13 @@ namespace detail {
 
 KeywordScores keyword_scores(const RouteRequest& req, const PolicyData& d) {
   // Only the keywords: the stage and role weights are features of the model already. Like the
-  // model's words, the keywords are read from the request's start (a pasted page is told by it).
-  constexpr std::size_t kRead = 1200;
+  // model's words, they are read from the request's excerpt (a pasted page's start and end; the
+  // parts are joined by two spaces, so no phrase matches across the cut).
   KeywordScores out{};
-  const std::string_view head = std::string_view(req.query).substr(0, kRead);
-  for (std::uint32_t e : matched_keywords(detail::normalize_for_matching(head), d.keyword_index)) {
+  const Excerpt excerpt = router_excerpt(req.query);
+  std::string text = normalize_for_matching(excerpt.head);
+  if (!excerpt.tail.empty()) text += normalize_for_matching(excerpt.tail);
+  for (std::uint32_t e : matched_keywords(text, d.keyword_index)) {
     const auto& entry = d.keyword_index.entries[e];
     if (entry.owner < out.size()) out[entry.owner] += entry.keyword->weight;
   }

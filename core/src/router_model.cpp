@@ -40,26 +40,23 @@ char fold_latin1(unsigned char second) {
 }
 
 // The request's words: lowercase ASCII letters and digits, accents folded, apostrophes dropped
-// inside a word ("don't" -> "dont"), "$" and "%" kept as words of their own. At most kMaxWords,
-// held in one buffer (routing runs on every request: no allocation per word).
-constexpr std::size_t kMaxWords = 160;  // a pasted page says what it is well before its end
+// inside a word ("don't" -> "dont"), "$" and "%" kept as words of their own. Read from its excerpt
+// (router_excerpt: a pasted page's start and end), at most kMaxWords, held in one buffer (routing
+// runs on every request: no allocation per word).
+constexpr std::size_t kMaxWords = 160;
 
 struct Words {
   std::string text;                                  // the words, each followed by a space
   std::vector<std::pair<std::uint32_t, std::uint32_t>> spans;  // offset and length of each
+  std::size_t tail_begin = 0;                        // the first word of the excerpt's tail
   std::string_view operator[](std::size_t i) const { return std::string_view(text).substr(spans[i].first, spans[i].second); }
   std::size_t size() const { return spans.size(); }
 };
 
-Words words_of(std::string_view s) {
-  Words out;
-  // Written through a pointer into a buffer sized for the most it can hold: every byte gives at
-  // most one letter, and every word one space after it.
-  out.text.resize(2 * s.size() + 2);
-  out.spans.reserve(std::min(kMaxWords, s.size() / 2 + 1));
+void append_words(Words& out, std::string_view s) {
   char* const base = out.text.data();
-  char* o = base;
-  char* start = base;
+  char* o = base + (out.spans.empty() ? 0 : out.spans.back().first + out.spans.back().second + 1);
+  char* start = o;
   auto flush = [&] {
     if (o > start && out.spans.size() < kMaxWords) {
       out.spans.emplace_back(static_cast<std::uint32_t>(start - base), static_cast<std::uint32_t>(o - start));
@@ -86,7 +83,19 @@ Words words_of(std::string_view s) {
     }
   }
   flush();
-  out.text.resize(static_cast<std::size_t>(o - base));
+}
+
+Words words_of(std::string_view query) {
+  const Excerpt excerpt = router_excerpt(query);
+  Words out;
+  // Written through a pointer into a buffer sized for the most it can hold: every byte gives at
+  // most one letter, and every word one space after it.
+  out.text.resize(2 * (excerpt.head.size() + excerpt.tail.size()) + 2);
+  out.spans.reserve(kMaxWords);
+  append_words(out, excerpt.head);
+  out.tail_begin = out.spans.size();
+  append_words(out, excerpt.tail);
+  out.text.resize(out.spans.empty() ? 0 : out.spans.back().first + out.spans.back().second + 1);
   return out;
 }
 
@@ -119,9 +128,11 @@ std::string_view word_feature(std::string_view w) {
   return "<n>";
 }
 
-const char* length_class(std::size_t words) {
-  return words <= 3 ? "1-3" : words <= 8 ? "4-8" : words <= 20 ? "9-20" : words <= 60 ? "21-60"
-       : words <= 200 ? "61-200" : "200+";
+// The request's length: its words, or "excerpt" for a long one read in part.
+const char* length_class(const Words& words) {
+  const std::size_t n = words.size();
+  if (words.tail_begin < n) return "excerpt";
+  return n <= 3 ? "1-3" : n <= 8 ? "4-8" : n <= 20 ? "9-20" : n <= 60 ? "21-60" : "61+";
 }
 
 }  // namespace
@@ -139,6 +150,7 @@ RouterFeatures router_features(const RouteRequest& req, unsigned bits, const Key
     const bool is_raw = w.data() == raw.data();
     f.text.push_back(bucket('w', w, bits));
     f.named.push_back({f.text.back(), is_raw ? words.spans[i].first : RouterFeatures::kNumber, static_cast<std::uint32_t>(raw.size())});
+    if (i == words.tail_begin) prev = {};  // no pair across the excerpt's cut
     if (!prev.empty()) {
       f.text.push_back(bucket('b', prev, bits, w));
       // A pair names the two words as they stand in the text ("a b"), when neither is "<n>".
@@ -163,7 +175,7 @@ RouterFeatures router_features(const RouteRequest& req, unsigned bits, const Key
   f.context.push_back(bucket('r', name_of(req.profile.role), bits));
   f.context.push_back(bucket('x', name_of(req.profile.experience), bits));
   f.context.push_back(bucket('s', name_of(req.stage), bits));
-  f.context.push_back(bucket('l', length_class(words.size()), bits));
+  f.context.push_back(bucket('l', length_class(words), bits));
   for (Specialization s : req.profile.specializations) f.context.push_back(bucket('p', name_of(s), bits));
   f.context.push_back(bucket('0', "bias", bits));
   // How strongly v1's keywords point at each specialist: none, some (a weak keyword), strong.

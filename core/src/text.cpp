@@ -104,6 +104,24 @@ std::string normalize_for_matching(std::string_view s) {
   return out;
 }
 
+Excerpt router_excerpt(std::string_view s) {
+  if (s.size() <= kExcerptHeadBytes + kExcerptTailBytes) return {s, {}};
+  auto is_space = [](char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; };
+  auto is_continuation = [](char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; };
+  // The head ends at its last space (or, with none, on a code point boundary); the tail starts
+  // after its first space (likewise).
+  std::size_t head = kExcerptHeadBytes;
+  while (head > 0 && !is_space(s[head])) --head;
+  if (head == 0)
+    for (head = kExcerptHeadBytes; head > 0 && is_continuation(s[head]);) --head;
+  std::size_t tail = s.size() - kExcerptTailBytes;
+  while (tail < s.size() && !is_space(s[tail])) ++tail;
+  if (tail < s.size()) ++tail;
+  else
+    for (tail = s.size() - kExcerptTailBytes; tail < s.size() && is_continuation(s[tail]);) ++tail;
+  return {s.substr(0, head), s.substr(tail)};
+}
+
 std::string hex64(std::uint64_t v) {
   static constexpr char kDigits[] = "0123456789abcdef";
   std::string out(16, '0');

@@ -32,6 +32,13 @@ bool is_blank(std::string_view text);
 // Lowercase ASCII letters and digits; every other byte run becomes one space; padded with a space
 // on both sides so that " phrase" finds a phrase at a word start.
 std::string normalize_for_matching(std::string_view text);
+// What the router reads of a request: all of a short one; of a long one (a pasted page), its start
+// and its end, which is where agents put their own question. Each part is cut between words.
+struct Excerpt {
+  std::string_view head, tail;  // tail is empty when head is the whole text
+};
+inline constexpr std::size_t kExcerptHeadBytes = 480, kExcerptTailBytes = 240;
+Excerpt router_excerpt(std::string_view text);
 // FNV-1a, 64 bits; `seed` continues an earlier hash. Inline: routing hashes every word and trigram.
 constexpr std::uint64_t fnv1a64(std::string_view bytes, std::uint64_t seed = 0xcbf29ce484222325ULL) {
   for (char c : bytes) {

@@ -185,6 +185,25 @@ TEST_CASE("router v2: features fold accents and apostrophes, and ignore long num
   CHECK(features("").empty());
 }
 
+TEST_CASE("router v2: a pasted page is read at its start and its end, where the agent's question is") {
+  const detail::KeywordScores none{};
+  auto features = [&](const std::string& q) {
+    RouteRequest r;
+    r.query = q;
+    return detail::router_features(r, 12, none);
+  };
+  std::string page = "here is the inspection summary the buyer got today ";
+  while (page.size() < 3000) page += "roof shingles worn at the ridge, gutters loose on the north side. ";
+  const auto ask = features(page + "how do I ask the seller for a credit?");
+  const auto other = features(page + "what deadlines are coming up?");
+  CHECK(ask.text != other.text);  // the question at the end is read
+  // The middle is not: a page that differs only there has the same features.
+  std::string edited = page;
+  edited.replace(1500, 8, "SHINGLES");
+  CHECK(features(edited + "what deadlines are coming up?").text == other.text);
+  CHECK(features(page).text.size() < 1000);  // bounded, however long the page
+}
+
 TEST_CASE("router v2: the labeled-request reader names what is wrong") {
   auto ok = read_labeled_request(
       R"({"id":"x-1","query":"hola","role":"buyer_agent","experience":"novice","specializations":["relocation"],)"

@@ -52,3 +52,26 @@ TEST_CASE("text: FNV-1a matches the published test vectors") {
   CHECK(fnv1a64("a") == 0xaf63dc4c8601ec8cULL);
   CHECK(hex64(0xaf63dc4c8601ec8cULL) == "af63dc4c8601ec8c");
 }
+
+TEST_CASE("text: the router's excerpt of a long request is its start and its end, cut between words") {
+  CHECK(router_excerpt("short question").head == "short question");
+  CHECK(router_excerpt("short question").tail.empty());
+  std::string page;
+  for (int i = 0; page.size() < 2000; ++i) page += "word" + std::to_string(i) + " ";
+  page += "final question?";
+  const auto e = router_excerpt(page);
+  CHECK(e.head.size() <= kExcerptHeadBytes);
+  CHECK(e.tail.size() <= kExcerptTailBytes);
+  CHECK(page.substr(0, e.head.size()) == e.head);
+  CHECK(page.substr(page.size() - e.tail.size()) == e.tail);
+  CHECK(page[e.head.size()] == ' ');                  // the head ends before a space
+  CHECK(page[page.size() - e.tail.size() - 1] == ' ');  // the tail starts after one
+  CHECK(e.tail.substr(e.tail.size() - 15) == "final question?");
+  // One long run without spaces is cut on code point boundaries, never inside a character.
+  std::string accents;
+  while (accents.size() < 2000) accents += "\xC3\xA9";
+  const auto a = router_excerpt(accents);
+  CHECK(is_valid_utf8(a.head));
+  CHECK(is_valid_utf8(a.tail));
+  CHECK_FALSE(a.tail.empty());
+}
