@@ -32,7 +32,12 @@ const wasmDir = process.env.PORCHLIGHT_WASM ?? join(root, 'build/wasm/wasm');
 // 246 KB from router v2 on by default (2026-12-05): version() says which router decides, the
 // widget fetches v2's weights after first paint when its core has none, and a checklist problem
 // says how the lead may still be reached (ask_by, an opt-out's): 0.6 KB together.
-const BUDGET_KB = 246;
+// 248 KB from a trainer's review of the playbooks (2026-12-05, late): the generic contract form's
+// periods marked as assumed, consent read with its negatives, earnest money disputes, insurance,
+// property taxes, unrepresented buyers and the buyer's share of broker pay: 2.2 KB, mostly text.
+// The way back toward 150 KB: a browser core without the prompt texts (playbooks are 31 KB
+// gzipped and only buildPrompt and offlineAnswer read them), then the JSON DOM and strtod.
+const BUDGET_KB = 248;
 
 mkdirSync(out, { recursive: true });
 

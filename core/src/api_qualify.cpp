@@ -70,7 +70,7 @@ json to_json(const ContractTimeline& t) {
   for (const auto& x : t.items)
     items.push_back({{"id", x.id}, {"label", x.label}, {"date", x.date}, {"time", x.time}, {"days_left", x.days_left},
                      {"status", x.status}, {"rule", x.rule}, {"owner", x.owner}, {"source", x.source}, {"note", x.note},
-                     {"task", x.task}, {"from_lead", x.from_lead}});
+                     {"task", x.task}, {"from_lead", x.from_lead}, {"assumed", x.assumed}});
   return {{"form", t.form}, {"form_name", t.form_name}, {"counting", t.counting}, {"source", t.source},
           {"items", items}, {"notes", t.notes}};
 }

@@ -167,6 +167,7 @@ Result<ContractTimeline> contract_timeline(const ContractTerms& t, std::string_v
     out.notes.push_back("Closing falls on " + day_words(*closing) + ", which is not a business day: title, lenders and recorders are usually closed.");
 
   std::map<std::string, std::int64_t> computed;  // deadline id -> date, for anchors
+  std::vector<std::string> assumed_terms;        // typical periods used for want of the contract's
   auto add = [&](const DeadlineRule& r) {
     if (!r.when.empty() && !conditions.count(r.when)) return;
     // A date the lead typed in wins: the contract as written is the authority.
@@ -185,7 +186,8 @@ Result<ContractTimeline> contract_timeline(const ContractTerms& t, std::string_v
     if (r.id == "closing" && closing) typed = *closing, typed_as = t.closing_date.empty() ? "closing_days" : "closing_date";
 
     std::optional<int> n = r.days;
-    if (auto it = t.days.find(r.term); !r.term.empty() && it != t.days.end()) n = it->second;
+    bool assumed = r.typical;
+    if (auto it = t.days.find(r.term); !r.term.empty() && it != t.days.end()) n = it->second, assumed = false;
     std::optional<std::int64_t> anchor;
     std::string anchor_words;
     if (r.anchor == "effective") anchor = effective, anchor_words = "the effective date";
@@ -206,6 +208,11 @@ Result<ContractTimeline> contract_timeline(const ContractTerms& t, std::string_v
       std::int64_t day = count_days(*anchor, *n, r.sign, count, form->acceptance_is_day_one && r.anchor == "effective", cal);
       item.rule = std::to_string(*n) + (*n == 1 ? " day " : " days ") + (r.sign > 0 ? "after " : "before ") + anchor_words + " (" +
                   format_civil_date(*anchor) + "), " + count_name(count);
+      // A typical period is not the contract's: the date says so, and a note asks for the number.
+      if (assumed) {
+        item.assumed = true;
+        item.rule += "; ASSUMED: a typical period, not your contract's (give " + r.term + ")";
+      }
       // Tasks land on working days (earlier when counting back to closing); a deadline counted
       // back from closing stands where it falls unless its rule says otherwise.
       const Roll roll = r.roll.value_or(r.task ? (r.sign > 0 ? Roll::forward : Roll::backward) : r.sign > 0 ? form->roll : Roll::none);
@@ -230,6 +237,7 @@ Result<ContractTimeline> contract_timeline(const ContractTerms& t, std::string_v
                             " rules give " + format_civil_date(*when) + ". Check the contract.");
       item.rule = "as entered (" + typed_as + ")" + (when && *when == *typed ? "; matches the form's count" : "");
       item.from_lead = true;
+      item.assumed = false;
       when = typed;
     }
     if (!when) {
@@ -240,6 +248,7 @@ Result<ContractTimeline> contract_timeline(const ContractTerms& t, std::string_v
       return;
     }
     computed[r.id] = *when;
+    if (item.assumed) assumed_terms.push_back(r.term);
     item.date = format_civil_date(*when);
     item.days_left = *when - now;
     const bool done = std::find(t.done.begin(), t.done.end(), r.id) != t.done.end();
@@ -253,6 +262,12 @@ Result<ContractTimeline> contract_timeline(const ContractTerms& t, std::string_v
     if (auto lock = computed.find("rate_lock"); lock != computed.end() && consummation && lock->second < *consummation)
       out.notes.push_back("The rate lock expires " + format_civil_date(lock->second) + ", before the loan signing " +
                           format_civil_date(*consummation) + ": ask the lender about an extension and who pays for it.");
+  if (!assumed_terms.empty()) {
+    std::string terms;
+    for (const auto& term : assumed_terms) terms += (terms.empty() ? "" : ", ") + term;
+    out.notes.push_back("ASSUMED dates: counted from typical periods, not your contract's numbers. Give " + terms +
+                        " from the signed contract before relying on them.");
+  }
   if (!effective) out.notes.push_back("No effective (acceptance) date: only dates counted back from closing, and dates entered, are shown.");
   std::stable_sort(out.items.begin(), out.items.end(), [](const ContractDeadline& a, const ContractDeadline& b) {
     return a.date != b.date ? a.date < b.date : !a.task && b.task;

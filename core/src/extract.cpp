@@ -73,10 +73,15 @@ std::vector<ProposedFact> extract_facts(std::string_view text, const Lead& lead,
   if (!parse_civil_date(today, now)) now = -1;
   std::vector<ProposedFact> out;
   const auto parts = detail::clauses(text);
+  // An "alone" phrase must be the whole message, give or take a sign-off ("Stop. Thanks"): every
+  // other clause at most two words.
+  auto only_signoffs_beside = [&](const auto& c) {
+    return std::all_of(parts.begin(), parts.end(), [&](const auto& other) { return &other == &c || other.tokens.size() <= 2; });
+  };
   for (const auto& c : parts) {
     for (const auto& rule : x.rules) {
       for (const auto& phrase : rule.phrases) {
-        if (rule.alone && (parts.size() != 1 || c.tokens.size() != phrase.words.size())) continue;
+        if (rule.alone && (c.tokens.size() != phrase.words.size() || !only_signoffs_beside(c))) continue;
         const std::size_t pos = detail::find_phrase(c.tokens, phrase);
         if (pos == std::string::npos) continue;
         std::string value = value_of(rule, phrase, c, pos, now, x, d.qualify);

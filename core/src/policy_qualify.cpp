@@ -357,7 +357,7 @@ std::optional<Roll> roll(FieldReader& r, std::string_view key) {
 }
 
 DeadlineRule deadline_rule(FieldReader& o, bool task) {
-  o.reject_unknown({"id", "label", "owner", "source", "note", "after", "before", "term", "days", "count", "roll", "time", "when", "facts"});
+  o.reject_unknown({"id", "label", "owner", "source", "note", "after", "before", "term", "days", "typical", "count", "roll", "time", "when", "facts"});
   DeadlineRule d;
   d.task = task;
   d.id = o.string("id", Need::required, 48).value_or("");
@@ -371,6 +371,8 @@ DeadlineRule deadline_rule(FieldReader& o, bool task) {
   d.sign = before ? -1 : 1;
   d.term = o.string("term", Need::optional, 48).value_or("");
   if (auto v = o.integer("days", Need::optional, 0, 3650)) d.days = static_cast<int>(*v);
+  d.typical = o.boolean("typical", Need::optional).value_or(false);
+  if (d.typical && (!d.days || d.term.empty())) o.add("invalid_typical", o.path(), "a typical period needs days and the term that replaces it");
   d.count = day_count(o, "count");
   d.roll = roll(o, "roll");
   d.time = o.string("time", Need::optional, 5).value_or("");

@@ -366,7 +366,8 @@ json guidance_cards(const AgentProfile& profile, const Lead& lead, ConversationS
         json items = json::array();
         for (const auto& x : timeline.value().items)
           items.push_back({{"id", x.id}, {"label", x.label}, {"date", x.date}, {"time", x.time}, {"days_left", x.days_left},
-                           {"status", x.status}, {"rule", x.rule}, {"owner", x.owner}, {"task", x.task}, {"from_lead", x.from_lead}});
+                           {"status", x.status}, {"rule", x.rule}, {"owner", x.owner}, {"task", x.task}, {"from_lead", x.from_lead},
+                           {"assumed", x.assumed}});
         cards.push_back({{"type", name_of(CardType::deadlines)}, {"title", "Contract to close"}, {"today", today},
                          {"form", timeline.value().form_name}, {"items", items}, {"notes", timeline.value().notes}});
       } else {

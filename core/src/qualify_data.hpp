@@ -147,6 +147,7 @@ struct DeadlineRule {
   std::string anchor = "effective";  // effective, closing, consummation, received:<fact>, or a deadline id
   std::string term;                  // the contract term that sets the number of days
   std::optional<int> days;           // the form's default; none: only when the term is given
+  bool typical = false;              // days is a common period, printed on no form: shown as assumed
   int sign = 1;                      // 1 after the anchor, -1 before it
   std::optional<DayCount> count;     // the form's when not set
   std::optional<Roll> roll;

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "helpers.hpp"
+#include "porchlight/api.hpp"
 #include "porchlight/policy.hpp"
 #include "porchlight/qualify.hpp"
 
@@ -112,14 +113,48 @@ TEST_CASE("contract: Texas: option period ends 5 p.m. and never rolls; earnest m
   CHECK(noted(blank, "option_days"));
 }
 
-TEST_CASE("contract: California: 17/17/21 defaults, business-day deposit, state holidays roll") {
-  // Acceptance Friday 2026-03-13: investigation 17 days = Monday 03-30; appraisal the same; loan
-  // 21 days = Friday 04-03. Deposit 3 business days: Mon 16, Tue 17, Wed 18.
+TEST_CASE("contract: the generic form's typical periods are dated but marked ASSUMED until the contract's number is given") {
+  auto t = financed("generic", "2026-11-20", "2026-12-18");
+  t.conditions = {"pre_1978"};
+  const auto x = timeline(t);
+  CHECK(find(x, "inspection")->assumed);
+  CHECK(find(x, "inspection")->rule.find("ASSUMED") != std::string::npos);
+  CHECK(find(x, "inspection")->rule.find("inspection_days") != std::string::npos);
+  CHECK(find(x, "financing")->assumed);
+  CHECK_FALSE(find(x, "lead_paint")->assumed);          // 10 days by federal rule, not a guess
+  CHECK_FALSE(find(x, "closing_disclosure")->assumed);  // TRID
+  CHECK(noted(x, "ASSUMED dates"));
+  CHECK(noted(x, "financing_days"));
+  // The contract's numbers replace them; a date the lead typed replaces them too.
+  t.days = {{"inspection_days", 7}};
+  t.dates = {{"financing_deadline", "2026-12-11"}};
+  const auto y = timeline(t);
+  CHECK_FALSE(find(y, "inspection")->assumed);
+  CHECK_FALSE(find(y, "financing")->assumed);
+  CHECK(find(y, "appraisal")->assumed);
+  CHECK_FALSE(noted(y, "inspection_days,"));
+  CHECK(noted(y, "appraisal_days"));
+  // So does the JSON API.
+  const auto j = nlohmann::json::parse(api::contract_timeline(
+      R"({"today": "2026-11-25", "form": "generic", "effective_date": "2026-11-20", "financing": "conventional"})"));
+  bool inspection_assumed = false;
+  for (const auto& item : j["items"]) inspection_assumed = inspection_assumed || (item["id"] == "inspection" && item["assumed"] == true);
+  CHECK(inspection_assumed);
+}
+
+TEST_CASE("contract: California: 17/17/17 defaults (RPA 12/22 and later), business-day deposit, state holidays roll") {
+  // Acceptance Friday 2026-03-13: investigation 17 days = Monday 03-30; appraisal and loan the
+  // same. Deposit 3 business days: Mon 16, Tue 17, Wed 18.
   auto t = financed("california_car_rpa", "2026-03-13", "2026-04-15");
   const auto x = timeline(t, "2026-03-14");
   CHECK(find(x, "inspection")->date == "2026-03-30");
   CHECK(find(x, "appraisal")->date == "2026-03-30");
-  CHECK(find(x, "financing")->date == "2026-04-03");
+  CHECK(find(x, "financing")->date == "2026-03-30");
+  CHECK_FALSE(find(x, "financing")->assumed);  // the form's printed number
+  // An older form's 21 days, given as the term: Friday 04-03.
+  t.days["financing_days"] = 21;
+  CHECK(find(timeline(t, "2026-03-14"), "financing")->date == "2026-04-03");
+  t.days.erase("financing_days");
   CHECK(find(x, "earnest_money")->date == "2026-03-18");
   CHECK(find(x, "seller_disclosures")->date == "2026-03-20");
   // 18 days lands on Cesar Chavez Day (Tuesday 03-31), a California holiday: Wednesday 04-01.

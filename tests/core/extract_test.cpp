@@ -52,6 +52,14 @@ TEST_CASE("extract: STOP alone, or plain words, opts out; STOP inside a sentence
   CHECK(extract("Unsubscribe").count("texting_opt_out"));
   CHECK(extract("please stop texting me").count("texting_opt_out"));
   CHECK_FALSE(extract("Can we stop by the house on Elm Saturday?").count("texting_opt_out"));
+  // Revocation "by any reasonable means" (47 C.F.R. 64.1200(a)(10)): plain words count too.
+  for (const char* reply : {"Stop. Thanks", "stop contacting me", "don't message me again", "leave me alone",
+                            "lose my number", "wrong number", "ALTO", "no me escriba mas"}) {
+    const std::string text = reply;
+    CAPTURE(text);
+    CHECK(extract(reply).count("texting_opt_out"));
+  }
+  CHECK_FALSE(extract("stop sending me the same listing twice, send the new ones").count("do_not_call"));
   CHECK(extract("Don't call me at work").at("do_not_call").value == "yes");
 }
 

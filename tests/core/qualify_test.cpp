@@ -254,6 +254,19 @@ TEST_CASE("issue: a consent note with end, cancel or quit in it read as an opt-o
   }
 }
 
+TEST_CASE("issue: a consent note that says no (\"no consent\", \"consent pending\") read as consent on file and hid the Do-Not-Call alert") {
+  for (const char* note : {"no consent", "not consented", "consent pending", "not signed", "declined consent", "none", "unknown"}) {
+    CAPTURE(note);
+    CHECK(buyer({{"sms_consent", note}}).item("contact")->reading == "no_consent");
+    CHECK(problem(buyer({{"on_dnc", "yes"}, {"sms_consent", note}}), "dnc_without_consent") != nullptr);
+  }
+  CHECK(buyer({{"sms_consent", "no"}}).item("contact")->reading == "no_consent");
+  for (const char* note : {"consent noted on the web form 11/02", "signed consent form", "opted in"}) {
+    CAPTURE(note);
+    CHECK(buyer({{"sms_consent", note}}).item("contact")->reading == "consented");
+  }
+}
+
 TEST_CASE("qualify: the score ranks leads as a broker would") {
   const auto hot = buyer({{"area", "Round Rock"}, {"timeline", "60 days"}, {"pre_approved", "yes"}, {"motivation", "new job in Austin"},
                           {"buyer_agreement", "signed"}, {"appointment", "consultation Tuesday"}});

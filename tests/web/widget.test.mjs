@@ -172,6 +172,14 @@ describe('the demo page', () => {
     assert.match(text, /Closing Disclosure received by the buyer/);  // a pre-approved buyer: a mortgage TRID covers
     assert.match(text, new RegExp(closing));
     assert.match(await page.locator(`${W} .sub`).textContent(), /Under contract/);
+    // With the acceptance date, the generic form's typical periods are dated but marked assumed.
+    const effective = new Date(Date.now() - 2 * 86_400_000).toISOString().slice(0, 10);
+    await page.fill('input[name=effective_date]', effective);
+    const inspection = deadlines.locator('li[data-id=inspection]');
+    await inspection.waitFor({ timeout: 3000 });
+    assert.match(await inspection.textContent(), /assumed: check the contract/);
+    assert.match(await inspection.locator('.item-label').getAttribute('title'), /ASSUMED.*inspection_days/);
+    assert.match(await deadlines.textContent(), /ASSUMED dates: counted from typical periods/);
     await page.screenshot({ path: artifactPath('widget-08-deadlines.png') });
   });
 

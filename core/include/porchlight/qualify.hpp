@@ -128,6 +128,7 @@ struct ContractDeadline {
   std::string owner, source, note;
   bool task = false;                  // a TC task, not a contract deadline
   bool from_lead = false;             // the date was typed in, not computed
+  bool assumed = false;               // counted from a typical period, not the contract's number
 };
 
 struct ContractTimeline {

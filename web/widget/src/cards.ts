@@ -116,6 +116,8 @@ function deadlines(doc: Document, box: HTMLElement, card: Card): void {
     const state = status === 'overdue' ? `overdue, ${days(d.days_left)}` : status === 'done' ? 'done' : days(d.days_left);
     li.append(when, name, el(doc, 'span', 'days', state));
     if (d.derived) li.appendChild(el(doc, 'span', 'known', '(derived)'));
+    // A typical period, not the contract's number: say so beside the date.
+    if (d.assumed) li.appendChild(el(doc, 'span', 'known assumed', '(assumed: check the contract)'));
     ul.appendChild(li);
   }
   box.appendChild(ul);
