@@ -125,6 +125,8 @@ porchlight::Policy policy_with_router(std::map<std::string, std::string> files, 
 struct Scores {
   double accuracy = 0, macro_f1 = 0, plan_f1 = 0, under = 0, over = 0;
   double saving_vs_balanced = 0, saving_vs_deep = 0;
+  double single_planned = 0;   // requests labeled with one specialist that ran as a plan
+  double plan_step_share = 0;  // of what the routes cost, the share spent on plans' steps
   std::vector<std::vector<int>> confusion;  // [label][predicted]
 };
 
@@ -133,8 +135,8 @@ Scores score(const std::vector<const LabeledRequest*>& set, const porchlight::Po
   Scores s;
   s.confusion.assign(K, std::vector<int>(K, 0));
   int correct = 0, under = 0, over = 0;
-  int plan_tp = 0, plan_fp = 0, plan_fn = 0;
-  double cost = 0, balanced = 0, deep = 0;
+  int plan_tp = 0, plan_fp = 0, plan_fn = 0, singles = 0, singles_planned = 0;
+  double cost = 0, step_cost = 0, balanced = 0, deep = 0;
   for (const LabeledRequest* e : set) {
     const auto d = porchlight::route(e->request, policy);
     const auto label = e->specialists[0];
@@ -149,12 +151,27 @@ Scores score(const std::vector<const LabeledRequest*>& set, const porchlight::Po
       for (Specialist l : e->specialists)
         plan_fn += std::find(predicted.begin(), predicted.end(), l) == predicted.end();
     }
-    cost += d.estimated_cost_usd;
+    if (e->specialists.size() == 1) ++singles, singles_planned += !d.plan.empty();
+    // A plan is a call per step at the route's tier, then the synthesis (the route's own call);
+    // the baselines run the same calls at their tier.
+    auto calls_at = [&](ModelTier tier) {
+      double sum = 0;
+      for (Specialist step : d.plan) {
+        auto forced = e->request;
+        forced.specialist = step;
+        forced.tier = tier;
+        sum += porchlight::route(forced, policy).estimated_cost_usd;
+      }
+      return sum;
+    };
+    const double steps = calls_at(d.tier);
+    cost += d.estimated_cost_usd + steps;
+    step_cost += steps;
     for (auto [tier, sum] : {std::pair{ModelTier::balanced, &balanced}, std::pair{ModelTier::deep, &deep}}) {
       auto forced = e->request;
       forced.specialist = d.specialist;
       forced.tier = tier;
-      *sum += porchlight::route(forced, policy).estimated_cost_usd;
+      *sum += porchlight::route(forced, policy).estimated_cost_usd + calls_at(tier);
     }
   }
   const double n = static_cast<double>(set.size());
@@ -173,6 +190,8 @@ Scores score(const std::vector<const LabeledRequest*>& set, const porchlight::Po
   }
   s.macro_f1 = classes ? f1_sum / classes : 0;
   s.plan_f1 = plan_tp ? 2.0 * plan_tp / (2.0 * plan_tp + plan_fp + plan_fn) : 0;
+  s.single_planned = singles ? static_cast<double>(singles_planned) / singles : 0;
+  s.plan_step_share = cost > 0 ? step_cost / cost : 0;
   s.saving_vs_balanced = balanced > 0 ? 1 - cost / balanced : 0;
   s.saving_vs_deep = deep > 0 ? 1 - cost / deep : 0;
   return s;
@@ -259,6 +278,8 @@ void print_bench(const std::string& prefix, const Scores& s) {
   std::printf("BENCH %s.specialist_macro_f1=%.3f ratio\n", prefix.c_str(), s.macro_f1);
   std::printf("BENCH %s.specialist_accuracy=%.3f ratio\n", prefix.c_str(), s.accuracy);
   std::printf("BENCH %s.plan_f1=%.3f ratio\n", prefix.c_str(), s.plan_f1);
+  std::printf("BENCH %s.single_request_planned_rate=%.3f ratio\n", prefix.c_str(), s.single_planned);
+  std::printf("BENCH %s.plan_step_cost_share=%.3f ratio\n", prefix.c_str(), s.plan_step_share);
   std::printf("BENCH %s.tier_underrouting_rate=%.3f ratio\n", prefix.c_str(), s.under);
   std::printf("BENCH %s.tier_overrouting_rate=%.3f ratio\n", prefix.c_str(), s.over);
   std::printf("BENCH %s.cost_saving_vs_balanced=%.3f ratio\n", prefix.c_str(), s.saving_vs_balanced);
