@@ -40,6 +40,11 @@ struct Calendar {
     if (auto h = detail::holiday_on(day, detail::federal_holidays())) return h;
     return detail::holiday_on(day, form.holidays);
   }
+  // One of the form's own (state) holidays, not a federal one: whether a form's "legal holiday"
+  // takes it in is not always settled.
+  const detail::HolidayRule* state_holiday(std::int64_t day) const {
+    return detail::holiday_on(day, detail::federal_holidays()) ? nullptr : detail::holiday_on(day, form.holidays);
+  }
   // Regulation Z's specific business day: every day but Sundays and federal legal holidays.
   static bool trid_business(std::int64_t day) {
     return detail::weekday(day) != 0 && !detail::holiday_on(day, detail::federal_holidays());
@@ -63,6 +68,23 @@ std::int64_t count_days(std::int64_t from, int n, int sign, DayCount count, bool
 }
 
 std::string day_words(std::int64_t day) { return std::string(detail::weekday_name(day)) + " " + format_civil_date(day); }
+
+// `day`, moved past the days that are not business days, forward or backward; `why` says which
+// ones were passed ("Friday 2027-02-12 (Lincoln Day), Saturday..., Monday 2027-02-15 (Presidents'
+// Day) are not business days").
+// `state` names the form's own holidays passed, whose standing the agent should confirm.
+std::int64_t rolled(std::int64_t day, Roll roll, const Calendar& cal, std::string* why = nullptr, std::string* state = nullptr) {
+  if (roll == Roll::none || cal.business(day)) return day;
+  std::string passed;
+  int count = 0;
+  for (; !cal.business(day); day += roll == Roll::forward ? 1 : -1, ++count) {
+    const auto* h = cal.holiday(day);
+    passed += (passed.empty() ? "" : ", ") + day_words(day) + (h ? " (" + h->name + ")" : "");
+    if (const auto* s = cal.state_holiday(day); s && state) *state += (state->empty() ? "" : " and ") + s->name;
+  }
+  if (why) *why = passed + (count == 1 ? " is not a business day, so it moves to " : " are not business days, so it moves to ") + day_words(day);
+  return day;
+}
 
 // ---- [2] checking the terms --------------------------------------------------------------------
 
@@ -159,8 +181,15 @@ Result<ContractTimeline> contract_timeline(const ContractTerms& t, std::string_v
   }
 
   const Calendar cal{*form};
+  // A closing counted from closing_days is counted and rolled as the form's closing deadline is.
   if (!closing && effective)
-    if (auto n = t.days.find("closing_days"); n != t.days.end()) closing = *effective + n->second;
+    if (auto n = t.days.find("closing_days"); n != t.days.end()) {
+      const auto rule = std::find_if(form->deadlines.begin(), form->deadlines.end(), [](const DeadlineRule& r) { return r.id == "closing"; });
+      const bool has_rule = rule != form->deadlines.end();
+      closing = rolled(count_days(*effective, n->second, 1, has_rule && rule->count ? *rule->count : form->count,
+                                  form->acceptance_is_day_one, cal),
+                       has_rule && rule->roll ? *rule->roll : form->roll, cal);
+    }
   const std::optional<std::int64_t> consummation = signing ? signing : closing;
   if (signing && closing && *signing > *closing) out.notes.push_back("The loan signing date is after the closing date: check both.");
   if (closing && !cal.business(*closing))
@@ -183,7 +212,7 @@ Result<ContractTimeline> contract_timeline(const ContractTerms& t, std::string_v
     if (auto it = dates.find(r.id); it != dates.end()) typed = it->second, typed_as = r.id;
     for (const auto& f : r.facts)
       if (!typed) if (auto it = dates.find(f); it != dates.end()) typed = it->second, typed_as = f;
-    if (r.id == "closing" && closing) typed = *closing, typed_as = t.closing_date.empty() ? "closing_days" : "closing_date";
+    if (r.id == "closing" && !t.closing_date.empty() && closing) typed = *closing, typed_as = "closing_date";
 
     std::optional<int> n = r.days;
     bool assumed = r.typical;
@@ -219,12 +248,16 @@ Result<ContractTimeline> contract_timeline(const ContractTerms& t, std::string_v
       // A cut-off time belongs to deadlines counted from the contract, not to closing-day events.
       const bool cut_off = !r.task && r.sign > 0 && r.anchor != "closing" && r.anchor != "consummation";
       item.time = !r.time.empty() ? r.time : cut_off ? form->time : "";
-      if (roll != Roll::none && count != DayCount::trid_business && !cal.business(day)) {
-        const std::int64_t was = day;
-        while (!cal.business(day)) day += roll == Roll::forward ? 1 : -1;
-        const auto* h = cal.holiday(was);
-        item.rule += "; " + day_words(was) + (h ? " (" + h->name + ")" : "") + " is not a business day, so it moves to " + day_words(day);
-        if (!form->rolled_time.empty() && !r.task) item.time = form->rolled_time;
+      if (count != DayCount::trid_business) {
+        std::string why, state;
+        day = rolled(day, roll, cal, &why, &state);
+        if (!why.empty()) {
+          item.rule += "; " + why;
+          if (!form->rolled_time.empty() && !r.task) item.time = form->rolled_time;
+        }
+        if (!state.empty() && !r.task)  // moving a deadline later is the risky direction: say so
+          item.note += std::string(item.note.empty() ? "" : " ") + "It moved past " + state +
+                       ", a state holiday in this form's list: confirm your form treats it as a holiday before relying on the later date.";
       }
       if (const auto* h = detail::observed_federal_holiday_on(day); h && count != DayCount::trid_business)
         item.note += std::string(item.note.empty() ? "" : " ") + day_words(day) + " is when " + h->name +
@@ -233,9 +266,11 @@ Result<ContractTimeline> contract_timeline(const ContractTerms& t, std::string_v
     }
     if (typed) {
       if (when && *when != *typed)
-        out.notes.push_back(r.label + ": the lead says " + format_civil_date(*typed) + " (" + typed_as + "); the " + form->id +
+        out.notes.push_back(r.label + ": entered as " + format_civil_date(*typed) + " (" + typed_as + "); the " + form->id +
                             " rules give " + format_civil_date(*when) + ". Check the contract.");
-      item.rule = "as entered (" + typed_as + ")" + (when && *when == *typed ? "; matches the form's count" : "");
+      // "matches" only where the form counts the date from something else (a rate lock's date is its own).
+      const bool counted = r.anchor != "date:" + typed_as;
+      item.rule = "as entered (" + typed_as + ")" + (counted && when && *when == *typed ? "; matches the form's count" : "");
       item.from_lead = true;
       item.assumed = false;
       when = typed;

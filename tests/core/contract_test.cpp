@@ -162,8 +162,39 @@ TEST_CASE("contract: California: 17/17/17 defaults (RPA 12/22 and later), busine
   const auto y = timeline(t, "2026-03-14");
   CHECK(find(y, "inspection")->date == "2026-04-01");
   CHECK(find(y, "inspection")->rule.find("Cesar Chavez Day") != std::string::npos);
+  CHECK(find(y, "inspection")->note.find("confirm your form treats it as a holiday") != std::string::npos);
+  CHECK(find(x, "inspection")->note.find("confirm your form") == std::string::npos);  // no state holiday passed
   // Final verification 5 days before close of escrow.
   CHECK(find(y, "walkthrough")->date == "2026-04-10");
+}
+
+TEST_CASE("issue: a closing counted from closing_days stayed on a Saturday, and every closing task with it") {
+  // California, acceptance Tuesday 2027-09-07 + 32 days = Saturday 10-09; Sunday; Monday 10-11 is
+  // Columbus Day: close of escrow Tuesday 10-12 (RPA "Days"), as the form's own count says.
+  auto t = financed("california_car_rpa", "2027-09-07", "");
+  t.days = {{"closing_days", 32}};
+  const auto x = timeline(t, "2026-12-05");
+  const auto* closing = find(x, "closing");
+  REQUIRE(closing);
+  CHECK(closing->date == "2027-10-12");
+  CHECK_FALSE(closing->from_lead);
+  CHECK(closing->rule.find("32 days after the effective date") != std::string::npos);
+  // The explanation names every day passed, not only the first.
+  CHECK(closing->rule.find("Saturday 2027-10-09, Sunday 2027-10-10, Monday 2027-10-11 (Columbus Day) are not business days") !=
+        std::string::npos);
+  CHECK_FALSE(noted(x, "Closing falls on"));
+  CHECK(find(x, "possession")->date == "2027-10-12");
+  // The generic form rolls the same way.
+  t.form = "generic";
+  CHECK(find(timeline(t, "2026-12-05"), "closing")->date == "2027-10-12");
+  // A closing date typed in stands as entered (the contract governs), with the Saturday noted.
+  t.form = "california_car_rpa";
+  t.days.clear();
+  t.closing_date = "2027-10-09";
+  const auto y = timeline(t, "2026-12-05");
+  CHECK(find(y, "closing")->date == "2027-10-09");
+  CHECK(find(y, "closing")->rule == "as entered (closing_date)");
+  CHECK(noted(y, "Closing falls on Saturday 2027-10-09"));
 }
 
 TEST_CASE("issue: California's day after Thanksgiving was the 4th Friday of November, wrong when November 1 is a Friday") {
