@@ -43,7 +43,11 @@ constexpr ErrorCode kErrorCodes[] = {
     {"request.missing_model", 400, kInvalid, false, "/v1/messages: the body has no model"},
     {"request.missing_messages", 400, kInvalid, false, "/v1/messages: the body has no messages"},
     {"request.missing_max_tokens", 400, kInvalid, false, "/v1/messages: the body has no max_tokens"},
-    {"request.unpriced_model", 400, kInvalid, false, "/v1/messages: the model has no price, so its spend could not count against budgets (the message names the priced models)"},
+    {"request.invalid_model", 400, kInvalid, false, "/v1/messages: model is not a non-empty string"},
+    {"request.invalid_messages", 400, kInvalid, false, "/v1/messages: messages is not an array"},
+    {"request.invalid_max_tokens", 400, kInvalid, false, "/v1/messages: max_tokens is not an integer"},
+    {"request.invalid_agent", 400, kInvalid, false, "the x-porchlight-agent header is not an agent id (1-64 of A-Z a-z 0-9 _ . : -)"},
+    {"request.unpriced_model", 404, kNotFound, false, "/v1/messages: no such model here: it has no price, so its spend could not count against budgets (the message names the priced models)"},
     {"request.invalid_stream", 400, kInvalid, false, "/v1/messages: stream is not true or false"},
     {"request.over_token_limit", 400, kInvalid, false, "the request's tokens (its prompt and max_tokens) are more than a per-minute token limit holds, so no wait could admit it: lower max_tokens, or raise the limit"},
     {"request.invalid_query", 400, kInvalid, false, "a query parameter is badly formed or out of range (after, limit, from, to)"},
@@ -84,9 +88,9 @@ constexpr ErrorCode kErrorCodes[] = {
     {"limits.*", 429, kRateLimit, true,
      "limits.<bucket>: a per-minute rate limit refused the request (key_requests, key_tokens, agent_requests, "
      "agent_tokens, location_requests, location_tokens); retry after retry-after seconds"},
-    {"budget.exhausted", 429, kRateLimit, true, "the location has spent its monthly budget; it resets at the start of next month (UTC)"},
-    {"budget.agent_exhausted", 429, kRateLimit, true, "the agent has spent its monthly budget; it resets at the start of next month (UTC)"},
-    {"budget.key_exhausted", 429, kRateLimit, true, "the API key has spent its monthly budget; it resets at the start of next month (UTC)"},
+    {"budget.exhausted", 429, kRateLimit, false, "the location has spent its monthly budget; it resets at the start of next month (UTC)"},
+    {"budget.agent_exhausted", 429, kRateLimit, false, "the agent has spent its monthly budget; it resets at the start of next month (UTC)"},
+    {"budget.key_exhausted", 429, kRateLimit, false, "the API key has spent its monthly budget; it resets at the start of next month (UTC)"},
 
     // ---- [3] the store ---------------------------------------------------------------------------
     {"store.unavailable", 503, kOverloaded, true, "the database cannot be reached; nothing was written; retry"},

@@ -319,6 +319,18 @@ test('an unknown model is a 404 not_found_error', async () => {
   assert.equal(dated.model, 'claude-haiku-4-5-20251001');
 });
 
+test('a prompt longer than the model\'s context window is a 400 "prompt is too long"', async () => {
+  const long = 'word '.repeat(210000);  // about 210,000 tokens
+  await assert.rejects(client().messages.create(ask({ model: 'claude-haiku-4-5', messages: [{ role: 'user', content: long }] })), (err) => {
+    assert.ok(err instanceof Anthropic.BadRequestError, String(err));
+    assert.match(err.message, /prompt is too long: \d+ tokens > 200000 maximum/);
+    return true;
+  });
+  // count_tokens still counts it.
+  const counted = await client().messages.countTokens({ model: 'claude-haiku-4-5', messages: [{ role: 'user', content: long }] });
+  assert.ok(counted.input_tokens > 200000);
+});
+
 test('sampling parameters: removed in 2026-10-21, non-default rejected by Sonnet/Opus 5+', async () => {
   const withTemperature = ask({ temperature: 0.3 });
   const v2026 = await raw('/v1/messages', withTemperature, { 'anthropic-version': '2026-10-21' });

@@ -194,6 +194,8 @@ test('--log-level debug logs a line per request (route pattern, status, request 
   const coached = await coachRequest(proxy.url, loc, { query: 'Seller wants to list above comps' }, { token });
   await coached.text();
   assert.equal((await fetch(`${quiet.url}/v1/profiles/agent-1`, { headers: { 'x-api-key': loc.sk } })).status, 200);
+  // A stream's line is written when its handler ends, which may be just after the client has read the last byte.
+  for (let i = 0; i < 50 && !/POST \/v1\/coach 200 /.test(proxy.process.output()); i++) await new Promise((r) => setTimeout(r, 20));
   const log = proxy.process.output();
   assert.match(log, new RegExp(`porchlight-proxy: debug: GET /v1/profiles/\\* 200 [\\d.]+ ms ${requestId}`));
   assert.match(log, /porchlight-proxy: debug: POST \/v1\/coach 200 /);

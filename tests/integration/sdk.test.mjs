@@ -91,6 +91,24 @@ describe('the official SDK through the proxy', () => {
     const missing = client({ defaultHeaders: { 'x-porchlight-agent': 'nobody' } });
     await assert.rejects(missing.messages.create({ model: 'claude-haiku-5-5', max_tokens: 10, messages: [{ role: 'user', content: 'x' }] }),
       (e) => e.status === 404);
+    // A header that is no agent id is the caller's typed error naming the header, not the store's.
+    const bad = client({ defaultHeaders: { 'x-porchlight-agent': '../etc' } });
+    await assert.rejects(bad.messages.create({ model: 'claude-haiku-5-5', max_tokens: 10, messages: [{ role: 'user', content: 'x' }] }),
+      (e) => e instanceof Anthropic.BadRequestError && e.error?.error?.code === 'request.invalid_agent' && /x-porchlight-agent/.test(e.message));
+  });
+
+  test('a field of the wrong type is invalid_<field>; an absent one is missing_<field>', async () => {
+    const post = async (body) => (await (await fetch(proxy.url + '/v1/messages', { method: 'POST',
+      headers: { 'x-api-key': loc.sk, 'content-type': 'application/json' }, body: JSON.stringify(body) })).json()).error.code;
+    const messages = [{ role: 'user', content: 'x' }];
+    assert.equal(await post({ model: 'claude-haiku-5-5', max_tokens: '10', messages }), 'request.invalid_max_tokens');
+    assert.equal(await post({ model: 'claude-haiku-5-5', max_tokens: 10.5, messages }), 'request.invalid_max_tokens');
+    assert.equal(await post({ model: 'claude-haiku-5-5', messages }), 'request.missing_max_tokens');
+    assert.equal(await post({ model: 5, max_tokens: 10, messages }), 'request.invalid_model');
+    assert.equal(await post({ model: '', max_tokens: 10, messages }), 'request.invalid_model');
+    assert.equal(await post({ max_tokens: 10, messages }), 'request.missing_model');
+    assert.equal(await post({ model: 'claude-haiku-5-5', max_tokens: 10, messages: 'hi' }), 'request.invalid_messages');
+    assert.equal(await post({ model: 'claude-haiku-5-5', max_tokens: 10 }), 'request.missing_messages');
   });
 
   test('upstream errors reach the SDK as typed errors', async () => {
@@ -112,7 +130,8 @@ describe('the official SDK through the proxy', () => {
     await fake.script([{ disconnect_after_events: 6 }]);
     const stream = client().messages.stream({ model: 'claude-haiku-5-5', max_tokens: 300,
       messages: [{ role: 'user', content: 'Give me three questions for a relocation lead' }] });
-    await assert.rejects(stream.finalMessage(), (e) => /cut off upstream/.test(e.message) && !/127\.0\.0\.1|:\d{4,5}/.test(e.message));
+    await assert.rejects(stream.finalMessage(), (e) => /cut off upstream/.test(e.message) && !/127\.0\.0\.1|:\d{4,5}/.test(e.message) &&
+      e.error?.error?.code === 'upstream.interrupted' && /^req_/.test(e.error?.request_id ?? ''));
   });
 
   test('several anthropic-beta lines reach the API as one, comma-joined', async () => {
@@ -131,7 +150,7 @@ describe('the official SDK through the proxy', () => {
   test('a model without a price is refused before any upstream call, naming the priced models', async () => {
     const before = (await fake.requests()).length;
     await assert.rejects(client().messages.create({ model: 'claude-opus-9-9', max_tokens: 10, messages: [{ role: 'user', content: 'x' }] }),
-      (e) => e instanceof Anthropic.BadRequestError && e.error?.error?.code === 'request.unpriced_model' &&
+      (e) => e instanceof Anthropic.NotFoundError && e.error?.error?.code === 'request.unpriced_model' &&
         /claude-opus-4-7/.test(e.message) && /--unpriced-models highest/.test(e.message));
     assert.equal((await fake.requests()).length, before, 'nothing reached the upstream');
     // Legacy models the API still serves are priced: they pass.

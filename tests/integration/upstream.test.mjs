@@ -71,6 +71,25 @@ describe('when Claude is failing', () => {
     assert.ok(models.length >= 1 && models.every((m) => m === 'claude-sonnet-5-5'), models.join());
   });
 
+  test('an open circuit answers 503 upstream.circuit_open with retry-after, its cool-down (the SDKs wait that long)', async () => {
+    await fake.reset();
+    await fake.defaults({ status: 529 });
+    // A model no other test here uses: its circuit stays open for the cool-down.
+    const post = () => fetch(`${proxy.url}/v1/messages`, { method: 'POST', headers: { 'x-api-key': loc.sk, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'claude-opus-4-6', max_tokens: 16, messages: [{ role: 'user', content: 'hi' }] }) });
+    let r;
+    for (let i = 0; i < 8; i++) {
+      r = await post();
+      if (r.status === 503) break;
+      await r.arrayBuffer();
+    }
+    await fake.defaults({});
+    assert.equal(r.status, 503);
+    assert.equal((await r.json()).error.code, 'upstream.circuit_open');
+    const wait = Number(r.headers.get('retry-after'));
+    assert.ok(wait >= 1 && wait <= 30, `retry-after ${r.headers.get('retry-after')}`);
+  });
+
   test('an error mid-stream keeps what arrived, marks it incomplete and says so', async () => {
     await fake.reset();
     await fake.script([{ error_event_after_events: 5 }]);

@@ -126,17 +126,22 @@ awaitable<std::optional<Forwarded>> prepare(App& app, Exchange& ex, const Princi
     co_await app.fail(ex, ApiError::from_code("request.not_object", "the request body must be a JSON object"));
     co_return std::nullopt;
   }
-  if (!f.body.contains("model") || !f.body["model"].is_string() || f.body["model"].get<std::string>().empty()) {
-    co_await app.fail(ex, ApiError::from_code("request.missing_model", "model: Field required"));
-    co_return std::nullopt;
-  }
-  if (!f.body.contains("messages") || !f.body["messages"].is_array()) {
-    co_await app.fail(ex, ApiError::from_code("request.missing_messages", "messages: Field required (an array)"));
-    co_return std::nullopt;
-  }
-  if (!count_only && (!f.body.contains("max_tokens") || !f.body["max_tokens"].is_number_integer())) {
-    const std::string why = f.body.contains("max_tokens") ? "max_tokens: Input should be a valid integer" : "max_tokens: Field required";
-    co_await app.fail(ex, ApiError::from_code("request.missing_max_tokens", why));
+  // A field that is absent is request.missing_<field>; one of the wrong type, request.invalid_<field>.
+  std::optional<ApiError> refused;
+  if (!f.body.contains("model"))
+    refused = ApiError::from_code("request.missing_model", "model: Field required");
+  else if (!f.body["model"].is_string() || f.body["model"].get<std::string>().empty())
+    refused = ApiError::from_code("request.invalid_model", "model: Input should be a non-empty string");
+  else if (!f.body.contains("messages"))
+    refused = ApiError::from_code("request.missing_messages", "messages: Field required");
+  else if (!f.body["messages"].is_array())
+    refused = ApiError::from_code("request.invalid_messages", "messages: Input should be a valid list");
+  else if (!count_only && !f.body.contains("max_tokens"))
+    refused = ApiError::from_code("request.missing_max_tokens", "max_tokens: Field required");
+  else if (!count_only && !f.body["max_tokens"].is_number_integer())
+    refused = ApiError::from_code("request.invalid_max_tokens", "max_tokens: Input should be a valid integer");
+  if (refused) {
+    co_await app.fail(ex, std::move(*refused));
     co_return std::nullopt;
   }
   if (f.body.contains("stream") && !f.body["stream"].is_boolean()) {
@@ -153,6 +158,11 @@ awaitable<std::optional<Forwarded>> prepare(App& app, Exchange& ex, const Princi
   f.stream = !count_only && f.body.value("stream", false);
   f.headers = forwarded_headers(ex);
   f.agent_id = p.agent_id;
+  if (!f.agent_id.empty() && !is_valid_id(f.agent_id)) {
+    co_await app.fail(ex, ApiError::from_code("request.invalid_agent", "x-porchlight-agent: '" + f.agent_id.substr(0, 64) +
+                                                                          "' is not an agent id (1-64 of A-Z a-z 0-9 _ . : -)"));
+    co_return std::nullopt;
+  }
   std::optional<AgentProfile> agent;
   if (!f.agent_id.empty()) {
     auto query_1 = [&app, scope = p.scope, id = f.agent_id] { return app.store().profiles().get(scope, id); };
@@ -221,7 +231,7 @@ awaitable<void> send_upstream_answer(App& app, Exchange& ex, upstream::Response&
 
 // A request that reached no one's answer: the error, typed.
 awaitable<void> fail_unanswered(App& app, Exchange& ex, upstream::Response& r) {
-  if (r.error) co_await app.fail(ex, ApiError::from_code(r.error->code, r.error->message));
+  if (r.error) co_await app.fail(ex, upstream_error(r));
   else if (r.status == 0) co_await app.fail(ex, ApiError::from_code("upstream.unavailable", "no answer"));
   else co_await send_upstream_answer(app, ex, r);
 }
@@ -249,7 +259,7 @@ awaitable<void> messages(App& app, Exchange& ex, const Principal& p) {
   if (!f.stream) {
     TurnReply reply = co_await provider.send(std::move(turn));
     upstream::Response& r = reply.response;
-    if (r.error) { co_await app.fail(ex, ApiError::from_code(r.error->code, r.error->message)); co_return; }
+    if (r.error) { co_await app.fail(ex, upstream_error(r)); co_return; }
     const bool answered = r.status == 200 && !reply.offline;
     Usage usage;
     if (answered) upstream::read_answer(r.body, usage);
@@ -281,7 +291,10 @@ awaitable<void> messages(App& app, Exchange& ex, const Principal& p) {
     // The detail (which host, which step) is the operator's, in the log; the caller learns the answer was cut.
     log::write(log::Level::warn, "/v1/messages " + ex.request_id() + ": " + r.error->message);
     co_await sse->send("error", JSON_OBJ({{"type", "error"},
-                                          {"error", {{"type", "api_error"}, {"message", "the answer was cut off upstream before it ended; retry"}}}})
+                                          {"error", {{"type", "api_error"},
+                                                     {"code", "upstream.interrupted"},
+                                                     {"message", "the answer was cut off upstream before it ended; retry"}}},
+                                          {"request_id", ex.request_id()}})
                                     .dump());
   }
   co_await sse->finish();
@@ -312,7 +325,7 @@ awaitable<void> count_tokens(App& app, Exchange& ex, const Principal& p) {
   upstream::Response& r = reply.response;
   // Without Claude: the core's documented estimate, labelled as one.
   if (reply.offline) ex.response_headers.emplace_back("x-porchlight-estimate", "true");
-  if (r.error) { co_await app.fail(ex, ApiError::from_code(r.error->code, r.error->message)); co_return; }
+  if (r.error) { co_await app.fail(ex, upstream_error(r)); co_return; }
   co_await send_upstream_answer(app, ex, r);
 }
 
@@ -353,7 +366,7 @@ awaitable<void> models(App& app, Exchange& ex, const Principal& p) {
   pass_through(turn.request);
   TurnReply reply = co_await provider.send(std::move(turn));
   upstream::Response& r = reply.response;
-  if (r.error) { co_await app.fail(ex, ApiError::from_code(r.error->code, r.error->message)); co_return; }
+  if (r.error) { co_await app.fail(ex, upstream_error(r)); co_return; }
   co_await send_upstream_answer(app, ex, r);
 }
 

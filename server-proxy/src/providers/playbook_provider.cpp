@@ -165,8 +165,15 @@ std::optional<std::string> delta_text(std::string_view event_data) {
   return j["delta"].value("text", "");
 }
 
+ApiError upstream_error(const upstream::Response& response) {
+  ApiError e = ApiError::from_code(response.error->code, response.error->message);
+  if (response.retry_after)  // the circuit breaker's cool-down, or the upstream's own retry-after
+    e.retry_after = std::chrono::ceil<std::chrono::seconds>(*response.retry_after);
+  return e;
+}
+
 std::optional<ApiError> reply_error(const upstream::Response& response) {
-  if (response.error) return ApiError::from_code(response.error->code, response.error->message);
+  if (response.error) return upstream_error(response);
   if (response.status >= 400)
     return ApiError::from_code("upstream.rejected", "Claude refused the request (HTTP " + std::to_string(response.status) + ")");
   return std::nullopt;

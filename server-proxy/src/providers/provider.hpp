@@ -75,5 +75,7 @@ std::string last_user_text(const json& messages);
 // brought no usable answer (its transport failure, or the HTTP error Claude answered with).
 std::optional<std::string> delta_text(std::string_view event_data);
 std::optional<ApiError> reply_error(const upstream::Response& response);
+// The typed failure of a response that has one (response.error), with its retry-after.
+ApiError upstream_error(const upstream::Response& response);
 
 }  // namespace porchlight::proxy

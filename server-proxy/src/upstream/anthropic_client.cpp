@@ -651,6 +651,7 @@ awaitable<Response> AnthropicClient::Impl::run(Request request, const EventSink*
                                " is open after repeated upstream failures; try again after " +
                                ms_text(config.breaker_cooldown),
                            ""};
+    response.retry_after = config.breaker_cooldown;
     co_return response;
   }
   Outcome& out = *last;

@@ -689,6 +689,10 @@ std::variant<ParsedRequest, ApiError> parse_request(const json& body, Endpoint e
     req.input_tokens_total += block.tokens;
     req.blocks.push_back(block);
   }
+  // A prompt longer than the model's context window is refused, as the API refuses it.
+  if (messages_endpoint && req.input_tokens_total > model.context_window)
+    return invalid_request("prompt is too long: " + std::to_string(req.input_tokens_total) + " tokens > " +
+                           std::to_string(model.context_window) + " maximum");
   // The phrasing depends on the request, not on whether it streams: both forms answer alike.
   // The prompt's blocks count by their canonical text, written above (cache_control aside, as for
   // the model), so that a long prompt is not written out twice.
