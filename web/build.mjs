@@ -37,7 +37,9 @@ const wasmDir = process.env.PORCHLIGHT_WASM ?? join(root, 'build/wasm/wasm');
 // property taxes, unrepresented buyers and the buyer's share of broker pay: 2.2 KB, mostly text.
 // The way back toward 150 KB: a browser core without the prompt texts (playbooks are 31 KB
 // gzipped and only buildPrompt and offlineAnswer read them), then the JSON DOM and strtod.
-const BUDGET_KB = 248;
+// 235 KB from link-time optimization of the WebAssembly build (2026-12-05, late): 232.9 KB, 15 KB
+// less, and the budget follows it down so the room is not spent unnoticed.
+const BUDGET_KB = 235;
 
 mkdirSync(out, { recursive: true });
 
