@@ -259,6 +259,18 @@ Result<ContractTimeline> contract_timeline(const ContractTerms& t, std::string_v
           item.note += std::string(item.note.empty() ? "" : " ") + "It moved past " + state +
                        ", a state holiday in this form's list: confirm your form treats it as a holiday before relying on the later date.";
       }
+      // A 1031 exchange ends by the tax return's due date when that comes first (26 U.S.C. 1031(a)(3)(B)).
+      if (r.tax_day_cap) {
+        std::int64_t year;
+        unsigned month, dom;
+        detail::civil_from_days(*anchor, year, month, dom);
+        const std::int64_t tax_day = detail::days_from_civil(year + 1, 4, 15);
+        if (tax_day < day) {
+          day = tax_day;
+          item.rule += "; April 15 " + std::to_string(year + 1) +
+                       ", the tax return's due date for a calendar-year taxpayer, comes first unless the return is extended";
+        }
+      }
       if (const auto* h = detail::observed_federal_holiday_on(day); h && count != DayCount::trid_business)
         item.note += std::string(item.note.empty() ? "" : " ") + day_words(day) + " is when " + h->name +
                      " is observed: confirm whether your form treats it as a holiday.";

@@ -357,7 +357,7 @@ std::optional<Roll> roll(FieldReader& r, std::string_view key) {
 }
 
 DeadlineRule deadline_rule(FieldReader& o, bool task) {
-  o.reject_unknown({"id", "label", "owner", "source", "note", "after", "before", "term", "days", "typical", "count", "roll", "time", "when", "facts"});
+  o.reject_unknown({"id", "label", "owner", "source", "note", "after", "before", "term", "days", "typical", "tax_day_cap", "count", "roll", "time", "when", "facts"});
   DeadlineRule d;
   d.task = task;
   d.id = o.string("id", Need::required, 48).value_or("");
@@ -372,6 +372,7 @@ DeadlineRule deadline_rule(FieldReader& o, bool task) {
   d.term = o.string("term", Need::optional, 48).value_or("");
   if (auto v = o.integer("days", Need::optional, 0, 3650)) d.days = static_cast<int>(*v);
   d.typical = o.boolean("typical", Need::optional).value_or(false);
+  d.tax_day_cap = o.boolean("tax_day_cap", Need::optional).value_or(false);
   if (d.typical && (!d.days || d.term.empty())) o.add("invalid_typical", o.path(), "a typical period needs days and the term that replaces it");
   d.count = day_count(o, "count");
   d.roll = roll(o, "roll");

@@ -148,6 +148,7 @@ struct DeadlineRule {
   std::string term;                  // the contract term that sets the number of days
   std::optional<int> days;           // the form's default; none: only when the term is given
   bool typical = false;              // days is a common period, printed on no form: shown as assumed
+  bool tax_day_cap = false;          // ends by April 15 after the anchor's year if that comes first (1031)
   int sign = 1;                      // 1 after the anchor, -1 before it
   std::optional<DayCount> count;     // the form's when not set
   std::optional<Roll> roll;

@@ -168,6 +168,24 @@ TEST_CASE("contract: California: 17/17/17 defaults (RPA 12/22 and later), busine
   CHECK(find(y, "walkthrough")->date == "2026-04-10");
 }
 
+TEST_CASE("contract: a 1031 exchange's 180 days end at the tax return's due date when that comes first") {
+  ContractTerms t;
+  t.effective_date = "2026-11-20";
+  t.closing_date = "2026-12-22";
+  t.financing = "cash";
+  t.conditions = {"exchange_1031"};
+  const auto x = timeline(t, "2026-12-05");
+  CHECK(find(x, "exchange_identification")->date == "2027-02-05");  // 45 days, no roll
+  const auto* completion = find(x, "exchange_completion");
+  REQUIRE(completion);
+  CHECK(completion->date == "2027-04-15");  // not Sunday 2027-06-20: April 15 comes first
+  CHECK(completion->rule.find("April 15 2027") != std::string::npos);
+  // A transfer early in the year keeps its 180 days.
+  t.effective_date = "2027-02-01";
+  t.closing_date = "2027-03-01";
+  CHECK(find(timeline(t, "2026-12-05"), "exchange_completion")->date == "2027-08-28");
+}
+
 TEST_CASE("issue: a closing counted from closing_days stayed on a Saturday, and every closing task with it") {
   // California, acceptance Tuesday 2027-09-07 + 32 days = Saturday 10-09; Sunday; Monday 10-11 is
   // Columbus Day: close of escrow Tuesday 10-12 (RPA "Days"), as the form's own count says.
@@ -281,7 +299,7 @@ TEST_CASE("contract: the TC's tasks, FIRPTA when the seller is foreign, 1031 per
   CHECK(find(x, "firpta_plan") != nullptr);
   CHECK(find(x, "firpta_filing")->date == "2027-01-07");             // 20 days after closing
   CHECK(find(x, "exchange_identification")->date == "2027-02-01");  // 45 days, no roll
-  CHECK(find(x, "exchange_completion")->date == "2027-06-16");      // 180 days
+  CHECK(find(x, "exchange_completion")->date == "2027-04-15");      // 180 days is 06-16: the tax return's due date comes first
 }
 
 TEST_CASE("contract: dates typed into the lead win, and disagreements are noted") {
