@@ -39,7 +39,9 @@ const wasmDir = process.env.PORCHLIGHT_WASM ?? join(root, 'build/wasm/wasm');
 // gzipped and only buildPrompt and offlineAnswer read them), then the JSON DOM and strtod.
 // 235 KB from link-time optimization of the WebAssembly build (2026-12-05, late): 232.9 KB, 15 KB
 // less, and the budget follows it down so the room is not spent unnoticed.
-const BUDGET_KB = 235;
+// 238 KB from compliance checks on what is said (2026-12-05, late): six problems' texts (fair
+// housing, source of income, disclosure, RESPA, wire fraud, off-MLS) and the checks, 4.1 KB.
+const BUDGET_KB = 238;
 
 mkdirSync(out, { recursive: true });
 

@@ -192,12 +192,13 @@ std::string contract_timeline(std::string_view request) {
 std::string guidance_cards(std::string_view request) {
   return handle(request, [](const json& j, Errors& errors) -> json {
     FieldReader r(j, "cards", "", errors);
-    r.reject_unknown({"profile", "lead", "stage", "specialist", "answer", "today"});
+    r.reject_unknown({"profile", "lead", "stage", "specialist", "answer", "query", "today"});
     auto profile = read_profile(r, Need::required, errors);
     auto lead = read_lead(r, Need::optional, errors);
     auto stage = r.enumeration<ConversationStage>("stage", Need::optional);
     auto specialist = r.enumeration<Specialist>("specialist", Need::optional);
     auto answer = r.string("answer", Need::optional, 64000, true);
+    auto query = r.string("query", Need::optional, 32000, true);  // what the agent asked: its compliance risks are cards
     const std::string today = read_today(r, Need::required);
     if (!errors.empty()) return nullptr;
     const Lead l = lead.value_or(Lead{});
@@ -205,7 +206,7 @@ std::string guidance_cards(std::string_view request) {
     route.specialist = specialist.value_or(Specialist::coaching);
     const ConversationStage s = stage ? *stage : l.stage.value_or(ConversationStage::new_lead);
     const Checklist checklist = qualification_checklist(*profile, l, today, api_policy());
-    return json{{"cards", porchlight::guidance_cards(*profile, l, s, route, answer.value_or(""), today, api_policy())},
+    return json{{"cards", porchlight::guidance_cards(*profile, l, s, route, answer.value_or(""), today, api_policy(), query.value_or(""))},
                 {"checklist_score", checklist.score.value}};
   });
 }

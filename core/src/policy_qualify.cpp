@@ -119,7 +119,8 @@ void load_items(FieldReader& r, QualifyData& q, Errors& errors) {
 
 void load_qualification_json(const json& j, QualifyData& q, Errors& errors) {
   FieldReader r(j, "policy", "qualification.json", errors);
-  r.reject_unknown({"about", "sides", "answers", "timeline_words", "items", "cross_checks", "problems", "card_detail", "score"});
+  r.reject_unknown({"about", "sides", "answers", "timeline_words", "items", "cross_checks", "said_checks", "problems", "card_detail",
+                    "score"});
   if (const json* a = r.object("answers", Need::required)) {
     FieldReader ar(*a, "policy", r.child_path("answers"), errors);
     q.yes = phrases(ar, "yes", Need::required);
@@ -206,6 +207,13 @@ void load_qualification_json(const json& j, QualifyData& q, Errors& errors) {
                         static_cast<int>(o.integer("selling_cost_percent", Need::required, 0, 50).value_or(8))};
     });
   }
+
+  each_object(r, "said_checks", Need::optional, 40, errors, [&](FieldReader& o) {
+    o.reject_unknown({"problem", "phrases"});
+    SaidCheck check{o.string("problem", Need::required, 48).value_or(""), phrases(o, "phrases", Need::required)};
+    if (!q.problems.count(check.problem)) o.add("unknown_problem", o.child_path("problem"), "problems has no '" + check.problem + "'");
+    q.said_checks.push_back(std::move(check));
+  });
 
   if (const json* c = r.object("card_detail", Need::required)) {
     FieldReader cr(*c, "policy", r.child_path("card_detail"), errors);

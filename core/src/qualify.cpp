@@ -305,16 +305,27 @@ json problem_card(const Problem& p, const AgentProfile& profile, const QualifyDa
 }  // namespace
 
 json guidance_cards(const AgentProfile& profile, const Lead& lead, ConversationStage stage, const RouteDecision& route,
-                    std::string_view answer, std::string_view today, const Policy& policy) {
+                    std::string_view answer, std::string_view today, const Policy& policy, std::string_view said) {
   const QualifyData& q = policy.data().qualify;
   json cards = json::array();
   const Checklist checklist = qualification_checklist(profile, lead, today, policy);
   const bool coaches_leads = profile.role != AgentRole::transaction_coordinator;
   const bool novice = profile.experience == ExperienceLevel::novice || profile.experience == ExperienceLevel::intermediate;
 
+  // What was said this turn: its problems come first, whatever the stage (they are about now).
+  std::vector<Problem> heard;
+  if (!said.empty()) {
+    const auto tokens = detail::tokenize(said);
+    for (const auto& check : q.said_checks)
+      if (detail::has_phrase(tokens, check.phrases)) heard.push_back(problem_from(check.problem, "said", q, {}));
+  }
   // Compliance first: an alert outranks anything the answer says.
+  for (const auto& p : heard)
+    if (p.severity == Severity::alert) cards.push_back(problem_card(p, profile, q));
   for (const auto& p : checklist.problems)
     if (p.severity == Severity::alert) cards.push_back(problem_card(p, profile, q));
+  for (const auto& p : heard)
+    if (p.severity == Severity::tip) cards.push_back(problem_card(p, profile, q));
 
   if (std::string action = first_action(answer); !action.empty())
     cards.push_back({{"type", name_of(CardType::next_best_action)}, {"title", "Next best action"}, {"text", action},

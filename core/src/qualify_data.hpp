@@ -69,8 +69,15 @@ struct ScoreCap {
   std::string item, reading, reason;
   int max = 0;
 };
+// A problem raised by what was said this turn (the agent's question, or the lead's message), not
+// by a fact: "is it a safe neighborhood?", "no Section 8", "leave the leak off the disclosure".
+struct SaidCheck {
+  std::string problem;
+  std::vector<Phrase> phrases;
+};
 struct QualifyData {
   std::vector<ItemRule> items;
+  std::vector<SaidCheck> said_checks;
   std::array<std::vector<std::size_t>, 2> shown, checks;  // item indices per side
   std::vector<Phrase> yes, no;
   TimelineWords timeline_words;

@@ -54,7 +54,8 @@ TEST_CASE("extract: STOP alone, or plain words, opts out; STOP inside a sentence
   CHECK_FALSE(extract("Can we stop by the house on Elm Saturday?").count("texting_opt_out"));
   // Revocation "by any reasonable means" (47 C.F.R. 64.1200(a)(10)): plain words count too.
   for (const char* reply : {"Stop. Thanks", "stop contacting me", "don't message me again", "leave me alone",
-                            "lose my number", "wrong number", "ALTO", "no me escriba mas"}) {
+                            "lose my number", "wrong number", "ALTO", "no me escriba mas", "pls stop txting me", "quit texting me",
+                            "stop msging me", "remove my number"}) {
     const std::string text = reply;
     CAPTURE(text);
     CHECK(extract(reply).count("texting_opt_out"));

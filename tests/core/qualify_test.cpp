@@ -2,6 +2,7 @@
 // the score ranks leads as a broker would; cards differ in substance by experience.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <string>
 
 #include "helpers.hpp"
@@ -302,6 +303,63 @@ TEST_CASE("qualify: the score ranks leads as a broker would") {
   const auto stuck = seller({{"timeline", "30 days"}, {"motivation", "relocating"}, {"mortgage_payoff", "$590,000"},
                              {"cma_value", "$600,000"}, {"decision_makers", "divorcing, court order pending"}, {"listing_appointment", "Thursday"}});
   CHECK(ready.score.value > stuck.score.value);
+}
+
+TEST_CASE("issue: a non-exclusive or one-home touring agreement read as represented elsewhere (do not solicit)") {
+  for (const char* note : {"non-exclusive agreement with Redfin", "signed a touring agreement with redfin for one house"}) {
+    CAPTURE(std::string(note));
+    const auto c = buyer({{"other_agent", note}});
+    CHECK(problem(c, "represented_elsewhere") == nullptr);
+    CHECK(problem(c, "ask_about_other_agent") != nullptr);
+  }
+  CHECK(problem(buyer({{"other_agent", "signed an exclusive buyer agreement with Redfin"}}), "represented_elsewhere") != nullptr);
+}
+
+TEST_CASE("issue: the next question for a lead on the Do-Not-Call registry said nothing of how it may be asked") {
+  RouteDecision route;
+  const auto profile = sample_profile(AgentRole::listing_agent, ExperienceLevel::novice);
+  std::string text;
+  for (const auto& card : guidance_cards(profile, lead_with({{"on_dnc", "yes"}}), ConversationStage::qualifying, route, "", "2026-11-25"))
+    if (card["type"] == "next_best_action") text = card["text"];
+  CHECK(text.rfind("Ask only with written consent, or when they reach out to you", 0) == 0);
+}
+
+TEST_CASE("qualify: a compliance risk in what was said this turn is a card, whatever the lead's facts") {
+  RouteDecision route;
+  const auto profile = sample_profile(AgentRole::listing_agent, ExperienceLevel::novice);
+  auto ids_for = [&](const std::string& said, ConversationStage stage = ConversationStage::qualifying) {
+    std::vector<std::string> ids;
+    for (const auto& card : guidance_cards(profile, lead_with({}), stage, route, "", "2026-11-25", Policy::embedded(), said))
+      if (card.contains("id")) ids.push_back(card["id"].get<std::string>());
+    return ids;
+  };
+  auto raised = [&](const std::string& said, const std::string& id, ConversationStage stage = ConversationStage::qualifying) {
+    const auto ids = ids_for(said, stage);
+    return std::find(ids.begin(), ids.end(), id) != ids.end();
+  };
+  // As agents and leads type it.
+  CHECK(raised("buyer asks is it a safe neighborhood w good schools and lots of families?", "steering_question"));
+  CHECK(raised("my landlord client says no section 8, can I put that in the ad", "source_of_income"));
+  CHECK(raised("seller wants to leave the roof leak off the disclosure", "nondisclosure_request"));
+  CHECK(raised("seller asked me not to disclose the old water damage", "nondisclosure_request"));
+  CHECK(raised("a lender offered me $50 gift cards for every client I send", "provider_referral_payment"));
+  CHECK(raised("buyer got an email with new wire instructions from title, what do I do", "wire_instructions_changed",
+               ConversationStage::under_contract));
+  CHECK(raised("luxury seller wants a pocket listing, no MLS", "off_mls_listing"));
+  // An alert comes first, with the words for a novice.
+  const json cards = guidance_cards(profile, lead_with({}), ConversationStage::qualifying, route, "", "2026-11-25",
+                                    Policy::embedded(), "Is it a safe area?");
+  REQUIRE_FALSE(cards.empty());
+  CHECK(cards[0]["type"] == "compliance_alert");
+  CHECK(cards[0]["id"] == "steering_question");
+  CHECK(cards[0].contains("say"));
+  // Ordinary questions raise nothing.
+  for (const char* said : {"Is it safe to waive the inspection?", "where should I hide the lockbox key?",
+                           "what does section 8 of the purchase contract say about closing costs?",
+                           "how do I pitch my listing presentation?", "referral fee for an agent in another state?"}) {
+    CAPTURE(std::string(said));
+    CHECK(ids_for(said).empty());
+  }
 }
 
 TEST_CASE("qualify: cards give a novice the words and the why, an expert the edge cases and the source") {

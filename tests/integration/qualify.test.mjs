@@ -99,6 +99,16 @@ describe('qualification through the proxy', () => {
     assert.match(error.message, /image\/png, not image\/jpeg/);
   });
 
+  test('a compliance risk in the agent\'s question is an alert card on the turn, first', async () => {
+    const events = await readSse(await coachRequest(proxy.url, loc, { query: 'my landlord seller says no section 8, can I put that in the ad?',
+      lead: { id: 'lead-q-soi' } }));
+    const cards = cardsOf(events);
+    assert.equal(cards[0]?.type, 'compliance_alert');
+    assert.equal(cards[0]?.id, 'source_of_income');
+    const plain = cardsOf(await readSse(await coachRequest(proxy.url, loc, { query: 'How should I price a 3/2 ranch?', lead: { id: 'lead-q-soi2' } })));
+    assert.ok(!plain.some((c) => c.id === 'source_of_income'), 'an ordinary question raises nothing');
+  });
+
   test('folded turns are summarized by the fast tier, and the summary is stored for later turns', async () => {
     const lead = { id: 'lead-long', facts: { area: 'Round Rock' } };
     const long = 'The buyer walked through the third house and loved the kitchen but worried about the roof age. '.repeat(70);

@@ -149,6 +149,18 @@ describe('the demo page', () => {
     await page.goBack();
   });
 
+  test('a compliance risk in the question as typed is an alert card at once, and goes when the words do', async () => {
+    await page.goto(proxy.url + '/');
+    await page.locator(`${W} .card[data-type=qualification_checklist]`).waitFor();
+    const alert = page.locator(`${W} .card[data-type=compliance_alert][data-id=steering_question]`);
+    await page.locator(`${W} textarea`).fill('buyer asks is it a safe neighborhood w good schools?');
+    await alert.waitFor({ timeout: 3000 });
+    assert.match(await alert.textContent(), /Fair housing/);
+    assert.equal(await page.locator(`${W} .cards .card`).first().getAttribute('data-id'), 'steering_question', 'first');
+    await page.locator(`${W} textarea`).fill('What should I ask a new buyer lead first?');
+    await alert.waitFor({ state: 'detached', timeout: 3000 });
+  });
+
   test('the checklist ticks as the CRM learns facts; contract stages list deadlines', async () => {
     await page.goto(proxy.url + '/');
     const item = page.locator(`${W} .card[data-type=qualification_checklist] li[data-id=location]`);

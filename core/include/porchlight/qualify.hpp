@@ -152,10 +152,11 @@ std::optional<ContractTerms> contract_terms_from(const Lead& lead, const Policy&
 // score (buyer and listing agents, early stages); the contract deadlines and TC tasks (contract
 // stages, and always for transaction coordinators). What a card says depends on the agent's
 // experience: a novice gets the words to say, why, and the common mistakes; an expert the action,
-// the edge cases and the source.
+// the edge cases and the source. `said` is what was said this turn (the agent's question, or the
+// lead's message): a compliance risk in it ("is it a safe area?", "no Section 8") is a card too.
 json guidance_cards(const AgentProfile& profile, const Lead& lead, ConversationStage stage,
                     const RouteDecision& route, std::string_view answer, std::string_view today,
-                    const Policy& policy = Policy::embedded());
+                    const Policy& policy = Policy::embedded(), std::string_view said = {});
 
 // Days since 1970-01-01 for a YYYY-MM-DD date; false when the text is not a valid date.
 bool parse_civil_date(std::string_view text, std::int64_t& days);

@@ -630,7 +630,8 @@ struct WebhookWorker::Impl : std::enable_shared_from_this<Impl> {
       sr.request_id = "req_ghl_" + c.w.id;
       suggestion = co_await suggest_reply(app, sr, route);
     }
-    const json cards = guidance_cards(agent, lead, stage, route, suggestion.text, app.today(), app.policy());
+    // The lead's own words are checked too ("is it a safe area?" asks for steering).
+    const json cards = guidance_cards(agent, lead, stage, route, suggestion.text, app.today(), app.policy(), text);
     json batch = JSON_OBJ({{"push", card_id},
                            {"lead_id", l.id},
                            {"source", "gohighlevel"},

@@ -351,7 +351,7 @@ awaitable<void> finalize(App& app, Exchange& ex, SseStream& sse, const Principal
   };
   co_await app.blocking(query_8);
 
-  json cards = guidance_cards(ctx.agent, c.lead, plan.stage, route, a.text, ctx.today, app.policy());
+  json cards = guidance_cards(ctx.agent, c.lead, plan.stage, route, a.text, ctx.today, app.policy(), c.query);
   if (!plan.stage_moves.empty()) {
     json moves = json::array();
     for (const auto& m : plan.stage_moves)

@@ -301,7 +301,7 @@ awaitable<void> live_session(App& app, Exchange& ex) {
       suggestion = co_await suggest_reply(app, sr, route);
       if (suggestion.refused) out->push(error_frame(*suggestion.refused, seq));
     }
-    const json cards = guidance_cards(agent, lead, stage, route, suggestion.text, app.today(), app.policy());
+    const json cards = guidance_cards(agent, lead, stage, route, suggestion.text, app.today(), app.policy(), text);
     for (const auto& f : card_frames(cards.get<std::vector<json>>(), suggestion, JSON_OBJ({{"seq", seq}}))) out->push(f);
   }
   subscription.reset();

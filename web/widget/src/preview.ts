@@ -99,11 +99,13 @@ export class InstantPreview {
     }
   }
 
-  /** Guidance cards for the lead as it is now. */
+  /** Guidance cards for the lead as it is now, and for the question as typed. */
   refreshCards(): void {
     if (!this.#core) return;
     const { profile, lead, stage } = this.#hooks.subject();
-    const out = callCore<{ cards: Card[]; checklist_score: number }>(this.#core, 'guidanceCards', { profile, lead, stage, today: today() });
+    const query = this.#hooks.query().trim().slice(0, 8000);
+    const out = callCore<{ cards: Card[]; checklist_score: number }>(this.#core, 'guidanceCards',
+      { profile, lead, stage, today: today(), ...(query ? { query } : {}) });
     if (out) this.#hooks.cards(out.cards, out.checklist_score);
   }
 

@@ -207,7 +207,11 @@ export class Widget extends Emitter {
     });
     this.#input.addEventListener('input', () => {
       clearTimeout(this.#debounce);
-      this.#debounce = setTimeout(() => this.#preview.refresh(), 25);
+      // The route as typed, and the cards: a risk in the words ("is it a safe area?") is an alert at once.
+      this.#debounce = setTimeout(() => {
+        this.#preview.refresh();
+        this.#preview.refreshCards();
+      }, 25);
       this.#autosize();
     });
     this.#input.addEventListener('keydown', (e) => {
