@@ -236,11 +236,18 @@ Checklist qualification_checklist(const AgentProfile& profile, const Lead& lead,
   std::int64_t now = -1;
   if (!parse_civil_date(today, now)) now = -1;
   Checklist c;
+  // The side: a `side` fact; else the lead's facts (those only one side's items read: a team
+  // lead's FSBO seller is a seller); else the agent's role.
   auto side_fact = lead.facts.find("side");
+  std::array<int, 2> votes{};
+  for (const auto& item : q.items)
+    if (item.sides[detail::kBuyer] != item.sides[detail::kSeller])
+      for (const auto& f : item.facts) votes[item.sides[detail::kSeller] ? detail::kSeller : detail::kBuyer] += lead.facts.count(f.fact) > 0;
   const bool seller = side_fact != lead.facts.end()
                           ? detail::normalize_for_matching(side_fact->second).find("sell") != std::string::npos ||
                                 detail::normalize_for_matching(side_fact->second).find("list") != std::string::npos
-                          : profile.role == AgentRole::listing_agent;
+                      : votes[detail::kSeller] != votes[detail::kBuyer] ? votes[detail::kSeller] > votes[detail::kBuyer]
+                                                                         : profile.role == AgentRole::listing_agent;
   const int side = seller ? detail::kSeller : detail::kBuyer;
   c.side = seller ? "seller" : "buyer";
   for (bool shown : {true, false})
@@ -377,8 +384,8 @@ json guidance_cards(const AgentProfile& profile, const Lead& lead, ConversationS
         json items = json::array();
         for (const auto& x : timeline.value().items)
           items.push_back({{"id", x.id}, {"label", x.label}, {"date", x.date}, {"time", x.time}, {"days_left", x.days_left},
-                           {"status", x.status}, {"rule", x.rule}, {"owner", x.owner}, {"task", x.task}, {"from_lead", x.from_lead},
-                           {"assumed", x.assumed}});
+                           {"status", x.status}, {"rule", x.rule}, {"owner", x.owner}, {"note", x.note}, {"task", x.task},
+                           {"from_lead", x.from_lead}, {"assumed", x.assumed}});
         cards.push_back({{"type", name_of(CardType::deadlines)}, {"title", "Contract to close"}, {"today", today},
                          {"form", timeline.value().form_name}, {"items", items}, {"notes", timeline.value().notes}});
       } else {

@@ -315,6 +315,19 @@ TEST_CASE("issue: a non-exclusive or one-home touring agreement read as represen
   CHECK(problem(buyer({{"other_agent", "signed an exclusive buyer agreement with Redfin"}}), "represented_elsewhere") != nullptr);
 }
 
+TEST_CASE("issue: the checklist's side came only from the agent's role: a team lead's FSBO seller got the buyer checklist") {
+  const auto lead = lead_with({{"listed_with", "FSBO"}, {"price_expectation", "480000"}});
+  CHECK(qualification_checklist(sample_profile(AgentRole::team_lead), lead, "2026-11-25").side == "seller");
+  CHECK(qualification_checklist(sample_profile(AgentRole::buyer_agent), lead, "2026-11-25").side == "seller");
+  // A listing agent's buyer lead is a buyer.
+  const auto buyer_lead = lead_with({{"pre_approved", "yes"}, {"buyer_agreement", "no"}, {"showing_date", "2026-11-28"}});
+  CHECK(qualification_checklist(sample_profile(AgentRole::listing_agent), buyer_lead, "2026-11-25").side == "buyer");
+  // Nothing either way: the role decides; a side fact decides over everything.
+  CHECK(qualification_checklist(sample_profile(AgentRole::listing_agent), lead_with({}), "2026-11-25").side == "seller");
+  CHECK(qualification_checklist(sample_profile(AgentRole::team_lead), lead_with({{"side", "buyer"}, {"listed_with", "FSBO"}}), "2026-11-25").side ==
+        "buyer");
+}
+
 TEST_CASE("issue: the next question for a lead on the Do-Not-Call registry said nothing of how it may be asked") {
   RouteDecision route;
   const auto profile = sample_profile(AgentRole::listing_agent, ExperienceLevel::novice);
@@ -411,6 +424,10 @@ TEST_CASE("qualify: cards fit the agent and the stage") {
   REQUIRE(tc.size() == 1);
   CHECK(tc[0]["type"] == "deadlines");
   CHECK(tc[0]["items"].size() > 10);
+  // Each item carries its caveat (the HOA review's "from delivery", the kick-out's hours...).
+  bool noted = false;
+  for (const auto& item : tc[0]["items"]) noted = noted || !item.value("note", "").empty();
+  CHECK(noted);
   const json agent = guidance_cards(sample_profile(), lead, ConversationStage::qualifying, route,
                                     "## Plan\n\n1. **Call the lender** today to confirm pre-approval.\n2. Then...", "2026-11-25");
   CHECK(agent[0]["type"] == "next_best_action");

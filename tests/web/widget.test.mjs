@@ -192,6 +192,8 @@ describe('the demo page', () => {
     assert.match(await inspection.textContent(), /assumed: check the contract/);
     assert.match(await inspection.locator('.item-label').getAttribute('title'), /ASSUMED.*inspection_days/);
     assert.match(await deadlines.textContent(), /ASSUMED dates: counted from typical periods/);
+    // An item's caveat is read beside it.
+    assert.match(await deadlines.locator('li[data-id=seller_disclosures] .note').textContent(), /State law sets what is disclosed/);
     await page.screenshot({ path: artifactPath('widget-08-deadlines.png') });
   });
 

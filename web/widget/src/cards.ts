@@ -118,6 +118,8 @@ function deadlines(doc: Document, box: HTMLElement, card: Card): void {
     if (d.derived) li.appendChild(el(doc, 'span', 'known', '(derived)'));
     // A typical period, not the contract's number: say so beside the date.
     if (d.assumed) li.appendChild(el(doc, 'span', 'known assumed', '(assumed: check the contract)'));
+    // What the date does not do ("does not extend for weekends or holidays") is read with it.
+    if (d.note) li.appendChild(el(doc, 'span', 'known note', d.note));
     ul.appendChild(li);
   }
   box.appendChild(ul);

@@ -43,6 +43,7 @@ export interface DeadlineItem {
   id?: string; fact?: string; label: string; date: string; time?: string; days_left: number;
   status?: 'overdue' | 'due_today' | 'upcoming' | 'done'; rule?: string; owner?: string; task?: boolean; derived?: boolean;
   assumed?: boolean;  // counted from a typical period, not the contract's number
+  note?: string;      // a caveat of the form's ("does not extend for weekends or holidays")
 }
 export interface ProposedFact { fact: string; value: string; evidence: string; current?: string }
 export interface StageMove { from: string; to: string; trigger: string; reason: string }
