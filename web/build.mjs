@@ -41,7 +41,10 @@ const wasmDir = process.env.PORCHLIGHT_WASM ?? join(root, 'build/wasm/wasm');
 // less, and the budget follows it down so the room is not spent unnoticed.
 // 238 KB from compliance checks on what is said (2026-12-05, late): six problems' texts (fair
 // housing, source of income, disclosure, RESPA, wire fraud, off-MLS) and the checks, 4.1 KB.
-const BUDGET_KB = 238;
+// 241 KB from a trainer's second review (2026-12-05): how the next question may be asked when a lead
+// opted out of one channel and prefers another, open-ended buyer-agreement pay, payment apps, and
+// reworded steering, fraud, disclosure and referral-fee phrases (English and Spanish): 3.5 KB, data.
+const BUDGET_KB = 241;
 
 mkdirSync(out, { recursive: true });
 

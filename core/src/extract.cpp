@@ -15,11 +15,15 @@ namespace {
 using detail::Clause;
 using detail::ExtractRule;
 
+// A negation up to three words before the phrase, in the same part of the clause: a comma ends
+// its reach ("don't call, text is fine" says nothing against texting).
 bool negated_before(const Clause& c, std::size_t pos, const detail::ExtractData& x) {
   const std::size_t from = pos > 3 ? pos - 3 : 0;
   for (const auto& n : x.negations) {
     const std::size_t at = detail::find_phrase(c.tokens, n, from);
-    if (at != std::string::npos && at < pos) return true;
+    if (at == std::string::npos || at >= pos) continue;
+    const std::size_t begin = c.tokens[at].begin, end = c.tokens[pos].begin;
+    if (c.text.substr(begin, end - begin).find(',') == std::string::npos) return true;
   }
   return false;
 }

@@ -119,8 +119,8 @@ void load_items(FieldReader& r, QualifyData& q, Errors& errors) {
 
 void load_qualification_json(const json& j, QualifyData& q, Errors& errors) {
   FieldReader r(j, "policy", "qualification.json", errors);
-  r.reject_unknown({"about", "sides", "answers", "timeline_words", "items", "cross_checks", "said_checks", "problems", "card_detail",
-                    "score"});
+  r.reject_unknown({"about", "sides", "answers", "timeline_words", "items", "cross_checks", "reach", "said_checks", "problems",
+                    "card_detail", "score"});
   if (const json* a = r.object("answers", Need::required)) {
     FieldReader ar(*a, "policy", r.child_path("answers"), errors);
     q.yes = phrases(ar, "yes", Need::required);
@@ -137,7 +137,7 @@ void load_qualification_json(const json& j, QualifyData& q, Errors& errors) {
     for (auto it = p->begin(); it != p->end(); ++it) {
       FieldReader pr(*it, "policy", r.child_path("problems") + "." + it.key(), errors);
       if (!pr.valid()) continue;
-      pr.reject_unknown({"severity", "title", "action", "say", "why", "mistakes", "edge", "source", "ask_by"});
+      pr.reject_unknown({"severity", "title", "action", "say", "why", "mistakes", "edge", "source", "ask_by", "closes", "because"});
       ProblemText t;
       if (auto s = pr.enumeration<Severity>("severity", Need::required)) t.severity = *s;
       t.title = pr.string("title", Need::required, 200).value_or("");
@@ -148,6 +148,9 @@ void load_qualification_json(const json& j, QualifyData& q, Errors& errors) {
       t.edge = pr.string("edge", Need::required, 1000).value_or("");
       t.source = pr.string("source", Need::required, 400).value_or("");
       t.ask_by = pr.string("ask_by", Need::optional, 200).value_or("");
+      t.closes = strings(pr, "closes", Need::optional, 3);
+      t.because = pr.string("because", Need::optional, 120).value_or("");
+      if (!t.closes.empty() && t.because.empty()) pr.add("missing_field", pr.child_path("because"), "a problem that closes channels says why");
       q.problems[it.key()] = std::move(t);
     }
 
@@ -206,6 +209,22 @@ void load_qualification_json(const json& j, QualifyData& q, Errors& errors) {
       q.cross.equity = {item, strings(o, "payoff_facts", Need::required), strings(o, "price_facts", Need::required),
                         static_cast<int>(o.integer("selling_cost_percent", Need::required, 0, 50).value_or(8))};
     });
+  }
+
+  if (const json* reach = r.object("reach", Need::required)) {
+    FieldReader o(*reach, "policy", r.child_path("reach"), errors);
+    o.reject_unknown({"about", "channels", "preference_facts", "preferences"});
+    q.reach.channels = strings(o, "channels", Need::required, 8);
+    q.reach.preference_facts = strings(o, "preference_facts", Need::required, 8);
+    if (const json* prefs = o.object("preferences", Need::required)) {
+      FieldReader pr(*prefs, "policy", o.child_path("preferences"), errors);
+      for (const auto& channel : q.reach.channels)
+        q.reach.preferences.emplace_back(channel, phrases(pr, channel, Need::required));
+    }
+    for (const auto& [id, t] : q.problems)
+      for (const auto& channel : t.closes)
+        if (std::find(q.reach.channels.begin(), q.reach.channels.end(), channel) == q.reach.channels.end())
+          o.add("unknown_channel", "problems." + id + ".closes", "reach.channels has no '" + channel + "'");
   }
 
   each_object(r, "said_checks", Need::optional, 40, errors, [&](FieldReader& o) {

@@ -67,7 +67,11 @@ Reading read_fact(const ItemRule& rule, const detail::FactRead& f, const std::st
   return r;
 }
 
-ChecklistItem read_item(const ItemRule& rule, int side, const Lead& lead, std::int64_t today, const QualifyData& q) {
+// `more`: the problems other facts of the item raise beside the winning one (a lead who texted
+// STOP and asked not to be called has both), except those an outcome listed before them answers
+// (consent on file answers the Do-Not-Call registry).
+ChecklistItem read_item(const ItemRule& rule, int side, const Lead& lead, std::int64_t today, const QualifyData& q,
+                        std::vector<std::string>& more) {
   ChecklistItem item;
   item.id = rule.id;
   item.label = rule.label[static_cast<std::size_t>(side)];
@@ -75,15 +79,26 @@ ChecklistItem read_item(const ItemRule& rule, int side, const Lead& lead, std::i
   // Across the item's facts, the reading whose outcome comes first wins: "pre_approved: yes"
   // outranks "lender: Chase", and "cash_buyer: no" does not hide a pre-approval.
   std::optional<std::pair<std::size_t, Reading>> best;
+  std::vector<std::size_t> problems;
+  std::size_t answered = rule.outcomes.size();  // the first outcome read that is no problem
   for (const auto& f : rule.facts) {
     auto it = lead.facts.find(f.fact);
     if (it == lead.facts.end()) continue;
     Reading r = read_fact(rule, f, it->second, today, q);
-    for (std::size_t k = 0; k < rule.outcomes.size(); ++k)
-      if (rule.outcomes[k].reading == r.cls && (!best || k < best->first)) { best.emplace(k, std::move(r)); break; }
+    for (std::size_t k = 0; k < rule.outcomes.size(); ++k) {
+      if (rule.outcomes[k].reading != r.cls) continue;
+      if (rule.outcomes[k].problem.empty()) answered = std::min(answered, k);
+      else problems.push_back(k);
+      if (!best || k < best->first) best.emplace(k, std::move(r));
+      break;
+    }
   }
   if (!best) return item;
   const auto& outcome = rule.outcomes[best->first];
+  std::sort(problems.begin(), problems.end());
+  for (std::size_t k : problems)
+    if (k < answered && k != best->first && std::find(more.begin(), more.end(), rule.outcomes[k].problem) == more.end())
+      more.push_back(rule.outcomes[k].problem);
   const Reading& r = best->second;
   item.status = outcome.status;
   item.known_as = r.fact;
@@ -252,9 +267,11 @@ Checklist qualification_checklist(const AgentProfile& profile, const Lead& lead,
   c.side = seller ? "seller" : "buyer";
   for (bool shown : {true, false})
     for (std::size_t index : (shown ? q.shown : q.checks)[static_cast<std::size_t>(side)]) {
-      ChecklistItem item = read_item(q.items[index], side, lead, now, q);
+      std::vector<std::string> more;
+      ChecklistItem item = read_item(q.items[index], side, lead, now, q, more);
       item.shown = shown;
       if (item.status == ItemStatus::problem) c.problems.push_back(problem_from(item.problem, item.id, q, {}));
+      for (const auto& id : more) c.problems.push_back(problem_from(id, item.id, q, {}));
       c.items.push_back(std::move(item));
     }
   cross_check(c, side, lead, now, q);
@@ -295,6 +312,43 @@ bool early_stage(ConversationStage s) { return static_cast<int>(s) <= static_cas
 bool contract_stage(ConversationStage s) {
   return s == ConversationStage::offer_negotiation || s == ConversationStage::under_contract ||
          s == ConversationStage::clear_to_close;
+}
+
+// How the next question may be asked: "" when any way will do. One problem alone says it in its
+// own words; several, or a stated preference, are said together from the channels they leave
+// ("by e-mail, not by text or phone (they opted out of texts; they asked not to be called)").
+std::string ask_by(const Checklist& c, const Lead& lead, const QualifyData& q) {
+  std::vector<const detail::ProblemText*> closing;
+  for (const auto& p : c.problems) {
+    const detail::ProblemText& t = q.problems.at(p.id);
+    if (!t.ask_by.empty() && t.closes.empty()) return t.ask_by;  // a rule of its own (the DNC registry's)
+    if (!t.closes.empty()) closing.push_back(&t);
+  }
+  std::string preferred;
+  if (const std::string* value = fact(lead, q.reach.preference_facts)) {
+    const auto tokens = detail::tokenize(*value);
+    for (const auto& [channel, words] : q.reach.preferences)
+      if (detail::has_phrase(tokens, words)) { preferred = channel; break; }
+  }
+  if (closing.empty()) return preferred.empty() ? "" : "by " + preferred + ", as they prefer";
+  if (closing.size() == 1 && preferred.empty()) return closing.front()->ask_by;
+  std::vector<std::string> closed, open, because;
+  for (const auto* t : closing) {
+    closed.insert(closed.end(), t->closes.begin(), t->closes.end());
+    because.push_back(t->because);
+  }
+  for (const auto& ch : q.reach.channels)
+    if (std::find(closed.begin(), closed.end(), ch) == closed.end()) open.push_back(ch);
+  auto join = [](const std::vector<std::string>& xs, std::string_view sep) {
+    std::string out;
+    for (const auto& x : xs) out += (out.empty() ? "" : std::string(sep)) + x;
+    return out;
+  };
+  const std::string why = " (" + join(because, "; ") + ")";
+  if (!preferred.empty() && std::find(open.begin(), open.end(), preferred) != open.end())
+    return "by " + preferred + ", as they prefer, not by " + join(closed, " or ") + why;
+  if (open.empty()) return "only when they reach out" + why;
+  return "by " + join(open, " or ") + ", not by " + join(closed, " or ") + why;
 }
 
 // A problem as a card, with the fields the agent's experience calls for.
@@ -340,11 +394,7 @@ json guidance_cards(const AgentProfile& profile, const Lead& lead, ConversationS
   else if (const ChecklistItem* next = checklist.next(); next && early_stage(stage) && coaches_leads) {
     // An opt-out limits how the question may be asked ("Ask by phone or e-mail, not by text: ...").
     std::string ask = "Ask";
-    for (const auto& p : checklist.problems)
-      if (!p.ask_by.empty()) {
-        ask += " " + p.ask_by;
-        break;
-      }
+    if (const std::string by = ask_by(checklist, lead, q); !by.empty()) ask += " " + by;
     cards.push_back({{"type", name_of(CardType::next_best_action)}, {"title", "Next best action"},
                      {"text", ask + (novice && !next->say.empty() ? ": \"" + next->say + "\"" : ": " + next->label)},
                      {"specialist", "qualification"}});

@@ -49,6 +49,14 @@ struct ProblemText {
   Severity severity = Severity::tip;
   std::string title, action, say, why, mistakes, edge, source;
   std::string ask_by;  // optional: limits how the next question may be asked
+  std::vector<std::string> closes;  // contact channels it shuts ("text"), with `because` why
+  std::string because;
+};
+// How the next question may be asked: the channels, and the words of a lead's stated preference.
+struct Reach {
+  std::vector<std::string> channels;  // "phone", "text", "e-mail"
+  std::vector<std::string> preference_facts;
+  std::vector<std::pair<std::string, std::vector<Phrase>>> preferences;  // channel, its words
 };
 // Checks across facts; each raises its problem (of the same name) on `item`.
 struct CrossChecks {
@@ -83,6 +91,7 @@ struct QualifyData {
   TimelineWords timeline_words;
   std::map<std::string, ProblemText> problems;
   CrossChecks cross;
+  Reach reach;
   std::array<std::vector<std::string>, enum_count<ExperienceLevel>()> card_detail;
   std::array<std::vector<ScoreRule>, 2> score;
   std::vector<ScoreCap> caps;

@@ -62,6 +62,28 @@ TEST_CASE("extract: STOP alone, or plain words, opts out; STOP inside a sentence
   }
   CHECK_FALSE(extract("stop sending me the same listing twice, send the new ones").count("do_not_call"));
   CHECK(extract("Don't call me at work").at("do_not_call").value == "yes");
+  for (const char* reply : {"I want to unsubscribe", "Alto por favor", "remove me", "no más mensajes"}) {
+    const std::string text = reply;
+    CAPTURE(text);
+    CHECK(extract(reply).count("texting_opt_out"));
+  }
+}
+
+TEST_CASE("extract: how the lead asks to be reached; a negation does not reach past a comma") {
+  auto p = extract("don't call, text is fine");
+  CHECK(p.at("do_not_call").value == "yes");
+  CHECK(p.at("contact_preference").value == "text");
+  CHECK_FALSE(p.count("texting_opt_out"));
+  p = extract("dont text, email only");
+  CHECK(p.at("texting_opt_out").value == "yes");
+  CHECK(p.at("contact_preference").value == "e-mail");
+  p = extract("No llamadas por favor, mejor por texto");
+  CHECK(p.at("do_not_call").value == "yes");
+  CHECK(p.at("contact_preference").value == "text");
+  CHECK(extract("Honestly just call me instead, I never check texts").at("contact_preference").value == "phone");
+  // Within a part of a clause, a negation still turns the fact around.
+  CHECK(extract("We are not pre-approved yet").at("pre_approved").value == "no");
+  CHECK(extract("not pre-approved, but a lender called us").at("pre_approved").value == "no");
 }
 
 TEST_CASE("extract: no false timelines, no counts read as prices") {

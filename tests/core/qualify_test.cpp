@@ -240,6 +240,52 @@ TEST_CASE("issue: the next question for a lead who opted out of texts was sugges
   CHECK(free.rfind("Ask: ", 0) == 0);
 }
 
+TEST_CASE("issue: open-ended pay, an expired agreement or pre-approval, and needed cash read as fine") {
+  auto c = buyer({{"buyer_agreement", "signed - compensation: whatever the seller offers"}});
+  CHECK(c.item("agreement")->problem == "agreement_pay_not_specific");
+  CHECK(problem(c, "agreement_pay_not_specific")->severity == Severity::alert);
+  CHECK(buyer({{"buyer_agreement", "signed, compensation TBD"}}).item("agreement")->problem == "agreement_pay_not_specific");
+  CHECK(buyer({{"buyer_agreement", "signed 2025-06-01, expired 2025-12-01"}}).item("agreement")->problem == "no_written_agreement");
+  CHECK(buyer({{"buyer_agreement", "signed 2.5% of price"}}).item("agreement")->status == ItemStatus::ok);
+  CHECK(buyer({{"pre_approved", "pre-approval expired"}}).item("mortgage")->problem == "no_pre_approval");
+  for (const char* value : {"needs cash from sale of current home", "cash-out refinance on rental to fund down payment"}) {
+    CAPTURE(std::string(value));
+    CHECK(buyer({{"financing", value}}).item("mortgage")->reading == "financed");
+  }
+  CHECK(buyer({{"financing", "all cash, proof of funds sent"}}).item("mortgage")->reading == "cash");
+  // "real estate investor" is no estate to settle.
+  CHECK(seller({{"situation", "real estate investor"}}).item("decision")->problem.empty());
+  CHECK(seller({{"situation", "estate of her late mother"}}).item("decision")->problem == "authority_to_sell");
+  // A do-not-call value with a note on it is still a request.
+  CHECK(problem(buyer({{"do_not_call", "yes (asked on 12/01 call)"}}), "do_not_call_request"));
+  CHECK_FALSE(problem(buyer({{"do_not_call", "no"}}), "do_not_call_request"));
+}
+
+TEST_CASE("issue: a lead who texted STOP and asked not to be called showed one of the two, and the next question could be asked by phone") {
+  RouteDecision route;
+  const auto profile = sample_profile(AgentRole::buyer_agent, ExperienceLevel::novice);
+  const auto cards = [&](const Lead& lead) { return guidance_cards(profile, lead, ConversationStage::qualifying, route, "", "2026-11-25"); };
+  const auto next_action = [&](const Lead& lead) {
+    for (const auto& card : cards(lead))
+      if (card["type"] == "next_best_action") return card["text"].get<std::string>();
+    return std::string();
+  };
+  const Lead both = lead_with({{"texting_opt_out", "yes"}, {"do_not_call", "yes"}});
+  auto c = buyer({{"texting_opt_out", "yes"}, {"do_not_call", "yes"}});
+  CHECK(problem(c, "stop_texting"));
+  CHECK(problem(c, "do_not_call_request"));
+  CHECK(next_action(both).rfind("Ask by e-mail, not by text or phone (they opted out of texts; they asked not to be called)", 0) == 0);
+  // "Don't call, text is fine": texting is how to ask.
+  CHECK(next_action(lead_with({{"do_not_call", "yes"}, {"contact_preference", "text"}})).rfind("Ask by text, as they prefer, not by phone", 0) == 0);
+  CHECK(next_action(lead_with({{"preferred_contact", "Email"}})).rfind("Ask by e-mail, as they prefer: ", 0) == 0);
+  // A preference for a closed channel is not followed.
+  CHECK(next_action(lead_with({{"sms_opt_out", "yes"}, {"contact_preference", "text"}})).rfind("Ask by phone or e-mail, not by text", 0) == 0);
+  // Consent on file still answers the Do-Not-Call registry; an opt-out beside it is still shown.
+  c = buyer({{"on_dnc", "yes"}, {"sms_consent", "signed web form 2026-11-01"}, {"texting_opt_out", "yes"}});
+  CHECK(problem(c, "stop_texting"));
+  CHECK_FALSE(problem(c, "dnc_without_consent"));
+}
+
 TEST_CASE("issue: a consent note with end, cancel or quit in it read as an opt-out") {
   // end/cancel/quit count only as the whole value, as a lead's reply does in extraction.json.
   for (const char* note : {"written consent signed at open house, end of May", "opted in, can cancel anytime",
@@ -359,6 +405,15 @@ TEST_CASE("qualify: a compliance risk in what was said this turn is a card, what
   CHECK(raised("buyer got an email with new wire instructions from title, what do I do", "wire_instructions_changed",
                ConversationStage::under_contract));
   CHECK(raised("luxury seller wants a pocket listing, no MLS", "off_mls_listing"));
+  // A trainer's rewordings (2026-12): religion, "steer", reworded fraud, disclosure and referral pay, Spanish.
+  CHECK(raised("they asked if it's a Christian neighborhood. Should I steer them to the north side?", "steering_question"));
+  CHECK(raised("Is the area near the mosque going to hurt resale?", "steering_question"));
+  CHECK(raised("¿Es un barrio seguro? ¿Hay buenas escuelas?", "steering_question"));
+  CHECK(raised("email from the title company saying the bank account for my down payment changed, wire it today",
+               "wire_instructions_changed", ConversationStage::clear_to_close));
+  CHECK(raised("can I just zelle the earnest money to you", "earnest_money_by_app", ConversationStage::under_contract));
+  CHECK(raised("Seller says don't mention the foundation crack, the buyer's inspector will find it anyway", "nondisclosure_request"));
+  CHECK(raised("The lender will pay me $500 for every buyer I send", "provider_referral_payment"));
   // An alert comes first, with the words for a novice.
   const json cards = guidance_cards(profile, lead_with({}), ConversationStage::qualifying, route, "", "2026-11-25",
                                     Policy::embedded(), "Is it a safe area?");

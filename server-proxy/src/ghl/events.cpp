@@ -2,11 +2,12 @@
 
 #include "ghl/events.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <utility>
 #include <vector>
 
-#include <algorithm>
-#include <cctype>
+#include "porchlight/qualify.hpp"
 
 namespace porchlight::proxy::ghl {
 
@@ -225,36 +226,9 @@ std::vector<std::string> words_of(std::string_view text) {
   return words;
 }
 
-// The FCC (47 CFR 64.1200(a)(10), from April 2025) counts an opt-out made by any reasonable means,
-// and names stop, quit, end, revoke, opt out, cancel and unsubscribe in a reply: a short reply led
-// or ended by one of those words (English or Spanish), or a plain request to stop texting, anywhere.
-bool is_opt_out(std::string_view text) {
-  static const char* const kWords[] = {"stop", "stopall", "unsubscribe", "cancel", "end", "quit", "revoke", "optout",
-                                       "alto", "baja", "parar", "cancelar"};
-  static const char* const kPhrases[] = {"stop texting", "stop messaging", "stop sending", "stop contacting", "stop calling",
-                                         "unsubscribe", "opt out", "opt me out", "remove me", "take me off", "do not text",
-                                         "dont text", "do not contact", "dont contact", "no more texts", "no more messages",
-                                         "leave me alone", "no me escriba", "no me mande", "no me contacte", "dar de baja",
-                                         "darme de baja", "no mas mensajes", "no más mensajes"};
-  const std::vector<std::string> words = words_of(text);
-  if (words.empty()) return false;
-  std::string joined;
-  for (const auto& w : words) joined += (joined.empty() ? "" : " ") + w;
-  const std::string padded = " " + joined + " ";
-  for (const char* phrase : kPhrases)
-    if (padded.find(" " + std::string(phrase) + " ") != std::string::npos) return true;
-  // A short reply: one of the words, with nothing but courtesy around it ("stop please", "ok STOP",
-  // "quit texting me"). "Cancel my showing tomorrow" or "stop by Saturday?" say something else.
-  static const char* const kFiller[] = {"please", "pls", "plz", "now", "ok", "okay", "thanks", "thank", "you", "me",
-                                        "it", "all", "texting", "texts", "messages", "por", "favor", "ya", "gracias"};
-  auto in = [](const auto& list, const std::string& w) { return std::any_of(std::begin(list), std::end(list), [&](const char* k) { return w == k; }); };
-  if (words.size() > 4) return false;
-  const bool first = in(kWords, words.front()), last = in(kWords, words.back());
-  if (!first && !last) return false;
-  const std::size_t from = first ? 1 : 0, to = first ? words.size() : words.size() - 1;
-  for (std::size_t i = from; i < to; ++i)
-    if (!in(kFiller, words[i]) && !in(kWords, words[i])) return false;
-  return true;
+bool is_opt_out(std::string_view text, const Policy& policy) {
+  const auto facts = extract_facts(text.substr(0, 2000), Lead{}, {}, policy);
+  return std::any_of(facts.begin(), facts.end(), [](const ProposedFact& f) { return f.fact == "texting_opt_out" && f.value == "yes"; });
 }
 
 bool is_opt_in(std::string_view text) {

@@ -10,6 +10,7 @@
 
 #include "handlers/json_util.hpp"
 #include "porchlight/model.hpp"
+#include "porchlight/policy.hpp"
 #include "store/records.hpp"
 
 namespace porchlight::proxy::ghl {
@@ -41,10 +42,11 @@ std::optional<ConversationStage> stage_by_name(std::string_view name);
 // custom fields the field map names (as facts). Fields the payload does not carry stay as they are.
 void apply_contact(const json& contact, const LocationConfig& config, store::LeadRecord& lead);
 
-// A text that opts out of texts, as the FCC's 2025 revocation rule reads one (any reasonable means:
-// a short reply led or ended by STOP, QUIT, END, REVOKE, OPT OUT, CANCEL, UNSUBSCRIBE or their
-// Spanish, or a plain request to stop texting), or back in (START, UNSTOP).
-bool is_opt_out(std::string_view text);
+// A text that opts out of texts, as the FCC's 2025 revocation rule reads one (any reasonable means):
+// the core's fact extractor proposes `texting_opt_out` (extraction.json: STOP, QUIT, END, REVOKE,
+// OPT OUT, CANCEL, UNSUBSCRIBE alone or with a sign-off, their Spanish, or plain words anywhere),
+// so the coach and the CRM's worker hear the same words. Or back in (START, UNSTOP).
+bool is_opt_out(std::string_view text, const Policy& policy);
 bool is_opt_in(std::string_view text);
 
 // The lead's text opt-out, as a flag and as facts the coach reads: `sms_opt_out` ("yes") and

@@ -567,7 +567,7 @@ struct WebhookWorker::Impl : std::enable_shared_from_this<Impl> {
 
     bool opted_out_now = false;
     if (inbound && ghl::is_texting_channel(channel)) {
-      if (ghl::is_opt_out(text) && !l.sms_opt_out) {
+      if (ghl::is_opt_out(text, app.policy()) && !l.sms_opt_out) {
         ghl::set_sms_opt_out(l, true, "lead");
         opted_out_now = true;
       } else if (ghl::is_opt_in(text) && l.sms_opt_out) {

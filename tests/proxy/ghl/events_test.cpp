@@ -9,19 +9,21 @@ using namespace porchlight::proxy;
 namespace store = porchlight::store;
 using porchlight::json;
 
-TEST_CASE("an opt-out in ordinary wording is one") {
+TEST_CASE("an opt-out in ordinary wording is one (the core's extractor reads it)") {
   for (const char* said : {"STOP", "Stop.", "stop please", "STOP 🛑", "Please stop texting me", "Unsubscribe me", "ok stop",
                            "ALTO", "BAJA", "No me escriba más", "Opt out", "pls remove me from this list", "Don’t text me again",
-                           "cancel", "QUIT!!!", "I want to unsubscribe", "stop messaging me, I bought already", "quit texting me", "Alto por favor"})
-    CHECK_MESSAGE(ghl::is_opt_out(said), said);
+                           "cancel", "QUIT!!!", "I want to unsubscribe", "stop messaging me, I bought already", "quit texting me", "Alto por favor",
+                           "remove me", "no más mensajes", "Stop. Thanks", "dont text, email only"})
+    CHECK_MESSAGE(ghl::is_opt_out(said, porchlight::Policy::embedded()), said);
 }
 
 TEST_CASE("a message that only mentions the words is not an opt-out") {
   for (const char* said : {"Can we stop by the open house Saturday?", "stop in tomorrow at 5?", "I can't stop thinking about that house",
                            "What happens at the end of the option period?", "Is the cancel fee refundable if the inspection fails?",
                            "Cancel my showing tomorrow", "End of May works", "quit my job, moving in june",
-                           "", "🛑", "Yes, Saturday works", "¿Cuándo podemos ver la casa?"})
-    CHECK_MESSAGE(!ghl::is_opt_out(said), said);
+                           "", "🛑", "Yes, Saturday works", "¿Cuándo podemos ver la casa?",
+                           "don't call, text is fine", "stop calling me at work"})
+    CHECK_MESSAGE(!ghl::is_opt_out(said, porchlight::Policy::embedded()), said);
 }
 
 TEST_CASE("START and UNSTOP opt back in") {
