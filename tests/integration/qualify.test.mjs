@@ -114,7 +114,9 @@ describe('qualification through the proxy', () => {
     const long = 'The buyer walked through the third house and loved the kitchen but worried about the roof age. '.repeat(70);
     let done;
     // Enough turns to fold, well within the agent's 200,000 tokens a minute (the earlier tests spend some).
-    for (let i = 0; i < 10; i++) done = (await readSse(await coachRequest(proxy.url, loc, { query: `Turn ${i}: ${long}`.slice(0, 7900), lead }))).at(-1);
+    // One specialist named, so each turn is one call whatever the router makes of the repeated text.
+    for (let i = 0; i < 10; i++)
+      done = (await readSse(await coachRequest(proxy.url, loc, { query: `Turn ${i}: ${long}`.slice(0, 7900), lead, specialist: 'coaching' }))).at(-1);
     const summaries = (await fake.requests()).filter((q) => q.path === '/v1/messages' && !q.body.stream);
     assert.ok(summaries.length >= 1, 'a non-streamed summary call');
     const call = summaries.at(-1).body;
