@@ -226,7 +226,9 @@ describe('the official SDK through the proxy', () => {
       await new Promise((r) => setTimeout(r, 100));
       added = (await haikuOutput()) - outputBefore;
     }
-    assert.ok(added > 0 && added < 1000, `recorded ${added} output tokens of the 1,000 the whole answer has`);
+    // What came is a few one-word deltas (the caller read 5; a few more were in flight): counted by
+    // their text, not by their events' JSON, which is twenty times larger.
+    assert.ok(added > 0 && added < 60, `recorded ${added} output tokens for about ${deltas} one-word deltas`);
   });
 
   test('usage from the compatible endpoints is recorded', async () => {

@@ -191,9 +191,11 @@ awaitable<std::optional<Forwarded>> prepare(App& app, Exchange& ex, const Princi
 }
 
 // The API's own terms: the model the caller named or its error (no fallback model answers
-// instead), and a non-streaming answer given the ten minutes the SDKs wait for one.
+// instead), a 429 or 5xx answer passed on at once for the caller's SDK to retry, and a
+// non-streaming answer given the ten minutes the SDKs wait for one.
 void pass_through(upstream::Request& request) {
   request.fallback = false;
+  request.retry_answers = false;
   request.answer_timeout = std::chrono::minutes(10);
 }
 
@@ -227,6 +229,17 @@ awaitable<void> send_upstream_answer(App& app, Exchange& ex, upstream::Response&
     ex.response_headers.emplace_back("retry-after", std::to_string((r.retry_after->count() + 999) / 1000));
   }
   co_await ex.send(r.status, std::move(r.body));
+}
+
+// The tokens a content_block_delta carries: its text, partial tool input or thinking, not the
+// event's JSON around them (which is several times larger than a short delta's text).
+std::int64_t delta_tokens(std::string_view data) {
+  const json e = json::parse(data, nullptr, false);
+  if (!e.is_object() || !e.contains("delta") || !e["delta"].is_object()) return 0;
+  std::int64_t tokens = 0;
+  for (const char* field : {"text", "partial_json", "thinking"})
+    if (auto it = e["delta"].find(field); it != e["delta"].end() && it->is_string()) tokens += estimate_tokens(it->get_ref<const std::string&>());
+  return tokens;
 }
 
 // A request that reached no one's answer: the error, typed.
@@ -276,7 +289,7 @@ awaitable<void> messages(App& app, Exchange& ex, const Principal& p) {
   upstream::EventSink sink = [&](const upstream::SseEvent& e) -> awaitable<bool> {
     if (!sse) sse = co_await ex.start_sse();
     if (e.event == "message_start" || e.event == "message_delta") upstream::read_answer(e.data, usage, &answered_model);
-    else if (e.event == "content_block_delta") output_seen += estimate_tokens(e.data);
+    else if (e.event == "content_block_delta") output_seen += delta_tokens(e.data);
     // The caller left: stop reading, which closes the upstream connection and ends the generation
     // (the API bills what it generated). Its usage is recorded below from what came.
     co_return co_await sse->send(e.event, e.data);

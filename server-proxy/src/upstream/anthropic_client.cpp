@@ -634,7 +634,7 @@ awaitable<Response> AnthropicClient::Impl::run(Request request, const EventSink*
       Outcome out = co_await attempt(http_request, sink, header_deadline, *ticket);
       if (out.failure != Failure::none) ticket->report(false);  // no-op if the headers already did
       last_model = model;
-      answered = !out.worth_retrying();  // an answer, or a stream already under way
+      answered = !out.worth_retrying() || (!request.retry_answers && out.failure == Failure::none);
       const auto wait = out.retry_after;
       last = std::move(out);
       if (answered || try_number == max_attempts) break;

@@ -52,6 +52,10 @@ struct Request {
   // Whether the configured fallback models may answer when this one keeps failing. The
   // Anthropic-compatible endpoint says no: its caller named the model and gets that model's error.
   bool fallback = true;
+  // Whether a 429 or 5xx answer is retried here. The Anthropic-compatible endpoint says no: its
+  // caller's SDK retries, honouring the answer's retry-after, as it would against the API (retrying
+  // here too multiplied each SDK try by max_attempts). Failures with no answer are still retried.
+  bool retry_answers = true;
   // A non-streaming answer's headers come after its whole generation: how long to wait for them
   // when that is longer than the client's first-byte timeout (the pass-through: the SDKs wait
   // ten minutes). Zero: the first-byte timeout.
