@@ -33,6 +33,29 @@ std::string rest_of(const Clause& c, std::size_t token) {
   return detail::truncate_utf8(detail::collapse_whitespace(c.text.substr(c.tokens[token].begin)), 80);
 }
 
+// The day a clause names, with the time after it, as written ("Saturday", "tmrw @ 4", "el sábado
+// a las 11"), or "" when it names none: "can we see it?" proposes no showing date.
+std::string day_in(const Clause& c, const detail::ExtractData& x) {
+  for (std::size_t i = 0; i < c.tokens.size(); ++i)
+    for (const auto& day : x.day_words) {
+      if (detail::find_phrase(c.tokens, day, i) != i) continue;
+      std::size_t last = i + day.words.size() - 1;
+      for (std::size_t k = last + 1; k < c.tokens.size() && k <= last + 3;) {
+        const auto& t = c.tokens[k];
+        std::size_t step = 0;
+        if (t.number) step = 1;
+        for (const auto& w : x.time_words)
+          if (detail::find_phrase(c.tokens, w, k) == k) step = std::max(step, w.words.size());
+        if (!step) break;
+        last = k + step - 1;
+        k += step;
+      }
+      const std::size_t begin = c.tokens[i].begin, end = c.tokens[last].end;
+      return detail::truncate_utf8(detail::collapse_whitespace(c.text.substr(begin, end - begin)), 60);
+    }
+  return {};
+}
+
 // The value a rule proposes for the phrase found at `pos`, or "" for none.
 std::string value_of(const ExtractRule& rule, const detail::Phrase& phrase, const Clause& c, std::size_t pos,
                      std::int64_t today, const detail::ExtractData& x, const detail::QualifyData& q) {
@@ -63,6 +86,7 @@ std::string value_of(const ExtractRule& rule, const detail::Phrase& phrase, cons
     if (n <= 0 || n > 20000) return {};
     return c.tokens[pos - 1].text;
   }
+  if (rule.capture == "day") return day_in(c, x);
   return detail::truncate_utf8(detail::collapse_whitespace(c.text), 160);  // clause
 }
 

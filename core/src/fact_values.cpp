@@ -36,6 +36,8 @@ std::size_t apostrophe_at(std::string_view t, std::size_t i) {
 bool apply_multiplier(Token& n, std::string_view word) {
   std::int64_t by = 0;
   if (word == "k" || word == "thousand" || word == "grand") by = 1000;
+  // "mil": "1.2 mil" is a million; "380 mil" (Spanish) is thousands: no home costs 380 million.
+  else if (word == "mil" && n.milli >= 100 * 1000) by = 1000;
   else if (word == "m" || word == "mm" || word == "mil" || word == "million" || word == "millions") by = 1000000;
   if (!by || n.milli > (std::int64_t{1} << 50) / by) return false;
   n.milli *= by;

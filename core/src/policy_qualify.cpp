@@ -71,7 +71,8 @@ void load_items(FieldReader& r, QualifyData& q, Errors& errors) {
   for (auto it = items->begin(); it != items->end(); ++it) {
     FieldReader ir(*it, "policy", r.child_path("items") + "." + it.key(), errors);
     if (!ir.valid()) continue;
-    ir.reject_unknown({"side", "label", "label_seller", "say", "say_seller", "facts", "reader", "classes", "otherwise", "outcomes"});
+    ir.reject_unknown({"side", "label", "label_seller", "say", "say_seller", "facts", "reader", "classes", "otherwise", "outcomes",
+                       "answered_by"});
     ItemRule item;
     item.id = it.key();
     const auto side = ir.string("side", Need::required, 10).value_or("");
@@ -112,6 +113,11 @@ void load_items(FieldReader& r, QualifyData& q, Errors& errors) {
       if ((o.status == ItemStatus::problem) != !o.problem.empty())
         orr.add("invalid_problem", orr.child_path("problem"), "a problem outcome names its problem, and only it");
       item.outcomes.push_back(std::move(o));
+    });
+    each_object(ir, "answered_by", Need::optional, 4, errors, [&](FieldReader& ar) {
+      ar.reject_unknown({"item", "reading", "reads"});
+      item.answered_by.push_back({ar.string("item", Need::required, 48).value_or(""), ar.string("reading", Need::required, 48).value_or(""),
+                                  ar.string("reads", Need::required, 200).value_or("")});
     });
     q.items.push_back(std::move(item));
   }
@@ -342,8 +348,10 @@ void load_stages_json(const json& j, StageData& s, const QualifyData& q, Errors&
 
 void load_extraction_json(const json& j, ExtractData& x, Errors& errors) {
   FieldReader r(j, "policy", "extraction.json", errors);
-  r.reject_unknown({"about", "negations", "max_proposals", "rules"});
+  r.reject_unknown({"about", "negations", "day_words", "time_words", "max_proposals", "rules"});
   x.negations = phrases(r, "negations", Need::required);
+  x.day_words = phrases(r, "day_words", Need::required);
+  x.time_words = phrases(r, "time_words", Need::required);
   x.max_proposals = static_cast<std::size_t>(r.integer("max_proposals", Need::required, 1, 40).value_or(12));
   each_object(r, "rules", Need::required, 200, errors, [&](FieldReader& o) {
     o.reject_unknown({"fact", "value", "negated", "capture", "phrases", "alone"});
@@ -352,8 +360,8 @@ void load_extraction_json(const json& j, ExtractData& x, Errors& errors) {
     rule.value = o.string("value", Need::optional, 200).value_or("");
     rule.negated = o.string("negated", Need::optional, 200).value_or("");
     rule.capture = o.string("capture", Need::optional, 20).value_or("");
-    static const std::set<std::string> captures = {"", "money", "timeline", "count_before", "clause"};
-    if (!captures.count(rule.capture)) o.add("invalid_capture", o.child_path("capture"), "expected money, timeline, count_before or clause");
+    static const std::set<std::string> captures = {"", "money", "timeline", "count_before", "clause", "day"};
+    if (!captures.count(rule.capture)) o.add("invalid_capture", o.child_path("capture"), "expected money, timeline, count_before, clause or day");
     if (rule.capture.empty() && rule.value.empty()) o.add("missing_value", o.path(), "a rule without a capture gives a value");
     rule.phrases = phrases(o, "phrases", Need::required);
     rule.alone = o.boolean("alone", Need::optional).value_or(false);

@@ -274,6 +274,15 @@ Checklist qualification_checklist(const AgentProfile& profile, const Lead& lead,
       for (const auto& id : more) c.problems.push_back(problem_from(id, item.id, q, {}));
       c.items.push_back(std::move(item));
     }
+  for (auto& item : c.items) {
+    if (item.status != ItemStatus::unknown) continue;
+    for (const auto& a : q.item(item.id)->answered_by)
+      if (const ChecklistItem* other = c.item(a.item); other && other->reading == a.reading) {
+        item.status = ItemStatus::ok;
+        item.reads = a.reads;
+        break;
+      }
+  }
   cross_check(c, side, lead, now, q);
   std::stable_sort(c.problems.begin(), c.problems.end(),
                    [](const Problem& a, const Problem& b) { return a.severity == Severity::alert && b.severity != Severity::alert; });
@@ -369,7 +378,18 @@ json guidance_cards(const AgentProfile& profile, const Lead& lead, ConversationS
                     std::string_view answer, std::string_view today, const Policy& policy, std::string_view said) {
   const QualifyData& q = policy.data().qualify;
   json cards = json::array();
-  const Checklist checklist = qualification_checklist(profile, lead, today, policy);
+  // A tour asked for this turn ("can we see it Saturday?") counts as booked: the agreement must
+  // come before it, and the alert is for now, not for when the agent records the date.
+  const Lead* seen = &lead;
+  Lead with_tour;
+  if (!said.empty() && !lead.facts.count("showing_date"))
+    for (const auto& f : extract_facts(said, lead, today, policy))
+      if (f.fact == "showing_date") {
+        with_tour = lead;
+        with_tour.facts["showing_date"] = f.value;
+        seen = &with_tour;
+      }
+  const Checklist checklist = qualification_checklist(profile, *seen, today, policy);
   const bool coaches_leads = profile.role != AgentRole::transaction_coordinator;
   const bool novice = profile.experience == ExperienceLevel::novice || profile.experience == ExperienceLevel::intermediate;
 

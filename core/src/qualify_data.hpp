@@ -44,6 +44,10 @@ struct ItemRule {
   std::string otherwise;
   bool timeline = false;  // read as a timeline: classes dated, browsing, unread
   std::vector<ItemOutcome> outcomes;  // precedence across facts: the earliest outcome wins
+  // Still unknown, the item is answered (ok) when another item reads so: our signed buyer
+  // agreement answers "signed with another agent?".
+  struct AnsweredBy { std::string item, reading, reads; };
+  std::vector<AnsweredBy> answered_by;
 };
 struct ProblemText {
   Severity severity = Severity::tip;
@@ -150,6 +154,8 @@ struct ExtractRule {
 struct ExtractData {
   std::vector<ExtractRule> rules;
   std::vector<Phrase> negations;
+  std::vector<Phrase> day_words;   // capture "day": what names a day ("saturday", "tmrw", "this weekend")
+  std::vector<Phrase> time_words;  // and may follow it ("at", "@", "pm", "a las", "morning")
   std::size_t max_proposals = 12;
 };
 

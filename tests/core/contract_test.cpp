@@ -91,6 +91,11 @@ TEST_CASE("contract: the Closing Disclosure: 3 Regulation Z business days before
   CHECK(find(biz, "closing_disclosure") == nullptr);
   CHECK(find(biz, "financing") != nullptr);
   CHECK(noted(biz, "not a loan the TRID rule covers"));
+  // An investor's DSCR loan is business-purpose credit (12 C.F.R. 1026.3(a)): no Closing Disclosure.
+  t.financing = "DSCR";
+  const auto dscr = timeline(t);
+  CHECK(find(dscr, "closing_disclosure") == nullptr);
+  CHECK(noted(dscr, "not a loan the TRID rule covers"));
 }
 
 TEST_CASE("contract: Texas: option period ends 5 p.m. and never rolls; earnest money and option fee roll") {

@@ -69,6 +69,25 @@ TEST_CASE("extract: STOP alone, or plain words, opts out; STOP inside a sentence
   }
 }
 
+TEST_CASE("extract: a tour asked for with its day, as leads text it; Spanish and SMS spellings") {
+  CHECK(extract("Can we see 1418 Juniper Ln on Saturday?").at("showing_date").value == "Saturday");
+  CHECK(extract("can we see it tmrw @ 4").at("showing_date").value == "tmrw @ 4");
+  CHECK(extract("FaceTime me through the house on Thursday").at("showing_date").value == "Thursday");
+  CHECK(extract("we'd love to tour the Maple St house this weekend").at("showing_date").value == "this weekend");
+  CHECK(extract("Queremos ver la casa el sábado a las 11").at("showing_date").value == "sábado a las 11");
+  CHECK_FALSE(extract("can we see it?").count("showing_date"));  // no day: nothing to date
+  auto p = extract("Somos preaprobados por 380 mil con FHA. Todavía no tenemos agente.");
+  CHECK(p.at("pre_approved").value == "yes");
+  CHECK(p.at("pre_approval_amount").value == "$380,000");  // Spanish "mil" is thousands
+  CHECK(p.at("other_agent").value == "none");
+  CHECK(extract("approved for 1.2 mil").at("pre_approval_amount").value == "$1,200,000");
+  p = extract("pre-apprvd 4 425k w/ VA");
+  CHECK(p.at("pre_approval_amount").value == "$425,000");
+  CHECK(p.at("loan_type").value == "VA");
+  CHECK(extract("no agt yet").at("other_agent").value == "none");
+  CHECK(extract("haven't signed anything with anybody").at("other_agent").value == "none");
+}
+
 TEST_CASE("extract: how the lead asks to be reached; a negation does not reach past a comma") {
   auto p = extract("don't call, text is fine");
   CHECK(p.at("do_not_call").value == "yes");

@@ -240,6 +240,17 @@ TEST_CASE("issue: the next question for a lead who opted out of texts was sugges
   CHECK(free.rfind("Ask: ", 0) == 0);
 }
 
+TEST_CASE("issue: a client who signed our buyer agreement was asked whether they had signed with another agent") {
+  auto c = buyer({{"buyer_agreement", "signed, exclusive with us"}});
+  CHECK(c.item("agent")->status == ItemStatus::ok);
+  CHECK(c.item("agent")->reads == "our buyer agreement is signed");
+  CHECK(c.next()->id != "agent");
+  // What the lead said about another agent still counts over it.
+  c = buyer({{"buyer_agreement", "signed"}, {"other_agent", "also talking to Redfin"}});
+  CHECK(c.item("agent")->problem == "ask_about_other_agent");
+  CHECK(seller({{"listing_agreement", "signed"}}).item("listing_status")->status == ItemStatus::ok);
+}
+
 TEST_CASE("issue: open-ended pay, an expired agreement or pre-approval, and needed cash read as fine") {
   auto c = buyer({{"buyer_agreement", "signed - compensation: whatever the seller offers"}});
   CHECK(c.item("agreement")->problem == "agreement_pay_not_specific");
@@ -414,6 +425,19 @@ TEST_CASE("qualify: a compliance risk in what was said this turn is a card, what
   CHECK(raised("can I just zelle the earnest money to you", "earnest_money_by_app", ConversationStage::under_contract));
   CHECK(raised("Seller says don't mention the foundation crack, the buyer's inspector will find it anyway", "nondisclosure_request"));
   CHECK(raised("The lender will pay me $500 for every buyer I send", "provider_referral_payment"));
+  CHECK(raised("Can I tell the other buyer agents the highest offer?", "offer_terms_confidential", ConversationStage::offer_negotiation));
+  // A buyer's agent's lead asks for a tour this turn, before any agreement: the alert now, not once
+  // the date is recorded. (A listing agent showing the listing to a buyer it does not represent needs none.)
+  const auto buyer_ids = [&](const std::string& said) {
+    std::vector<std::string> ids;
+    for (const auto& card : guidance_cards(sample_profile(AgentRole::buyer_agent, ExperienceLevel::novice), lead_with({}),
+                                           ConversationStage::qualifying, route, "", "2026-11-25", Policy::embedded(), said))
+      if (card.contains("id")) ids.push_back(card["id"].get<std::string>());
+    return ids;
+  };
+  CHECK(buyer_ids("Can we see 1418 Juniper Ln on Saturday?") == std::vector<std::string>{"touring_without_agreement"});
+  CHECK(buyer_ids("Can we see it?").empty());
+  CHECK_FALSE(raised("Can we see 1418 Juniper Ln on Saturday?", "touring_without_agreement"));
   // An alert comes first, with the words for a novice.
   const json cards = guidance_cards(profile, lead_with({}), ConversationStage::qualifying, route, "", "2026-11-25",
                                     Policy::embedded(), "Is it a safe area?");
