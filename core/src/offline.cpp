@@ -3,9 +3,11 @@
 #include "porchlight/offline.hpp"
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include "policy_data.hpp"
+#include "prompt_parts.hpp"
 #include "porchlight/qualify.hpp"
 #include "text.hpp"
 
@@ -58,15 +60,43 @@ std::string offline_answer(const RouteDecision& route, std::string_view query, c
     const Checklist c = qualification_checklist(profile, lead, {}, policy);
     if (const ChecklistItem* next = c.next()) out += "**Ask next:** " + next->label + "\n\n";
   }
+  // A situation the lead's facts or the question name (probate, 55+, a short sale...) is the most
+  // specific note there is: it comes first, as it does in Claude's prompt.
+  const auto situations = detail::situations_for(lead, query, d);
+  std::size_t shown = 0;
+  for (const detail::Situation* s : situations) {
+    if (shown == 2) break;
+    std::string text = s->text;
+    if (text.rfind("## ", 0) == 0) text = "### " + s->title + text.substr(text.find('\n') == std::string::npos ? text.size() : text.find('\n'));
+    out += detail::truncate_utf8(text, 1600);
+    if (out.back() != '\n') out += "\n";
+    out += "\n";
+    ++shown;
+  }
+  // Then the routed playbook's sections that best match the query: a word counts by how few
+  // sections have it (N / df: "buyer" is everywhere, "escalation" in one), three times in a title.
   auto parts = sections(d.rules(route.specialist).playbook(profile.experience).text);
   const auto query_words = words(query);
-  for (auto& s : parts)
-    for (const auto& w : words(s.title + " " + s.body)) s.score += static_cast<int>(query_words.count(w));
-  // The two best-matching sections, shown in playbook order.
+  std::vector<std::set<std::string>> title_words, body_words;
+  std::map<std::string, int> df;
+  for (const auto& s : parts) {
+    title_words.push_back(words(s.title));
+    body_words.push_back(words(s.title + " " + s.body));
+    for (const auto& w : body_words.back())
+      if (query_words.count(w)) ++df[w];
+  }
+  const int n = static_cast<int>(parts.size());
+  for (std::size_t i = 0; i < parts.size(); ++i)
+    for (const auto& w : query_words)
+      if (body_words[i].count(w)) parts[i].score += (title_words[i].count(w) ? 3 : 1) * (100 * n / df[w]);
   std::vector<std::size_t> order(parts.size());
   for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
   std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return parts[a].score > parts[b].score; });
-  if (order.size() > 2) order.resize(2);
+  // Two notes in all. A section that matches nothing is shown only when nothing else would be.
+  std::size_t want = 2 - shown;
+  while (want > 0 && want <= order.size() && parts[order[want - 1]].score == 0) --want;
+  if (want == 0 && shown == 0) want = 1;
+  if (order.size() > want) order.resize(want);
   std::sort(order.begin(), order.end());
   for (std::size_t i : order) {
     out += "### " + parts[i].title + "\n\n";

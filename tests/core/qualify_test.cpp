@@ -548,3 +548,25 @@ TEST_CASE("offline: answers say they are offline and draw on the routed playbook
   const std::string b = offline_answer(route, "closing disclosure timing", sample_profile(), lead);
   CHECK(b.find("Closing Disclosure") != std::string::npos);
 }
+
+TEST_CASE("issue: offline answers ignored the situation notes (55+, condos, short sales) and showed unrelated sections") {
+  RouteDecision route;
+  route.specialist = Specialist::qualification;
+  const auto first_heading = [](const std::string& answer) {
+    const std::size_t at = answer.find("### ");
+    return at == std::string::npos ? std::string() : answer.substr(at + 4, answer.find('\n', at) - at - 4);
+  };
+  CHECK(first_heading(offline_answer(route, "My buyers want a 55+ community, what are the HOPA rules?", sample_profile(), Lead{})) ==
+        "55+ and senior communities");
+  route.specialist = Specialist::coaching;
+  const std::string condo = offline_answer(route, "condo isn't FHA approved and there's a special assessment coming", sample_profile(), Lead{});
+  CHECK(first_heading(condo) == "Condos and HOAs");
+  CHECK(condo.find("### Method") == std::string::npos);  // nothing of the playbook matches: nothing of it shown
+  Lead seller;
+  seller.facts = {{"situation", "short sale, behind on payments"}};
+  route.specialist = Specialist::action_planning;
+  CHECK(first_heading(offline_answer(route, "what do I do first?", sample_profile(), seller)) == "Short sales and pre-foreclosure");
+  // The routed playbook's best section by its rare words: escalation, not the generic ones.
+  route.specialist = Specialist::negotiation;
+  CHECK(offline_answer(route, "how do escalation clauses work?", sample_profile(), Lead{}).find("Escalation") != std::string::npos);
+}

@@ -21,8 +21,9 @@ inline constexpr std::string_view kOfflinePhotosNotice =
     "**Your photos were not reviewed**: looking at photos needs Claude. Try again when it is back; "
     "meanwhile, here is the playbook's photo checklist.";
 
-// Markdown: the label, the next qualification question when one is open, then the playbook
-// sections of the routed specialist that best match the query.
+// Markdown: the label, the next qualification question when one is open, the situation notes the
+// lead or the query points to (situations.md), then the sections of the routed specialist's
+// playbook that best match the query (rare words weigh more; two notes in all).
 std::string offline_answer(const RouteDecision& route, std::string_view query, const AgentProfile& profile,
                            const Lead& lead, const Policy& policy = Policy::embedded());
 
