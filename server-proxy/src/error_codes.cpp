@@ -62,6 +62,7 @@ constexpr ErrorCode kErrorCodes[] = {
     {"auth.expired_token", 401, kAuthentication, false, "the agent token has expired; mint a new one"},
     {"auth.token_lifetime", 401, kAuthentication, false, "the agent token lives longer than the proxy allows; mint short-lived tokens"},
     {"auth.secret_key_required", 403, kPermission, false, "this endpoint takes a secret key (sk_), from a server, never a browser"},
+    {"auth.secret_key_in_browser", 403, kPermission, false, "a secret key (sk_) was sent from a web page (an Origin header): keep it on a server"},
     {"auth.origin_not_allowed", 403, kPermission, false, "the publishable key does not allow this Origin (or the request has none)"},
     {"auth.cross_location", 403, kPermission, false, "the body names a location other than the key's"},
     {"experiment.exists", 409, kInvalid, false, "POST /v1/experiments: an experiment with this id exists in the location (experiments are not replaced: stop it and make a new one)"},

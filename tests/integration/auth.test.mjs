@@ -119,6 +119,19 @@ describe('authentication and authorization', () => {
     assert.equal(ok.status, 200);
   });
 
+  test('a secret key sent from a web page (an Origin header) is refused before anything is spent', async () => {
+    const before = (await (await fetch(proxy.url + '/v1/usage', { headers: { 'x-api-key': loc.sk } })).json()).totals.requests;
+    const r = await fetch(proxy.url + '/v1/messages', { method: 'POST',
+      headers: { 'x-api-key': loc.sk, origin: 'https://evil.example', 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'claude-haiku-5-5', max_tokens: 10, messages: [{ role: 'user', content: 'hi' }] }) });
+    const e = await errorOf(r);
+    assert.deepEqual([r.status, e.code], [403, 'auth.secret_key_in_browser']);
+    assert.ok(!e.message.includes(loc.sk.slice(3, 12)), 'the error does not echo the key');
+    await new Promise((res) => setTimeout(res, 200));  // the ledger is written in batches
+    const after = (await (await fetch(proxy.url + '/v1/usage', { headers: { 'x-api-key': loc.sk } })).json()).totals.requests;
+    assert.equal(after, before);
+  });
+
   test('a browser asking for another agent is refused', async () => {
     const r = await coachRequest(proxy.url, loc, { query: 'hi', profile_id: 'someone-else' });
     assert.deepEqual([r.status, (await errorOf(r)).code], [400, 'coach.invalid_profile_id']);

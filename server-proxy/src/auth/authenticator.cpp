@@ -156,6 +156,12 @@ awaitable<Result<Principal>> Authenticator::check_credentials(const std::string&
   if (access == Access::secret && p.browser())
     co_return Error{"auth.secret_key_required", "this endpoint takes a secret key (sk_), from a server, never a browser", ""};
   if (!p.browser()) {
+    // A page sent a secret key: refused, so that a key pasted into a page cannot spend (servers'
+    // SDKs send no Origin). The API itself asks for anthropic-dangerous-direct-browser-access; a
+    // secret key here never belongs in a browser.
+    if (!origin.empty())
+      co_return Error{"auth.secret_key_in_browser", "a secret key (sk_) was sent from a web page (origin " + origin +
+                                                        "): keep it on a server; pages use a publishable key (pk_) and an agent token", ""};
     p.agent_id = std::move(agent_header);
     co_return p;
   }
