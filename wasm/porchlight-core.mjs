@@ -42,8 +42,7 @@ const wellFormed = String.prototype.isWellFormed
   : (s) => !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(s);
 
 // Requests are encoded straight into the module's request buffer and answers decoded from a view
-// of its memory, valid until the next call, with the platform's TextEncoder and TextDecoder
-// (Embind's own string conversions go a character at a time).
+// of its memory, valid until the next call, with the platform's TextEncoder and TextDecoder.
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
@@ -57,39 +56,39 @@ function requestText(value) {
   }
 }
 
+// A view of the module's request buffer, at least `capacity` bytes (the memory may have grown).
+function requestView(raw, capacity) {
+  const at = raw._pl_request_buffer(capacity);
+  return raw.HEAPU8.subarray(at, at + capacity);
+}
+
 function call(raw, fn, value) {
   const text = requestText(value);
   let length;
   if (typeof text !== 'string') {
     length = text.length;
-    raw.requestBuffer(length).set(text);
+    requestView(raw, length).set(text);
   } else if (!wellFormed(text)) {
     return invalidUtf8;
   } else if (text.length <= 1 << 20) {
-    length = encoder.encodeInto(text, raw.requestBuffer(text.length * 3)).written;  // <= 3 bytes per UTF-16 unit
+    length = encoder.encodeInto(text, requestView(raw, text.length * 3)).written;  // <= 3 bytes per UTF-16 unit
   } else {  // outsized (the core refuses it): only as many bytes as it takes
     const bytes = encoder.encode(text);
     length = bytes.length;
-    raw.requestBuffer(length).set(bytes);
+    requestView(raw, length).set(bytes);
   }
-  return decoder.decode(fn(length));
+  const size = fn(length);
+  const at = raw._pl_answer();
+  return decoder.decode(raw.HEAPU8.subarray(at, at + size));
 }
+
+const functions = ['loadPolicy', 'validateProfile', 'route', 'buildPrompt', 'fitContext', 'estimateCost', 'guidanceCards',
+  'offlineAnswer', 'qualify', 'extractFacts', 'contractTimeline', 'assignVariant'];
 
 export default async function createCore(options = {}) {
   const raw = await createCoreRaw(await loadOptions(options));
-  return Object.freeze({
-    version: () => decoder.decode(raw.version()),
-    loadPolicy: (request) => call(raw, raw.loadPolicy, request),
-    validateProfile: (request) => call(raw, raw.validateProfile, request),
-    route: (request) => call(raw, raw.route, request),
-    buildPrompt: (request) => call(raw, raw.buildPrompt, request),
-    fitContext: (request) => call(raw, raw.fitContext, request),
-    estimateCost: (request) => call(raw, raw.estimateCost, request),
-    guidanceCards: (request) => call(raw, raw.guidanceCards, request),
-    offlineAnswer: (request) => call(raw, raw.offlineAnswer, request),
-    qualify: (request) => call(raw, raw.qualify, request),
-    extractFacts: (request) => call(raw, raw.extractFacts, request),
-    contractTimeline: (request) => call(raw, raw.contractTimeline, request),
-    assignVariant: (request) => call(raw, raw.assignVariant, request),
-  });
+  const core = { version: () => call(raw, raw._pl_version, '{}') };
+  // The widget's module exports only what the widget calls: the others are absent, not broken.
+  for (const name of functions) if (raw[`_pl_${name}`]) core[name] = (request) => call(raw, raw[`_pl_${name}`], request);
+  return Object.freeze(core);
 }

@@ -148,6 +148,8 @@ std::string load_policy(std::string_view request) {
   return result.rfind("{\"error\"", 0) == 0 ? result : version();
 }
 
+bool has_policy() { return api_policy().version() != "invalid"; }
+
 std::string version() {
   const Policy& p = api_policy();
   return dump(json{{"core", PORCHLIGHT_VERSION},

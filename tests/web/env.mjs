@@ -32,7 +32,8 @@ export async function stopAll() {
 }
 
 export function requireBuilt() {
-  for (const f of ['porchlight.js', 'porchlight-core.mjs', 'porchlight-core-raw.mjs', 'porchlight-core.wasm', 'demo/index.html',
+  for (const f of ['porchlight.js', 'porchlight-core.mjs', 'porchlight-core-raw.mjs', 'porchlight-core.wasm',
+    'porchlight-web-core.mjs', 'porchlight-web-core-raw.mjs', 'porchlight-web-core.wasm', 'demo/index.html',
     'dashboard/index.html', 'streamlit/index.html']) {
     if (!existsSync(join(webRoot, f))) throw new Error(`${join(webRoot, f)} is missing: run npm run build (scripts/build runs web/build.mjs)`);
   }

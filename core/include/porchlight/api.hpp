@@ -18,6 +18,9 @@ std::string version();                                  // {"core", "policy", "r
 // version()'s object for the policy now in use; a set of files that does not make a policy is an
 // error, and the policy in use stays. One per process: its callers are single-threaded.
 std::string load_policy(std::string_view request);
+// False only in a build that embeds no policy (the widget's WebAssembly module) until load_policy
+// has given it one.
+bool has_policy();
 std::string validate_profile(std::string_view request);  // {"valid", "profile"} or {"valid": false, "errors"}
 std::string route(std::string_view request);             // the route decision
 std::string build_prompt(std::string_view request);      // {"request", "route", "context", "blocks", ...}

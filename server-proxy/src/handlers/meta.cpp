@@ -98,10 +98,11 @@ class PolicyBodies {
 // The core's data, so the browser (WASM) and the proxy decide with the same policy. A caller
 // with credentials (a browser's key and agent token) also gets its location's experiments, and
 // the version is then the location's (learn/experiments.hpp: it changes when they do);
-// `core_version` stays the core policy's. ?files=0 leaves the data files out (the widget has them
-// in its core); ?since=VERSION, when VERSION is this build's built-in policy, sends only the files
-// that differ from it, and router v2's weights, which no browser's core embeds (the widget adopts a
-// --policy-dir policy so). Gzipped to clients that take it: the weights alone are 61 KB of JSON.
+// `core_version` stays the core policy's. ?files=0 leaves the data files out (the widget asks for
+// the version first, and the files only when it does not keep that version's); ?since=VERSION, when
+// VERSION is this build's built-in policy, sends only the files that differ from it and router
+// v2's weights (a whole-API core, which embeds the rest); any other VERSION gets every file (the
+// widget's core embeds none: "invalid"). Gzipped to clients that take it (about 110 KB in all).
 awaitable<void> policy(App& app, Exchange& ex, const Principal&) {
   const Policy& p = app.policy();
   json out = JSON_OBJ({{"version", p.version()}, {"core_version", p.version()}, {"release", p.release()},

@@ -111,7 +111,7 @@ def porchlight_coach(profile: Union[str, Mapping[str, Any]], lead: Optional[Mapp
         height: the coach's height in pixels (the component fits it).
         live: start in live mode (guidance cards pushed over a WebSocket).
         title: the panel's title.
-        core_url: where the browser loads the WASM core (default: the proxy's /web/porchlight-core.mjs).
+        core_url: where the browser loads the WASM core (default: the proxy's /web/porchlight-web-core.mjs).
         component_api: ``"v2"`` (``st.components.v2``, the default where Streamlit has it) or ``"v1"``
             (the iframe); env ``PORCHLIGHT_STREAMLIT_COMPONENT_API`` sets the default.
 

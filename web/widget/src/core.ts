@@ -2,13 +2,13 @@
 // The core comes from the same proxy that answers, so the browser's instant preview and the
 // proxy's decision use the same policy (the route event says which version decided).
 
+// The widget's module (porchlight-web-core.mjs) has these, and no embedded policy: loadPolicy
+// first, with the proxy's files (preview.ts adopt).
 export interface Core {
   version(): string;
   loadPolicy(request: unknown): string;
-  validateProfile(request: unknown): string;
   route(request: unknown): string;
   guidanceCards(request: unknown): string;
-  estimateCost(request: unknown): string;
   assignVariant(request: unknown): string;
 }
 

@@ -28,6 +28,7 @@ export class InstantPreview {
   #core: Core | null = null;
   #route: RouteInfo | null = null;  // for the question as typed now
   #policyMismatch = false;
+  #hasPolicy = false;
   /** The location's policy as /v1/policy publishes it: its version and experiments. */
   policy: { version: string; experiments: Array<{ id: string }> } = { version: '', experiments: [] };
   readonly #hooks: PreviewHooks;
@@ -54,10 +55,10 @@ export class InstantPreview {
   }
 
   /**
-   * Decides with the proxy's core policy when it is not the built-in one (a deployment's
-   * --policy-dir: edited playbooks, router v2 and its weights), or when it is but router v2's
-   * weights, which the module does not embed, are still to come: the files that differ from the
-   * built-in ones come once per version, after first paint, and are kept in localStorage under it.
+   * Decides with the proxy's core policy. The widget's core embeds none (its first load is code
+   * alone): the proxy's files (core/data, or a deployment's --policy-dir, with router v2's
+   * weights) come once per version, after first paint, and are kept in localStorage under it.
+   * A core that has a policy already (one given as coreUrl) takes only the files that differ.
    */
   async adopt(version: string, fetchFiles: (since: string) => Promise<Record<string, string>>): Promise<void> {
     await this.loaded();
@@ -67,8 +68,11 @@ export class InstantPreview {
     const key = `porchlight:policy:${version}`;
     let files: Record<string, string> | null = null;
     try { files = JSON.parse(localStorage.getItem(key) ?? 'null'); } catch { /* blocked or corrupt: fetch */ }
-    files ??= await fetchFiles(current);
-    const loaded = callCore<{ policy: string }>(core, 'loadPolicy', { files });
+    let loaded = files ? callCore<{ policy: string }>(core, 'loadPolicy', { files }) : null;
+    if (loaded?.policy !== version) {  // none kept, or kept for another core: from the proxy
+      files = await fetchFiles(current);
+      loaded = callCore<{ policy: string }>(core, 'loadPolicy', { files });
+    }
     if (loaded?.policy !== version) throw new ApiError('core.policy_unavailable', `the proxy's policy ${version} could not be loaded here`);
     try {  // one version kept: the one in use
       for (const k of Object.keys(localStorage)) if (k.startsWith('porchlight:policy:')) localStorage.removeItem(k);
@@ -76,6 +80,12 @@ export class InstantPreview {
     } catch { /* blocked or over quota: fetched again next time */ }
     this.refresh();
     this.refreshCards();
+  }
+
+  /** Whether the core has a policy to decide with (the widget's gets the proxy's after first paint). */
+  #decides(): boolean {
+    this.#hasPolicy ||= !!this.#core && JSON.parse(this.#core.version()).policy !== 'invalid';
+    return this.#hasPolicy;
   }
 
   /** Routes the question as typed now. */
@@ -89,6 +99,7 @@ export class InstantPreview {
       this.warm();
       return this.#render(undefined, 'loading');
     }
+    if (!this.#decides()) return this.#render(undefined, 'loading');
     const { profile, lead, stage } = this.#hooks.subject();
     const r = callCore<RouteInfo>(this.#core, 'route', { query: q.slice(0, 8000), profile, stage, lead });
     this.#route = r;
@@ -101,7 +112,7 @@ export class InstantPreview {
 
   /** Guidance cards for the lead as it is now, and for the question as typed. */
   refreshCards(): void {
-    if (!this.#core) return;
+    if (!this.#core || !this.#decides()) return;
     const { profile, lead, stage } = this.#hooks.subject();
     const query = this.#hooks.query().trim().slice(0, 8000);
     const out = callCore<{ cards: Card[]; checklist_score: number }>(this.#core, 'guidanceCards',

@@ -124,7 +124,7 @@ export class Widget extends Emitter {
       fail,
     });
     this.#preview = new InstantPreview(id('badge'), {
-      coreUrl: this.#opts.coreUrl ?? `${this.#opts.apiBase}/web/porchlight-core.mjs`,
+      coreUrl: this.#opts.coreUrl ?? `${this.#opts.apiBase}/web/porchlight-web-core.mjs`,
       query: () => this.#input.value,
       subject: () => ({ profile: this.#profileForCore(), lead: this.#lead, stage: this.#currentStage() }),
       cards: (cards, score) => this.#showCards(cards, 'preview', score),
