@@ -17,9 +17,16 @@ describe('coaching through the proxy', () => {
     assert.equal((await fetch(proxy.url + '/healthz')).status, 200);
     const ready = await (await fetch(proxy.url + '/readyz')).json();
     assert.equal(ready.status, 'ready');
-    const policy = await (await fetch(proxy.url + '/v1/policy')).json();
+    const response = await fetch(proxy.url + '/v1/policy');
+    const policy = await response.json();
     assert.match(policy.version, /^\d{4}\.\d+\.\d+\+[0-9a-f]{12}$/);
     assert.ok(policy.files['routing.json'] && policy.files['playbooks/house_rules.md']);
+    // Public without credentials (the core policy): any page's widget may fetch it while its core loads.
+    assert.equal(response.headers.get('access-control-allow-origin'), '*');
+    // The widget's core, which embeds none ("invalid"), gets every file, router v2's weights too.
+    const all = await (await fetch(proxy.url + '/v1/policy?since=invalid')).json();
+    assert.deepEqual(Object.keys(all.files).sort(), Object.keys(policy.files).sort());
+    assert.ok(all.files['router/model.json']);
     const metrics = await (await fetch(proxy.url + '/metrics')).text();
     assert.match(metrics, /porchlight_http_request_duration_seconds_bucket\{route="\/v1\/policy"/);
   });

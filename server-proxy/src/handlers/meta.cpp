@@ -102,7 +102,7 @@ class PolicyBodies {
 // the version first, and the files only when it does not keep that version's); ?since=VERSION, when
 // VERSION is this build's built-in policy, sends only the files that differ from it and router
 // v2's weights (a whole-API core, which embeds the rest); any other VERSION gets every file (the
-// widget's core embeds none: "invalid"). Gzipped to clients that take it (about 110 KB in all).
+// widget's core embeds none: "invalid"). Gzipped to clients that take it (about 117 KB in all).
 awaitable<void> policy(App& app, Exchange& ex, const Principal&) {
   const Policy& p = app.policy();
   json out = JSON_OBJ({{"version", p.version()}, {"core_version", p.version()}, {"release", p.release()},
@@ -135,6 +135,9 @@ awaitable<void> policy(App& app, Exchange& ex, const Principal&) {
     return to_json_text(out);
   });
   Headers headers{{"vary", "accept-encoding"}};
+  // Without credentials it is the core policy, public like the whole-API module that embeds it: any
+  // page's widget may fetch it while its core loads.
+  if (ex.header("x-api-key").empty() && ex.header("authorization").empty()) headers.emplace_back("access-control-allow-origin", "*");
   if (!body->gzipped.empty() && accepts_gzip(ex.header("accept-encoding"))) {
     headers.emplace_back("content-encoding", "gzip");
     co_await ex.send(200, std::string(body->gzipped), "application/json", headers);

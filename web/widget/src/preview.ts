@@ -29,6 +29,7 @@ export class InstantPreview {
   #route: RouteInfo | null = null;  // for the question as typed now
   #policyMismatch = false;
   #hasPolicy = false;
+  #adopting?: { version: string; promise: Promise<void> };
   /** The location's policy as /v1/policy publishes it: its version and experiments. */
   policy: { version: string; experiments: Array<{ id: string }> } = { version: '', experiments: [] };
   readonly #hooks: PreviewHooks;
@@ -60,7 +61,18 @@ export class InstantPreview {
    * weights) come once per version, after first paint, and are kept in localStorage under it.
    * A core that has a policy already (one given as coreUrl) takes only the files that differ.
    */
-  async adopt(version: string, fetchFiles: (since: string) => Promise<Record<string, string>>): Promise<void> {
+  adopt(version: string, fetchFiles: (since: string) => Promise<Record<string, string>>): Promise<void> {
+    // One fetch per version: a second call while the first is under way (the boot's and a route
+    // event's) waits for it.
+    if (this.#adopting?.version !== version) {
+      const promise = this.#adopt(version, fetchFiles);
+      this.#adopting = { version, promise };
+      promise.catch(() => { if (this.#adopting?.promise === promise) this.#adopting = undefined; });
+    }
+    return this.#adopting!.promise;
+  }
+
+  async #adopt(version: string, fetchFiles: (since: string) => Promise<Record<string, string>>): Promise<void> {
     await this.loaded();
     const core = this.#core!;
     const { policy: current, router } = JSON.parse(core.version());

@@ -78,6 +78,7 @@ export class Widget extends Emitter {
   #stage: string | undefined;
   #cid: string | undefined;
   #booting?: Promise<void>;
+  #policyFiles?: Promise<{ core_version?: string; files?: Record<string, string> } | null>;  // the proxy's, fetched early
   #loads = 0;  // conversation loads started (see loadConversation)
   #opened = false;
   #busy = false;
@@ -253,9 +254,19 @@ export class Widget extends Emitter {
 
   // ---- [2] start ---------------------------------------------------------------------------------
 
-  /** Starts loading the WASM core (idempotent). */
+  /** Starts loading the WASM core (idempotent), and the policy it decides with beside it. */
   warm(): void {
     this.#preview.warm();
+    // A page with no policy kept yet: the proxy's files come while the core loads, not after it.
+    try {
+      if (!this.#policyFiles && !Object.keys(localStorage).some((k) => k.startsWith('porchlight:policy:'))) {
+        this.#policyFiles = fetch(`${this.#opts.apiBase}/v1/policy?since=invalid`, { credentials: 'omit' })
+          .then((r) => (r.ok ? r.json() : null)).catch(() => null);
+        // Adopted as soon as it and the core are here; following the location's policy later finds it done.
+        void this.#policyFiles.then((p) => (p?.core_version && p.files ? this.#preview.adopt(p.core_version, async () => p.files!) : undefined))
+          .catch(() => { /* followPolicy tries again, with credentials */ });
+      }
+    } catch { /* no localStorage: fetched when the policy is followed */ }
   }
 
   /** Loads what the widget needs once: the core, the agent's profile, the conversation so far. */
@@ -477,8 +488,11 @@ export class Widget extends Emitter {
     try {
       const policy = await this.client.json('GET', '/v1/policy?files=0');
       // The preview only: when the proxy's policy cannot be had here, it routes with the built-in one.
-      await this.#preview.adopt(policy.core_version,
-        async (since) => (await this.client.json('GET', `/v1/policy?since=${encodeURIComponent(since)}`)).files)
+      await this.#preview.adopt(policy.core_version, async (since) => {
+        const early = await this.#policyFiles;  // fetched while the core loaded, when it is this version's
+        if (early?.core_version === policy.core_version && since === 'invalid') return early.files;
+        return (await this.client.json('GET', `/v1/policy?since=${encodeURIComponent(since)}`)).files;
+      })
         .catch((e) => this.#fail(e, false));
       this.#preview.policy = policy;
       this.emit('policy', { version: this.#preview.policy.version, variants: this.#preview.variants() });
