@@ -211,6 +211,8 @@ void load_qualification_json(const json& j, QualifyData& q, Errors& errors) {
       q.cross.cma = {item, strings(o, "price_facts", Need::required), strings(o, "cma_facts", Need::required),
                      static_cast<int>(o.integer("tolerance_percent", Need::required, 0, 100).value_or(5))};
     });
+    // Past the likely price, thin equity is "underwater", a problem of its own.
+    if (!q.problems.count("underwater")) r.add("missing_field", "problems.underwater", "thin_equity's check raises 'underwater' past the price");
     check("thin_equity", [&](FieldReader& o, const std::string& item) {
       q.cross.equity = {item, strings(o, "payoff_facts", Need::required), strings(o, "price_facts", Need::required),
                         static_cast<int>(o.integer("selling_cost_percent", Need::required, 0, 50).value_or(8))};

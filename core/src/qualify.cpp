@@ -189,7 +189,8 @@ void cross_check(Checklist& c, int side, const Lead& lead, std::int64_t today, c
     const auto& e = q.cross.equity;
     const auto payoff = money(lead, e.payoff_facts), likely = money(lead, e.price_facts);
     if (payoff && likely && *payoff * 100 >= *likely * (100 - e.selling_cost_percent))
-      raise("thin_equity", e.item, {{"{payoff}", detail::format_money(*payoff)}, {"{price}", detail::format_money(*likely)}});
+      raise(*payoff > *likely ? "underwater" : "thin_equity", e.item,
+            {{"{payoff}", detail::format_money(*payoff)}, {"{price}", detail::format_money(*likely)}});
   }
 }
 
@@ -254,10 +255,13 @@ Checklist qualification_checklist(const AgentProfile& profile, const Lead& lead,
   // The side: a `side` fact; else the lead's facts (those only one side's items read: a team
   // lead's FSBO seller is a seller); else the agent's role.
   auto side_fact = lead.facts.find("side");
-  std::array<int, 2> votes{};
-  for (const auto& item : q.items)
-    if (item.sides[detail::kBuyer] != item.sides[detail::kSeller])
-      for (const auto& f : item.facts) votes[item.sides[detail::kSeller] ? detail::kSeller : detail::kBuyer] += lead.facts.count(f.fact) > 0;
+  std::array<int, 2> votes{};  // by the shown items' facts: a check's (a buyer's sale of their home) is no side's sign
+  for (int s : {detail::kBuyer, detail::kSeller})
+    for (std::size_t index : q.shown[static_cast<std::size_t>(s)]) {
+      const auto& item = q.items[index];
+      if (item.sides[detail::kBuyer] != item.sides[detail::kSeller])
+        for (const auto& f : item.facts) votes[static_cast<std::size_t>(s)] += lead.facts.count(f.fact) > 0;
+    }
   const bool seller = side_fact != lead.facts.end()
                           ? detail::normalize_for_matching(side_fact->second).find("sell") != std::string::npos ||
                                 detail::normalize_for_matching(side_fact->second).find("list") != std::string::npos

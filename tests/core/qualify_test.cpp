@@ -240,6 +240,26 @@ TEST_CASE("issue: the next question for a lead who opted out of texts was sugges
   CHECK(free.rfind("Ask: ", 0) == 0);
 }
 
+TEST_CASE("issue: a buyer who must sell first scored as ready, with nothing said about it") {
+  auto c = buyer({{"home_sale_contingency", "yes"}, {"pre_approved", "yes"}});
+  REQUIRE(problem(c, "sell_first"));
+  CHECK(problem(c, "sell_first")->severity == Severity::tip);
+  CHECK_FALSE(c.item("sale_first")->shown);  // a check, not a question in the list
+  CHECK(problem(buyer({{"current_home", "need to sell our condo first"}}), "sell_first"));
+  CHECK_FALSE(problem(buyer({{"current_home", "renting, lease ends in May"}}), "sell_first"));
+  CHECK_FALSE(problem(buyer({{"home_sale_contingency", "no"}}), "sell_first"));
+}
+
+TEST_CASE("issue: a seller owing more than the likely price was told only that the payoff was close to it") {
+  auto s = seller({{"mortgage_payoff", "480000"}, {"cma_value", "450000"}});
+  REQUIRE(problem(s, "underwater"));
+  CHECK(problem(s, "underwater")->why.find("$480,000") != std::string::npos);
+  CHECK_FALSE(problem(s, "thin_equity"));
+  s = seller({{"mortgage_payoff", "430000"}, {"cma_value", "450000"}});
+  CHECK(problem(s, "thin_equity"));
+  CHECK_FALSE(problem(s, "underwater"));
+}
+
 TEST_CASE("issue: a client who signed our buyer agreement was asked whether they had signed with another agent") {
   auto c = buyer({{"buyer_agreement", "signed, exclusive with us"}});
   CHECK(c.item("agent")->status == ItemStatus::ok);
