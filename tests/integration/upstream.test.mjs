@@ -73,6 +73,18 @@ describe('when Claude is failing', () => {
     assert.notEqual(r.headers.get('x-should-retry'), 'false');
   });
 
+  test("an upstream error body that names this proxy's Anthropic key reaches the caller without it", async () => {
+    await fake.reset();
+    await fake.script([{ status: 400, error_type: 'invalid_request_error', error_message: 'key sk-ant-test-key-0123456789 is not allowed here' }]);
+    const r = await fetch(`${proxy.url}/v1/messages`, {
+      method: 'POST', headers: { 'x-api-key': loc.sk, 'content-type': 'application/json', 'anthropic-version': '2023-06-01' },
+      body: JSON.stringify({ model: 'claude-sonnet-5-5', max_tokens: 32, messages: [{ role: 'user', content: 'hi' }] }) });
+    assert.equal(r.status, 400);
+    const text = await r.text();
+    assert.doesNotMatch(text, /sk-ant-test-key/);
+    assert.match(JSON.parse(text).error.message, /key \[redacted\] is not allowed here/);
+  });
+
   test('an open circuit answers 503 upstream.circuit_open with retry-after, its cool-down (the SDKs wait that long)', async () => {
     await fake.reset();
     await fake.defaults({ status: 529 });

@@ -224,6 +224,10 @@ awaitable<void> send_upstream_answer(App& app, Exchange& ex, upstream::Response&
   if (r.body.empty())
     r.body = ApiError::from_code("upstream.unavailable", "the upstream answered " + std::to_string(r.status) + " without a body")
                  .body(ex.request_id());
+  // An error body is the upstream's words, passed on; should a gateway in front of the API echo
+  // this proxy's key in one, the caller does not get it.
+  if (const std::string& key = app.config().anthropic_api_key; r.status >= 400 && key.size() >= 8)
+    for (std::size_t at; (at = r.body.find(key)) != std::string::npos;) r.body.replace(at, key.size(), "[redacted]");
   if (r.retry_after) {
     ex.response_headers.emplace_back("retry-after-ms", std::to_string(r.retry_after->count()));
     ex.response_headers.emplace_back("retry-after", std::to_string((r.retry_after->count() + 999) / 1000));
