@@ -3,53 +3,80 @@
 #include "store/group_commit.hpp"
 
 #include <algorithm>
+#include <future>
 #include <map>
 #include <string>
 
 namespace porchlight::store {
 
-Result<Done> GroupCommit::write(const Scope& s, Store::Work work, Lane lane) {
-  if (!batching_) return store_.atomically(s, work);
-  auto mine = std::make_shared<Pending>(Pending{s, std::move(work), std::nullopt});
-  auto& requests = queue_[static_cast<int>(Lane::request)];
-  auto& background = queue_[static_cast<int>(Lane::background)];
-  {
-    std::lock_guard lock(queue_mu_);
-    queue_[static_cast<int>(lane)].push_back(mine);
-  }
-  // Whoever holds commit_mu_ carries what is queued; when it is ours, our write went with an
-  // earlier caller's commit, or we commit it (and what queued behind it) now.
-  std::lock_guard leader(commit_mu_);
-  if (mine->result) return std::move(*mine->result);
-  std::vector<std::shared_ptr<Pending>> batch;
-  {
-    std::lock_guard lock(queue_mu_);
-    auto take = [&](std::vector<std::shared_ptr<Pending>>& queue, std::size_t most) {
-      const auto n = static_cast<std::ptrdiff_t>(std::min(queue.size(), most));
-      batch.insert(batch.end(), queue.begin(), queue.begin() + n);
-      queue.erase(queue.begin(), queue.begin() + n);
-    };
-    take(requests, kMaxBatch);
-    take(background, std::min(kMaxBackground, kMaxBatch - batch.size()));
-    if (std::find(batch.begin(), batch.end(), mine) == batch.end()) {  // behind others of its lane
-      std::erase(queue_[static_cast<int>(lane)], mine);
-      batch.push_back(mine);
-    }
-  }
-  commit(batch);
-  return std::move(*mine->result);
+GroupCommit::GroupCommit(Store& store) : store_(store), batching_(store.backend() == "sqlite") {
+  if (batching_) committer_ = std::thread([this] { run(); });
 }
 
-void GroupCommit::commit(std::vector<std::shared_ptr<Pending>>& batch) {
-  std::map<std::string, std::vector<std::shared_ptr<Pending>>> by_location;  // one transaction each
-  for (auto& p : batch) by_location[p->scope.location_id].push_back(p);
+GroupCommit::~GroupCommit() {
+  if (!committer_.joinable()) return;
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  queued_.notify_one();
+  committer_.join();
+}
+
+Result<Done> GroupCommit::write(const Scope& s, Store::Work work, Lane lane) {
+  if (!batching_) return store_.atomically(s, work);
+  std::promise<Result<Done>> result;
+  auto done = result.get_future();
+  submit(s, std::move(work), lane, [&result](Result<Done> r) { result.set_value(std::move(r)); });
+  return done.get();
+}
+
+void GroupCommit::submit(const Scope& s, Store::Work work, Lane lane, Callback done) {
+  {
+    std::lock_guard lock(mu_);
+    queue_[static_cast<int>(lane)].push_back(Pending{s, std::move(work), std::move(done)});
+  }
+  queued_.notify_one();
+}
+
+void GroupCommit::run() {
+  auto& requests = queue_[static_cast<int>(Lane::request)];
+  auto& background = queue_[static_cast<int>(Lane::background)];
+  std::vector<Pending> batch;
+  for (;;) {
+    {
+      std::unique_lock lock(mu_);
+      queued_.wait(lock, [&] { return stopping_ || !requests.empty() || !background.empty(); });
+      if (requests.empty() && background.empty()) return;  // stopping, and nothing left to commit
+      auto take = [&](std::deque<Pending>& queue, std::size_t most) {
+        for (std::size_t n = std::min(queue.size(), most); n > 0; --n) {
+          batch.push_back(std::move(queue.front()));
+          queue.pop_front();
+        }
+      };
+      take(requests, kMaxBatch);
+      take(background, std::min(kMaxBackground, kMaxBatch - batch.size()));
+    }
+    commit(batch);
+    batch.clear();
+  }
+}
+
+void GroupCommit::commit(std::vector<Pending>& batch) {
+  std::map<std::string, std::vector<Pending*>> by_location;  // one transaction each
+  for (auto& p : batch) by_location[p.scope.location_id].push_back(&p);
   for (auto& [location, pending] : by_location) {
     std::vector<Store::Work> works;
     works.reserve(pending.size());
-    for (const auto& p : pending) works.push_back(p->work);
-    auto results = store_.atomically_each(pending.front()->scope, works);
+    for (const auto* p : pending) works.push_back(p->work);
+    Result<std::vector<Result<Done>>> results = std::vector<Result<Done>>{};
+    try {
+      results = store_.atomically_each(pending.front()->scope, works);
+    } catch (const std::exception& e) {  // a bug in a work: its callers hear of it, the committer goes on
+      results = Error{"store.internal", std::string("a write threw: ") + e.what(), ""};
+    }
     for (std::size_t i = 0; i < pending.size(); ++i)
-      pending[i]->result = results.ok() ? results.value()[i] : Result<Done>(results.errors());
+      pending[i]->done(results.ok() ? results.value()[i] : Result<Done>(results.errors()));
   }
 }
 

@@ -1,8 +1,9 @@
 // The store conformance suite (fixtures.hpp): store.atomically_each() and the group commit over
 // it (store/group_commit.hpp): writes from many threads, each committed once, a failing one
-// undone alone.
+// undone alone; on SQLite, a request's write ahead of the background's.
 
 #include <atomic>
+#include <latch>
 #include <thread>
 #include <vector>
 
@@ -98,4 +99,50 @@ TEST_CASE_TEMPLATE("store: the group commit writes every caller's work once, fro
   CHECK(refused == kThreads * expected_refusals);
   CHECK(REQUIRE_OK(db->leads().thread(s, lead, 1000)).size() == static_cast<std::size_t>(kThreads * expected_here));
   CHECK(REQUIRE_OK(db->leads().thread(other, lead, 1000)).size() == static_cast<std::size_t>(kThreads * expected_there));
+}
+
+// SQLite's committer (PostgreSQL has no group commit: each write is its own transaction).
+TEST_CASE("store: the group commit serves a request's write before the background's queued ahead of it") {
+  auto db = open_sqlite();
+  const Scope s = new_location(*db);
+  const std::string lead = unique("contact_");
+  constexpr int kQueued = 100;
+  std::atomic<int> background_done{0}, callbacks{0};
+  std::atomic<int> done_before_request{-1};
+  std::latch hold(1);
+  {
+    GroupCommit commits(*db);
+    REQUIRE(commits.batching());
+    // The committer is held inside a commit while the queue fills.
+    std::atomic<bool> holding{false};
+    std::thread first([&] {
+      (void)commits.write(s, [&](Store&) -> Result<Done> {
+        holding = true;
+        hold.wait();
+        return Done{};
+      }, GroupCommit::Lane::background);
+    });
+    while (!holding) std::this_thread::yield();
+    for (int i = 0; i < kQueued; ++i)
+      commits.submit(s, [&, i](Store& tx) -> Result<Done> {
+        auto r = tx.leads().append_message(s, message(lead, "b" + std::to_string(i)));
+        if (!r) return r.errors();
+        ++background_done;
+        return Done{};
+      }, GroupCommit::Lane::background, [&](Result<Done> r) { callbacks += r.ok() ? 1 : 1000; });
+    std::atomic<int> request_result{-1};  // 1: committed
+    commits.submit(s, [&](Store&) -> Result<Done> {
+      done_before_request = background_done.load();
+      return Done{};
+    }, GroupCommit::Lane::request, [&](Result<Done> r) { request_result = r.ok() ? 1 : 0; });
+    CHECK(background_done == 0);  // all queued behind the held commit
+    hold.count_down();
+    first.join();
+    while (request_result < 0) std::this_thread::yield();
+    CHECK(request_result == 1);
+  }  // the destructor commits what is still queued, then stops
+  CHECK(done_before_request == 0);  // in the next commit, ahead of every queued background write
+  CHECK(background_done == kQueued);
+  CHECK(callbacks == kQueued);  // each once, each ok
+  CHECK(REQUIRE_OK(db->leads().thread(s, lead, 1000)).size() == static_cast<std::size_t>(kQueued));
 }
