@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <functional>
 #include <sstream>
@@ -70,6 +71,21 @@ Setter key_text(std::string Config::*field) {
   };
 }
 
+// The metrics token is a wall between tenants' figures and the network: not a guessable one.
+constexpr std::size_t kMinMetricsToken = 16, kMaxSecret = 512;
+
+// A secret's first line in a file (trailing spaces and CR dropped), `min_size` to 512 characters.
+bool secret_from_file(const std::string& path, std::size_t min_size, std::string& out) {
+  std::ifstream f(path);
+  if (!f) return false;
+  std::string secret;
+  std::getline(f, secret);
+  while (!secret.empty() && (secret.back() == '\r' || secret.back() == ' ')) secret.pop_back();
+  if (secret.size() < min_size || secret.size() > kMaxSecret) return false;
+  out = secret;
+  return true;
+}
+
 bool valid_url(const std::string& v, std::initializer_list<const char*> schemes) {
   for (const char* s : schemes)
     if (v.rfind(s, 0) == 0 && v.size() > std::string(s).size()) return true;
@@ -113,16 +129,10 @@ const std::vector<Option>& options() {
          return true;
        }},
       {"anthropic-key-file", "ANTHROPIC_API_KEY_FILE", "a file holding the Anthropic API key (or set ANTHROPIC_API_KEY)",
-       [](Config& c, const std::string& v) {
-         std::ifstream f(v);
-         if (!f) return false;
-         std::string key;
-         std::getline(f, key);
-         while (!key.empty() && (key.back() == '\r' || key.back() == ' ')) key.pop_back();
-         if (key.empty()) return false;
-         c.anthropic_api_key = key;
-         return true;
-       }},
+       [](Config& c, const std::string& v) { return secret_from_file(v, 1, c.anthropic_api_key); }},
+      {"metrics-token-file", "", "a file holding the token GET /metrics asks of a scraper on another machine "
+       "(or set PORCHLIGHT_METRICS_TOKEN); without one, /metrics answers this machine only",
+       [](Config& c, const std::string& v) { return secret_from_file(v, kMinMetricsToken, c.metrics_token); }},
       {"anthropic-version", "", "the anthropic-version header sent when a caller gives none",
        text(&Config::anthropic_version)},
       {"model", "", "TIER=MODEL: the model for a tier (fast, balanced, deep); repeatable",
@@ -213,16 +223,7 @@ const std::vector<Option>& options() {
          return true;
        }},
       {"ghl-shared-secret-file", "", "a file holding the GoHighLevel app's shared secret (sign-in from the CRM; or set GHL_APP_SHARED_SECRET)",
-       [](Config& c, const std::string& v) {
-         std::ifstream f(v);
-         if (!f) return false;
-         std::string secret;
-         std::getline(f, secret);
-         while (!secret.empty() && (secret.back() == '\r' || secret.back() == ' ')) secret.pop_back();
-         if (secret.empty()) return false;
-         c.ghl_app_shared_secret = secret;
-         return true;
-       }},
+       [](Config& c, const std::string& v) { return secret_from_file(v, 1, c.ghl_app_shared_secret); }},
       {"ghl-origin", "", "an origin GoHighLevel's pages come from, e.g. a white-label domain (repeatable; "
        "default https://app.gohighlevel.com and https://app.leadconnectorhq.com)",
        [](Config& c, const std::string& v) {
@@ -328,6 +329,10 @@ Result<Config> load_config(const std::vector<std::string>& args) {
   }
   if (const char* key = std::getenv("ANTHROPIC_API_KEY"); key && *key) c.anthropic_api_key = key;
   if (const char* secret = std::getenv("GHL_APP_SHARED_SECRET"); secret && *secret) c.ghl_app_shared_secret = secret;
+  if (const char* token = std::getenv("PORCHLIGHT_METRICS_TOKEN"); token && *token) {
+    if (std::strlen(token) < kMinMetricsToken || std::strlen(token) > kMaxSecret) errors.push_back(invalid("metrics-token-file", "environment PORCHLIGHT_METRICS_TOKEN"));
+    else c.metrics_token = token;
+  }
   for (const auto& [name, value] : flags) {
     if (name == "demo") { c.demo = true; continue; }
     if (!find_option(name)->set(c, value)) errors.push_back(invalid(name, "--" + name));
@@ -366,7 +371,9 @@ std::string config_help() {
   }
   out += "  ANTHROPIC_API_KEY             the Anthropic API key (environment only); without one, answers come\n"
          "                                from the offline playbook provider and say so\n"
-         "  GHL_APP_SHARED_SECRET         the GoHighLevel app's shared secret (environment only, or --ghl-shared-secret-file)\n";
+         "  GHL_APP_SHARED_SECRET         the GoHighLevel app's shared secret (environment only, or --ghl-shared-secret-file)\n"
+         "  PORCHLIGHT_METRICS_TOKEN      the token GET /metrics asks of a scraper (16-512 characters; environment only,\n"
+         "                                or --metrics-token-file); without one, /metrics answers this machine only\n";
   return out;
 }
 

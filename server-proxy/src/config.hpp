@@ -59,6 +59,8 @@ struct Config {
   bool price_unpriced_at_highest = false;
 
   // GoHighLevel (docs/ghl.md). Without a webhook key, POST /v1/webhooks/ghl refuses every event.
+  // GET /metrics: with a token, only `Authorization: Bearer <token>`; without, only this machine.
+  std::string metrics_token;  // never logged
   std::string ghl_webhook_public_key;  // Ed25519, X-GHL-Signature: base64 SPKI DER or PEM
   std::string ghl_legacy_public_key;   // RSA, X-WH-Signature (deprecated 2026-07-01): only if set
   std::chrono::seconds ghl_webhook_max_age{300};  // older deliveries are refused as replays

@@ -62,6 +62,8 @@ constexpr ErrorCode kErrorCodes[] = {
     {"auth.expired_token", 401, kAuthentication, false, "the agent token has expired; mint a new one"},
     {"auth.token_lifetime", 401, kAuthentication, false, "the agent token lives longer than the proxy allows; mint short-lived tokens"},
     {"auth.secret_key_required", 403, kPermission, false, "this endpoint takes a secret key (sk_), from a server, never a browser"},
+    {"auth.metrics_token", 401, kAuthentication, false, "GET /metrics: the Authorization: Bearer token is missing or not the metrics token"},
+    {"auth.metrics_local_only", 403, kPermission, false, "GET /metrics answers this machine only unless a metrics token is set (PORCHLIGHT_METRICS_TOKEN)"},
     {"auth.secret_key_in_browser", 403, kPermission, false, "a secret key (sk_) was sent from a web page (an Origin header): keep it on a server"},
     {"auth.origin_not_allowed", 403, kPermission, false, "the publishable key does not allow this Origin (or the request has none)"},
     {"auth.cross_location", 403, kPermission, false, "the body names a location other than the key's"},

@@ -1,7 +1,10 @@
 // Trust: keys, origins, agent tokens, admin sessions. Every refusal is a typed error.
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
-import { CRM_ORIGIN, admin, base64url as b64, coachRequest, createKey, mintAgentToken, provision, signJwt, sqliteUrl, startFake,
+import { networkInterfaces } from 'node:os';
+import { runToEnd } from '../support/processes.mjs';
+import { rememberSecret } from '../support/secrets.mjs';
+import { CRM_ORIGIN, admin, base64url as b64, coachRequest, createKey, mintAgentToken, provision, proxyBin, signJwt, sqliteUrl, startFake,
   startProxy } from './harness.mjs';
 
 async function errorOf(response) {
@@ -218,4 +221,45 @@ test('--log-level debug logs a line per request (route pattern, status, request 
   proxy.stop();
   quiet.stop();
   fake.stop();
+});
+
+// /metrics lists tokens and cost per location: another machine needs the metrics token.
+test('GET /metrics answers this machine, and with a metrics token only its bearer', async () => {
+  const db = sqliteUrl();
+  const open = await startProxy({ databaseUrl: db, listen: '0.0.0.0:0' });
+  assert.equal((await fetch(`${open.url}/metrics`)).status, 200, 'loopback, no token configured');
+  // The same proxy reached through this machine's network address is another machine to it.
+  const external = Object.values(networkInterfaces()).flat().find((i) => i && i.family === 'IPv4' && !i.internal);
+  if (external) {
+    const port = new URL(open.url).port;
+    const far = await errorOf(await fetch(`http://${external.address}:${port}/metrics`));
+    assert.equal(far.status, 403);
+    assert.equal(far.code, 'auth.metrics_local_only');
+    assert.match(far.message, /PORCHLIGHT_METRICS_TOKEN/);
+    assert.ok((await fetch(`http://${external.address}:${port}/healthz`)).ok, 'only /metrics is kept to this machine');
+  }
+  open.stop();
+
+  const token = 'metrics-token-0123456789abcdef';
+  rememberSecret(token, 'the metrics token');
+  const guarded = await startProxy({ databaseUrl: db, env: { PORCHLIGHT_METRICS_TOKEN: token } });
+  for (const authorization of [undefined, 'Bearer wrong-token-0123456789abcd', token, `Basic ${token}`]) {
+    const r = await fetch(`${guarded.url}/metrics`, { headers: authorization ? { authorization } : {} });
+    const e = await errorOf(r);
+    assert.equal(e.status, 401, `authorization ${authorization}`);
+    assert.equal(e.code, 'auth.metrics_token');
+    assert.ok(!e.message.includes(token), 'the error never names the token');
+  }
+  const ok = await fetch(`${guarded.url}/metrics`, { headers: { authorization: `Bearer ${token}` } });
+  assert.equal(ok.status, 200);
+  assert.match(await ok.text(), /porchlight_requests_in_flight/);
+  guarded.stop();
+
+  // A token too short to be a wall is refused at start, by name and without its value.
+  const tooShort = 'abc123xyz';
+  const short = await runToEnd(proxyBin, ['serve', '--database-url', db, '--listen', '127.0.0.1:0'],
+    { env: { PORCHLIGHT_METRICS_TOKEN: tooShort }, timeoutMs: 20000 });
+  assert.notEqual(short.status, 0);
+  assert.match(short.stderr, /PORCHLIGHT_METRICS_TOKEN/);
+  assert.ok(!short.stderr.includes(tooShort), 'the value is not echoed');
 });

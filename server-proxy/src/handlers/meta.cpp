@@ -9,6 +9,7 @@
 #include "handlers/json_util.hpp"
 #include "handlers/learning.hpp"
 #include "http/gzip.hpp"
+#include "auth/credentials.hpp"
 #include "auth/scopes.hpp"
 #include "porchlight/api.hpp"
 #include "porchlight/json_output.hpp"
@@ -37,7 +38,21 @@ awaitable<void> readyz(App& app, Exchange& ex, const Principal&) {
   co_await app.send_json(ex, ping ? 200 : 503, body);
 }
 
+// Tokens and cost per location are the tenants' business: a scraper on another machine must hold
+// the metrics token; without one configured, only this machine is answered.
 awaitable<void> metrics_page(App& app, Exchange& ex, const Principal&) {
+  if (const std::string& token = app.config().metrics_token; !token.empty()) {
+    const std::string_view authorization = ex.header("authorization");
+    const bool bearer = authorization.size() > 7 && authorization.substr(0, 7) == "Bearer ";
+    if (!bearer || !secure_equals(authorization.substr(7), token)) {
+      co_await ex.send_error(ApiError::from_code("auth.metrics_token", "GET /metrics needs Authorization: Bearer <the metrics token>"));
+      co_return;
+    }
+  } else if (!ex.from_loopback()) {
+    co_await ex.send_error(ApiError::from_code("auth.metrics_local_only",
+                                    "GET /metrics answers this machine only; set PORCHLIGHT_METRICS_TOKEN to scrape it from another"));
+    co_return;
+  }
   auto& m = app.metrics();
   const auto cs = app.cache().stats();
   m.set("porchlight_cache_hits", {{"backend", std::string(app.cache().backend())}}, static_cast<double>(cs.hits));

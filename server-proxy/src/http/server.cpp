@@ -239,6 +239,15 @@ std::string_view Exchange::header(std::string_view name) const {
   return it == request_.end() ? std::string_view{} : std::string_view(it->value());
 }
 
+bool Exchange::from_loopback() const {
+  beast::error_code ec;
+  const auto peer = connection_.stream.socket().remote_endpoint(ec);
+  if (ec) return false;
+  const auto a = peer.address();
+  if (a.is_v6() && a.to_v6().is_v4_mapped()) return net::ip::make_address_v4(net::ip::v4_mapped, a.to_v6()).is_loopback();
+  return a.is_loopback();
+}
+
 std::string Exchange::query_param(std::string_view name) const {
   const std::string_view target = request_.target();
   const std::size_t q = target.find('?');

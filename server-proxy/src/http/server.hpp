@@ -73,6 +73,7 @@ class Exchange {
   const HttpRequest& request() const { return request_; }
   std::string_view path() const { return path_; }
   std::string_view header(std::string_view name) const;
+  bool from_loopback() const;  // the peer is this machine (127.0.0.0/8, ::1, or ::ffff:127.x)
   std::string query_param(std::string_view name) const;  // percent-decoded; "" when absent
   const std::string& request_id() const { return request_id_; }
   std::vector<std::string> params;  // path segments matched by '*' in the route
