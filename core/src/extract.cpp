@@ -94,7 +94,7 @@ std::string same_text(std::string_view s) { return detail::normalize_for_matchin
 
 }  // namespace
 
-std::vector<ProposedFact> extract_facts(std::string_view text, const Lead& lead, std::string_view today, const Policy& policy) {
+std::vector<ProposedFact> facts_stated(std::string_view text, std::string_view today, const Policy& policy) {
   const auto& d = policy.data();
   const auto& x = d.extraction;
   std::int64_t now = -1;
@@ -122,15 +122,23 @@ std::vector<ProposedFact> extract_facts(std::string_view text, const Lead& lead,
       }
     }
   }
+  return out;
+}
+
+std::vector<ProposedFact> proposals_for(std::vector<ProposedFact> stated, const Lead& lead, const Policy& policy) {
   std::vector<ProposedFact> proposals;
-  for (auto& p : out) {
+  for (auto& p : stated) {
     if (auto it = lead.facts.find(p.fact); it != lead.facts.end()) {
       if (same_text(it->second) == same_text(p.value)) continue;
       p.current = it->second;
     }
-    if (proposals.size() < x.max_proposals) proposals.push_back(std::move(p));
+    if (proposals.size() < policy.data().extraction.max_proposals) proposals.push_back(std::move(p));
   }
   return proposals;
+}
+
+std::vector<ProposedFact> extract_facts(std::string_view text, const Lead& lead, std::string_view today, const Policy& policy) {
+  return proposals_for(facts_stated(text, today, policy), lead, policy);
 }
 
 }  // namespace porchlight

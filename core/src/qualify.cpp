@@ -380,14 +380,21 @@ json problem_card(const Problem& p, const AgentProfile& profile, const QualifyDa
 
 json guidance_cards(const AgentProfile& profile, const Lead& lead, ConversationStage stage, const RouteDecision& route,
                     std::string_view answer, std::string_view today, const Policy& policy, std::string_view said) {
+  const auto stated = said.empty() ? std::vector<ProposedFact>{} : facts_stated(said, today, policy);
+  return guidance_cards(profile, lead, stage, route, answer, today, policy, said, stated);
+}
+
+json guidance_cards(const AgentProfile& profile, const Lead& lead, ConversationStage stage, const RouteDecision& route,
+                    std::string_view answer, std::string_view today, const Policy& policy, std::string_view said,
+                    const std::vector<ProposedFact>& said_facts) {
   const QualifyData& q = policy.data().qualify;
   json cards = json::array();
   // A tour asked for this turn ("can we see it Saturday?") counts as booked: the agreement must
   // come before it, and the alert is for now, not for when the agent records the date.
   const Lead* seen = &lead;
   Lead with_tour;
-  if (!said.empty() && !lead.facts.count("showing_date"))
-    for (const auto& f : extract_facts(said, lead, today, policy))
+  if (!lead.facts.count("showing_date"))
+    for (const auto& f : said_facts)
       if (f.fact == "showing_date") {
         with_tour = lead;
         with_tour.facts["showing_date"] = f.value;

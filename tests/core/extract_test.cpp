@@ -1,6 +1,8 @@
 // The cheap extractor proposes facts a text states, with the clause that said them.
 #include <doctest/doctest.h>
 
+#include <algorithm>
+
 #include "helpers.hpp"
 #include "porchlight/qualify.hpp"
 
@@ -120,4 +122,25 @@ TEST_CASE("extract: facts already known are not proposed again; changes show the
   CHECK(p.at("pre_approval_amount").current == "$400,000");
   CHECK(extract("").empty());
   CHECK(extract("Sounds good, talk soon!").empty());
+}
+
+TEST_CASE("extract: facts_stated keeps what the lead knows already; proposals_for leaves it out, as extract_facts does") {
+  Lead lead;
+  lead.facts = {{"texting_opt_out", "yes"}, {"pre_approval_amount", "$400,000"}};
+  auto has = [](const std::vector<ProposedFact>& v, const std::string& fact) {
+    return std::any_of(v.begin(), v.end(), [&](const ProposedFact& f) { return f.fact == fact; });
+  };
+  const auto stop = facts_stated("STOP");
+  CHECK(has(stop, "texting_opt_out"));                           // stated, though known
+  CHECK_FALSE(has(proposals_for(stop, lead), "texting_opt_out"));  // known, with the same value
+  CHECK(extract_facts("STOP", lead).empty());
+
+  const std::string text = "We're pre-approved for 450 now";
+  const auto proposals = proposals_for(facts_stated(text, "2026-11-25"), lead);
+  REQUIRE(has(proposals, "pre_approval_amount"));  // changed: the current value rides along
+  for (const auto& p : proposals)
+    if (p.fact == "pre_approval_amount") CHECK(p.current == "$400,000");
+  const auto once = extract_facts(text, lead, "2026-11-25");
+  REQUIRE(once.size() == proposals.size());
+  for (std::size_t i = 0; i < once.size(); ++i) CHECK(once[i].fact == proposals[i].fact);
 }

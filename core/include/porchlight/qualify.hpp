@@ -105,6 +105,13 @@ struct ProposedFact {
 // value are left out.
 std::vector<ProposedFact> extract_facts(std::string_view text, const Lead& lead, std::string_view today = {},
                                         const Policy& policy = Policy::embedded());
+// extract_facts in two steps, for a caller that reads one text several ways (the CRM's worker:
+// an opt-out, a tour asked for, the facts to propose) and extracts once: every fact the text
+// states, known or not; then those that would change the lead, at most a dozen.
+std::vector<ProposedFact> facts_stated(std::string_view text, std::string_view today = {},
+                                       const Policy& policy = Policy::embedded());
+std::vector<ProposedFact> proposals_for(std::vector<ProposedFact> stated, const Lead& lead,
+                                        const Policy& policy = Policy::embedded());
 
 // ---- contract to close -------------------------------------------------------------------------
 
@@ -157,6 +164,10 @@ std::optional<ContractTerms> contract_terms_from(const Lead& lead, const Policy&
 json guidance_cards(const AgentProfile& profile, const Lead& lead, ConversationStage stage,
                     const RouteDecision& route, std::string_view answer, std::string_view today,
                     const Policy& policy = Policy::embedded(), std::string_view said = {});
+// The same, with the facts `said` states (facts_stated) from a caller that has them already.
+json guidance_cards(const AgentProfile& profile, const Lead& lead, ConversationStage stage,
+                    const RouteDecision& route, std::string_view answer, std::string_view today,
+                    const Policy& policy, std::string_view said, const std::vector<ProposedFact>& said_facts);
 
 // Days since 1970-01-01 for a YYYY-MM-DD date; false when the text is not a valid date.
 bool parse_civil_date(std::string_view text, std::int64_t& days);

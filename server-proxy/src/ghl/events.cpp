@@ -226,10 +226,11 @@ std::vector<std::string> words_of(std::string_view text) {
   return words;
 }
 
-bool is_opt_out(std::string_view text, const Policy& policy) {
-  const auto facts = extract_facts(text.substr(0, 2000), Lead{}, {}, policy);
-  return std::any_of(facts.begin(), facts.end(), [](const ProposedFact& f) { return f.fact == "texting_opt_out" && f.value == "yes"; });
+bool opts_out(const std::vector<ProposedFact>& stated) {
+  return std::any_of(stated.begin(), stated.end(), [](const ProposedFact& f) { return f.fact == "texting_opt_out" && f.value == "yes"; });
 }
+
+bool is_opt_out(std::string_view text, const Policy& policy) { return opts_out(facts_stated(text.substr(0, 2000), {}, policy)); }
 
 bool is_opt_in(std::string_view text) {
   const std::vector<std::string> words = words_of(text);

@@ -7,10 +7,12 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "handlers/json_util.hpp"
 #include "porchlight/model.hpp"
 #include "porchlight/policy.hpp"
+#include "porchlight/qualify.hpp"
 #include "store/records.hpp"
 
 namespace porchlight::proxy::ghl {
@@ -47,6 +49,7 @@ void apply_contact(const json& contact, const LocationConfig& config, store::Lea
 // OPT OUT, CANCEL, UNSUBSCRIBE alone or with a sign-off, their Spanish, or plain words anywhere),
 // so the coach and the CRM's worker hear the same words. Or back in (START, UNSTOP).
 bool is_opt_out(std::string_view text, const Policy& policy);
+bool opts_out(const std::vector<ProposedFact>& stated);  // the same, from the text's facts_stated
 bool is_opt_in(std::string_view text);
 
 // The lead's text opt-out, as a flag and as facts the coach reads: `sms_opt_out` ("yes") and

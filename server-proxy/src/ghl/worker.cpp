@@ -620,9 +620,11 @@ struct WebhookWorker::Impl : std::enable_shared_from_this<Impl> {
     m.agent_id = agent_id;
     m.at = ghl::str(c.body, "dateAdded");
 
+    // What the lead's message states, read once: an opt-out, a tour asked for, facts to propose.
+    const std::vector<ProposedFact> stated = inbound ? facts_stated(text, app.today(), app.policy()) : std::vector<ProposedFact>{};
     bool opted_out_now = false;
     if (inbound && ghl::is_texting_channel(channel)) {
-      if (ghl::is_opt_out(text, app.policy()) && !l.sms_opt_out) {
+      if (ghl::opts_out(stated) && !l.sms_opt_out) {
         ghl::set_sms_opt_out(l, true, "lead");
         opted_out_now = true;
       } else if (ghl::is_opt_in(text) && l.sms_opt_out) {
@@ -644,7 +646,7 @@ struct WebhookWorker::Impl : std::enable_shared_from_this<Impl> {
       a.message = "no agent assigned to the lead: no live card";
       co_return a;
     }
-    co_await card_for(c, a, l, agent.value(), channel, text, opted_out_now, stage);
+    co_await card_for(c, a, l, agent.value(), channel, text, stated, opted_out_now, stage);
     co_return a;
   }
 
@@ -652,7 +654,8 @@ struct WebhookWorker::Impl : std::enable_shared_from_this<Impl> {
   // the agent's sockets. A replayed event's card, if stored already, is published again unless
   // it was delivered.
   awaitable<void> card_for(const Context& c, Applied& a, const store::LeadRecord& l, const AgentProfile& agent,
-                           const std::string& channel, const std::string& text, bool opted_out_now, ConversationStage stage) {
+                           const std::string& channel, const std::string& text, const std::vector<ProposedFact>& stated,
+                           bool opted_out_now, ConversationStage stage) {
     const std::string card_id = "card_" + c.w.id;
     if (c.again()) {
       auto existing = co_await db([&] { return app.store().live_cards().get(c.scope, card_id); });
@@ -686,7 +689,7 @@ struct WebhookWorker::Impl : std::enable_shared_from_this<Impl> {
       suggestion = co_await suggest_reply(app, sr, route);
     }
     // The lead's own words are checked too ("is it a safe area?" asks for steering).
-    const json cards = guidance_cards(agent, lead, stage, route, suggestion.text, app.today(), app.policy(), text);
+    const json cards = guidance_cards(agent, lead, stage, route, suggestion.text, app.today(), app.policy(), text, stated);
     json batch = JSON_OBJ({{"push", card_id},
                            {"lead_id", l.id},
                            {"source", "gohighlevel"},
@@ -694,7 +697,7 @@ struct WebhookWorker::Impl : std::enable_shared_from_this<Impl> {
     if (!l.name.empty()) batch["lead_name"] = l.name;
     // Facts the lead just stated, for the agent to accept (the widget's proposed facts).
     json proposed = json::array();
-    for (const auto& f : extract_facts(text, lead, app.today(), app.policy()))
+    for (const auto& f : proposals_for(stated, lead, app.policy()))
       proposed.push_back(JSON_OBJ({{"fact", f.fact}, {"value", f.value}, {"evidence", f.evidence}}));
     if (!proposed.empty()) batch["proposed_facts"] = proposed;
     const json frames = card_frames(cards.get<std::vector<json>>(), suggestion, batch);
