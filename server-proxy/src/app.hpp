@@ -26,6 +26,7 @@
 #include "cache/cache.hpp"
 #include "ghl/webhook_keys.hpp"
 #include "live/card_hub.hpp"
+#include "group_write.hpp"
 #include "store/group_commit.hpp"
 #include "config.hpp"
 #include "http/server.hpp"
@@ -58,8 +59,12 @@ class App {
   std::string today() const;                    // UTC, YYYY-MM-DD
 
   store::Store& store() { return *store_; }
-  // Small writes that may share a transaction with others' (the webhook inbox): blocking, on a pool.
+  // Small writes that may share a transaction with others' (the webhook inbox, cards' receipts):
+  // blocking on a pool, or awaited (group_write.hpp).
   store::GroupCommit& group_commit() { return *group_commit_; }
+  awaitable<Result<store::Done>> group_write(const store::Scope& s, const store::Store::Work& work, store::GroupCommit::Lane lane) {
+    return proxy::group_write(*group_commit_, pool_, s, work, lane);
+  }
   cache::Cache& cache() { return *cache_; }
   Metrics& metrics() { return metrics_; }
   Authenticator& auth() { return *auth_; }

@@ -2,7 +2,6 @@
 
 #include "ghl/worker.hpp"
 
-#include <condition_variable>
 #include <deque>
 #include <map>
 #include <mutex>
@@ -89,24 +88,7 @@ struct WebhookWorker::Impl : std::enable_shared_from_this<Impl> {
   std::mutex flight_mu;  // guards the two below
   std::size_t in_flight = 0;                         // claimed and not yet finished
   std::map<std::string, std::deque<Event>> waiting;  // by lead: the events behind the running one
-  // Group-commit writes whose callbacks have not run yet (group_write).
-  struct Outstanding {
-    std::mutex mu;
-    std::condition_variable idle;
-    std::size_t n = 0;
-    void begin() {
-      std::lock_guard lock(mu);
-      ++n;
-    }
-    void end() {
-      std::lock_guard lock(mu);
-      if (--n == 0) idle.notify_all();
-    }
-    void wait_idle() {
-      std::unique_lock lock(mu);
-      idle.wait(lock, [&] { return n == 0; });
-    }
-  } writes;
+  PendingWrites writes;  // group_write's, whose completions have not run yet
   std::mutex jitter_mu;
   std::mt19937 jitter{std::random_device{}()};
 
@@ -271,49 +253,25 @@ struct WebhookWorker::Impl : std::enable_shared_from_this<Impl> {
         if (auto recorded = learning::record_outcome(tx, s, *fx.outcome); !recorded) return recorded.errors();
       return store::Done{};
     };
-    if (fx.empty() || a.scope.location_id.empty()) co_return co_await group_write(row, finish);
+    const store::Store::Work finish_only = finish;
+    if (fx.empty() || a.scope.location_id.empty()) co_return co_await group_write(row, finish_only);
+    const store::Store::Work write_and_finish = [&](store::Store& tx) -> Result<store::Done> {
+      if (auto done = write(tx); !done) return done;
+      return finish(tx);
+    };
     if (a.scope.location_id == row.location_id)  // with other events' (group commit)
-      co_return co_await group_write(row, [&](store::Store& tx) -> Result<store::Done> {
-        if (auto done = write(tx); !done) return done;
-        return finish(tx);
-      });
+      co_return co_await group_write(row, write_and_finish);
     auto written = co_await db([&] { return app.store().atomically(a.scope, write); });
     if (!written) co_return written;
     co_return co_await db([&] { return finish(app.store()); });
   }
 
-  // A write in the group commit, behind the acknowledgements, awaited without holding one of the
-  // pool's threads: the events in flight then share commits. (With a thread waiting for each,
-  // the threads ran out first: a commit carried a few events, and bench/webhooks' worker kept
-  // 790 events a second against 900 with this.) PostgreSQL has no group commit: a transaction on
-  // the pool.
-  awaitable<Result<store::Done>> group_write(const store::Scope& s, store::Store::Work work) {
-    constexpr auto kLane = store::GroupCommit::Lane::background;
-    store::GroupCommit& commits = app.group_commit();
-    if (!commits.batching()) co_return co_await db([&] { return commits.write(s, work, kLane); });
-    using Outcome = std::optional<Result<store::Done>>;  // optional: the awaitable default-constructs it
-    auto executor = co_await net::this_coro::executor;
-    Outcome out = co_await net::async_initiate<const net::use_awaitable_t<>&, void(Outcome)>(
-        [&](auto handler) {
-          // Owned by the callback, which the committer calls once. It hands the coroutine back to
-          // its executor and drops its copy of that executor before the worker may be destroyed
-          // (~WebhookWorker waits for `writes`): what the group commit keeps afterwards holds
-          // nothing of this event loop.
-          struct Waiting {
-            decltype(handler) resume;
-            decltype(executor) on;
-          };
-          auto* waiting = new Waiting{std::move(handler), executor};
-          writes.begin();
-          commits.submit(s, std::move(work), kLane, [waiting, writes = &writes](Result<store::Done> r) {
-            std::unique_ptr<Waiting> w(waiting);
-            net::post(w->on, [resume = std::move(w->resume), r = std::move(r)]() mutable { std::move(resume)(Outcome(std::move(r))); });
-            w.reset();
-            writes->end();
-          });
-        },
-        net::use_awaitable);
-    co_return std::move(*out);
+  // A write in the group commit, behind the acknowledgements, without holding one of the pool's
+  // threads (group_write.hpp): the events in flight then share commits. (With a thread waiting
+  // for each, the threads ran out first: bench/webhooks' worker kept 790 events a second against
+  // 900 with this.)
+  awaitable<Result<store::Done>> group_write(const store::Scope& s, const store::Store::Work& work) {
+    return proxy::group_write(app.group_commit(), pool, s, work, store::GroupCommit::Lane::background, &writes);
   }
 
   awaitable<Applied> apply(const store::WebhookRecord& w, const json& body) {

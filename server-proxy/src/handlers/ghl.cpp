@@ -96,18 +96,17 @@ awaitable<Result<bool>> store_event(App& app, store::WebhookRecord w) {
     if (!made) co_return made.errors();
     intake_made = true;
   }
-  auto insert = [&app, &w]() -> Result<bool> {
-    bool fresh = false;
-    auto stored = app.group_commit().write(store::Scope{w.location_id}, [&](store::Store& tx) -> Result<store::Done> {
-      auto r = tx.webhook_inbox().insert(store::Scope{w.location_id}, w);
-      if (!r) return r.errors();
-      fresh = r.value();
-      return store::Done{};
-    });
-    if (!stored) return stored.errors();
-    return fresh;
+  bool fresh = false;
+  const store::Scope scope{w.location_id};
+  const store::Store::Work insert = [&](store::Store& tx) -> Result<store::Done> {
+    auto r = tx.webhook_inbox().insert(scope, w);
+    if (!r) return r.errors();
+    fresh = r.value();
+    return store::Done{};
   };
-  co_return co_await app.blocking(insert);
+  auto stored = co_await app.group_write(scope, insert, store::GroupCommit::Lane::request);
+  if (!stored) co_return stored.errors();
+  co_return fresh;
 }
 
 store::WebhookRecord record_of(const Exchange& ex) {

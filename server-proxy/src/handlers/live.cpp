@@ -168,12 +168,11 @@ awaitable<void> send_waiting_cards(App& app, const store::Scope& scope, const st
 // client knows its push id.
 void acknowledge_push(App& app, const store::Scope& scope, const std::string& agent_id, std::string push, Outbox& out) {
   if (!out.acknowledged(push)) return;
-  auto mark = [&app, scope, agent_id, push = std::move(push)] {
-    return app.group_commit().write(
-        scope, [&](store::Store& tx) { return tx.live_cards().mark_delivered(scope, agent_id, {push}); },
-        store::GroupCommit::Lane::background);
+  auto mark = [&app, scope, agent_id, push = std::move(push)]() -> awaitable<void> {
+    const store::Store::Work delivered = [&](store::Store& tx) { return tx.live_cards().mark_delivered(scope, agent_id, {push}); };
+    (void)co_await app.group_write(scope, delivered, store::GroupCommit::Lane::background);
   };
-  net::co_spawn(out.executor(), [&app, mark]() -> awaitable<void> { (void)co_await app.blocking(mark); }, net::detached);
+  net::co_spawn(out.executor(), std::move(mark), net::detached);
 }
 
 awaitable<void> live_session(App& app, Exchange& ex) {
