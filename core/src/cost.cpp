@@ -9,8 +9,8 @@ namespace porchlight {
 
 namespace {
 
-// `band`'s price of `u`, into `c`.
-void price_with(const Usage& u, const detail::PriceBand& band, CostBreakdown& c) {
+// `band`'s price of `u`, and its server tools' at `per_search`, into `c`.
+void price_with(const Usage& u, const detail::PriceBand& band, double per_search, CostBreakdown& c) {
   // Prices are USD per million tokens.
   auto usd = [](std::int64_t tokens, double per_million) {
     return static_cast<double>(tokens) * per_million / 1e6;
@@ -21,7 +21,8 @@ void price_with(const Usage& u, const detail::PriceBand& band, CostBreakdown& c)
   c.output_usd = usd(u.output_tokens, band.output);
   c.cache_write_usd = usd(writes_5m, band.cache_write_5m) + usd(writes_1h, band.cache_write_1h);
   c.cache_read_usd = usd(u.cache_read_input_tokens, band.cache_read);
-  c.total_usd = c.input_usd + c.output_usd + c.cache_write_usd + c.cache_read_usd;
+  c.server_tools_usd = static_cast<double>(std::max<std::int64_t>(u.web_search_requests, 0)) * per_search;
+  c.total_usd = c.input_usd + c.output_usd + c.cache_write_usd + c.cache_read_usd + c.server_tools_usd;
 }
 
 }  // namespace
@@ -44,7 +45,7 @@ Result<CostBreakdown> cost_of(const Usage& u, std::string_view model, const Poli
     band = &*price->long_context;
     c.long_context = true;
   }
-  price_with(u, *band, c);
+  price_with(u, *band, policy.data().web_search_per_search, c);
   return c;
 }
 
@@ -63,7 +64,7 @@ CostBreakdown cost_at_highest_rates(const Usage& u, const Policy& policy) {
   }
   CostBreakdown c;
   c.model = "highest-rates";
-  price_with(u, highest, c);
+  price_with(u, highest, policy.data().web_search_per_search, c);
   return c;
 }
 
@@ -75,6 +76,7 @@ json to_json(const CostBreakdown& c) {
               {"output_usd", round_usd(c.output_usd)},
               {"cache_write_usd", round_usd(c.cache_write_usd)},
               {"cache_read_usd", round_usd(c.cache_read_usd)},
+              {"server_tools_usd", round_usd(c.server_tools_usd)},
               {"total_usd", round_usd(c.total_usd)},
               {"long_context", c.long_context}};
 }

@@ -224,6 +224,7 @@ constexpr std::pair<std::string_view, std::int64_t Usage::*> kUsageFields[] = {
     {"cache_creation_input_tokens", &Usage::cache_creation_input_tokens},
     {"cache_creation_1h_input_tokens", &Usage::cache_creation_1h_input_tokens},
     {"cache_read_input_tokens", &Usage::cache_read_input_tokens},
+    {"web_search_requests", &Usage::web_search_requests},
 };
 
 // The rules between a record's counts; add(problem, key, message) reports each one broken.
@@ -237,7 +238,7 @@ void check_usage_rules(const Usage& u, Add&& add) {
 Usage read_usage(FieldReader& r) {
   Usage u;
   r.reject_unknown({"input_tokens", "output_tokens", "cache_creation_input_tokens",
-                    "cache_creation_1h_input_tokens", "cache_read_input_tokens"});
+                    "cache_creation_1h_input_tokens", "cache_read_input_tokens", "web_search_requests"});
   for (auto [key, field] : kUsageFields)
     if (auto v = r.integer(key, Need::optional, 0, kMaxTokens)) u.*field = *v;
   check_usage_rules(u, [&](std::string_view problem, std::string_view key, std::string message) {
@@ -273,11 +274,13 @@ Result<Usage> usage_from_json(const json& j, std::string_view path) {
 }
 
 json to_json(const Usage& u) {
-  return json{{"input_tokens", u.input_tokens},
-              {"output_tokens", u.output_tokens},
-              {"cache_creation_input_tokens", u.cache_creation_input_tokens},
-              {"cache_creation_1h_input_tokens", u.cache_creation_1h_input_tokens},
-              {"cache_read_input_tokens", u.cache_read_input_tokens}};
+  json j{{"input_tokens", u.input_tokens},
+         {"output_tokens", u.output_tokens},
+         {"cache_creation_input_tokens", u.cache_creation_input_tokens},
+         {"cache_creation_1h_input_tokens", u.cache_creation_1h_input_tokens},
+         {"cache_read_input_tokens", u.cache_read_input_tokens}};
+  if (u.web_search_requests > 0) j["web_search_requests"] = u.web_search_requests;  // only when Claude searched
+  return j;
 }
 
 Result<CoachingEvent> event_from_json(const json& j, std::string_view path) {

@@ -248,6 +248,10 @@ void load_prices(const json& j, PolicyData& d, Errors& errors) {
     }
     d.prices[it.key()] = price;
   }
+  if (const json* tools = r.object("server_tools", Need::required)) {
+    FieldReader tr(*tools, "policy", r.child_path("server_tools"), errors);
+    if (auto v = tr.number("web_search_per_search", Need::required, 0, 100)) d.web_search_per_search = *v;
+  }
   for (std::size_t i = 0; i < d.tiers.size(); ++i)
     if (!d.tiers[i].model.empty() && !d.price_for(d.tiers[i].model))
       errors.push_back({"policy.unpriced_model",

@@ -170,6 +170,7 @@ struct PolicyData {
   std::array<std::string, enum_count<ExperienceLevel>()> experience_section;  // the playbook section per level
 
   std::map<std::string, ModelPrice> prices;  // by model id
+  double web_search_per_search = 0;          // prices.json server_tools: USD a search
 
   QualifyData qualify;        // qualification.json
   StageData stages;           // stages.json

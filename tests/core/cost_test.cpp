@@ -22,6 +22,19 @@ TEST_CASE("cost: every kind of token is priced, cache writes and reads included"
   CHECK_FALSE(c->long_context);
 }
 
+TEST_CASE("cost: web searches are priced per search (prices.json server_tools), beside the tokens") {
+  Usage u;
+  u.input_tokens = 1'000'000;
+  u.web_search_requests = 3;
+  auto c = cost_of(u, "claude-sonnet-5-5");
+  REQUIRE(c.ok());
+  CHECK(c->server_tools_usd == doctest::Approx(0.03));
+  CHECK(c->total_usd == doctest::Approx(2.0 + 0.03));
+  CHECK(cost_at_highest_rates(u, Policy::embedded()).server_tools_usd == doctest::Approx(0.03));
+  u.web_search_requests = 0;
+  CHECK(cost_of(u, "claude-sonnet-5-5")->server_tools_usd == 0);
+}
+
 TEST_CASE("cost: Haiku 5.5 prompts over 100k tokens use the long-context band") {
   Usage small;
   small.input_tokens = 100'000;

@@ -15,6 +15,7 @@ struct CostBreakdown {
   double output_usd = 0;
   double cache_write_usd = 0;
   double cache_read_usd = 0;
+  double server_tools_usd = 0;  // web searches, priced per search (prices.json server_tools)
   double total_usd = 0;
   bool long_context = false;  // the prompt crossed the model's long-context price band
 };

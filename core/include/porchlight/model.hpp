@@ -159,6 +159,7 @@ struct Usage {
   std::int64_t cache_creation_input_tokens = 0;     // all prompt-cache writes, as the API reports
   std::int64_t cache_creation_1h_input_tokens = 0;  // the part of them written with a 1-hour TTL
   std::int64_t cache_read_input_tokens = 0;
+  std::int64_t web_search_requests = 0;  // server tool uses billed apart from tokens (usage.server_tool_use)
 };
 
 struct CoachingEvent {

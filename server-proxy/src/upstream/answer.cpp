@@ -117,6 +117,9 @@ void read_usage(std::string_view u, Usage& usage) {
     } else if (name == "cache_creation") {
       if (auto h = json_member(value, "ephemeral_1h_input_tokens"))
         if (auto n = integer(*h)) usage.cache_creation_1h_input_tokens = *n;
+    } else if (name == "server_tool_use") {
+      if (auto s = json_member(value, "web_search_requests"))
+        if (auto n = integer(*s)) usage.web_search_requests = *n;
     }
     return true;
   });

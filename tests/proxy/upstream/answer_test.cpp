@@ -56,6 +56,25 @@ TEST_CASE("stream events: message_start's message.usage, then message_delta's pa
   CHECK(model == "claude-sonnet-5");
 }
 
+TEST_CASE("web searches Claude ran are read from usage.server_tool_use, whole or streamed") {
+  // As the API reports a web search: the server tool's blocks in the content, the count in usage.
+  Usage u;
+  read_answer(R"({"id":"msg_2","type":"message","role":"assistant","model":"claude-sonnet-5-5","content":[)"
+              R"({"type":"server_tool_use","id":"srvtoolu_1","name":"web_search","input":{"query":"Austin median price"}},)"
+              R"({"type":"web_search_tool_result","tool_use_id":"srvtoolu_1","content":[{"type":"web_search_result",)"
+              R"("url":"https://example.com","title":"t","encrypted_content":"x","page_age":null}]},)"
+              R"({"type":"text","text":"About $540k."}],"stop_reason":"end_turn","stop_sequence":null,)"
+              R"("usage":{"input_tokens":2100,"output_tokens":90,"server_tool_use":{"web_search_requests":2}}})",
+              u);
+  CHECK(u.web_search_requests == 2);
+  CHECK(u.input_tokens == 2100);
+  Usage streamed;
+  read_answer(R"({"type":"message_delta","delta":{"stop_reason":"end_turn","stop_sequence":null},)"
+              R"("usage":{"output_tokens":40,"server_tool_use":{"web_search_requests":3}}})",
+              streamed);
+  CHECK(streamed.web_search_requests == 3);
+}
+
 TEST_CASE("values that are not integers are left alone") {
   Usage u;
   u.input_tokens = 5;
