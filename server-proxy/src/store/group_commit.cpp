@@ -33,10 +33,16 @@ Result<Done> GroupCommit::write(const Scope& s, Store::Work work, Lane lane) {
 
 void GroupCommit::submit(const Scope& s, Store::Work work, Lane lane, Callback done) {
   {
-    std::lock_guard lock(mu_);
-    queue_[static_cast<int>(lane)].push_back(Pending{s, std::move(work), std::move(done)});
+    std::unique_lock lock(mu_);
+    if (!stopped_) {
+      queue_[static_cast<int>(lane)].push_back(Pending{s, std::move(work), std::move(done)});
+      lock.unlock();
+      queued_.notify_one();
+      return;
+    }
   }
-  queued_.notify_one();
+  // The committer has left (the destructor is under way): nobody would take it from the queue.
+  done(store_.atomically(s, work));
 }
 
 void GroupCommit::run() {
@@ -47,7 +53,10 @@ void GroupCommit::run() {
     {
       std::unique_lock lock(mu_);
       queued_.wait(lock, [&] { return stopping_ || !requests.empty() || !background.empty(); });
-      if (requests.empty() && background.empty()) return;  // stopping, and nothing left to commit
+      if (requests.empty() && background.empty()) {  // stopping, and nothing left to commit
+        stopped_ = true;
+        return;
+      }
       auto take = [&](std::deque<Pending>& queue, std::size_t most) {
         for (std::size_t n = std::min(queue.size(), most); n > 0; --n) {
           batch.push_back(std::move(queue.front()));

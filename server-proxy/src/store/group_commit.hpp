@@ -65,10 +65,11 @@ class GroupCommit {
 
   Store& store_;
   const bool batching_;
-  std::mutex mu_;  // guards the two below
+  std::mutex mu_;  // guards the queues and the two flags below
   std::condition_variable queued_;
   std::deque<Pending> queue_[2];  // by Lane
   bool stopping_ = false;
+  bool stopped_ = false;  // the committer has left: a late write commits on its caller's thread
   std::thread committer_;  // only when batching
 };
 
